@@ -1,0 +1,57 @@
+# micros: build with the JDK alone; JUnit is fetched once for the tests.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+JAVAC ?= javac
+JAVA ?= java
+JAR ?= jar
+RELEASE := 17
+JUNIT_VERSION := 1.14.1
+JUNIT_JAR := .cache/junit-platform-console-standalone-$(JUNIT_VERSION).jar
+
+SRC := $(shell find src -name '*.java')
+RESOURCES := $(shell find src -type f ! -name '*.java')
+TEST_SRC := $(shell find test/micros -name '*.java')
+SAMPLE ?= samples/hello
+
+.PHONY: all jar test run clean bench stress
+all: jar
+jar: build/micros.jar
+
+build/micros.jar: $(SRC) $(RESOURCES)
+	@rm -rf build/classes && mkdir -p build/classes
+	$(JAVAC) --release $(RELEASE) -Xlint:all,-serial -encoding UTF-8 -d build/classes $(SRC)
+	@cd src && find . -type f ! -name '*.java' -exec cp --parents {} ../build/classes/ \;
+	$(JAR) --create --file $@ --main-class micros.Main -C build/classes .
+
+$(JUNIT_JAR):
+	@mkdir -p .cache
+	mvn -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$(JUNIT_VERSION) -DoutputDirectory=.cache
+
+build/test-classes.stamp: build/micros.jar $(JUNIT_JAR) $(TEST_SRC)
+	@rm -rf build/test-classes && mkdir -p build/test-classes
+	$(JAVAC) --release $(RELEASE) -encoding UTF-8 -cp build/classes:$(JUNIT_JAR) -d build/test-classes $(TEST_SRC)
+	@touch $@
+
+# Every test; the last line is "N passed, N failed[, N skipped]".
+test: build/test-classes.stamp
+	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
+	    --class-path build/test-classes:build/classes --scan-class-path \
+	    --exclude-tag slow $(TEST_ARGS) 2>&1 | tee build/test-output.txt | grep -v '^\[.*\]$$' ; \
+	test/summarize build/test-output.txt
+
+# Slow reliability tests (soak, many connections, full-size fuzzing).
+stress: build/test-classes.stamp
+	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
+	    --class-path build/test-classes:build/classes --scan-class-path \
+	    --include-tag slow 2>&1 | tee build/stress-output.txt | grep -v '^\[.*\]$$' ; \
+	test/summarize build/stress-output.txt
+
+run: build/micros.jar
+	$(JAVA) -jar build/micros.jar validate $(SAMPLE) $(ARGS)
+
+bench: build/micros.jar
+	test/bench/run
+
+clean:
+	rm -rf build

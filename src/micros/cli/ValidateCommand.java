@@ -1,0 +1,39 @@
+package micros.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import micros.spacefile.Problem;
+import micros.spacefile.SpacefileReader;
+import micros.spacefile.SpacefileReader.Reading;
+import micros.util.UserError;
+
+/** {@code micros validate [PATH] [--json]}: every problem at once; exit 0 when valid, 2 when not. */
+public final class ValidateCommand {
+    private ValidateCommand() {}
+
+    public static int run(List<String> args, PrintStream out) {
+        Options o = Options.parse("validate", args, List.of("--json"), List.of());
+        Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
+        Reading r = SpacefileReader.read(file);
+        if (o.flag("--json")) {
+            out.println(r.problems().stream().map(Problem::toJson).collect(Collectors.joining(",\n ", "[", "]")));
+            return r.valid() ? 0 : UserError.CONFIG;
+        }
+        r.problems().forEach(out::println);
+        long warnings = r.problems().size() - r.errors();
+        String warned = warnings == 0 ? "" : " (" + plural(warnings, "warning") + ")";
+        if (r.valid()) {
+            out.println("ok: " + plural(r.app().micros().size(), "micro") + warned);
+            return 0;
+        }
+        out.println(file + ": invalid: " + plural(r.errors(), "error") + warned);
+        return UserError.CONFIG;
+    }
+
+    public static String plural(long n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
+    }
+}

@@ -1,0 +1,76 @@
+package micros.spacefile;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+import micros.util.UserError;
+
+/** Finds, reads and checks a Spacefile: text to YAML tree to {@link App}, with every problem found. */
+public final class SpacefileReader {
+    private SpacefileReader() {}
+
+    /** The outcome: the app when there is no error, and all problems (errors and warnings). */
+    public record Reading(App app, List<Problem> problems) {
+        public boolean valid() {
+            return app != null;
+        }
+
+        public long errors() {
+            return problems.stream().filter(Problem::isError).count();
+        }
+    }
+
+    /** PATH may be a Spacefile or a folder holding one; null means ./Spacefile. */
+    public static Path locate(String path) {
+        Path p = Path.of(path == null ? "." : path);
+        if (Files.isDirectory(p)) {
+            Path f = path == null ? Path.of("Spacefile") : p.resolve("Spacefile");
+            if (!Files.exists(f))
+                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see 'micros init')");
+            return f;
+        }
+        if (!Files.exists(p)) throw UserError.config(p + " does not exist: pass a Spacefile or a folder holding one");
+        return p;
+    }
+
+    public static Reading read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw UserError.config(file + " does not exist: pass a Spacefile or a folder holding one");
+        } catch (AccessDeniedException e) {
+            throw UserError.config(file + " cannot be read (permission denied): check its permissions");
+        } catch (IOException e) {
+            throw UserError.config(file + " cannot be read: " + e.getMessage());
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw UserError.config(file + " is not UTF-8 text: save it as UTF-8");
+        }
+        return parse(text, file);
+    }
+
+    public static Reading parse(String text, Path file) {
+        String name = file.toString();
+        YamlNode doc;
+        try {
+            doc = YamlParser.parse(text);
+        } catch (YamlException e) {
+            return new Reading(null, List.of(new Problem(Problem.Severity.ERROR, false, name, e.line(), e.column(), "", e.getMessage())));
+        }
+        Validator.Result r = Validator.validate(doc, file, name);
+        return new Reading(r.app(), r.problems());
+    }
+}

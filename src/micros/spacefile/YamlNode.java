@@ -1,0 +1,77 @@
+package micros.spacefile;
+
+import java.util.List;
+
+/** A node of the YAML tree, with the 1-based line and column where it starts. */
+public sealed interface YamlNode {
+    int line();
+
+    int column();
+
+    /** A word for error messages: "a mapping", "a list", "the text 'x'". */
+    String describe();
+
+    /** How a scalar was written; only plain scalars are resolved to null, booleans and numbers. */
+    enum Style { PLAIN, SINGLE_QUOTED, DOUBLE_QUOTED, LITERAL, FOLDED }
+
+    record Scalar(String value, Style style, int line, int column) implements YamlNode {
+        public boolean isNull() {
+            return style == Style.PLAIN && (value.isEmpty() || value.equals("~")
+                    || value.equals("null") || value.equals("Null") || value.equals("NULL"));
+        }
+
+        /** TRUE/FALSE for a plain YAML 1.2 boolean, else null. */
+        public Boolean asBoolean() {
+            if (style != Style.PLAIN) return null;
+            return switch (value) {
+                case "true", "True", "TRUE" -> Boolean.TRUE;
+                case "false", "False", "FALSE" -> Boolean.FALSE;
+                default -> null;
+            };
+        }
+
+        /** The value of a plain YAML 1.2 integer, else null. */
+        public Long asInteger() {
+            if (style != Style.PLAIN || !value.matches("[-+]?[0-9]{1,18}")) return null;
+            return Long.parseLong(value);
+        }
+
+        public boolean isNumber() {
+            return style == Style.PLAIN && value.matches("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+        }
+
+        @Override
+        public String describe() {
+            if (isNull()) return "nothing (an empty value)";
+            if (asBoolean() != null) return "the boolean " + value;
+            if (isNumber()) return "the number " + value;
+            return "the text '" + value + "'";
+        }
+    }
+
+    record Sequence(List<YamlNode> items, int line, int column) implements YamlNode {
+        @Override
+        public String describe() {
+            return "a list";
+        }
+    }
+
+    record Mapping(List<Entry> entries, int line, int column) implements YamlNode {
+        public YamlNode get(String key) {
+            for (Entry e : entries) if (e.key().value().equals(key)) return e.value();
+            return null;
+        }
+
+        public Entry entry(String key) {
+            for (Entry e : entries) if (e.key().value().equals(key)) return e;
+            return null;
+        }
+
+        @Override
+        public String describe() {
+            return "a mapping (key: value lines)";
+        }
+    }
+
+    record Entry(Scalar key, YamlNode value) {}
+}
