@@ -48,7 +48,7 @@ stress: build/test-classes.stamp
 	test/summarize build/stress-output.txt
 
 run: build/micros.jar
-	$(JAVA) -jar build/micros.jar validate $(SAMPLE) $(ARGS)
+	$(JAVA) -jar build/micros.jar run $(SAMPLE) $(ARGS)
 
 bench: build/micros.jar
 	test/bench/run

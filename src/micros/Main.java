@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import micros.cli.CheckCommand;
+import micros.cli.RunCommand;
 import micros.cli.ValidateCommand;
 import micros.util.UserError;
 import micros.util.Words;
@@ -27,8 +29,11 @@ public final class Main {
         try {
             return dispatch(List.of(args), out, err);
         } catch (UserError e) {
-            err.println("micros: " + e.getMessage());
+            for (String line : e.getMessage().split("\n")) err.println("micros: " + line);
             return e.exitCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return UserError.RUNTIME;
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             err.println("micros: internal error: " + e + " (please report it; MICROS_DEBUG=1 prints the details)");
             if (System.getenv("MICROS_DEBUG") != null) e.printStackTrace(err);
@@ -36,7 +41,7 @@ public final class Main {
         }
     }
 
-    private static int dispatch(List<String> args, PrintStream out, PrintStream err) {
+    private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws InterruptedException {
         String command = "run";
         List<String> rest = args;
         if (!args.isEmpty()) {
@@ -68,6 +73,8 @@ public final class Main {
         }
         return switch (command) {
             case "validate" -> ValidateCommand.run(rest, out);
+            case "run" -> RunCommand.run(rest, out);
+            case "check" -> CheckCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }

@@ -129,7 +129,7 @@ final class Validator {
             f.error(m.entry("public_routes").key(), field + ".public_routes", "use either 'public' or 'public_routes', not both ('public: true' is the same as public_routes: [\"/*\"])");
         if (src != null) sourceChecks(m, field, src, engine, serve);
         if (engine == Engine.CUSTOM && run == null)
-            f.warning(m, field, "a custom micro needs 'run:' to start: micros cannot guess its command", true);
+            f.warning(m, field, "a custom micro needs 'run:' to start: micros cannot guess its command", false);
 
         if (!ok || name == null || src == null || engine == null) return null;
         return new Micro(name, src, engine, primary != null && primary, path, serve, orEmpty(commands), orEmpty(include),

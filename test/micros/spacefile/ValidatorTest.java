@@ -251,7 +251,7 @@ class ValidatorTest {
     void customWithoutRunCannotStart() throws Exception {
         Reading r = read("v: 0\nmicros:\n  - name: x\n    src: api\n    engine: custom\n");
         assertTrue(r.valid());
-        assertTrue(r.problems().get(0).blocksRun());
+        assertFalse(r.problems().get(0).blocksRun(), "Space accepted it; 'run' refuses it when it plans the start");
         assertTrue(r.problems().get(0).message().contains("needs 'run:'"));
     }
 

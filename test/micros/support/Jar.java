@@ -45,4 +45,75 @@ public final class Jar {
             Files.deleteIfExists(err);
         }
     }
+
+    /** A micros process that keeps running (run), with its output collected line by line. */
+    public static final class Proc implements AutoCloseable {
+        public final Process process;
+        private final java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Proc(Process p) {
+            this.process = p;
+            Thread t = new Thread(() -> {
+                try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String l;
+                    while ((l = r.readLine()) != null) lines.add(l);
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** Waits for an output line containing the text; returns it. */
+        public String await(String text, long seconds) throws InterruptedException {
+            long until = System.nanoTime() + seconds * 1_000_000_000L;
+            while (System.nanoTime() < until) {
+                for (String l : lines) if (l.contains(text)) return l;
+                if (!process.isAlive()) break;
+                Thread.sleep(20);
+            }
+            for (String l : lines) if (l.contains(text)) return l;
+            throw new AssertionError("no line with '" + text + "' in:\n" + output());
+        }
+
+        public String output() {
+            return String.join("\n", lines);
+        }
+
+        /** Sends a signal by name (TERM, INT, KILL). */
+        public void signal(String sig) throws IOException, InterruptedException {
+            new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start().waitFor();
+        }
+
+        public int waitFor(long seconds) throws InterruptedException {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) throw new AssertionError("micros did not exit within " + seconds + " s:\n" + output());
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Starts micros with stderr merged into stdout; {@code env} entries are added (a null value removes one). */
+    public static Proc start(Path dir, java.util.Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command(args)).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("NO_COLOR", "1");
+        env.forEach((k, v) -> {
+            if (v == null) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
+        return new Proc(pb.start());
+    }
+
+    /** Runs to completion with extra environment. */
+    public static Result run(Path dir, java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
+        try (Proc p = start(dir, env, args)) {
+            int code = p.waitFor(60);
+            Thread.sleep(50);
+            return new Result(code, p.output(), "");
+        }
+    }
 }

@@ -1,0 +1,121 @@
+package micros.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import micros.Emulator;
+import micros.runtime.Log;
+import micros.runtime.RunConfig;
+import micros.runtime.Supervisor;
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.spacefile.SpacefileReader;
+import micros.util.UserError;
+
+/**
+ * {@code micros check}: the CI smoke test. Starts the app on a free port, sends a request to
+ * each micro (or the --expect requests), prints a table, stops everything; exit 0 when all passed.
+ */
+public final class CheckCommand {
+    private CheckCommand() {}
+
+    /** One request to make and what counts as passing: an exact status, a class ("2xx"), or any answer below 500. */
+    record Expectation(String method, String path, String status) {
+        static Expectation parse(String text) {
+            String[] f = text.strip().split("\\s+");
+            if (f.length == 0 || f.length > 3 || f[0].isEmpty())
+                throw UserError.config("--expect \"" + text + "\": write \"[METHOD] PATH [STATUS]\", for example \"GET /api/health 200\"");
+            int i = 0;
+            String method = f[0].startsWith("/") ? "GET" : f[i++].toUpperCase(Locale.ROOT);
+            if (i >= f.length || !f[i].startsWith("/")) throw UserError.config("--expect \"" + text + "\": the path must start with /");
+            String path = f[i++];
+            String status = i < f.length ? f[i].toLowerCase(Locale.ROOT) : null;
+            if (status != null && !status.matches("[1-5]([0-9]{2}|xx)"))
+                throw UserError.config("--expect \"" + text + "\": '" + f[i] + "' is not a status (use 200 or 2xx)");
+            return new Expectation(method, path, status);
+        }
+
+        boolean passes(int code) {
+            if (status == null) return code < 500;
+            if (status.endsWith("xx")) return code / 100 == status.charAt(0) - '0';
+            return code == Integer.parseInt(status);
+        }
+    }
+
+    public static int run(List<String> args, PrintStream out) throws InterruptedException {
+        Options o = Options.parse("check", args, RunOptions.flags(), RunOptions.valued("--expect"));
+        Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
+        List<Expectation> expectations = o.all("--expect").stream().map(Expectation::parse).toList();
+        RunConfig cfg = RunOptions.config(o, file, 0);
+        Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
+        App app = RunOptions.load(file, out);
+        log.names(app.micros().stream().map(Micro::name).toList());
+        if (cfg.build()) {
+            micros.runtime.Builder.run(app, log);
+            app = RunOptions.load(file, new PrintStream(PrintStream.nullOutputStream()));
+        }
+        if (expectations.isEmpty())
+            expectations = app.micros().stream().map(m -> new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null)).toList();
+        List<String[]> rows = new ArrayList<>();
+        int failed = 0;
+        try (Emulator e = Emulator.start(app, cfg, log)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            for (Expectation x : expectations) {
+                String[] row = check(e, client, x, cfg);
+                if (!row[4].equals("ok")) failed++;
+                rows.add(row);
+            }
+        }
+        printTable(out, rows);
+        out.println(failed == 0 ? "all " + ValidateCommand.plural(rows.size(), "check") + " passed"
+                : failed + " of " + ValidateCommand.plural(rows.size(), "check") + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static String[] check(Emulator e, HttpClient client, Expectation x, RunConfig cfg) throws InterruptedException {
+        Micro m = e.runtime().app().micros().stream().filter(mm -> routes(mm, x.path())).findFirst().orElse(e.app().primary());
+        Supervisor s = e.runtime().supervisor(m);
+        long coldBefore = s == null ? 0 : s.coldStarts();
+        String request = x.method() + " " + x.path();
+        String status, result, cold = "-";
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(e.url() + x.path())).timeout(cfg.limits().timeout().plusSeconds(5));
+            b.method(x.method(), HttpRequest.BodyPublishers.noBody());
+            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            status = Integer.toString(r.statusCode());
+            result = x.passes(r.statusCode()) ? "ok" : "fail (expected " + (x.status() == null ? "an answer below 500" : x.status()) + ")";
+        } catch (IOException | IllegalArgumentException ex) {
+            status = "-";
+            result = "fail (" + ex.getMessage() + ")";
+        }
+        if (s != null && s.coldStarts() > coldBefore) cold = s.lastColdStartMillis() + " ms";
+        return new String[] {m.name(), request, status, cold, result};
+    }
+
+    private static boolean routes(Micro m, String path) {
+        if (m.primary()) return false;
+        return path.equals(m.prefix()) || path.startsWith(m.prefix() + "/") || path.startsWith(m.prefix() + "?");
+    }
+
+    private static void printTable(PrintStream out, List<String[]> rows) {
+        String[] head = {"micro", "request", "status", "cold start", "result"};
+        int[] w = new int[head.length];
+        for (int i = 0; i < head.length; i++) w[i] = head[i].length();
+        for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
+        StringBuilder fmt = new StringBuilder();
+        for (int i = 0; i < w.length - 1; i++) fmt.append("%-").append(w[i]).append("s  ");
+        fmt.append("%s%n");
+        out.println();
+        out.printf(fmt.toString(), (Object[]) head);
+        for (String[] r : rows) out.printf(fmt.toString(), (Object[]) r);
+    }
+}

@@ -1,0 +1,60 @@
+package micros.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import micros.Emulator;
+import micros.Main;
+import micros.runtime.Builder;
+import micros.runtime.Engines;
+import micros.runtime.Log;
+import micros.runtime.RunConfig;
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.spacefile.SpacefileReader;
+
+/** {@code micros [run] [PATH] [options]}: brings the app up behind one port until Ctrl-C or SIGTERM. */
+public final class RunCommand {
+    private RunCommand() {}
+
+    public static int run(List<String> args, PrintStream out) throws InterruptedException {
+        Options o = Options.parse("run", args, RunOptions.flags(), RunOptions.valued());
+        Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
+        RunConfig cfg = RunOptions.config(o, file, 4200);
+        Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
+        App app = RunOptions.load(file, out);
+        log.names(app.micros().stream().map(Micro::name).toList());
+        if (cfg.build()) {
+            Builder.run(app, log);
+            app = RunOptions.load(file, new PrintStream(PrintStream.nullOutputStream()));
+        }
+        RunOptions.warnUndeclared(app, cfg, log);
+        Emulator emulator = Emulator.start(app, cfg, log);
+        banner(emulator, cfg, log);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.event("stopping: sending SIGTERM to all micros");
+            emulator.close();
+            log.event("stopped");
+            stopped.countDown();
+        }, "micros-shutdown"));
+        new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
+        return 0;
+    }
+
+    static void banner(Emulator e, RunConfig cfg, Log log) {
+        App app = e.app();
+        log.plain("micros " + Main.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
+        int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
+        int pathWidth = app.micros().stream().mapToInt(m -> (m.prefix().isEmpty() ? "/" : m.prefix()).length()).max().orElse(1);
+        int engineWidth = app.micros().stream().mapToInt(m -> m.engine().id().length()).max().orElse(6);
+        for (Micro m : app.micros()) {
+            Engines.Start plan = e.runtime().plan(m);
+            String path = m.prefix().isEmpty() ? "/" : m.prefix();
+            log.plain(String.format("  %-" + width + "s  %-" + pathWidth + "s  %-" + engineWidth + "s  %s", m.name(), path, m.engine(), plan.describe()));
+        }
+        log.plain("Press Ctrl-C to stop.");
+    }
+}

@@ -1,0 +1,119 @@
+package micros.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import micros.runtime.Log;
+import micros.runtime.RunConfig;
+import micros.spacefile.App;
+import micros.spacefile.App.EnvVar;
+import micros.spacefile.App.Micro;
+import micros.spacefile.Problem;
+import micros.spacefile.SpacefileReader;
+import micros.spacefile.SpacefileReader.Reading;
+import micros.util.UserError;
+
+/** The options `run` and `check` share, turned into a {@link RunConfig}; and loading the app. */
+public final class RunOptions {
+    public static final List<String> FLAGS = List.of("--dev", "--build", "--public");
+    public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version");
+
+    private RunOptions() {}
+
+    public static List<String> flags(String... more) {
+        List<String> all = new ArrayList<>(FLAGS);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    public static List<String> valued(String... more) {
+        List<String> all = new ArrayList<>(VALUED);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    public static RunConfig config(Options o, Path spacefile, int defaultPort) {
+        int port = port(o.value("--port", Integer.toString(defaultPort)));
+        String host = o.value("--host", "127.0.0.1");
+        Duration idle = Units.duration("--idle", o.value("--idle", "5m"));
+        String format = o.value("--log-format", "text");
+        Log.Format logFormat = switch (format) {
+            case "text" -> Log.Format.TEXT;
+            case "json" -> Log.Format.JSON;
+            default -> throw UserError.config("--log-format " + format + ": use text or json");
+        };
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String file : o.all("--env-file")) env.putAll(envFile(Path.of(file)));
+        for (String pair : o.all("--env")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) throw UserError.config("--env " + pair + ": write NAME=VALUE");
+            env.put(name("--env", pair.substring(0, eq)), pair.substring(eq + 1));
+        }
+        return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
+                o.flag("--public"), logFormat, o.value("--app-version", "dev"), RunConfig.Limits.SPACE, null, List.of());
+    }
+
+    private static int port(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 0 && p <= 65535) return p;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw UserError.config("--port " + s + ": use a number from 0 to 65535 (0 picks a free port)");
+    }
+
+    private static String name(String where, String n) {
+        if (!n.matches("[A-Za-z_][A-Za-z0-9_]*")) throw UserError.config(where + ": '" + n + "' is not a valid environment variable name");
+        return n;
+    }
+
+    /** NAME=VALUE lines; blank lines and # comments are skipped; "export " and surrounding quotes are allowed. */
+    static Map<String, String> envFile(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw UserError.config("--env-file " + file + ": cannot read it (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            if (line.startsWith("export ")) line = line.substring(7).strip();
+            int eq = line.indexOf('=');
+            if (eq <= 0) throw UserError.config(file + ":" + (i + 1) + ": expected NAME=VALUE");
+            String value = line.substring(eq + 1).strip();
+            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'")))
+                value = value.substring(1, value.length() - 1);
+            env.put(name(file + ":" + (i + 1), line.substring(0, eq).strip()), value);
+        }
+        return env;
+    }
+
+    /** Reads the Spacefile; prints its problems; refuses an invalid one with exit code 2. */
+    public static App load(Path file, PrintStream out) {
+        Reading r = SpacefileReader.read(file);
+        for (Problem p : r.problems()) if (p.isError() || !p.blocksRun()) out.println(p);
+        if (!r.valid())
+            throw UserError.config(file + " is invalid (" + ValidateCommand.plural(r.errors(), "error") + " above): fix it, then run again");
+        return r.app();
+    }
+
+    /** --env values for names no micro declares are not passed: say so once. */
+    public static void warnUndeclared(App app, RunConfig cfg, Log log) {
+        for (String name : cfg.env().keySet()) {
+            boolean declared = false;
+            for (Micro m : app.micros()) for (EnvVar v : m.env()) declared |= v.name().equals(name);
+            if (!declared)
+                log.event("warning: " + name + " from --env/--env-file is not declared in any micro's presets.env, so no micro receives it (Space only sets declared variables)");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package micros.gateway;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayDeque;
+
+/** One keep-alive HTTP/1.1 connection to a micro, with its own read buffer. */
+final class Upstream implements Closeable {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    static final int BUFFER = 16 * 1024;
+
+    final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+    final long generation;
+    final byte[] buf = new byte[BUFFER];
+    int pos, lim;
+    long idleSince;
+    boolean reused;
+
+    Upstream(Socket socket, long generation) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.generation = generation;
+    }
+
+    static Upstream connect(int port, long generation) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(LOOPBACK, port), 5000);
+            return new Upstream(s, generation);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Reads more bytes after {@code lim}, compacting the buffer first when it is full; -1 at end of stream. */
+    int fill() throws IOException {
+        if (lim == buf.length) {
+            if (pos == 0) return 0; // full of unconsumed bytes: the caller decides
+            System.arraycopy(buf, pos, buf, 0, lim - pos);
+            lim -= pos;
+            pos = 0;
+        }
+        int n = in.read(buf, lim, buf.length - lim);
+        if (n > 0) lim += n;
+        return n;
+    }
+
+    /** The next byte, reading more when needed. */
+    int read() throws IOException {
+        if (pos == lim) {
+            pos = lim = 0;
+            if (fill() <= 0) throw new EOFException("micro closed the connection");
+        }
+        return buf[pos++] & 0xff;
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    /** Idle connections to one micro. Connections from an earlier process (generation) are dropped. */
+    static final class Pool {
+        private static final long MAX_IDLE_NANOS = 2_000_000_000L; // under Node's and uvicorn's 5 s keep-alive
+        private static final int MAX_IDLE = 64;
+        private final ArrayDeque<Upstream> idle = new ArrayDeque<>();
+        private long generation;
+
+        synchronized Upstream poll(long gen) {
+            if (gen != generation) {
+                closeAll();
+                generation = gen;
+            }
+            long now = System.nanoTime();
+            Upstream u;
+            while ((u = idle.pollLast()) != null) {
+                if (now - u.idleSince < MAX_IDLE_NANOS) {
+                    u.reused = true;
+                    return u;
+                }
+                u.close();
+            }
+            return null;
+        }
+
+        void offer(Upstream u) {
+            synchronized (this) {
+                if (u.generation > generation) { // the first connection of a new process
+                    closeAll();
+                    generation = u.generation;
+                }
+                if (u.generation == generation && idle.size() < MAX_IDLE) {
+                    u.idleSince = System.nanoTime();
+                    u.pos = u.lim = 0;
+                    idle.addLast(u);
+                    return;
+                }
+            }
+            u.close();
+        }
+
+        synchronized void drain(long gen) {
+            if (gen >= generation) closeAll();
+        }
+
+        private void closeAll() {
+            Upstream u;
+            while ((u = idle.pollFirst()) != null) u.close();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package micros.runtime;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.util.UserError;
+
+/**
+ * The app's micros at run time: how each starts, a {@link Supervisor} for each process micro,
+ * the folders of static ones, the idle sweeper, and shutdown of everything started.
+ */
+public final class AppRuntime {
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    private static final boolean HAS_SETSID = onPath("setsid") != null;
+
+    private final App app;
+    private final RunConfig cfg;
+    private final Log log;
+    private final Map<String, String> shell = System.getenv();
+    private final Map<String, Engines.Start> plans = new LinkedHashMap<>();
+    private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
+    private final Path runDir;
+    private final String projectKey;
+    private final String apiKey = StateDir.token();
+    private volatile String hostname = "localhost";
+    private volatile boolean closed;
+    private Thread sweeper;
+
+    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state) {
+        this.app = app;
+        this.cfg = cfg;
+        this.log = log;
+        this.projectKey = state.projectKey();
+        try {
+            this.runDir = Files.createTempDirectory("micros-run-");
+            extract("python_launcher.py");
+            extract("node_launcher.js");
+        } catch (IOException e) {
+            throw UserError.runtime("cannot create a temporary folder for the run (" + e.getMessage() + "): check that " + System.getProperty("java.io.tmpdir") + " is writable");
+        }
+        List<String> config = new ArrayList<>(), missing = new ArrayList<>();
+        for (Micro m : app.micros()) {
+            Path src = srcDir(m);
+            Engines.Start plan = Engines.plan(m, src, cfg.dev(), runDir);
+            plans.put(m.name(), plan);
+            if (!Files.isDirectory(src)) {
+                config.add("micro '" + m.name() + "': its src folder '" + m.src() + "' does not exist in " + app.root());
+                continue;
+            }
+            if (plan instanceof Engines.Folder f && !Files.isDirectory(f.folder()))
+                config.add("micro '" + m.name() + "': the folder to serve, '" + f.relative() + "', does not exist in '" + m.src()
+                        + "': build it first, or run with --build");
+            if (plan instanceof Engines.Unavailable u && !cfg.dev()) config.add(u.reason());
+            if (plan instanceof Engines.Command c) {
+                for (String runtime : c.runtimes())
+                    if (onPath(runtime) == null) missing.add("micro '" + m.name() + "' needs " + runtime + ", which is not on PATH: " + install(runtime));
+                supervisors.put(m.name(), new Supervisor(m, port -> spawn(m, c, port), cfg.limits().timeout(), log, null));
+            } else if (plan instanceof Engines.Unavailable u) {
+                supervisors.put(m.name(), new Supervisor(m, port -> { throw new IOException(u.reason()); }, cfg.limits().timeout(), log, u.reason()));
+            }
+        }
+        if (!config.isEmpty() || !missing.isEmpty()) {
+            deleteRunDir();
+            if (!config.isEmpty()) throw UserError.config(String.join("\n", config));
+            throw UserError.runtime(String.join("\n", missing));
+        }
+    }
+
+    public App app() {
+        return app;
+    }
+
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public Engines.Start plan(Micro m) {
+        return plans.get(m.name());
+    }
+
+    public Supervisor supervisor(Micro m) {
+        return supervisors.get(m.name());
+    }
+
+    public List<Supervisor> supervisors() {
+        return List.copyOf(supervisors.values());
+    }
+
+    /** The gateway's host:port, as DETA_SPACE_APP_HOSTNAME; set once it listens. */
+    public void hostname(String hostPort) {
+        this.hostname = hostPort;
+    }
+
+    public Path srcDir(Micro m) {
+        return app.root().resolve(Builder.relative(m.src())).normalize();
+    }
+
+    private Process spawn(Micro m, Engines.Command c, int port) throws IOException {
+        Path home = runDir.resolve(m.name()).resolve("home"), tmp = runDir.resolve(m.name()).resolve("tmp");
+        Files.createDirectories(home);
+        Files.createDirectories(tmp);
+        Map<String, String> env = MicroEnvironment.build(m, cfg.dev(), cfg.env(), shell,
+                new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
+        List<String> argv = new ArrayList<>();
+        if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
+        argv.addAll(c.argv());
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(srcDir(m).toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** Puts awake micros to sleep after --idle without requests. */
+    public void startIdleSweeper() {
+        if (cfg.idle().isZero()) return;
+        long period = Math.max(50, Math.min(1000, cfg.idle().toMillis() / 5));
+        sweeper = new Thread(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(period);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (Supervisor s : supervisors.values()) s.sleepIfIdle(cfg.idle());
+            }
+        }, "micros-idle");
+        sweeper.setDaemon(true);
+        sweeper.start();
+    }
+
+    /** Stops every micro (SIGTERM, then SIGKILL after 5 s), all at once; no micro starts afterwards. */
+    public void shutdown() {
+        if (closed) return;
+        closed = true;
+        if (sweeper != null) sweeper.interrupt();
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (Supervisor s : supervisors.values())
+            stops.add(CompletableFuture.runAsync(() -> s.retire("micros is shutting down", STOP_GRACE)));
+        stops.forEach(CompletableFuture::join);
+        deleteRunDir();
+    }
+
+    private void extract(String launcher) throws IOException {
+        try (InputStream in = AppRuntime.class.getResourceAsStream(launcher)) {
+            if (in == null) throw new IOException("the jar lacks " + launcher);
+            Files.copy(in, runDir.resolve(launcher));
+        }
+    }
+
+    private void deleteRunDir() {
+        try (Stream<Path> walk = Files.walk(runDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary folder: the system cleans it eventually
+        }
+    }
+
+    /** The executable's path when it is on PATH, else null. */
+    public static Path onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) return null;
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p;
+        }
+        return null;
+    }
+
+    private static String install(String runtime) {
+        return switch (runtime) {
+            case "node", "npm" -> "install Node.js (and npm), or set 'run:' for the micro";
+            case "python3" -> "install Python 3, or set 'run:' for the micro";
+            default -> "install it";
+        };
+    }
+}

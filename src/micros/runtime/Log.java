@@ -1,0 +1,110 @@
+package micros.runtime;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import micros.util.Json;
+
+/**
+ * One line per event: {@code HH:MM:SS name | text}, names padded to one width, a colour
+ * per micro only on a terminal without NO_COLOR; or one JSON object per line.
+ * Registered secrets are replaced by "[redacted]" in every line.
+ */
+public final class Log {
+    public enum Format { TEXT, JSON }
+
+    public static final String SELF = "micros";
+    private static final String[] PALETTE = {"36", "33", "32", "35", "34", "31"};
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    private final PrintStream out;
+    private final Format format;
+    private final boolean color;
+    private final Map<String, String> colors = new HashMap<>();
+    private final List<String> secrets = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Line>> listeners = new CopyOnWriteArrayList<>();
+    private int width = SELF.length();
+
+    /** A logged line, as listeners (the dashboard, tests) see it. */
+    public record Line(Instant time, String micro, String stream, String text) {}
+
+    public Log(PrintStream out, Format format, boolean color) {
+        this.out = out;
+        this.format = format;
+        this.color = color && format == Format.TEXT;
+    }
+
+    /** Colour only when writing to a terminal and NO_COLOR is not set. */
+    public static boolean colorWanted() {
+        String noColor = System.getenv("NO_COLOR");
+        return System.console() != null && (noColor == null || noColor.isEmpty());
+    }
+
+    public synchronized void names(Collection<String> names) {
+        int i = 0;
+        for (String n : names) {
+            width = Math.max(width, n.length());
+            colors.put(n, PALETTE[i++ % PALETTE.length]);
+        }
+    }
+
+    public void secret(String s) {
+        if (s != null && !s.isEmpty()) secrets.add(s);
+    }
+
+    public void listen(Consumer<Line> listener) {
+        listeners.add(listener);
+    }
+
+    /** A line a micro wrote on stdout or stderr (or its build step). */
+    public void micro(String micro, String stream, String text) {
+        write(micro, stream, text);
+    }
+
+    /** Something micros did or saw. */
+    public void event(String text) {
+        write(SELF, "event", text);
+    }
+
+    /** Plain lines for the person at the terminal (the start-up banner); not prefixed. */
+    public synchronized void plain(String text) {
+        if (format == Format.JSON) write(SELF, "event", text);
+        else out.println(text);
+    }
+
+    private void write(String name, String stream, String raw) {
+        String text = redact(raw);
+        Instant now = Instant.now();
+        Line line = new Line(now, name, stream, text);
+        for (Consumer<Line> l : listeners) l.accept(line);
+        synchronized (this) {
+            if (format == Format.JSON) {
+                out.println("{\"time\":\"" + now.truncatedTo(ChronoUnit.MILLIS) + "\",\"micro\":" + Json.quote(name)
+                        + ",\"stream\":\"" + stream + "\",\"text\":" + Json.quote(text) + "}");
+                return;
+            }
+            String clock = LocalTime.now().format(CLOCK);
+            String padded = name + " ".repeat(Math.max(0, width - name.length()));
+            if (color) {
+                String c = name.equals(SELF) ? "1" : colors.getOrDefault(name, "37");
+                out.println("\u001b[2m" + clock + "\u001b[0m \u001b[" + c + "m" + padded + " |\u001b[0m " + text);
+            } else {
+                out.println(clock + " " + padded + " | " + text);
+            }
+        }
+    }
+
+    private String redact(String text) {
+        for (String s : secrets) if (text.contains(s)) text = text.replace(s, "[redacted]");
+        return text;
+    }
+}

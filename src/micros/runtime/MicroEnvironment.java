@@ -1,0 +1,52 @@
+package micros.runtime;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import micros.spacefile.App.EnvVar;
+import micros.spacefile.App.Micro;
+
+/**
+ * The environment a micro starts with. Run mode: a small clean base (Space micros never saw
+ * the developer's shell) plus Space's variables and the presets. Dev mode: the shell's
+ * environment passes through and overrides preset defaults, as `space dev` did.
+ */
+public final class MicroEnvironment {
+    private MicroEnvironment() {}
+
+    /** Values shared by every micro of a run. */
+    public record Shared(String projectKey, String apiKey, String hostname, String appVersion) {}
+
+    public static Map<String, String> build(Micro m, boolean dev, Map<String, String> given, Map<String, String> shell,
+                                            Shared shared, int port, Path home, Path tmp, Map<String, String> engineEnv) {
+        Map<String, String> env = new HashMap<>();
+        if (dev) {
+            env.putAll(shell);
+        } else {
+            env.put("PATH", shell.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+            env.put("LANG", shell.getOrDefault("LANG", "C.UTF-8"));
+            env.put("HOME", home.toString());
+            env.put("TMPDIR", tmp.toString());
+            env.put("TZ", "UTC");
+        }
+        for (EnvVar v : m.env()) {
+            String value = given.get(v.name());
+            if (value == null && dev) value = shell.get(v.name());
+            if (value == null) value = v.defaultValue();
+            if (value != null) env.put(v.name(), value);
+            else if (!dev) env.remove(v.name());
+        }
+        String p = Integer.toString(port);
+        env.put("PORT", p);
+        engineEnv.forEach((k, v) -> env.put(k, v.equals("$PORT") ? p : v));
+        env.put("DETA_PROJECT_KEY", shared.projectKey());
+        env.put("DETA_SPACE_APP", "true");
+        env.put("DETA_SPACE_APP_VERSION", shared.appVersion());
+        env.put("DETA_SPACE_APP_HOSTNAME", shared.hostname());
+        env.put("DETA_SPACE_APP_MICRO_NAME", m.name());
+        env.put("DETA_SPACE_APP_MICRO_TYPE", m.primary() ? "primary" : "normal");
+        env.put("DETA_API_KEY", shared.apiKey());
+        return env;
+    }
+}

@@ -1,0 +1,87 @@
+package micros.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ends a micro's whole process tree: the process, its process group (micros start each
+ * micro in its own session) and every descendant found, SIGTERM first, SIGKILL after a grace.
+ */
+public final class ProcessTree {
+    private static final String KILL = Files.isExecutable(Path.of("/bin/kill")) ? "/bin/kill" : "kill";
+
+    private ProcessTree() {}
+
+    /** SIGTERM to the tree; after {@code grace}, SIGKILL to what is left. Returns true if it had to SIGKILL. */
+    public static boolean terminate(ProcessHandle root, Duration grace) {
+        List<ProcessHandle> all = members(root);
+        signalGroup(root.pid(), "TERM");
+        all.forEach(ProcessHandle::destroy);
+        if (awaitGone(all, grace.toMillis()) && !groupAlive(root.pid())) return false;
+        kill(root);
+        return true;
+    }
+
+    /** SIGKILL to the tree at once. */
+    public static void kill(ProcessHandle root) {
+        List<ProcessHandle> all = members(root);
+        signalGroup(root.pid(), "KILL");
+        all.forEach(ProcessHandle::destroyForcibly);
+        awaitGone(all, 2000);
+    }
+
+    private static List<ProcessHandle> members(ProcessHandle root) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(root);
+        root.descendants().forEach(all::add);
+        return all;
+    }
+
+    private static boolean awaitGone(List<ProcessHandle> all, long millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (ProcessHandle h : all) {
+            long left = until - System.nanoTime();
+            if (left <= 0) return all.stream().noneMatch(ProcessHandle::isAlive);
+            try {
+                h.onExit().get(left, TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            }
+        }
+        return all.stream().noneMatch(ProcessHandle::isAlive);
+    }
+
+    /** Whether a process of the group still runs (a daemon that escaped the descendant walk). */
+    private static boolean groupAlive(long pgid) {
+        return ProcessHandle.allProcesses().anyMatch(p -> p.isAlive() && pgidOf(p.pid()) == pgid);
+    }
+
+    static long pgidOf(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[2]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** kill -SIG -- -PGID: reaches processes that left the tree but stayed in the micro's group. */
+    private static void signalGroup(long pgid, String signal) {
+        if (pgidOf(pgid) != pgid) return; // not a group leader: no group of its own
+        try {
+            Process p = new ProcessBuilder(KILL, "-" + signal, "--", "-" + pgid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(2, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // kill(1) missing: the descendant walk still applies
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,428 @@
+package micros.runtime;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import micros.spacefile.App.Micro;
+
+/**
+ * Keeps one process micro: starts it when a request needs it (concurrent first requests
+ * share one start), waits until its port accepts, stops it when idle, restarts it after a
+ * crash with a growing back-off, and ends its whole process tree when told to.
+ * No lock is held while spawning, probing or stopping.
+ */
+public final class Supervisor {
+    public enum State { ASLEEP, STARTING, AWAKE, BACKOFF, STOPPING, UNAVAILABLE }
+
+    /** Starts the micro's process with PORT set to the given port. */
+    public interface Spawner {
+        Process spawn(int port) throws IOException;
+    }
+
+    /** Where a ready micro listens; {@code connection} is the probe's connection, already open, or null. */
+    public record Endpoint(int port, long generation, Socket connection) {}
+
+    /** A request cannot be served by this micro now; {@code status} is the HTTP status to answer with. */
+    public static final class Unavailable extends Exception {
+        private final int status;
+
+        public Unavailable(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private final Micro micro;
+    private final Spawner spawner;
+    private final Duration startLimit;
+    private final Log log;
+    private String unavailableReason; // guarded by lock
+    private final LogTail tail = new LogTail(50);
+    private final Object lock = new Object();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile Consumer<Long> onStop = generation -> { };
+
+    // guarded by lock
+    private State state;
+    private Process process;
+    private int port;
+    private long generation;
+    private CompletableFuture<Endpoint> starting;
+    private int failures;
+    private long backoffUntil;
+    private String lastFailure;
+    private String lastExit;
+    private long lastExitGeneration;
+
+    private volatile long lastUsed = System.nanoTime();
+    private volatile long readySince;
+    private final AtomicLong coldStarts = new AtomicLong();
+    private final AtomicLong spawns = new AtomicLong();
+    private volatile long lastColdStartMillis = -1;
+
+    /**
+     * @param unavailableReason when not null, the micro cannot start at all (for example --dev without a dev command)
+     */
+    public Supervisor(Micro micro, Spawner spawner, Duration startLimit, Log log, String unavailableReason) {
+        this.micro = micro;
+        this.spawner = spawner;
+        this.startLimit = startLimit;
+        this.log = log;
+        this.unavailableReason = unavailableReason;
+        this.state = unavailableReason != null ? State.UNAVAILABLE : State.ASLEEP;
+    }
+
+    public Micro micro() {
+        return micro;
+    }
+
+    public void onStop(Consumer<Long> listener) {
+        this.onStop = listener;
+    }
+
+    /**
+     * The micro's endpoint, starting it first when it sleeps; counts the request as in flight
+     * until {@link #release()}. Waits at most the start limit for a cold start.
+     */
+    public Endpoint acquire() throws Unavailable {
+        CompletableFuture<Endpoint> future;
+        boolean starter = false;
+        synchronized (lock) {
+            while (state == State.STOPPING) {
+                try {
+                    lock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new Unavailable(503, "micro \"" + micro.name() + "\" is stopping");
+                }
+            }
+            switch (state) {
+                case AWAKE -> {
+                    inFlight.incrementAndGet();
+                    lastUsed = System.nanoTime();
+                    return new Endpoint(port, generation, null);
+                }
+                case UNAVAILABLE -> throw new Unavailable(503, unavailableReason);
+                case BACKOFF -> {
+                    long wait = backoffUntil - System.nanoTime();
+                    if (wait > 0)
+                        throw new Unavailable(503, "micro \"" + micro.name() + "\" " + lastFailure + "; micros will try again in "
+                                + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait + 999_999_999L)) + "s");
+                }
+                default -> { }
+            }
+            if (state == State.STARTING) {
+                future = starting;
+            } else {
+                future = starting = new CompletableFuture<>();
+                state = State.STARTING;
+                starter = true;
+            }
+        }
+        if (starter) start(future);
+        try {
+            Endpoint e = future.get(startLimit.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            inFlight.incrementAndGet();
+            lastUsed = System.nanoTime();
+            return starter ? e : new Endpoint(e.port(), e.generation(), null); // the probe's connection is the starter's alone
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Unavailable u) throw u;
+            throw new Unavailable(503, "micro \"" + micro.name() + "\" could not start: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw new Unavailable(503, "micro \"" + micro.name() + "\" is still starting");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable(503, "interrupted while micro \"" + micro.name() + "\" was starting");
+        }
+    }
+
+    /** The request that acquired the micro is done. */
+    public void release() {
+        inFlight.decrementAndGet();
+        lastUsed = System.nanoTime();
+    }
+
+    private void start(CompletableFuture<Endpoint> future) {
+        long t0 = System.nanoTime();
+        Process p;
+        int newPort;
+        try {
+            newPort = freePort();
+            p = spawner.spawn(newPort);
+        } catch (IOException e) {
+            failStart(future, null, "could not be started: " + e.getMessage());
+            return;
+        }
+        spawns.incrementAndGet();
+        long gen;
+        synchronized (lock) {
+            process = p;
+            port = newPort;
+            gen = ++generation;
+        }
+        OutputPump.start(micro.name(), p.getInputStream(), "stdout", this::output);
+        OutputPump.start(micro.name(), p.getErrorStream(), "stderr", this::output);
+        p.onExit().thenRun(() -> exited(p, gen));
+        Socket connection = awaitPort(p, newPort, t0 + startLimit.toNanos());
+        if (connection == null) {
+            String why = p.isAlive() ? "did not listen on its PORT within " + startLimit.toSeconds() + "s" : "exited with " + exitText(p) + " before listening on its PORT";
+            if (p.isAlive()) ProcessTree.kill(p.toHandle());
+            failStart(future, p, why);
+            return;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        synchronized (lock) {
+            if (process != p) { // stopped while starting
+                closeQuietly(connection);
+                future.completeExceptionally(new Unavailable(503, "micro \"" + micro.name() + "\" was stopped while starting"));
+                return;
+            }
+            state = State.AWAKE;
+            failures = 0;
+            starting = null;
+            readySince = System.nanoTime();
+            lastColdStartMillis = ms;
+            coldStarts.incrementAndGet();
+        }
+        log.event(micro.name() + ": cold start in " + ms + " ms (pid " + p.pid() + ", port " + newPort + ")");
+        future.complete(new Endpoint(newPort, gen, connection));
+    }
+
+    /** Polls the port with a short growing pause until it accepts, the process exits, or time runs out. */
+    private static Socket awaitPort(Process p, int port, long until) {
+        long pauseMicros = 200;
+        InetSocketAddress address = new InetSocketAddress(LOOPBACK, port);
+        while (System.nanoTime() < until) {
+            if (!p.isAlive()) return null;
+            Socket s = new Socket();
+            try {
+                s.setTcpNoDelay(true);
+                s.connect(address, 1000);
+                return s;
+            } catch (IOException refused) {
+                closeQuietly(s);
+            }
+            try {
+                TimeUnit.MICROSECONDS.sleep(pauseMicros);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            pauseMicros = Math.min(pauseMicros * 2, 5000);
+        }
+        return null;
+    }
+
+    private void failStart(CompletableFuture<Endpoint> future, Process p, String why) {
+        String message;
+        synchronized (lock) {
+            if (state == State.STOPPING || state == State.UNAVAILABLE || (p != null && process != p)) { // stopped on purpose
+                if (starting == future) starting = null;
+                future.completeExceptionally(new Unavailable(503, "micro \"" + micro.name() + "\" was stopped while starting"));
+                return;
+            }
+            if (p != null) process = null;
+            failures++;
+            long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failures - 1, 10));
+            backoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+            state = State.BACKOFF;
+            starting = null;
+            lastFailure = (failures > 1 ? "failed to start " + failures + " times in a row; last time it " : "") + why;
+            message = "micro \"" + micro.name() + "\" " + why;
+        }
+        awaitOutput(p);
+        StringBuilder sb = new StringBuilder(micro.name() + ": failed to start: " + why);
+        List<String> last = tail.last(10);
+        if (!last.isEmpty()) sb.append("; its last output:");
+        log.event(sb.toString());
+        for (String line : last) log.event("  " + micro.name() + " | " + line);
+        future.completeExceptionally(new Unavailable(503, message));
+    }
+
+    /** Give the output pumps a moment to drain what a crashed process wrote last. */
+    private static void awaitOutput(Process p) {
+        if (p == null) return;
+        try {
+            p.onExit().get(200, TimeUnit.MILLISECONDS);
+            Thread.sleep(20);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void output(String stream, String line) {
+        tail.add(line);
+        log.micro(micro.name(), stream, line);
+    }
+
+    private void exited(Process p, long gen) {
+        synchronized (lock) {
+            lastExit = exitText(p);
+            lastExitGeneration = gen;
+            if (process != p) return; // stopped on purpose, or a start that failed
+            if (state == State.STARTING || state == State.STOPPING) return; // the start or the stop reports it
+            process = null;
+            if (state == State.AWAKE) {
+                state = State.ASLEEP;
+                long ranMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
+                if (ranMillis < 1000) { // a micro that dies right after starting is crashing, not finishing
+                    failures++;
+                    lastFailure = "exited with " + lastExit + " right after starting";
+                    if (failures > 1) {
+                        state = State.BACKOFF;
+                        backoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failures - 1, 10)));
+                    }
+                }
+            }
+            lock.notifyAll();
+        }
+        log.event(micro.name() + ": exited with " + lastExit + "; the next request starts it again");
+        onStop.accept(gen);
+    }
+
+    /** Stops the micro's process tree: SIGTERM, then SIGKILL after the grace. */
+    public void stop(String reason, Duration grace) {
+        Process p;
+        long gen;
+        synchronized (lock) {
+            if (process == null) return;
+            p = process;
+            gen = generation;
+            state = State.STOPPING;
+        }
+        log.event(micro.name() + ": stopping (" + reason + ")");
+        boolean forced = grace.isZero() ? killNow(p) : ProcessTree.terminate(p.toHandle(), grace);
+        if (forced && !grace.isZero()) log.event(micro.name() + ": did not stop within " + grace.toSeconds() + "s; sent SIGKILL");
+        synchronized (lock) {
+            if (process == p) process = null;
+            if (state == State.STOPPING) state = unavailableReason != null ? State.UNAVAILABLE : State.ASLEEP;
+            lock.notifyAll();
+        }
+        onStop.accept(gen);
+    }
+
+    /** No more starts: the emulator is shutting down; then stops the process. */
+    public void retire(String reason, Duration grace) {
+        synchronized (lock) {
+            unavailableReason = reason;
+            if (process == null) state = State.UNAVAILABLE;
+        }
+        stop(reason, grace);
+        synchronized (lock) {
+            state = State.UNAVAILABLE;
+        }
+    }
+
+    private static boolean killNow(Process p) {
+        ProcessTree.kill(p.toHandle());
+        return true;
+    }
+
+    /** Stops an awake micro that has had no request for {@code idle}. */
+    public void sleepIfIdle(Duration idle) {
+        if (idle.isZero() || inFlight.get() > 0) return;
+        synchronized (lock) {
+            if (state != State.AWAKE) return;
+        }
+        if (System.nanoTime() - lastUsed > idle.toNanos()) stop("idle for " + micros.cli.Units.format(idle), Duration.ofSeconds(5));
+    }
+
+    /** How the process of that generation ended ("code 1", "signal 9 (SIGKILL)"), or null while it runs. */
+    public String exitOf(long gen) {
+        synchronized (lock) {
+            return lastExitGeneration == gen ? lastExit : null;
+        }
+    }
+
+    /** Whether the process of this generation is gone (it crashed or was stopped). */
+    public boolean ended(long gen) {
+        synchronized (lock) {
+            return generation != gen || process == null || !process.isAlive();
+        }
+    }
+
+    public State state() {
+        synchronized (lock) {
+            return state;
+        }
+    }
+
+    public long pid() {
+        Process p;
+        synchronized (lock) {
+            p = process;
+        }
+        return p == null ? -1 : p.pid();
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public long coldStarts() {
+        return coldStarts.get();
+    }
+
+    public long spawns() {
+        return spawns.get();
+    }
+
+    public long lastColdStartMillis() {
+        return lastColdStartMillis;
+    }
+
+    public List<String> lastLines(int n) {
+        return tail.last(n);
+    }
+
+    static String exitText(Process p) {
+        if (p.isAlive()) return "no exit yet";
+        int code = p.exitValue();
+        if (code > 128 && code < 160) return "signal " + (code - 128) + signalName(code - 128);
+        return "code " + code + (code == 127 ? " (command not found)" : code == 126 ? " (not executable)" : "");
+    }
+
+    private static String signalName(int sig) {
+        return switch (sig) {
+            case 9 -> " (SIGKILL)";
+            case 15 -> " (SIGTERM)";
+            case 11 -> " (SIGSEGV)";
+            case 6 -> " (SIGABRT)";
+            case 2 -> " (SIGINT)";
+            default -> "";
+        };
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package micros.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import micros.support.Apps;
+import micros.support.Http;
+import micros.support.Jar;
+import micros.support.Jar.Proc;
+import micros.support.MiniJson;
+
+/** `run` and `check` as users run them: the built jar in its own process. */
+class RunCliTest {
+    @TempDir
+    Path dir;
+
+    private static int port(String banner) {
+        Matcher m = Pattern.compile("http://127\\.0\\.0\\.1:([0-9]+)").matcher(banner);
+        assertTrue(m.find(), banner);
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private void stopsEverything(String signal) throws Exception {
+        Apps.require("node", "python3");
+        Path app = Apps.copy("routing", dir);
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0")) {
+            int port = port(p.await("is listening on", 20));
+            p.await("Press Ctrl-C to stop.", 5);
+            List<Long> pids = new ArrayList<>();
+            for (String path : List.of("/api/x", "/v2", "/api/v2/y", "/apix/z"))
+                if (!path.equals("/v2")) pids.add((Long) MiniJson.object(Http.get(port, path).text()).get("pid"));
+            assertEquals(200, Http.get(port, "/legacy/a").status());
+            p.signal(signal);
+            int code = p.waitFor(20);
+            assertEquals(signal.equals("INT") ? 130 : 143, code, p.output());
+            assertTrue(p.output().contains("stopping: sending SIGTERM to all micros"), p.output());
+            assertTrue(p.output().contains("stopped"), p.output());
+            for (long pid : pids) assertFalse(alive(pid), "micro pid " + pid + " outlived micros");
+            assertFalse(p.output().contains("Exception"), p.output());
+            assertFalse(Files.exists(app.resolve(".micros/run.properties")), "the run file is removed");
+        }
+    }
+
+    @Test
+    void sigtermStopsEveryMicro() throws Exception {
+        stopsEverything("TERM");
+    }
+
+    @Test
+    void ctrlCStopsEveryMicro() throws Exception {
+        stopsEverything("INT");
+    }
+
+    @Test
+    void bannerListsEachMicroAndHowItStarts() throws Exception {
+        Apps.require("node");
+        try (Proc p = Jar.start(Apps.copy("routing", dir), Map.of(), "--port", "0")) {
+            p.await("Press Ctrl-C to stop.", 20);
+            String out = p.output();
+            assertTrue(out.matches("(?s).*micros .*: routing is listening on http://127\\.0\\.0\\.1:[0-9]+.*"), out);
+            assertTrue(out.matches("(?s).*\\n  web +/ +static +files in \\. \\(served by micros\\)\\n.*"), out);
+            assertTrue(out.matches("(?s).*\\n  v2 +/api/v2 +nodejs16 +node echo\\.js\\n.*"), out);
+            assertTrue(out.matches("(?s).*\\n  legacy +/legacy +nodejs16 +node: index\\.js exporting the app \\(Space's default\\)\\n.*"), out);
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneSentenceAndExitOne() throws Exception {
+        Apps.require("node");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Jar.Result r = Jar.run(Apps.copy("routing", dir), Map.of(), "--port", Integer.toString(taken.getLocalPort()));
+            assertEquals(1, r.exit(), r.all());
+            assertTrue(r.out().contains("micros: port " + taken.getLocalPort() + " on 127.0.0.1 is already in use: stop the program using it, or pass --port N"), r.all());
+            assertFalse(r.all().contains("Exception"), r.all());
+        }
+    }
+
+    @Test
+    void aMissingSrcFolderIsOneSentenceAndExitTwo() throws Exception {
+        Files.writeString(dir.resolve("Spacefile"), "v: 0\nmicros:\n  - name: api\n    src: nope\n    engine: nodejs16\n    run: node x.js\n");
+        Jar.Result r = Jar.run(dir, Map.of(), "run", "--port", "0");
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.out().contains("micros: micro 'api': its src folder 'nope' does not exist"), r.all());
+        assertFalse(r.all().contains("Exception"), r.all());
+    }
+
+    @Test
+    void aMissingRuntimeIsOneSentenceAndExitOne() throws Exception {
+        Path app = Apps.copy("routing", dir);
+        Jar.Result r = Jar.run(app, Map.of("PATH", "/nonexistent"), "run", "--port", "0");
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.out().contains("micros: micro 'legacy' needs node, which is not on PATH: install Node.js"), r.all());
+    }
+
+    @Test
+    void anInvalidSpacefileStopsRunWithExitTwo() throws Exception {
+        Files.writeString(dir.resolve("Spacefile"), "v: 0\nmicros:\n  - name: api\n    src: .\n    engine: ruby\n");
+        Jar.Result r = Jar.run(dir, Map.of(), "run");
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.out().contains("Spacefile:5:13: micros[0].engine: 'ruby' is not a supported engine"), r.all());
+    }
+
+    @Test
+    void checkPassesOnAHealthyAppAndFailsOnAWrongExpectation() throws Exception {
+        Apps.require("node", "python3");
+        Path app = Apps.copy("routing", dir);
+        Jar.Result ok = Jar.run(app, Map.of(), "check");
+        assertEquals(0, ok.exit(), ok.all());
+        assertTrue(ok.out().contains("all 5 checks passed"), ok.all());
+        assertTrue(ok.out().matches("(?s).*api +GET /api +200 +[0-9]+ ms +ok.*"), ok.all());
+        Jar.Result bad = Jar.run(app, Map.of(), "check", "--expect", "GET /api/status?code=500 2xx", "--expect", "/legacy 200");
+        assertEquals(1, bad.exit(), bad.all());
+        assertTrue(bad.out().contains("fail (expected 2xx)"), bad.all());
+        assertTrue(bad.out().contains("1 of 2 checks failed"), bad.all());
+    }
+}

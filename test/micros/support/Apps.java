@@ -1,0 +1,118 @@
+package micros.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+
+import micros.Emulator;
+import micros.runtime.AppRuntime;
+import micros.runtime.Log;
+import micros.runtime.RunConfig;
+import micros.spacefile.App;
+import micros.spacefile.SpacefileReader;
+
+/** Fixture apps copied to a temporary folder and run in-process, with their log captured. */
+public final class Apps {
+    public static final Path FIXTURES = Path.of("test/fixtures/apps").toAbsolutePath();
+
+    private Apps() {}
+
+    /** Skips the test (with the reason) when a runtime the fixture needs is missing. */
+    public static void require(String... runtimes) {
+        for (String r : runtimes)
+            Assumptions.assumeTrue(AppRuntime.onPath(r) != null, r + " is not on PATH: this test runs real " + r + " micros");
+    }
+
+    public static Path copy(String name, Path into) throws IOException {
+        Path from = FIXTURES.resolve(name), to = into.resolve(name);
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        return to;
+    }
+
+    /** Options a test may change; the rest are run's defaults. */
+    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic) {
+        public static Options defaults() {
+            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true);
+        }
+
+        public Options dev(boolean d) {
+            return new Options(d, idle, env, limits, isPublic);
+        }
+
+        public Options idle(Duration d) {
+            return new Options(dev, d, env, limits, isPublic);
+        }
+
+        public Options env(Map<String, String> e) {
+            return new Options(dev, idle, e, limits, isPublic);
+        }
+
+        public Options limits(RunConfig.Limits l) {
+            return new Options(dev, idle, env, l, isPublic);
+        }
+    }
+
+    /** A running fixture app and everything it logged. */
+    public static final class Running implements AutoCloseable {
+        public final Emulator emulator;
+        public final List<Log.Line> lines;
+        private final ByteArrayOutputStream out;
+
+        Running(Emulator e, ByteArrayOutputStream out, List<Log.Line> lines) {
+            this.emulator = e;
+            this.out = out;
+            this.lines = lines;
+        }
+
+        public int port() {
+            return emulator.port();
+        }
+
+        public String url(String path) {
+            return emulator.url() + path;
+        }
+
+        public String output() {
+            return out.toString(StandardCharsets.UTF_8);
+        }
+
+        public boolean logged(String text) {
+            return lines.stream().anyMatch(l -> l.text().contains(text));
+        }
+
+        @Override
+        public void close() {
+            emulator.close();
+        }
+    }
+
+    public static Running start(Path appDir, Options o) {
+        Path spacefile = appDir.resolve("Spacefile");
+        App app = SpacefileReader.read(spacefile).app();
+        if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
+        RunConfig cfg = new RunConfig(spacefile, "127.0.0.1", 0, o.dev(), false, o.idle(), o.env(), o.isPublic(), Log.Format.TEXT,
+                "dev", o.limits(), null, List.of());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
+        List<Log.Line> lines = new CopyOnWriteArrayList<>();
+        log.listen(lines::add);
+        return new Running(Emulator.start(app, cfg, log), out, lines);
+    }
+}

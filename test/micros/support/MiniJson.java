@@ -1,0 +1,105 @@
+package micros.support;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Enough JSON to read what test micros answer: objects, arrays, strings, numbers, booleans, null. */
+public final class MiniJson {
+    private final String s;
+    private int i;
+
+    private MiniJson(String s) {
+        this.s = s;
+    }
+
+    public static Object parse(String text) {
+        MiniJson p = new MiniJson(text);
+        Object v = p.value();
+        p.ws();
+        if (p.i != text.length()) throw new IllegalArgumentException("trailing text at " + p.i + ": " + text);
+        return v;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> object(String text) {
+        return (Map<String, Object>) parse(text);
+    }
+
+    private void ws() {
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+    }
+
+    private Object value() {
+        ws();
+        char c = s.charAt(i);
+        switch (c) {
+            case '{': {
+                i++;
+                Map<String, Object> m = new LinkedHashMap<>();
+                ws();
+                if (s.charAt(i) == '}') { i++; return m; }
+                while (true) {
+                    ws();
+                    String k = string();
+                    ws();
+                    i++; // ':'
+                    m.put(k, value());
+                    ws();
+                    if (s.charAt(i++) == '}') return m;
+                }
+            }
+            case '[': {
+                i++;
+                List<Object> l = new ArrayList<>();
+                ws();
+                if (s.charAt(i) == ']') { i++; return l; }
+                while (true) {
+                    l.add(value());
+                    ws();
+                    if (s.charAt(i++) == ']') return l;
+                }
+            }
+            case '"':
+                return string();
+            default: {
+                int start = i;
+                while (i < s.length() && "{}[],: \n\r\t".indexOf(s.charAt(i)) < 0) i++;
+                String w = s.substring(start, i);
+                return switch (w) {
+                    case "true" -> Boolean.TRUE;
+                    case "false" -> Boolean.FALSE;
+                    case "null" -> null;
+                    default -> w.contains(".") || w.contains("e") ? (Object) Double.parseDouble(w) : (Object) Long.parseLong(w);
+                };
+            }
+        }
+    }
+
+    private String string() {
+        StringBuilder sb = new StringBuilder();
+        i++; // opening quote
+        while (true) {
+            char c = s.charAt(i++);
+            if (c == '"') return sb.toString();
+            if (c != '\\') {
+                sb.append(c);
+                continue;
+            }
+            char e = s.charAt(i++);
+            switch (e) {
+                case 'n' -> sb.append('\n');
+                case 't' -> sb.append('\t');
+                case 'r' -> sb.append('\r');
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'u' -> {
+                    sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                    i += 4;
+                }
+                default -> sb.append(e);
+            }
+        }
+    }
+}
