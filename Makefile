@@ -13,6 +13,8 @@ SRC := $(shell find src -name '*.java')
 RESOURCES := $(shell find src -type f ! -name '*.java')
 TEST_SRC := $(shell find test/micros -name '*.java')
 SAMPLE ?= samples/hello
+# which tests: all by default; e.g. make test SELECT="--select-class micros.sandbox.LimitsTest"
+SELECT ?= --scan-class-path
 
 .PHONY: all jar test run clean bench stress
 all: jar
@@ -36,14 +38,14 @@ build/test-classes.stamp: build/micros.jar $(JUNIT_JAR) $(TEST_SRC)
 # Every test; the last line is "N passed, N failed[, N skipped]".
 test: build/test-classes.stamp
 	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
-	    --class-path build/test-classes:build/classes --scan-class-path \
-	    --exclude-tag slow $(TEST_ARGS) 2>&1 | tee build/test-output.txt | grep -v '^\[.*\]$$' ; \
+	    --class-path build/test-classes:build/classes $(SELECT) \
+	    --exclude-tag slow 2>&1 | tee build/test-output.txt | grep -v '^\[.*\]$$' ; \
 	test/summarize build/test-output.txt
 
 # Slow reliability tests (soak, many connections, full-size fuzzing).
 stress: build/test-classes.stamp
 	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
-	    --class-path build/test-classes:build/classes --scan-class-path \
+	    --class-path build/test-classes:build/classes $(SELECT) \
 	    --include-tag slow 2>&1 | tee build/stress-output.txt | grep -v '^\[.*\]$$' ; \
 	test/summarize build/stress-output.txt
 

@@ -10,6 +10,7 @@ import micros.runtime.AppRuntime;
 import micros.runtime.Log;
 import micros.runtime.RunConfig;
 import micros.runtime.StateDir;
+import micros.sandbox.Limiter;
 import micros.spacefile.App;
 
 /** A running app: its runtime (the micros) behind its gateway (the port), and the run's state file. */
@@ -32,8 +33,19 @@ public final class Emulator implements AutoCloseable {
     }
 
     public static Emulator start(App app, RunConfig cfg, Log log) {
-        StateDir state = StateDir.of(app.root()).create();
-        AppRuntime runtime = new AppRuntime(app, cfg, log, state);
+        return start(app, cfg, log, Limiter.detect(cfg.limits(), System.getenv(), w -> { }));
+    }
+
+    /** Starts with a given limiter (tests point one at a fake cgroup tree). */
+    public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter) {
+        StateDir state;
+        try {
+            state = StateDir.of(app.root()).create();
+        } catch (RuntimeException e) {
+            limiter.close();
+            throw e;
+        }
+        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter);
         Gateway gateway;
         try {
             gateway = Gateway.start(runtime, cfg, log);
@@ -43,7 +55,7 @@ public final class Emulator implements AutoCloseable {
         }
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
         runtime.hostname(e.hostPort());
-        runtime.startIdleSweeper();
+        runtime.startSweeper();
         Map<String, String> run = new HashMap<>();
         run.put("pid", Long.toString(ProcessHandle.current().pid()));
         run.put("url", e.url());

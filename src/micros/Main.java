@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import micros.cli.CheckCommand;
+import micros.cli.DoctorCommand;
 import micros.cli.RunCommand;
 import micros.cli.ValidateCommand;
 import micros.util.UserError;
@@ -75,6 +76,7 @@ public final class Main {
             case "validate" -> ValidateCommand.run(rest, out);
             case "run" -> RunCommand.run(rest, out);
             case "check" -> CheckCommand.run(rest, out);
+            case "doctor" -> DoctorCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }

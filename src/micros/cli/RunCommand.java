@@ -44,6 +44,14 @@ public final class RunCommand {
         return 0;
     }
 
+    /** The limits line, what is not enforced and why, and stale groups a killed run left. */
+    static void limits(Emulator e, Log log) {
+        var limiter = e.runtime().limiter();
+        log.plain(limiter.summary());
+        limiter.unenforced().forEach(log::plain);
+        for (String stale : limiter.cleaned()) log.event("removed the cgroups of a run that did not stop cleanly: " + stale);
+    }
+
     static void banner(Emulator e, RunConfig cfg, Log log) {
         App app = e.app();
         log.plain("micros " + Main.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
@@ -55,6 +63,7 @@ public final class RunCommand {
             String path = m.prefix().isEmpty() ? "/" : m.prefix();
             log.plain(String.format("  %-" + width + "s  %-" + pathWidth + "s  %-" + engineWidth + "s  %s", m.name(), path, m.engine(), plan.describe()));
         }
+        limits(e, log);
         log.plain("Press Ctrl-C to stop.");
     }
 }

@@ -22,8 +22,9 @@ import micros.util.UserError;
 
 /** The options `run` and `check` share, turned into a {@link RunConfig}; and loading the app. */
 public final class RunOptions {
-    public static final List<String> FLAGS = List.of("--dev", "--build", "--public");
-    public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version");
+    public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits");
+    public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
+            "--timeout", "--memory", "--pids", "--payload");
 
     private RunOptions() {}
 
@@ -57,7 +58,26 @@ public final class RunOptions {
             env.put(name("--env", pair.substring(0, eq)), pair.substring(eq + 1));
         }
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
-                o.flag("--public"), logFormat, o.value("--app-version", "dev"), RunConfig.Limits.SPACE, null, List.of());
+                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), null, List.of());
+    }
+
+    static RunConfig.Limits limits(Options o) {
+        RunConfig.Limits d = RunConfig.Limits.SPACE;
+        Duration timeout = Units.duration("--timeout", o.value("--timeout", Units.format(d.timeout())));
+        if (timeout.isZero()) throw UserError.config("--timeout 0: a micro needs some time to answer; Space's limit is 20s");
+        long memory = Units.size("--memory", o.value("--memory", Long.toString(d.memory())));
+        if (memory < (8L << 20)) throw UserError.config("--memory " + o.value("--memory", "") + ": too small for any runtime (at least 8M)");
+        String pidsText = o.value("--pids", Integer.toString(d.pids()));
+        int pids;
+        try {
+            pids = Integer.parseInt(pidsText);
+        } catch (NumberFormatException e) {
+            throw UserError.config("--pids " + pidsText + ": use a whole number of processes and threads (Space's limit is 1024)");
+        }
+        if (pids < 1) throw UserError.config("--pids " + pids + ": at least 1");
+        long payload = Units.size("--payload", o.value("--payload", Long.toString(d.payload())));
+        if (payload < 1) throw UserError.config("--payload 0: use a positive size (Space's limit is 5.5M)");
+        return new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"));
     }
 
     private static int port(String s) {

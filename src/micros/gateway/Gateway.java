@@ -152,6 +152,11 @@ public final class Gateway implements HttpHandler {
     }
 
     private void proxy(HttpExchange ex, Micro m, String target) throws IOException {
+        String length = ex.getRequestHeaders().getFirst("Content-length");
+        if (length != null && Long.parseLong(length.strip()) > limits.payload()) { // refused before the micro even wakes
+            Responses.text(ex, 413, tooLarge() + "\n");
+            return;
+        }
         Supervisor s = runtime.supervisor(m);
         Supervisor.Endpoint ep;
         try {
@@ -188,7 +193,7 @@ public final class Gateway implements HttpHandler {
             }
             case REQUEST_TOO_LARGE -> {
                 status = 413;
-                message = "the request body is over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
+                message = tooLarge();
             }
             case RESPONSE_TOO_LARGE -> {
                 log.event(s.micro().name() + ": " + request + ": the response body is over the " + Units.formatSize(limits.payload()) + " payload limit");
@@ -203,7 +208,7 @@ public final class Gateway implements HttpHandler {
                 String why = o.result == Forwarder.Result.CONNECT_FAILED ? "refused the connection" : o.detail;
                 boolean broken = o.result != Forwarder.Result.BAD_RESPONSE;
                 String exit = broken ? awaitExit(s, ep.generation()) : null; // a broken connection is often a process that just died
-                if (exit != null) why = "exited with " + exit + " while answering";
+                if (exit != null) why = exit + (exit.startsWith("exited") ? " while answering" : "");
                 message = name + " " + why;
                 log.event(s.micro().name() + ": " + request + ": " + why);
             }
@@ -211,6 +216,10 @@ public final class Gateway implements HttpHandler {
         if (o.started) throw new CutConnection();
         ex.getResponseHeaders().clear();
         Responses.text(ex, status, message + "\n");
+    }
+
+    private String tooLarge() {
+        return "the request body is over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
     }
 
     /** A crashed process's exit status arrives a moment after its connections break. */

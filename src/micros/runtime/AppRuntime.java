@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
+import micros.sandbox.Limiter;
+import micros.sandbox.MicroGroup;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
 import micros.util.UserError;
@@ -35,14 +37,16 @@ public final class AppRuntime {
     private final Path runDir;
     private final String projectKey;
     private final String apiKey = StateDir.token();
+    private final Limiter limiter;
     private volatile String hostname = "localhost";
     private volatile boolean closed;
     private Thread sweeper;
 
-    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state) {
+    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter) {
         this.app = app;
         this.cfg = cfg;
         this.log = log;
+        this.limiter = limiter;
         this.projectKey = state.projectKey();
         try {
             this.runDir = Files.createTempDirectory("micros-run-");
@@ -67,20 +71,41 @@ public final class AppRuntime {
             if (plan instanceof Engines.Command c) {
                 for (String runtime : c.runtimes())
                     if (onPath(runtime) == null) missing.add("micro '" + m.name() + "' needs " + runtime + ", which is not on PATH: " + install(runtime));
-                supervisors.put(m.name(), new Supervisor(m, port -> spawn(m, c, port), cfg.limits().timeout(), log, null));
+                supervisors.put(m.name(), new Supervisor(m, (port, group) -> spawn(m, c, port, group), group(m), cfg.limits().timeout(), log, null));
             } else if (plan instanceof Engines.Unavailable u) {
-                supervisors.put(m.name(), new Supervisor(m, port -> { throw new IOException(u.reason()); }, cfg.limits().timeout(), log, u.reason()));
+                supervisors.put(m.name(), new Supervisor(m, (port, group) -> { throw new IOException(u.reason()); }, group(m), cfg.limits().timeout(), log, u.reason()));
             }
         }
         if (!config.isEmpty() || !missing.isEmpty()) {
+            supervisors.values().forEach(sv -> sv.group().remove());
+            limiter.close();
             deleteRunDir();
             if (!config.isEmpty()) throw UserError.config(String.join("\n", config));
             throw UserError.runtime(String.join("\n", missing));
         }
     }
 
+    private MicroGroup group(Micro m) {
+        try {
+            return limiter.group(m.name());
+        } catch (IOException e) {
+            supervisors.values().forEach(sv -> sv.group().remove());
+            limiter.close();
+            deleteRunDir();
+            throw UserError.runtime("cannot create the cgroup of micro '" + m.name() + "' (" + e.getMessage() + "): run with --no-limits to start without memory and process limits");
+        }
+    }
+
     public App app() {
         return app;
+    }
+
+    public Limiter limiter() {
+        return limiter;
+    }
+
+    public RunConfig config() {
+        return cfg;
     }
 
     public String apiKey() {
@@ -108,7 +133,7 @@ public final class AppRuntime {
         return app.root().resolve(Builder.relative(m.src())).normalize();
     }
 
-    private Process spawn(Micro m, Engines.Command c, int port) throws IOException {
+    private Process spawn(Micro m, Engines.Command c, int port, MicroGroup group) throws IOException {
         Path home = runDir.resolve(m.name()).resolve("home"), tmp = runDir.resolve(m.name()).resolve("tmp");
         Files.createDirectories(home);
         Files.createDirectories(tmp);
@@ -116,7 +141,7 @@ public final class AppRuntime {
                 new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(c.argv());
+        argv.addAll(group.wrap(c.argv()));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(srcDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
@@ -124,10 +149,9 @@ public final class AppRuntime {
         return pb.start();
     }
 
-    /** Puts awake micros to sleep after --idle without requests. */
-    public void startIdleSweeper() {
-        if (cfg.idle().isZero()) return;
-        long period = Math.max(50, Math.min(1000, cfg.idle().toMillis() / 5));
+    /** Puts awake micros to sleep after --idle without requests, and watches the limits' counters. */
+    public void startSweeper() {
+        long period = cfg.idle().isZero() ? 250 : Math.max(50, Math.min(250, cfg.idle().toMillis() / 5));
         sweeper = new Thread(() -> {
             while (!closed) {
                 try {
@@ -135,9 +159,12 @@ public final class AppRuntime {
                 } catch (InterruptedException e) {
                     return;
                 }
-                for (Supervisor s : supervisors.values()) s.sleepIfIdle(cfg.idle());
+                for (Supervisor s : supervisors.values()) {
+                    s.sleepIfIdle(cfg.idle());
+                    s.watchLimits(cfg.limits().pids());
+                }
             }
-        }, "micros-idle");
+        }, "micros-sweeper");
         sweeper.setDaemon(true);
         sweeper.start();
     }
@@ -151,6 +178,7 @@ public final class AppRuntime {
         for (Supervisor s : supervisors.values())
             stops.add(CompletableFuture.runAsync(() -> s.retire("micros is shutting down", STOP_GRACE)));
         stops.forEach(CompletableFuture::join);
+        limiter.close();
         deleteRunDir();
     }
 

@@ -44,21 +44,37 @@ public final class ProcessTree {
 
     private static boolean awaitGone(List<ProcessHandle> all, long millis) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        for (ProcessHandle h : all) {
-            long left = until - System.nanoTime();
-            if (left <= 0) return all.stream().noneMatch(ProcessHandle::isAlive);
+        long pause = 1;
+        while (all.stream().anyMatch(ProcessTree::running)) {
+            if (System.nanoTime() > until) return false;
             try {
-                h.onExit().get(left, TimeUnit.NANOSECONDS);
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
+            pause = Math.min(pause * 2, 20);
         }
-        return all.stream().noneMatch(ProcessHandle::isAlive);
+        return true;
+    }
+
+    /**
+     * Alive and not a zombie. A zombie has ended; it only waits for its parent (or init, which
+     * reaps lazily on some machines) to collect its exit status.
+     */
+    public static boolean running(ProcessHandle h) {
+        if (!h.isAlive()) return false;
+        try {
+            String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return h.isAlive();
+        }
     }
 
     /** Whether a process of the group still runs (a daemon that escaped the descendant walk). */
     private static boolean groupAlive(long pgid) {
-        return ProcessHandle.allProcesses().anyMatch(p -> p.isAlive() && pgidOf(p.pid()) == pgid);
+        return ProcessHandle.allProcesses().anyMatch(p -> pgidOf(p.pid()) == pgid && running(p));
     }
 
     static long pgidOf(long pid) {

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import micros.sandbox.MicroGroup;
 import micros.spacefile.App.Micro;
 
 /**
@@ -26,9 +27,9 @@ import micros.spacefile.App.Micro;
 public final class Supervisor {
     public enum State { ASLEEP, STARTING, AWAKE, BACKOFF, STOPPING, UNAVAILABLE }
 
-    /** Starts the micro's process with PORT set to the given port. */
+    /** Starts the micro's process with PORT set to the given port, through its group's wrapper. */
     public interface Spawner {
-        Process spawn(int port) throws IOException;
+        Process spawn(int port, MicroGroup group) throws IOException;
     }
 
     /** Where a ready micro listens; {@code connection} is the probe's connection, already open, or null. */
@@ -53,6 +54,7 @@ public final class Supervisor {
 
     private final Micro micro;
     private final Spawner spawner;
+    private final MicroGroup group;
     private final Duration startLimit;
     private final Log log;
     private String unavailableReason; // guarded by lock
@@ -78,13 +80,16 @@ public final class Supervisor {
     private final AtomicLong coldStarts = new AtomicLong();
     private final AtomicLong spawns = new AtomicLong();
     private volatile long lastColdStartMillis = -1;
+    private long lastRefused;   // touched by the runtime's monitor thread only
+    private boolean refusing;
 
     /**
      * @param unavailableReason when not null, the micro cannot start at all (for example --dev without a dev command)
      */
-    public Supervisor(Micro micro, Spawner spawner, Duration startLimit, Log log, String unavailableReason) {
+    public Supervisor(Micro micro, Spawner spawner, MicroGroup group, Duration startLimit, Log log, String unavailableReason) {
         this.micro = micro;
         this.spawner = spawner;
+        this.group = group;
         this.startLimit = startLimit;
         this.log = log;
         this.unavailableReason = unavailableReason;
@@ -167,7 +172,8 @@ public final class Supervisor {
         int newPort;
         try {
             newPort = freePort();
-            p = spawner.spawn(newPort);
+            group.prepare();
+            p = spawner.spawn(newPort, group);
         } catch (IOException e) {
             failStart(future, null, "could not be started: " + e.getMessage());
             return;
@@ -184,8 +190,9 @@ public final class Supervisor {
         p.onExit().thenRun(() -> exited(p, gen));
         Socket connection = awaitPort(p, newPort, t0 + startLimit.toNanos());
         if (connection == null) {
-            String why = p.isAlive() ? "did not listen on its PORT within " + startLimit.toSeconds() + "s" : "exited with " + exitText(p) + " before listening on its PORT";
-            if (p.isAlive()) ProcessTree.kill(p.toHandle());
+            boolean alive = p.isAlive();
+            if (alive) group.kill(p.toHandle());
+            String why = alive ? "did not listen on its PORT within " + micros.cli.Units.format(startLimit) : death(p) + " before listening on its PORT";
             failStart(future, p, why);
             return;
         }
@@ -275,8 +282,9 @@ public final class Supervisor {
     }
 
     private void exited(Process p, long gen) {
+        String how = death(p);
         synchronized (lock) {
-            lastExit = exitText(p);
+            lastExit = how;
             lastExitGeneration = gen;
             if (process != p) return; // stopped on purpose, or a start that failed
             if (state == State.STARTING || state == State.STOPPING) return; // the start or the stop reports it
@@ -286,7 +294,7 @@ public final class Supervisor {
                 long ranMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
                 if (ranMillis < 1000) { // a micro that dies right after starting is crashing, not finishing
                     failures++;
-                    lastFailure = "exited with " + lastExit + " right after starting";
+                    lastFailure = lastExit + " right after starting";
                     if (failures > 1) {
                         state = State.BACKOFF;
                         backoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failures - 1, 10)));
@@ -295,7 +303,7 @@ public final class Supervisor {
             }
             lock.notifyAll();
         }
-        log.event(micro.name() + ": exited with " + lastExit + "; the next request starts it again");
+        log.event(micro.name() + ": " + how + "; the next request starts it again");
         onStop.accept(gen);
     }
 
@@ -310,7 +318,7 @@ public final class Supervisor {
             state = State.STOPPING;
         }
         log.event(micro.name() + ": stopping (" + reason + ")");
-        boolean forced = grace.isZero() ? killNow(p) : ProcessTree.terminate(p.toHandle(), grace);
+        boolean forced = grace.isZero() ? killNow(p) : group.terminate(p.toHandle(), grace);
         if (forced && !grace.isZero()) log.event(micro.name() + ": did not stop within " + grace.toSeconds() + "s; sent SIGKILL");
         synchronized (lock) {
             if (process == p) process = null;
@@ -330,10 +338,11 @@ public final class Supervisor {
         synchronized (lock) {
             state = State.UNAVAILABLE;
         }
+        group.remove();
     }
 
-    private static boolean killNow(Process p) {
-        ProcessTree.kill(p.toHandle());
+    private boolean killNow(Process p) {
+        group.kill(p.toHandle());
         return true;
     }
 
@@ -346,7 +355,7 @@ public final class Supervisor {
         if (System.nanoTime() - lastUsed > idle.toNanos()) stop("idle for " + micros.cli.Units.format(idle), Duration.ofSeconds(5));
     }
 
-    /** How the process of that generation ended ("code 1", "signal 9 (SIGKILL)"), or null while it runs. */
+    /** How the process of that generation ended ("exited with code 1", "was killed: out of memory (512 MiB limit)"), or null while it runs. */
     public String exitOf(long gen) {
         synchronized (lock) {
             return lastExitGeneration == gen ? lastExit : null;
@@ -394,11 +403,43 @@ public final class Supervisor {
         return tail.last(n);
     }
 
-    static String exitText(Process p) {
-        if (p.isAlive()) return "no exit yet";
+    /** How a process ended, as a phrase after the micro's name: the limit that killed it, or its exit status. */
+    private String death(Process p) {
+        String limit = group.limitDeath();
+        if (limit != null) return "was " + limit;
         int code = p.exitValue();
-        if (code > 128 && code < 160) return "signal " + (code - 128) + signalName(code - 128);
-        return "code " + code + (code == 127 ? " (command not found)" : code == 126 ? " (not executable)" : "");
+        if (code > 128 && code < 160) return "was killed by signal " + (code - 128) + signalName(code - 128);
+        return "exited with code " + code + switch (code) {
+            case 127 -> " (command not found)";
+            case 126 -> " (not executable)";
+            case 125 -> " (could not join its cgroup)";
+            default -> "";
+        };
+    }
+
+    /** Called every moment by the runtime: logs pids-limit refusals once per burst; ends a micro the OOM killer hit. */
+    public void watchLimits(int pidsLimit) {
+        long refused = group.pidsRefused();
+        if (refused > lastRefused) {
+            if (!refusing)
+                log.event(micro.name() + ": the process limit (" + pidsLimit + " processes and threads, Space's limit) refused a fork or a new thread");
+            refusing = true;
+        } else {
+            refusing = false;
+        }
+        lastRefused = refused;
+        Process p;
+        synchronized (lock) {
+            p = state == State.AWAKE ? process : null;
+        }
+        if (p != null && p.isAlive() && group.limitDeath() != null) { // the OOM killer took part of the micro: end all of it
+            log.event(micro.name() + ": was " + group.limitDeath() + "; stopping what is left of it");
+            group.kill(p.toHandle());
+        }
+    }
+
+    public MicroGroup group() {
+        return group;
     }
 
     private static String signalName(int sig) {

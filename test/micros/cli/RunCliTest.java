@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import micros.support.Apps;
 import micros.support.Http;
+import micros.support.Procs;
 import micros.support.Jar;
 import micros.support.Jar.Proc;
 import micros.support.MiniJson;
@@ -34,8 +35,13 @@ class RunCliTest {
         return Integer.parseInt(m.group(1));
     }
 
-    private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    private static String ps(long pid) {
+        try {
+            Process p = new ProcessBuilder("ps", "-o", "pid,ppid,stat,cmd", "-p", Long.toString(pid)).redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes());
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     private void stopsEverything(String signal) throws Exception {
@@ -53,7 +59,7 @@ class RunCliTest {
             assertEquals(signal.equals("INT") ? 130 : 143, code, p.output());
             assertTrue(p.output().contains("stopping: sending SIGTERM to all micros"), p.output());
             assertTrue(p.output().contains("stopped"), p.output());
-            for (long pid : pids) assertFalse(alive(pid), "micro pid " + pid + " outlived micros");
+            for (long pid : pids) assertFalse(Procs.alive(pid), () -> "micro pid " + pid + " outlived micros: " + ps(pid));
             assertFalse(p.output().contains("Exception"), p.output());
             assertFalse(Files.exists(app.resolve(".micros/run.properties")), "the run file is removed");
         }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import micros.support.Apps;
 import micros.support.Http;
+import micros.support.Procs;
 import micros.support.Http.Response;
 import micros.support.MiniJson;
 
@@ -32,10 +33,6 @@ class LifecycleTest {
         Response r = Http.get(app.port(), target);
         assertEquals(200, r.status(), r.text());
         return (Long) MiniJson.object(r.text()).get("pid");
-    }
-
-    private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     @Test
@@ -59,8 +56,8 @@ class LifecycleTest {
         try (Apps.Running app = Apps.start(Apps.copy("routing", dir), Apps.Options.defaults().idle(Duration.ofMillis(300)))) {
             long first = pid(app, "/api/a");
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (alive(first) && System.nanoTime() < deadline) Thread.sleep(50);
-            assertTrue(!alive(first), "the idle micro's process ended");
+            while (Procs.alive(first) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertTrue(!Procs.alive(first), "the idle micro's process ended");
             assertTrue(app.logged("api: stopping (idle for 300ms)"), app::output);
             long second = pid(app, "/api/b");
             assertNotEquals(first, second);
@@ -122,6 +119,6 @@ class LifecycleTest {
         Apps.Running app = Apps.start(Apps.copy("routing", dir), Apps.Options.defaults());
         long a = pid(app, "/api/a"), b = pid(app, "/api/v2/b"), c = pid(app, "/apix/c");
         app.close();
-        for (long p : List.of(a, b, c)) assertTrue(!alive(p), "pid " + p + " survived the shutdown");
+        for (long p : List.of(a, b, c)) assertTrue(!Procs.alive(p), "pid " + p + " survived the shutdown");
     }
 }

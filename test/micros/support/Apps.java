@@ -67,6 +67,10 @@ public final class Apps {
         public Options limits(RunConfig.Limits l) {
             return new Options(dev, idle, env, l, isPublic);
         }
+
+        public Options limits(Duration timeout, long memory, int pids, long payload) {
+            return limits(new RunConfig.Limits(timeout, memory, pids, payload, true));
+        }
     }
 
     /** A running fixture app and everything it logged. */
@@ -104,6 +108,11 @@ public final class Apps {
     }
 
     public static Running start(Path appDir, Options o) {
+        return start(appDir, o, null);
+    }
+
+    /** Starts with a given limiter; null detects this machine's, as `run` does. */
+    public static Running start(Path appDir, Options o, micros.sandbox.Limiter limiter) {
         Path spacefile = appDir.resolve("Spacefile");
         App app = SpacefileReader.read(spacefile).app();
         if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
@@ -113,6 +122,6 @@ public final class Apps {
         Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
         List<Log.Line> lines = new CopyOnWriteArrayList<>();
         log.listen(lines::add);
-        return new Running(Emulator.start(app, cfg, log), out, lines);
+        return new Running(limiter == null ? Emulator.start(app, cfg, log) : Emulator.start(app, cfg, log, limiter), out, lines);
     }
 }

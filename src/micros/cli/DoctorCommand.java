@@ -1,0 +1,51 @@
+package micros.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+
+import micros.runtime.RunConfig;
+import micros.sandbox.Limiter;
+
+/** {@code micros doctor}: which of Space's limits this machine can enforce, how, and how to fix what it cannot. */
+public final class DoctorCommand {
+    private DoctorCommand() {}
+
+    public static int run(List<String> args, PrintStream out) {
+        Options.parse("doctor", args, List.of(), List.of()).positional(0, "no arguments");
+        RunConfig.Limits limits = RunConfig.Limits.SPACE;
+        Limiter limiter = Limiter.detect(limits, System.getenv(), w -> { });
+        try {
+            out.println("micros doctor: which of Space's limits this machine can enforce");
+            out.println();
+            out.println("cgroups: " + describe(limiter));
+            row(out, "timeout (" + Units.format(limits.timeout()) + ")", true, "the gateway's deadline: 504, then the micro's processes are killed");
+            row(out, "payload (" + Units.formatSize(limits.payload()) + ")", true, "the gateway counts bodies: 413 for requests, 502 for responses");
+            boolean cg = limiter.mode() != Limiter.Mode.NONE;
+            String memoryHow = switch (limiter.mode()) {
+                case V2 -> "cgroup v2 memory.max, memory.swap.max=0; OOM kills read from memory.events";
+                case V1, HYBRID -> "cgroup v1 memory.limit_in_bytes and memory.memsw.limit_in_bytes; OOM kills read from memory.oom_control";
+                default -> limiter.reason();
+            };
+            row(out, "memory (" + Units.formatSize(limits.memory()) + ")", cg, memoryHow);
+            row(out, "processes (" + limits.pids() + ")", cg, cg ? "cgroup " + (limiter.mode() == Limiter.Mode.V2 ? "v2" : "v1") + " pids.max; refusals read from pids.events" : limiter.reason());
+            row(out, "read-only filesystem", false, "not available in this build: micros can write outside /tmp");
+            for (String stale : limiter.cleaned()) out.println("cleaned: the cgroups of a run that did not stop cleanly: " + stale);
+            return 0;
+        } finally {
+            limiter.close();
+        }
+    }
+
+    private static String describe(Limiter l) {
+        return switch (l.mode()) {
+            case V2 -> "cgroup v2 (memory and pids controllers)";
+            case V1 -> "cgroup v1 (memory and pids hierarchies)";
+            case HYBRID -> "hybrid: cgroup v1 memory and pids hierarchies, and a cgroup v2 tree used for kill and tracking";
+            default -> "none usable (" + l.reason() + ")";
+        };
+    }
+
+    private static void row(PrintStream out, String limit, boolean ok, String how) {
+        out.printf("  %-24s %-4s %s%n", limit, ok ? "yes" : "no", how);
+    }
+}

@@ -1,0 +1,198 @@
+package micros.sandbox;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import micros.cli.Units;
+import micros.runtime.RunConfig;
+
+/**
+ * Space's memory and process limits for one run: a parent cgroup named {@code micros-<pid>}
+ * (so a later run can recognise a dead run's groups) holding one group per micro.
+ * Backends: cgroup v2; cgroup v1; hybrid (v1 limits, v2 core files for kill and tracking);
+ * none, which still ends whole process trees and says which limits it cannot enforce.
+ */
+public final class Limiter {
+    public enum Mode { V2, V1, HYBRID, NONE }
+
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final Mode mode;
+    private final String reason;        // why NONE
+    private final RunConfig.Limits limits;
+    private final CgroupFiles files;
+    private final Path v2Parent, memoryParent, pidsParent; // this run's parents, or null
+    private final List<String> cleaned = new ArrayList<>();
+
+    private Limiter(Mode mode, String reason, RunConfig.Limits limits, CgroupFiles files, Path v2Parent, Path memoryParent, Path pidsParent) {
+        this.mode = mode;
+        this.reason = reason;
+        this.limits = limits;
+        this.files = files;
+        this.v2Parent = v2Parent;
+        this.memoryParent = memoryParent;
+        this.pidsParent = pidsParent;
+    }
+
+    public static Limiter none(RunConfig.Limits limits, String reason) {
+        return new Limiter(Mode.NONE, reason, limits, null, null, null, null);
+    }
+
+    /**
+     * Finds how this machine can limit micros and creates the run's parent groups.
+     * @param env     the environment (MICROS_CGROUP_ROOT points the v2 backend at another root)
+     * @param journal sees every cgroup file write (tests record the protocol)
+     */
+    public static Limiter detect(RunConfig.Limits limits, Map<String, String> env, Consumer<String> journal) {
+        if (!limits.cgroups()) return none(limits, "--no-limits was given");
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return none(limits, "cgroups exist only on Linux");
+        CgroupFiles files = new CgroupFiles(journal);
+        int n = RUNS.incrementAndGet(); // several emulators in one JVM (tests) each get their own parent
+        String name = "micros-" + ProcessHandle.current().pid() + (n == 1 ? "" : "-" + n);
+        Cgroups.Found found = Cgroups.find(env);
+        try {
+            switch (found.mode()) {
+                case V2 -> {
+                    Path parent = found.v2().resolve(name);
+                    Limiter l = new Limiter(Mode.V2, null, limits, files, parent, null, null);
+                    l.cleanStale();
+                    enableControllers(files, found.v2());
+                    files.mkdir(parent);
+                    enableControllers(files, parent);
+                    return l;
+                }
+                case V1, HYBRID -> {
+                    Path core = found.mode() == Mode.HYBRID ? found.v2().resolve(name) : null;
+                    Limiter l = new Limiter(found.mode(), null, limits, files, core, found.memory().resolve(name), found.pids().resolve(name));
+                    l.cleanStale();
+                    files.mkdir(l.memoryParent);
+                    files.mkdir(l.pidsParent);
+                    if (core != null) files.mkdir(core);
+                    return l;
+                }
+                default -> {
+                    return none(limits, found.reason());
+                }
+            }
+        } catch (AccessDeniedException e) {
+            return none(limits, "no permission to create cgroups in " + e.getFile() + ": run as root, or under `systemd-run --user -p Delegate=yes --scope`");
+        } catch (IOException e) {
+            return none(limits, "cannot create cgroups (" + e + ")");
+        }
+    }
+
+    /** "+memory +pids" in a v2 group's subtree_control, unless they are enabled already. */
+    private static void enableControllers(CgroupFiles files, Path dir) throws IOException {
+        Path control = dir.resolve("cgroup.subtree_control");
+        String now = CgroupFiles.read(control);
+        if (now != null && List.of(now.strip().split("\\s+")).containsAll(List.of("memory", "pids"))) return;
+        files.write(control, "+memory +pids");
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Why there are no cgroups (NONE), else null. */
+    public String reason() {
+        return reason;
+    }
+
+    /** The group a micro runs in; with no cgroups, its process tree. */
+    public MicroGroup group(String micro) throws IOException {
+        if (mode == Mode.NONE) return new TreeGroup();
+        Path v2 = v2Parent == null ? null : v2Parent.resolve(micro);
+        return CgroupGroup.create(files, v2, mode == Mode.V2, memoryParent == null ? null : memoryParent.resolve(micro),
+                pidsParent == null ? null : pidsParent.resolve(micro), limits.memory(), limits.pids());
+    }
+
+    /** Removes the run's parent groups (the micros' groups must be removed first). */
+    public void close() {
+        for (Path p : new Path[] {v2Parent, memoryParent, pidsParent}) if (p != null && Files.isDirectory(p)) files.rmdir(p);
+    }
+
+    /** One line for the start-up output: "limits: memory 512 MiB, pids 1024 via cgroup v1; timeout 20s; payload 5.5 MiB". */
+    public String summary() {
+        String rest = "timeout " + Units.format(limits.timeout()) + "; payload " + Units.formatSize(limits.payload());
+        if (mode == Mode.NONE) return "limits: " + rest + "; memory and processes not enforced";
+        String via = switch (mode) {
+            case V2 -> "cgroup v2";
+            case V1 -> "cgroup v1";
+            default -> "cgroup v1 (hybrid: v2 core files for kill and tracking)";
+        };
+        List<String> parts = new ArrayList<>();
+        if (limits.memory() > 0) parts.add("memory " + Units.formatSize(limits.memory()));
+        if (limits.pids() > 0) parts.add("pids " + limits.pids());
+        return "limits: " + (parts.isEmpty() ? "none" : String.join(", ", parts)) + " via " + via + "; " + rest;
+    }
+
+    /** One line per limit that is not enforced, and why (empty when all are). */
+    public List<String> unenforced() {
+        if (mode != Mode.NONE) return List.of();
+        return List.of("limits: memory (" + Units.formatSize(limits.memory()) + ") not enforced: " + reason,
+                "limits: processes (" + limits.pids() + ") not enforced: " + reason);
+    }
+
+    /** Stale groups a killed earlier run left, cleaned at start ("micros-4242 (2 micros)"). */
+    public List<String> cleaned() {
+        return List.copyOf(cleaned);
+    }
+
+    /** Kills what runs in groups of dead runs and removes them. */
+    private void cleanStale() {
+        for (Path parent : new Path[] {v2Parent, memoryParent, pidsParent}) {
+            if (parent == null) continue;
+            try (Stream<Path> runs = Files.list(parent.getParent())) {
+                for (Path run : (Iterable<Path>) runs::iterator) {
+                    String n = run.getFileName().toString();
+                    if (!n.matches("micros-[0-9]+(-[0-9]+)?") || !Files.isDirectory(run) || run.equals(parent)) continue;
+                    long pid = Long.parseLong(n.substring(7).replaceAll("-.*", ""));
+                    if (ProcessHandle.of(pid).map(micros.runtime.ProcessTree::running).orElse(false) && isMicros(pid)) continue;
+                    int micros = 0;
+                    try (Stream<Path> groups = Files.list(run)) {
+                        for (Path g : (Iterable<Path>) groups::iterator) {
+                            if (!Files.isDirectory(g)) continue;
+                            CgroupFiles.members(g).forEach(ProcessHandle::destroyForcibly);
+                            waitEmpty(g);
+                            files.rmdir(g);
+                            micros++;
+                        }
+                    }
+                    files.rmdir(run);
+                    String note = n + " (" + micros + " micro" + (micros == 1 ? "" : "s") + ")";
+                    if (!cleaned.contains(note)) cleaned.add(note);
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // nothing to clean, or not allowed to look
+            }
+        }
+    }
+
+    private static void waitEmpty(Path g) {
+        for (int i = 0; i < 200 && !CgroupFiles.members(g).isEmpty(); i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Whether a live pid is another micros run (so its groups are not stale). */
+    private static boolean isMicros(long pid) {
+        try {
+            String cmd = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+            return cmd.contains("micros") || cmd.contains("java");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
