@@ -5,6 +5,10 @@ import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
 
+import java.time.Clock;
+
+import micros.actions.Scheduler;
+import micros.actions.SelfClient;
 import micros.gateway.Gateway;
 import micros.runtime.AppRuntime;
 import micros.runtime.Log;
@@ -22,6 +26,7 @@ public final class Emulator implements AutoCloseable {
     private final StateDir state;
     private final Log log;
     private volatile boolean closed;
+    private Scheduler scheduler;
 
     private Emulator(App app, RunConfig cfg, AppRuntime runtime, Gateway gateway, StateDir state, Log log) {
         this.app = app;
@@ -53,14 +58,22 @@ public final class Emulator implements AutoCloseable {
             runtime.shutdown();
             throw e;
         }
+        log.secret(cfg.ownerToken());
+        cfg.apiKeys().forEach(log::secret);
+        log.secret(runtime.apiKey());
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
         runtime.hostname(e.hostPort());
         runtime.startSweeper();
+        SelfClient self = new SelfClient("http://" + e.hostPort(), cfg.ownerToken(), cfg.limits().timeout());
+        e.scheduler = new Scheduler(app, Clock.systemUTC(), log, self);
+        gateway.connect(e.scheduler, self);
+        e.scheduler.start();
         Map<String, String> run = new HashMap<>();
         run.put("pid", Long.toString(ProcessHandle.current().pid()));
         run.put("url", e.url());
         run.put("port", Integer.toString(e.port()));
         run.put("host", cfg.host());
+        run.put("owner_token", cfg.ownerToken());
         state.writeRun(run);
         return e;
     }
@@ -97,11 +110,25 @@ public final class Emulator implements AutoCloseable {
         return log;
     }
 
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public RunConfig config() {
+        return cfg;
+    }
+
+    /** The URL that logs the owner in. */
+    public String loginUrl() {
+        return url() + "/?space_token=" + cfg.ownerToken();
+    }
+
     /** Stops accepting requests, then stops every micro; idempotent. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
+        if (scheduler != null) scheduler.stop();
         gateway.stop();
         runtime.shutdown();
         state.clearRun(ProcessHandle.current().pid());

@@ -11,6 +11,7 @@ import java.util.List;
 import micros.cli.CheckCommand;
 import micros.cli.DoctorCommand;
 import micros.cli.RunCommand;
+import micros.cli.TriggerCommand;
 import micros.cli.ValidateCommand;
 import micros.util.UserError;
 import micros.util.Words;
@@ -77,6 +78,7 @@ public final class Main {
             case "run" -> RunCommand.run(rest, out);
             case "check" -> CheckCommand.run(rest, out);
             case "doctor" -> DoctorCommand.run(rest, out);
+            case "trigger" -> TriggerCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }

@@ -44,6 +44,27 @@ public final class RunCommand {
         return 0;
     }
 
+    /** How to get in: the owner's login link, the API key, or that everything is public. */
+    static void access(Emulator e, RunConfig cfg, Log log) {
+        if (cfg.isPublic()) {
+            log.plain("authentication: off (--public): every route is public");
+            return;
+        }
+        log.plain("log in: " + e.loginUrl());
+        if (e.app().micros().stream().anyMatch(Micro::apiKeys))
+            log.plain("API key" + (cfg.apiKeys().size() > 1 ? "s" : "") + " (X-Space-App-Key, for micros with the api_keys preset): " + String.join(", ", cfg.apiKeys()));
+    }
+
+    static void actions(Emulator e, Log log) {
+        for (var entry : e.scheduler().entries())
+            log.plain("action " + entry.action.id() + " (micro " + entry.micro.name() + "): " + describe(entry.action.schedule()) + "; next run "
+                    + java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(java.time.ZoneOffset.UTC).format(entry.next()) + " UTC");
+    }
+
+    private static String describe(micros.spacefile.Schedule s) {
+        return s instanceof micros.spacefile.Schedule.Rate ? "every " + s : "cron " + s;
+    }
+
     /** The limits line, what is not enforced and why, and stale groups a killed run left. */
     static void limits(Emulator e, Log log) {
         var limiter = e.runtime().limiter();
@@ -64,6 +85,8 @@ public final class RunCommand {
             log.plain(String.format("  %-" + width + "s  %-" + pathWidth + "s  %-" + engineWidth + "s  %s", m.name(), path, m.engine(), plan.describe()));
         }
         limits(e, log);
+        access(e, cfg, log);
+        actions(e, log);
         log.plain("Press Ctrl-C to stop.");
     }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import micros.runtime.Log;
 import micros.runtime.RunConfig;
+import micros.runtime.StateDir;
 import micros.spacefile.App;
 import micros.spacefile.App.EnvVar;
 import micros.spacefile.App.Micro;
@@ -24,7 +25,7 @@ import micros.util.UserError;
 public final class RunOptions {
     public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits");
     public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
-            "--timeout", "--memory", "--pids", "--payload");
+            "--timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key");
 
     private RunOptions() {}
 
@@ -57,8 +58,11 @@ public final class RunOptions {
             if (eq <= 0) throw UserError.config("--env " + pair + ": write NAME=VALUE");
             env.put(name("--env", pair.substring(0, eq)), pair.substring(eq + 1));
         }
+        String owner = o.value("--owner-token", StateDir.token());
+        if (owner.length() < 8) throw UserError.config("--owner-token: use at least 8 characters (it is the only thing guarding the app)");
+        List<String> keys = o.all("--api-key").isEmpty() ? List.of(StateDir.token()) : o.all("--api-key");
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
-                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), null, List.of());
+                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys));
     }
 
     static RunConfig.Limits limits(Options o) {

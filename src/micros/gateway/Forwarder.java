@@ -104,7 +104,7 @@ final class Forwarder {
      * @param first an already open connection to use first (the readiness probe's), or null
      */
     Outcome forward(HttpExchange ex, Upstream.Pool pool, int port, long generation, Socket first,
-                    String target, Deadlines.Ticket ticket, Scratch sc) {
+                    String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
         Outcome o = sc.outcome;
         Headers rq = ex.getRequestHeaders();
         String method = ex.getRequestMethod();
@@ -114,7 +114,7 @@ final class Forwarder {
         boolean chunked = rq.containsKey("Transfer-encoding");
         if (requestLimit > 0 && contentLength > requestLimit) return o.set(Result.REQUEST_TOO_LARGE, null);
 
-        writeHead(sc, method, target, rq, contentLength, chunked);
+        writeHead(sc, method, target, rq, cookie, contentLength, chunked);
         boolean hasBody = contentLength > 0 || chunked;
         for (int attempt = 0; ; attempt++) {
             Upstream u = null;
@@ -156,7 +156,8 @@ final class Forwarder {
         }
     }
 
-    private static void writeHead(Scratch sc, String method, String target, Headers rq, long contentLength, boolean chunked) {
+    /** @param cookie when not null, replaces the Cookie headers (the gateway took its login cookie out); "" drops them */
+    private static void writeHead(Scratch sc, String method, String target, Headers rq, String cookie, long contentLength, boolean chunked) {
         sc.put(method);
         sc.put((byte) ' ');
         sc.put(target);
@@ -165,7 +166,7 @@ final class Forwarder {
         boolean hasHost = false;
         for (Map.Entry<String, List<String>> e : rq.entrySet()) {
             String name = e.getKey();
-            if (!forwardRequestHeader(name) || listedIn(connection, name)) continue;
+            if (!forwardRequestHeader(name) || listedIn(connection, name) || (cookie != null && name.equals("Cookie"))) continue;
             if (name.equals("Host")) hasHost = true;
             for (String v : e.getValue()) {
                 sc.put(name);
@@ -176,6 +177,11 @@ final class Forwarder {
             }
         }
         if (!hasHost) sc.put("Host: localhost\r\n");
+        if (cookie != null && !cookie.isEmpty()) {
+            sc.put("Cookie: ");
+            sc.put(cookie);
+            sc.crlf();
+        }
         if (chunked) sc.put("Transfer-Encoding: chunked\r\n");
         else if (contentLength > 0 || (contentLength == 0 && !method.equals("GET") && !method.equals("HEAD"))) {
             sc.put("Content-Length: ");

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -46,6 +47,8 @@ public final class Gateway implements HttpHandler {
     private final Map<String, Path> folders = new HashMap<>();
     private final RunConfig.Limits limits;
     private final Log log;
+    private final Auth auth;
+    private final Internal internal;
 
     private Gateway(HttpServer server, AppRuntime runtime, RunConfig cfg, Log log) {
         this.server = server;
@@ -54,6 +57,8 @@ public final class Gateway implements HttpHandler {
         this.limits = cfg.limits();
         this.forwarder = new Forwarder(limits.payload(), limits.payload());
         this.log = log;
+        this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
+        this.internal = new Internal(runtime.app());
         for (Micro m : runtime.app().micros()) {
             Upstream.Pool pool = new Upstream.Pool();
             pools.put(m.name(), pool);
@@ -80,6 +85,11 @@ public final class Gateway implements HttpHandler {
         Gateway g = new Gateway(server, runtime, cfg, log);
         server.start();
         return g;
+    }
+
+    /** Hands the gateway what runs actions (created once the gateway's address is known). */
+    public void connect(micros.actions.Scheduler scheduler, micros.actions.SelfClient self) {
+        internal.connect(scheduler, self);
     }
 
     public int port() {
@@ -140,18 +150,69 @@ public final class Gateway implements HttpHandler {
             Responses.text(ex, 400, "bad request path\n");
             return;
         }
+        String query = uri.getRawQuery();
+        Headers h = ex.getRequestHeaders();
+        String token = Auth.param(query, "space_token");
+        if (token != null) {
+            login(ex, token, raw, query);
+            return;
+        }
+        if ("websocket".equalsIgnoreCase(h.getFirst("Upgrade"))) {
+            Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
+            return;
+        }
+        if (path.equals("/__micros") || path.startsWith("/__micros/")) {
+            if (auth.open() || auth.isOwner(h)) internal.micros(ex, path);
+            else unauthorized(ex, true);
+            return;
+        }
+        if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
+            if (auth.isOwner(h)) internal.appActions(ex, path);
+            else unauthorized(ex, true);
+            return;
+        }
         Router.Route route = router.route(path);
         Micro m = route.micro();
+        if (!auth.allows(h, m, route.path())) {
+            unauthorized(ex, Auth.isReserved(route.path()));
+            return;
+        }
         Path folder = folders.get(m.name());
         if (folder != null) {
             StaticFiles.serve(ex, folder, route.path(), m.prefix());
             return;
         }
-        String query = uri.getRawQuery();
-        proxy(ex, m, query == null ? route.path() : route.path() + "?" + query);
+        proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(h.get("Cookie")));
     }
 
-    private void proxy(HttpExchange ex, Micro m, String target) throws IOException {
+    /** A valid ?space_token=... sets the login cookie and redirects to the same URL without it. */
+    private void login(HttpExchange ex, String token, String rawPath, String query) throws IOException {
+        if (!auth.isOwnerToken(token)) {
+            Responses.text(ex, 401, "this login link is not valid: use the one micros printed when it started\n");
+            return;
+        }
+        String rest = Auth.withoutParam(query, "space_token");
+        ex.getResponseHeaders().add("Set-Cookie", Auth.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
+        ex.getResponseHeaders().set("Location", rawPath + (rest == null ? "" : "?" + rest));
+        Responses.text(ex, 302, "logged in\n");
+    }
+
+    private static void unauthorized(HttpExchange ex, boolean reserved) throws IOException {
+        String accept = ex.getRequestHeaders().getFirst("Accept");
+        String why = reserved ? "Paths under /__space/ are reserved for the app's owner."
+                : "This route is private: only the app's owner can open it.";
+        if (accept != null && accept.contains("text/html")) {
+            Responses.html(ex, 401, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private app</title></head>\n<body>"
+                    + "<h1>This app is private</h1>\n<p>" + why + "</p>\n<p>To log in, open the login link micros printed when it started "
+                    + "(it ends in <code>/?space_token=&hellip;</code>). Programs can send an API key in <code>X-Space-App-Key</code> "
+                    + "to micros with the <code>api_keys</code> preset.</p>\n</body></html>\n");
+        } else {
+            Responses.text(ex, 401, why + " Log in with the link micros printed at start (.../?space_token=...),"
+                    + " or send an API key in X-Space-App-Key (micros with the api_keys preset).\n");
+        }
+    }
+
+    private void proxy(HttpExchange ex, Micro m, String target, String cookie) throws IOException {
         String length = ex.getRequestHeaders().getFirst("Content-length");
         if (length != null && Long.parseLong(length.strip()) > limits.payload()) { // refused before the micro even wakes
             Responses.text(ex, 413, tooLarge() + "\n");
@@ -168,7 +229,7 @@ public final class Gateway implements HttpHandler {
         Forwarder.Scratch sc = forwarder.scratch();
         Deadlines.Ticket ticket = deadlines.arm(limits.timeout().toNanos());
         try {
-            Forwarder.Outcome o = forwarder.forward(ex, pools.get(m.name()), ep.port(), ep.generation(), ep.connection(), target, ticket, sc);
+            Forwarder.Outcome o = forwarder.forward(ex, pools.get(m.name()), ep.port(), ep.generation(), ep.connection(), target, cookie, ticket, sc);
             if (o.result != Forwarder.Result.OK) failed(ex, s, ep, o, target);
         } finally {
             deadlines.disarm(ticket);

@@ -49,12 +49,26 @@ final class CgroupFiles {
     /** rmdir: a cgroup directory goes away with its control files. A plain folder (a test's fake tree) is emptied first. */
     void rmdir(Path dir) {
         journal.accept("rmdir " + dir);
-        try {
-            Files.delete(dir);
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-            if (!isCgroupFs(dir)) deleteTree(dir);
-        } catch (IOException ignored) {
-            // already gone, or still busy: stale-group cleanup at the next start retries
+        boolean cgroupFs = isCgroupFs(dir);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try {
+                Files.delete(dir);
+                return;
+            } catch (java.nio.file.NoSuchFileException e) {
+                return;
+            } catch (IOException e) {
+                if (!cgroupFs) {
+                    deleteTree(dir);
+                    return;
+                }
+                // EBUSY while the last tasks detach: try again shortly; after a second, the next start's stale cleanup retries
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

@@ -1,8 +1,12 @@
 package micros.util;
 
-/** The little JSON micros writes: string quoting. */
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The little JSON micros needs: quoting strings it writes, and reading small documents (objects, arrays, strings, numbers, booleans, null). */
 public final class Json {
-    private Json() {}
 
     public static String quote(String s) {
         if (s == null) return "null";
@@ -23,5 +27,110 @@ public final class Json {
             }
         }
         return sb.append('"').toString();
+    }
+
+    private final String s;
+    private int i;
+
+    private Json(String s) {
+        this.s = s;
+    }
+
+    /** Parses a document; IllegalArgumentException when it is not JSON. */
+    public static Object parse(String text) {
+        try {
+            return parseStrict(text);
+        } catch (IndexOutOfBoundsException | NumberFormatException e) {
+            throw new IllegalArgumentException("not JSON", e);
+        }
+    }
+
+    private static Object parseStrict(String text) {
+        Json p = new Json(text);
+        Object v = p.value();
+        p.ws();
+        if (p.i != text.length()) throw new IllegalArgumentException("trailing text at " + p.i + ": " + text);
+        return v;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> object(String text) {
+        return (Map<String, Object>) parse(text);
+    }
+
+    private void ws() {
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+    }
+
+    private Object value() {
+        ws();
+        char c = s.charAt(i);
+        switch (c) {
+            case '{': {
+                i++;
+                Map<String, Object> m = new LinkedHashMap<>();
+                ws();
+                if (s.charAt(i) == '}') { i++; return m; }
+                while (true) {
+                    ws();
+                    String k = string();
+                    ws();
+                    i++; // ':'
+                    m.put(k, value());
+                    ws();
+                    if (s.charAt(i++) == '}') return m;
+                }
+            }
+            case '[': {
+                i++;
+                List<Object> l = new ArrayList<>();
+                ws();
+                if (s.charAt(i) == ']') { i++; return l; }
+                while (true) {
+                    l.add(value());
+                    ws();
+                    if (s.charAt(i++) == ']') return l;
+                }
+            }
+            case '"':
+                return string();
+            default: {
+                int start = i;
+                while (i < s.length() && "{}[],: \n\r\t".indexOf(s.charAt(i)) < 0) i++;
+                String w = s.substring(start, i);
+                return switch (w) {
+                    case "true" -> Boolean.TRUE;
+                    case "false" -> Boolean.FALSE;
+                    case "null" -> null;
+                    default -> w.contains(".") || w.contains("e") ? (Object) Double.parseDouble(w) : (Object) Long.parseLong(w);
+                };
+            }
+        }
+    }
+
+    private String string() {
+        StringBuilder sb = new StringBuilder();
+        i++; // opening quote
+        while (true) {
+            char c = s.charAt(i++);
+            if (c == '"') return sb.toString();
+            if (c != '\\') {
+                sb.append(c);
+                continue;
+            }
+            char e = s.charAt(i++);
+            switch (e) {
+                case 'n' -> sb.append('\n');
+                case 't' -> sb.append('\t');
+                case 'r' -> sb.append('\r');
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'u' -> {
+                    sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                    i += 4;
+                }
+                default -> sb.append(e);
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ import micros.support.Apps;
 import micros.support.Http;
 import micros.support.Jar;
 import micros.support.Jar.Proc;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** --build, --env-file and --log-format json, through the jar. */
 class BuildAndEnvFileTest {
@@ -48,16 +48,16 @@ class BuildAndEnvFileTest {
         Apps.require("node", "python3");
         Path app = Apps.copy("engines", dir);
         Files.writeString(dir.resolve("values.env"), "# values\nexport SECRET_MESSAGE=\"from file\"\n\nNO_DEFAULT=x=y\n");
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--log-format", "json", "--env-file", dir.resolve("values.env").toString(),
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public", "--log-format", "json", "--env-file", dir.resolve("values.env").toString(),
                 "--env", "NO_DEFAULT=flag wins")) {
             String ready = p.await("is listening on", 20);
             int port = Integer.parseInt(ready.replaceAll(".*http://127\\.0\\.0\\.1:([0-9]+).*", "$1"));
             @SuppressWarnings("unchecked")
-            Map<String, Object> env = (Map<String, Object>) MiniJson.object(Http.get(port, "/env").text()).get("env");
+            Map<String, Object> env = (Map<String, Object>) Json.object(Http.get(port, "/env").text()).get("env");
             assertEquals("from file", env.get("SECRET_MESSAGE"));
             assertEquals("flag wins", env.get("NO_DEFAULT"));
             String cold = p.await("env: cold start", 10);
-            Map<String, Object> line = MiniJson.object(cold);
+            Map<String, Object> line = Json.object(cold);
             assertEquals("micros", line.get("micro"));
             assertEquals("event", line.get("stream"));
             assertTrue(((String) line.get("time")).endsWith("Z"));

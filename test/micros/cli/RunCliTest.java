@@ -22,7 +22,7 @@ import micros.support.Http;
 import micros.support.Procs;
 import micros.support.Jar;
 import micros.support.Jar.Proc;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** `run` and `check` as users run them: the built jar in its own process. */
 class RunCliTest {
@@ -47,12 +47,12 @@ class RunCliTest {
     private void stopsEverything(String signal) throws Exception {
         Apps.require("node", "python3");
         Path app = Apps.copy("routing", dir);
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0")) {
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
             int port = port(p.await("is listening on", 20));
             p.await("Press Ctrl-C to stop.", 5);
             List<Long> pids = new ArrayList<>();
             for (String path : List.of("/api/x", "/v2", "/api/v2/y", "/apix/z"))
-                if (!path.equals("/v2")) pids.add((Long) MiniJson.object(Http.get(port, path).text()).get("pid"));
+                if (!path.equals("/v2")) pids.add((Long) Json.object(Http.get(port, path).text()).get("pid"));
             assertEquals(200, Http.get(port, "/legacy/a").status());
             p.signal(signal);
             int code = p.waitFor(20);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import micros.support.Apps;
 import micros.support.Http;
 import micros.support.Http.Response;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** Routing, prefix stripping and header handling through a running gateway to real Node micros. */
 class RoutingTest {
@@ -39,7 +39,7 @@ class RoutingTest {
     private static Map<String, Object> echo(String target) throws Exception {
         Response r = Http.get(app.port(), target);
         assertEquals(200, r.status(), () -> target + " -> " + r.text());
-        return MiniJson.object(r.text());
+        return Json.object(r.text());
     }
 
     @Test
@@ -88,7 +88,7 @@ class RoutingTest {
                 + "Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic eA==\r\nUser-Agent: micros-test\r\n\r\n", null);
         assertEquals(200, r.status());
         @SuppressWarnings("unchecked")
-        Map<String, Object> h = (Map<String, Object>) MiniJson.object(r.text()).get("headers");
+        Map<String, Object> h = (Map<String, Object>) Json.object(r.text()).get("headers");
         assertEquals("example.test:8080", h.get("host"));
         assertEquals("one, two", h.get("x-test"));
         assertEquals("micros-test", h.get("user-agent"));

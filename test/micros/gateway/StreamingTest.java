@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import micros.runtime.RunConfig;
 import micros.support.Apps;
 import micros.support.Http;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** Large bodies stream through both ways (with the payload limit raised, as --payload would). */
 class StreamingTest {
@@ -94,7 +94,7 @@ class StreamingTest {
             out.write("0\r\n\r\n".getBytes());
             Http.Response r = Http.read(s.getInputStream(), false);
             assertEquals(200, r.status(), r.text());
-            Map<String, Object> json = MiniJson.object(r.text());
+            Map<String, Object> json = Json.object(r.text());
             assertEquals((long) data.length, json.get("bytes"));
             assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)), json.get("sha256"));
             assertEquals("chunked", json.get("te"));
@@ -106,7 +106,7 @@ class StreamingTest {
         byte[] data = new byte[5 << 20];
         new Random(3).nextBytes(data);
         Http.Response r = Http.send(app.port(), "POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + data.length + "\r\nConnection: close\r\n\r\n", data);
-        Map<String, Object> json = MiniJson.object(r.text());
+        Map<String, Object> json = Json.object(r.text());
         assertEquals((long) data.length, json.get("bytes"));
         assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)), json.get("sha256"));
     }

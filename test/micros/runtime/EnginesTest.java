@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import micros.support.Apps;
 import micros.support.Http;
 import micros.support.Http.Response;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** Each engine's way of starting, and the environment micros get in run and dev mode. */
 class EnginesTest {
@@ -27,7 +27,7 @@ class EnginesTest {
     private static Map<String, String> env(Apps.Running app) throws Exception {
         Response r = Http.get(app.port(), "/env");
         assertEquals(200, r.status(), r.text());
-        return (Map<String, String>) MiniJson.object(r.text()).get("env");
+        return (Map<String, String>) Json.object(r.text()).get("env");
     }
 
     @Test
@@ -36,12 +36,12 @@ class EnginesTest {
         try (Apps.Running app = Apps.start(Apps.copy("engines", dir), Apps.Options.defaults())) {
             Response r = Http.get(app.port(), "/hello?x=1");
             assertEquals(200, r.status(), r.text());
-            Map<String, Object> j = MiniJson.object(r.text());
+            Map<String, Object> j = Json.object(r.text());
             assertEquals("wsgi", j.get("engine"));
             assertEquals("/hello", j.get("path"));
             assertEquals("x=1", j.get("query"));
             Response post = Http.send(app.port(), "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n", "hello".getBytes());
-            assertEquals(5L, MiniJson.object(post.text()).get("body"));
+            assertEquals(5L, Json.object(post.text()).get("body"));
         }
     }
 
@@ -49,7 +49,7 @@ class EnginesTest {
     void runCommandsOfPythonMicrosGetUvicornAndFlaskPorts() throws Exception {
         Apps.require("node", "python3");
         try (Apps.Running app = Apps.start(Apps.copy("engines", dir), Apps.Options.defaults())) {
-            Map<String, Object> j = MiniJson.object(Http.get(app.port(), "/uv").text());
+            Map<String, Object> j = Json.object(Http.get(app.port(), "/uv").text());
             assertEquals(j.get("port"), j.get("uvicorn_port"));
             assertEquals(j.get("port"), j.get("flask_port"));
         }
@@ -101,7 +101,7 @@ class EnginesTest {
         try (Apps.Running app = Apps.start(Apps.copy("engines", dir), Apps.Options.defaults().dev(true))) {
             Response r = Http.get(app.port(), "/env");
             @SuppressWarnings("unchecked")
-            List<Object> argv = (List<Object>) MiniJson.object(r.text()).get("argv");
+            List<Object> argv = (List<Object>) Json.object(r.text()).get("argv");
             assertEquals(List.of("--dev"), argv);
             Map<String, String> env = env(app);
             assertEquals(System.getenv("HOME"), env.get("HOME"));

@@ -22,7 +22,7 @@ import micros.support.Apps;
 import micros.support.Http;
 import micros.support.Procs;
 import micros.support.Http.Response;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** Cold starts, idle sleep, crashes, restarts and back-off, with real processes. */
 class LifecycleTest {
@@ -32,7 +32,7 @@ class LifecycleTest {
     private static long pid(Apps.Running app, String target) throws Exception {
         Response r = Http.get(app.port(), target);
         assertEquals(200, r.status(), r.text());
-        return (Long) MiniJson.object(r.text()).get("pid");
+        return (Long) Json.object(r.text()).get("pid");
     }
 
     @Test

@@ -24,7 +24,7 @@ import micros.support.Http;
 import micros.support.Procs;
 import micros.support.Jar;
 import micros.support.Jar.Proc;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** The cgroup backends: v2's file protocol on a fake tree, stale groups of a killed run, nothing left after exit, --no-limits. */
 class CgroupBackendsTest {
@@ -107,9 +107,9 @@ class CgroupBackendsTest {
         requireCgroups();
         Path app = Apps.copy("limits", dir);
         long micro, first;
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0")) {
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
             int port = Integer.parseInt(p.await("is listening on", 20).replaceAll(".*:([0-9]+).*", "$1"));
-            micro = (Long) MiniJson.object(Http.get(port, "/other/x").text()).get("pid");
+            micro = (Long) Json.object(Http.get(port, "/other/x").text()).get("pid");
             first = p.process.pid();
             assertFalse(groupsOf(first).isEmpty(), "the run made its groups");
             p.signal("KILL");

@@ -25,7 +25,7 @@ import micros.support.Apps;
 import micros.support.Http;
 import micros.support.Procs;
 import micros.support.Http.Response;
-import micros.support.MiniJson;
+import micros.util.Json;
 
 /** Space's limits enforced for real: timeout, memory and processes through this machine's cgroups, payload by the gateway. */
 class LimitsTest {
@@ -51,7 +51,7 @@ class LimitsTest {
     private static long pid(String micro) throws Exception {
         Response r = Http.get(app.port(), "/" + micro + "/pid");
         assertEquals(200, r.status(), r.text());
-        return (Long) MiniJson.object(r.text()).get("pid");
+        return (Long) Json.object(r.text()).get("pid");
     }
 
     @Test
@@ -93,7 +93,7 @@ class LimitsTest {
     void threadsPastThePidsLimitAreRefusedAndLogged() throws Exception {
         Response r = Http.get(app.port(), "/hog/threads?n=200");
         assertEquals(200, r.status(), r.text());
-        Map<String, Object> j = MiniJson.object(r.text());
+        Map<String, Object> j = Json.object(r.text());
         assertTrue((Long) j.get("started") < 40, r.text());
         assertTrue(String.valueOf(j.get("error")).contains("can't start new thread"), r.text());
         long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -133,13 +133,13 @@ class LimitsTest {
         assertEquals("the request body is over the 1 MiB payload limit (Space's limit)\n", over.text());
         Response under = post("/other/x", (int) PAYLOAD);
         assertEquals(200, under.status());
-        assertEquals((long) PAYLOAD, MiniJson.object(under.text()).get("bytes"));
-        long completed = (Long) MiniJson.object(under.text()).get("completed");
+        assertEquals((long) PAYLOAD, Json.object(under.text()).get("bytes"));
+        long completed = (Long) Json.object(under.text()).get("completed");
         assertEquals(413, chunked("/other/x", (int) PAYLOAD + 1).status());
         Response chunkedUnder = chunked("/other/x", (int) PAYLOAD);
         assertEquals(200, chunkedUnder.status());
-        assertEquals((long) PAYLOAD, MiniJson.object(chunkedUnder.text()).get("bytes"));
-        assertEquals(completed + 1, MiniJson.object(chunkedUnder.text()).get("completed"), "the micro never received the over-limit request whole");
+        assertEquals((long) PAYLOAD, Json.object(chunkedUnder.text()).get("bytes"));
+        assertEquals(completed + 1, Json.object(chunkedUnder.text()).get("completed"), "the micro never received the over-limit request whole");
     }
 
     @Test

@@ -25,6 +25,7 @@ import micros.spacefile.SpacefileReader;
 /** Fixture apps copied to a temporary folder and run in-process, with their log captured. */
 public final class Apps {
     public static final Path FIXTURES = Path.of("test/fixtures/apps").toAbsolutePath();
+    public static final String OWNER = "test-owner-token-0123456789", API_KEY = "test-api-key-0123456789";
 
     private Apps() {}
 
@@ -66,6 +67,10 @@ public final class Apps {
 
         public Options limits(RunConfig.Limits l) {
             return new Options(dev, idle, env, l, isPublic);
+        }
+
+        public Options isPublic(boolean p) {
+            return new Options(dev, idle, env, limits, p);
         }
 
         public Options limits(Duration timeout, long memory, int pids, long payload) {
@@ -117,7 +122,7 @@ public final class Apps {
         App app = SpacefileReader.read(spacefile).app();
         if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
         RunConfig cfg = new RunConfig(spacefile, "127.0.0.1", 0, o.dev(), false, o.idle(), o.env(), o.isPublic(), Log.Format.TEXT,
-                "dev", o.limits(), null, List.of());
+                "dev", o.limits(), OWNER, List.of(API_KEY));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
         List<Log.Line> lines = new CopyOnWriteArrayList<>();

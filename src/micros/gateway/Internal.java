@@ -1,0 +1,132 @@
+package micros.gateway;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.net.httpserver.HttpExchange;
+
+import micros.actions.Scheduler;
+import micros.actions.SelfClient;
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.util.Json;
+
+/**
+ * The gateway's own endpoints, all for the owner: {@code POST /__micros/actions/ID} (run an
+ * action now, for `trigger` and the dashboard) and, when micros provide app actions, Space's
+ * {@code GET /__space/actions} (every such micro's list) and {@code POST /__space/actions/NAME}.
+ */
+final class Internal {
+    private final App app;
+    private volatile Scheduler scheduler;
+    private volatile SelfClient self;
+
+    Internal(App app) {
+        this.app = app;
+    }
+
+    void connect(Scheduler scheduler, SelfClient self) {
+        this.scheduler = scheduler;
+        this.self = self;
+    }
+
+    boolean providesAppActions() {
+        return app.micros().stream().anyMatch(Micro::provideActions);
+    }
+
+    /** /__micros/... */
+    void micros(HttpExchange ex, String path) throws IOException {
+        if (path.startsWith("/__micros/actions/")) {
+            String id = path.substring("/__micros/actions/".length());
+            if (!ex.getRequestMethod().equals("POST")) {
+                ex.getResponseHeaders().set("Allow", "POST");
+                Responses.text(ex, 405, "POST runs the action\n");
+                return;
+            }
+            Scheduler s = scheduler;
+            if (s == null || s.entry(id) == null) {
+                Responses.text(ex, 404, "no action '" + id + "' in this app\n");
+                return;
+            }
+            Scheduler.Result r = s.fireNow(id);
+            ex.getResponseHeaders().set("X-Micros-Duration-Ms", Long.toString(r.millis()));
+            Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : r.body());
+            return;
+        }
+        Responses.text(ex, 404, "no such micros endpoint\n");
+    }
+
+    /** Space's app actions: /__space/actions and /__space/actions/NAME. */
+    void appActions(HttpExchange ex, String path) throws IOException {
+        SelfClient c = self;
+        if (c == null) {
+            Responses.text(ex, 503, "micros is starting\n");
+            return;
+        }
+        List<Map<String, Object>> actions = gather(c);
+        if (path.equals("/__space/actions")) {
+            StringBuilder sb = new StringBuilder("{\"actions\":[");
+            for (int i = 0; i < actions.size(); i++) sb.append(i == 0 ? "" : ",").append(toJson(actions.get(i)));
+            Responses.send(ex, 200, "application/json", sb.append("]}").toString());
+            return;
+        }
+        String name = path.substring("/__space/actions/".length());
+        for (Map<String, Object> a : actions) {
+            if (!name.equals(a.get("name"))) continue;
+            String actionPath = String.valueOf(a.getOrDefault("path", "/"));
+            String prefix = app.micro((String) a.get("micro")).prefix();
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String type = ex.getRequestHeaders().getFirst("Content-type");
+            Scheduler.Result r = c.send("POST", prefix + (actionPath.startsWith("/") ? actionPath : "/" + actionPath), body, type == null ? "application/json" : type);
+            Responses.send(ex, r.status() == 0 ? 502 : r.status(), "application/json", r.body() == null ? "" : r.body());
+            return;
+        }
+        Responses.text(ex, 404, "no app action '" + name + "'\n");
+    }
+
+    /** Each providing micro's GET /__space/actions, its actions marked with the micro's name. */
+    private List<Map<String, Object>> gather(SelfClient c) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Micro m : app.micros()) {
+            if (!m.provideActions()) continue;
+            Scheduler.Result r = c.send("GET", m.prefix() + "/__space/actions", null, null);
+            if (!r.ok()) continue;
+            try {
+                Object doc = Json.parse(r.body());
+                Object list = doc instanceof Map<?, ?> map ? map.get("actions") : doc;
+                if (!(list instanceof List<?> l)) continue;
+                for (Object item : l) {
+                    if (!(item instanceof Map<?, ?> a)) continue;
+                    Map<String, Object> copy = new LinkedHashMap<>();
+                    a.forEach((k, v) -> copy.put(String.valueOf(k), v));
+                    copy.put("micro", m.name());
+                    out.add(copy);
+                }
+            } catch (IllegalArgumentException e) {
+                // a micro that answers with something else provides no actions
+            }
+        }
+        return out;
+    }
+
+    static String toJson(Object v) {
+        if (v == null) return "null";
+        if (v instanceof String s) return Json.quote(s);
+        if (v instanceof Boolean || v instanceof Number) return String.valueOf(v);
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            m.forEach((k, x) -> sb.append(sb.length() > 1 ? "," : "").append(Json.quote(String.valueOf(k))).append(':').append(toJson(x)));
+            return sb.append('}').toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object x : l) sb.append(sb.length() > 1 ? "," : "").append(toJson(x));
+            return sb.append(']').toString();
+        }
+        return Json.quote(String.valueOf(v));
+    }
+}
