@@ -184,4 +184,13 @@ class AuthTest {
         assertFalse(app.output().contains(Apps.OWNER), app::output);
         assertFalse(app.output().contains(Apps.API_KEY), app::output);
     }
+
+    @Test
+    void publicFlagOpensEveryRouteButNotTheReservedOnes() throws Exception {
+        try (Apps.Running open = Apps.start(Apps.copy("auth", dir.resolve("public")), Apps.Options.defaults().isPublic(true))) {
+            assertEquals(200, Http.get(open.port(), "/priv/x").status());
+            assertEquals(200, Http.get(open.port(), "/").status());
+            assertEquals(401, Http.get(open.port(), "/open/__space/v0/actions").status());
+        }
+    }
 }
