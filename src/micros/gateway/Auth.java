@@ -6,9 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.sun.net.httpserver.Headers;
-
 import micros.spacefile.App;
+import micros.http.Exchange;
 import micros.spacefile.App.Micro;
 
 /**
@@ -43,21 +42,21 @@ final class Auth {
     }
 
     /** The owner: a valid space_token cookie. */
-    boolean isOwner(Headers h) {
-        return isOwnerToken(cookie(h.get("Cookie"), COOKIE));
+    boolean isOwner(Exchange ex) {
+        return isOwnerToken(cookie(ex.headers("Cookie"), COOKIE));
     }
 
     /**
      * Whether this request may reach the micro at {@code path} (normalised, inside the micro).
      * Reserved /__space/ paths need the owner even on public micros.
      */
-    boolean allows(Headers h, Micro m, String path) {
-        if (isReserved(path)) return isOwner(h);
+    boolean allows(Exchange ex, Micro m, String path) {
+        if (isReserved(path)) return isOwner(ex);
         if (open || routes.get(m.name()).matches(path)) return true;
-        if (isOwner(h)) return true;
-        String appKeyHeader = h.getFirst("X-api-key");
+        if (isOwner(ex)) return true;
+        String appKeyHeader = ex.header("X-API-Key");
         if (appKeyHeader != null && MessageDigest.isEqual(appKey, bytes(appKeyHeader))) return true;
-        String key = h.getFirst("X-space-app-key");
+        String key = ex.header("X-Space-App-Key");
         if (key != null && m.apiKeys()) {
             byte[] given = bytes(key);
             boolean ok = false;

@@ -5,33 +5,36 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
+import micros.http.ByteSink;
+import micros.http.Deadlines;
+import micros.http.Exchange;
+import micros.http.Out;
 
 /**
- * Forwards one exchange to a micro over a pooled keep-alive connection, streaming both bodies,
- * with the request head written from a reused buffer. Hop-by-hop headers (RFC 9110 §7.6.1)
- * and client-address headers are not forwarded; Host keeps the client's value.
+ * Forwards one exchange to a micro over a pooled keep-alive connection. Header lines are copied
+ * as bytes in both directions, bodies stream through a reused buffer. Hop-by-hop headers
+ * (RFC 9110 §7.6.1) and client-address headers are not forwarded; Host keeps the client's value.
  */
 final class Forwarder {
     private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] CHUNK_END = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] V11 = "HTTP/1.1 ".getBytes(StandardCharsets.ISO_8859_1), V10 = "HTTP/1.0 ".getBytes(StandardCharsets.ISO_8859_1);
     private static final int MAX_HEAD = Upstream.BUFFER;
+    private static final int MAX_RESPONSE_HEADERS = 200;
 
-    /** How a forward ended; {@code started} is true once response headers went to the client. */
+    /** How a forward ended. */
     enum Result { OK, CONNECT_FAILED, NO_RESPONSE, BAD_RESPONSE, RESPONSE_CUT, TIMEOUT, CLIENT_GONE, REQUEST_TOO_LARGE, RESPONSE_TOO_LARGE }
 
     /** What the gateway needs to answer or log after a forward; reused per request. */
     static final class Outcome {
         Result result;
-        boolean started;
+        boolean started;   // response bytes went to the client
         int status;
         long responseBytes;
-        boolean reusable;
         String detail;
 
         Outcome set(Result r, String d) {
@@ -41,39 +44,37 @@ final class Forwarder {
         }
     }
 
-    /** Per-request buffers, pooled rather than thread-local so virtual threads do not each allocate them. */
-    static final class Scratch {
+    /** Per-request buffers and offsets, pooled rather than thread-local so virtual threads do not each allocate them. */
+    static final class Scratch implements ByteSink {
         byte[] head = new byte[4096];
         int len;
         final byte[] body = new byte[16 * 1024];
         final Outcome outcome = new Outcome();
+        final int[] keep = new int[MAX_RESPONSE_HEADERS * 4]; // response header spans to copy: name start/end, value start/end
 
-        void put(byte b) {
-            if (len == head.length) head = java.util.Arrays.copyOf(head, head.length * 2);
+        @Override
+        public void put(byte b) {
+            if (len == head.length) head = Arrays.copyOf(head, head.length * 2);
             head[len++] = b;
+        }
+
+        @Override
+        public void put(byte[] b, int off, int n) {
+            if (len + n > head.length) head = Arrays.copyOf(head, Math.max(head.length * 2, len + n));
+            System.arraycopy(b, off, head, len, n);
+            len += n;
         }
 
         void put(String s) {
             int n = s.length();
-            if (len + n > head.length) head = java.util.Arrays.copyOf(head, Math.max(head.length * 2, len + n));
+            if (len + n > head.length) head = Arrays.copyOf(head, Math.max(head.length * 2, len + n));
             for (int i = 0; i < n; i++) head[len++] = (byte) s.charAt(i);
-        }
-
-        void put(byte[] b) {
-            if (len + b.length > head.length) head = java.util.Arrays.copyOf(head, Math.max(head.length * 2, len + b.length));
-            System.arraycopy(b, 0, head, len, b.length);
-            len += b.length;
-        }
-
-        void crlf() {
-            put((byte) '\r');
-            put((byte) '\n');
         }
     }
 
     private final ArrayBlockingQueue<Scratch> scratches = new ArrayBlockingQueue<>(256);
-    private final long responseLimit; // bytes; 0 = none
-    private final long requestLimit;
+    private final long requestLimit;  // bytes; 0 = none
+    private final long responseLimit;
 
     Forwarder(long requestLimit, long responseLimit) {
         this.requestLimit = requestLimit;
@@ -89,7 +90,6 @@ final class Forwarder {
         o.started = false;
         o.status = 0;
         o.responseBytes = 0;
-        o.reusable = false;
         o.detail = null;
         return s;
     }
@@ -101,21 +101,15 @@ final class Forwarder {
 
     /**
      * Sends the request to the micro and its answer to the client.
-     * @param first an already open connection to use first (the readiness probe's), or null
+     * @param first  an already open connection to use first (the readiness probe's), or null
+     * @param cookie when not null, replaces the Cookie headers (the gateway took its login cookie out); "" drops them
      */
-    Outcome forward(HttpExchange ex, Upstream.Pool pool, int port, long generation, Socket first,
+    Outcome forward(Exchange ex, Upstream.Pool pool, int port, long generation, Socket first,
                     String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
         Outcome o = sc.outcome;
-        Headers rq = ex.getRequestHeaders();
-        String method = ex.getRequestMethod();
-        long contentLength = -1;
-        String cl = rq.getFirst("Content-length");
-        if (cl != null) contentLength = Long.parseLong(cl.strip()); // HttpServer has checked it is a number
-        boolean chunked = rq.containsKey("Transfer-encoding");
-        if (requestLimit > 0 && contentLength > requestLimit) return o.set(Result.REQUEST_TOO_LARGE, null);
-
-        writeHead(sc, method, target, rq, cookie, contentLength, chunked);
-        boolean hasBody = contentLength > 0 || chunked;
+        if (requestLimit > 0 && ex.contentLength() > requestLimit) return o.set(Result.REQUEST_TOO_LARGE, null);
+        writeHead(sc, ex, target, cookie);
+        boolean hasBody = ex.hasBody();
         for (int attempt = 0; ; attempt++) {
             Upstream u = null;
             try {
@@ -130,7 +124,7 @@ final class Forwarder {
             boolean reused = u.reused;
             try {
                 u.out.write(sc.head, 0, sc.len);
-                if (hasBody && !sendBody(ex.getRequestBody(), u.out, contentLength, chunked, sc)) {
+                if (hasBody && !sendBody(ex, u.out, sc)) {
                     u.close();
                     return o.set(Result.REQUEST_TOO_LARGE, null);
                 }
@@ -144,76 +138,58 @@ final class Forwarder {
                 if (reused && !hasBody && attempt == 0) continue; // a stale pooled connection: try a fresh one
                 return o.set(Result.NO_RESPONSE, e.getMessage());
             }
-            Result r = relayResponse(ex, u, method, sc, ticket, reused && !hasBody && attempt == 0);
+            Result r = relay(ex, u, sc, ticket, reused && !hasBody && attempt == 0);
             if (r == null) { // a stale pooled connection closed before answering: retry once
                 u.close();
                 continue;
             }
             ticket.watch(null);
-            if (r == Result.OK && o.reusable && !ticket.fired()) pool.offer(u);
+            if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
             else u.close();
             return o.set(r, o.detail);
         }
     }
 
-    /** @param cookie when not null, replaces the Cookie headers (the gateway took its login cookie out); "" drops them */
-    private static void writeHead(Scratch sc, String method, String target, Headers rq, String cookie, long contentLength, boolean chunked) {
-        sc.put(method);
+    private static void writeHead(Scratch sc, Exchange ex, String target, String cookie) {
+        sc.put(ex.method());
         sc.put((byte) ' ');
         sc.put(target);
-        sc.put(HTTP11);
-        List<String> connection = rq.get("Connection");
+        sc.put(HTTP11, 0, HTTP11.length);
+        String connection = ex.header("Connection");
         boolean hasHost = false;
-        for (Map.Entry<String, List<String>> e : rq.entrySet()) {
-            String name = e.getKey();
-            if (!forwardRequestHeader(name) || listedIn(connection, name) || (cookie != null && name.equals("Cookie"))) continue;
-            if (name.equals("Host")) hasHost = true;
-            for (String v : e.getValue()) {
-                sc.put(name);
-                sc.put((byte) ':');
-                sc.put((byte) ' ');
-                sc.put(v);
-                sc.crlf();
-            }
+        for (int i = 0; i < ex.headerCount(); i++) {
+            if (hopByHop(ex, i) || (cookie != null && ex.nameIs(i, "Cookie"))) continue;
+            if (connection != null && listed(connection, ex.name(i))) continue;
+            if (!hasHost && ex.nameIs(i, "Host")) hasHost = true;
+            ex.copyHeader(i, sc);
         }
         if (!hasHost) sc.put("Host: localhost\r\n");
         if (cookie != null && !cookie.isEmpty()) {
             sc.put("Cookie: ");
             sc.put(cookie);
-            sc.crlf();
+            sc.put(CRLF, 0, 2);
         }
-        if (chunked) sc.put("Transfer-Encoding: chunked\r\n");
-        else if (contentLength > 0 || (contentLength == 0 && !method.equals("GET") && !method.equals("HEAD"))) {
+        if (ex.chunked()) sc.put("Transfer-Encoding: chunked\r\n");
+        else if (ex.contentLength() > 0 || (ex.contentLength() == 0 && !ex.method().equals("GET") && !ex.method().equals("HEAD"))) {
             sc.put("Content-Length: ");
-            sc.put(Long.toString(contentLength));
-            sc.crlf();
+            sc.put(Long.toString(ex.contentLength()));
+            sc.put(CRLF, 0, 2);
         }
-        sc.crlf();
+        sc.put(CRLF, 0, 2);
     }
 
-    /** Names as HttpServer normalises them: first letter upper case, the rest lower case. */
-    static boolean forwardRequestHeader(String name) {
-        return switch (name) {
-            case "Connection", "Keep-alive", "Proxy-connection", "Te", "Trailer", "Transfer-encoding", "Upgrade",
-                 "Proxy-authorization", "Proxy-authenticate", "Expect", "Content-length",
-                 "X-forwarded-for", "Forwarded", "X-real-ip" -> false;
-            default -> true;
-        };
+    /** Headers the gateway handles itself, and the client's address, which Space never passed on. */
+    private static boolean hopByHop(Exchange ex, int i) {
+        return ex.nameIs(i, "Connection") || ex.nameIs(i, "Keep-Alive") || ex.nameIs(i, "Proxy-Connection") || ex.nameIs(i, "TE")
+                || ex.nameIs(i, "Trailer") || ex.nameIs(i, "Transfer-Encoding") || ex.nameIs(i, "Upgrade")
+                || ex.nameIs(i, "Proxy-Authorization") || ex.nameIs(i, "Proxy-Authenticate") || ex.nameIs(i, "Expect")
+                || ex.nameIs(i, "Content-Length") || ex.nameIs(i, "X-Forwarded-For") || ex.nameIs(i, "Forwarded")
+                || ex.nameIs(i, "X-Real-IP");
     }
 
-    private static boolean forwardResponseHeader(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-                 "content-length", "date" -> false;
-            default -> true;
-        };
-    }
-
-    private static boolean listedIn(List<String> connection, String name) {
-        if (connection == null) return false;
-        for (String v : connection)
-            for (String token : v.split(","))
-                if (token.strip().equalsIgnoreCase(name)) return true;
+    private static boolean listed(String connection, String name) {
+        for (String token : connection.split(","))
+            if (token.strip().equalsIgnoreCase(name)) return true;
         return false;
     }
 
@@ -225,7 +201,9 @@ final class Forwarder {
     }
 
     /** Streams the request body; false when it grows past the payload limit. */
-    private boolean sendBody(InputStream body, OutputStream out, long contentLength, boolean chunked, Scratch sc) throws IOException {
+    private boolean sendBody(Exchange ex, OutputStream out, Scratch sc) throws IOException {
+        InputStream body = ex.body();
+        boolean chunked = ex.chunked();
         byte[] b = sc.body;
         long total = 0;
         while (true) {
@@ -242,14 +220,12 @@ final class Forwarder {
             if (chunked) {
                 out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 out.write(b, 0, n);
-                out.write('\r');
-                out.write('\n');
+                out.write(CRLF);
             } else {
                 out.write(b, 0, n);
             }
         }
         if (chunked) out.write(CHUNK_END);
-        else if (contentLength >= 0 && total < contentLength) throw new ClientGone(new IOException("client sent " + total + " of " + contentLength + " bytes"));
         return true;
     }
 
@@ -257,12 +233,12 @@ final class Forwarder {
      * Reads the micro's response and relays it. Returns null when a reused connection turned out
      * to be closed before any byte arrived (safe to retry), else the result.
      */
-    private Result relayResponse(HttpExchange ex, Upstream u, String method, Scratch sc, Deadlines.Ticket ticket, boolean mayRetry) {
+    private Result relay(Exchange ex, Upstream u, Scratch sc, Deadlines.Ticket ticket, boolean mayRetry) {
         Outcome o = sc.outcome;
-        int status;
+        int status, statusStart, statusEnd, kept;
         long length = -1;
-        boolean chunked = false, close = false;
-        Headers rh = ex.getResponseHeaders();
+        boolean chunked = false, hasDate = false;
+        u.closeAfter = false;
         try {
             while (true) {
                 int end = readHead(u);
@@ -275,18 +251,21 @@ final class Forwarder {
                     o.detail = "sent a response head over " + (MAX_HEAD / 1024) + " KiB";
                     return Result.BAD_RESPONSE;
                 }
-                int p = u.pos;
                 byte[] b = u.buf;
+                int p = u.pos;
                 int lineEnd = indexOfCrlf(b, p, end);
                 status = parseStatus(b, p, lineEnd);
                 if (status < 0) {
                     o.detail = "sent a malformed status line";
                     return Result.BAD_RESPONSE;
                 }
-                boolean http10 = b[p + 7] == '0';
-                close = http10;
+                u.closeAfter = b[p + 7] == '0';
+                statusStart = p + 9;
+                statusEnd = lineEnd;
                 p = lineEnd + 2;
-                boolean interim = status >= 100 && status < 200;
+                kept = 0;
+                length = -1;
+                chunked = hasDate = false;
                 while (p < end) {
                     int le = indexOfCrlf(b, p, end + 2);
                     int colon = indexOf(b, (byte) ':', p, le);
@@ -294,80 +273,103 @@ final class Forwarder {
                         o.detail = "sent a malformed header line";
                         return Result.BAD_RESPONSE;
                     }
-                    String name = new String(b, p, colon - p, StandardCharsets.ISO_8859_1);
-                    String value = new String(b, colon + 1, le - colon - 1, StandardCharsets.ISO_8859_1).strip();
-                    p = le + 2;
-                    if (interim) continue;
-                    if (name.equalsIgnoreCase("Content-Length")) {
-                        try {
-                            long v = Long.parseLong(value);
-                            if (v < 0 || (length >= 0 && length != v)) throw new NumberFormatException();
-                            length = v;
-                        } catch (NumberFormatException e) {
+                    int vs = colon + 1, ve = le;
+                    while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) vs++;
+                    while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
+                    int nameLen = colon - p;
+                    if (is(b, p, nameLen, "content-length")) {
+                        long v = parseLength(b, vs, ve);
+                        if (v < 0 || (length >= 0 && length != v)) {
                             o.detail = "sent an invalid Content-Length";
                             return Result.BAD_RESPONSE;
                         }
-                    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                        chunked = value.toLowerCase(java.util.Locale.ROOT).endsWith("chunked");
-                    } else if (name.equalsIgnoreCase("Connection")) {
-                        String v = value.toLowerCase(java.util.Locale.ROOT);
-                        if (v.contains("close")) close = true;
-                        else if (v.contains("keep-alive")) close = false;
+                        length = v;
+                    } else if (is(b, p, nameLen, "transfer-encoding")) {
+                        chunked = endsWithChunked(b, vs, ve);
+                    } else if (is(b, p, nameLen, "connection")) {
+                        String v = new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+                        if (v.contains("close")) u.closeAfter = true;
+                        else if (v.contains("keep-alive")) u.closeAfter = false;
+                    } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
+                            && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")) {
+                        if (kept == MAX_RESPONSE_HEADERS) {
+                            o.detail = "sent more than " + MAX_RESPONSE_HEADERS + " headers";
+                            return Result.BAD_RESPONSE;
+                        }
+                        if (is(b, p, nameLen, "date")) hasDate = true;
+                        int k = kept++ * 4;
+                        sc.keep[k] = p;
+                        sc.keep[k + 1] = colon;
+                        sc.keep[k + 2] = vs;
+                        sc.keep[k + 3] = ve;
                     }
-                    if (forwardResponseHeader(name)) rh.add(name, value);
+                    p = le + 2;
                 }
                 u.pos = end + 4;
-                if (!interim) break;
+                if (status >= 200) break;
                 if (status == 101) {
                     o.detail = "switched protocols (WebSockets are not supported on Space)";
                     return Result.BAD_RESPONSE;
                 }
+                // 1xx: an interim answer; the real one follows
             }
         } catch (IOException e) {
             o.detail = ticket.fired() ? null : "closed the connection while answering";
             return ticket.fired() ? Result.TIMEOUT : Result.NO_RESPONSE;
         }
         o.status = status;
-        boolean noBody = method.equals("HEAD") || status == 204 || status == 304;
-        if (!noBody && chunked) length = -1;
-        if (responseLimit > 0 && length > responseLimit && !noBody) {
-            rh.clear();
+        boolean head = ex.method().equals("HEAD");
+        boolean noBody = head || status == 204 || status == 304;
+        if (chunked) length = -1;
+        if (!noBody && responseLimit > 0 && length > responseLimit) {
             o.detail = length + " bytes";
             return Result.RESPONSE_TOO_LARGE;
         }
-        OutputStream out;
-        try {
-            if (noBody) {
-                if (method.equals("HEAD") && length >= 0) rh.set("Content-length", Long.toString(length));
-                ex.sendResponseHeaders(status, -1);
-                o.started = true;
-                o.reusable = !close;
-                return Result.OK;
-            }
-            ex.sendResponseHeaders(status, length > 0 ? length : length == 0 ? -1 : 0);
-            o.started = true;
-            out = ex.getResponseBody();
-        } catch (IOException e) {
-            o.detail = e.getMessage();
-            return Result.CLIENT_GONE;
+        boolean untilClose = !noBody && !chunked && length < 0;
+        boolean client10 = ex.isHttp10();
+        if (untilClose || (chunked && client10)) ex.closeAfter(); // the body's end will be the connection's end
+        Out out = ex.raw();
+        byte[] b = u.buf;
+        out.put(client10 ? V10 : V11, 0, 9);
+        out.put(b, statusStart, statusEnd - statusStart);
+        out.put(CRLF, 0, 2);
+        for (int i = 0; i < kept; i++) {
+            int k = i * 4;
+            out.put(b, sc.keep[k], sc.keep[k + 1] - sc.keep[k]);
+            out.put((byte) ':');
+            out.put((byte) ' ');
+            out.put(b, sc.keep[k + 2], sc.keep[k + 3] - sc.keep[k + 2]);
+            out.put(CRLF, 0, 2);
         }
+        if (length >= 0 && (!noBody || head)) {
+            out.putHeader("Content-Length", length);
+        } else if (chunked && !noBody && !client10) {
+            out.putHeader("Transfer-Encoding", "chunked");
+        }
+        if (!hasDate) out.putHeader("Date", Exchange.date());
+        if (ex.closing()) out.putHeader("Connection", "close");
+        else if (client10) out.putHeader("Connection", "keep-alive");
+        out.put(CRLF, 0, 2);
+        o.started = true;
         try {
-            if (chunked) copyChunked(u, out, o);
-            else if (length >= 0) copyFixed(u, out, length, o);
-            else {
-                copyFixed(u, out, Long.MAX_VALUE, o);
-                close = true;
+            if (!noBody) {
+                if (chunked) copyChunked(u, out, o, !client10);
+                else copyFixed(u, out, length < 0 ? Long.MAX_VALUE : length, o);
+                if (untilClose) u.closeAfter = true;
             }
+            if (u.pos != u.lim) u.closeAfter = true; // more than the framing said: never reuse
+            ex.endRaw();
         } catch (ClientGone e) {
             o.detail = e.getMessage();
             return Result.CLIENT_GONE;
         } catch (TooLarge e) {
+            o.started = !ex.retract();
             return Result.RESPONSE_TOO_LARGE;
         } catch (IOException e) {
+            o.started = !ex.retract();
             o.detail = "closed the connection in the middle of its response";
             return ticket.fired() ? Result.TIMEOUT : Result.RESPONSE_CUT;
         }
-        o.reusable = !close && u.pos == u.lim;
         return Result.OK;
     }
 
@@ -394,6 +396,27 @@ final class Forwarder {
         return -1;
     }
 
+    /** Case-insensitive comparison of a header name with a lower-case ASCII word. */
+    private static boolean is(byte[] b, int off, int len, String lower) {
+        if (len != lower.length()) return false;
+        for (int i = 0; i < len; i++) if ((b[off + i] | 0x20) != lower.charAt(i)) return false;
+        return true;
+    }
+
+    private static long parseLength(byte[] b, int from, int to) {
+        if (to <= from || to - from > 18) return -1;
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            if (b[i] < '0' || b[i] > '9') return -1;
+            v = v * 10 + (b[i] - '0');
+        }
+        return v;
+    }
+
+    private static boolean endsWithChunked(byte[] b, int from, int to) {
+        return to - from >= 7 && is(b, to - 7, 7, "chunked");
+    }
+
     /** "HTTP/1.1 200 OK" -> 200; -1 when malformed. */
     private static int parseStatus(byte[] b, int from, int to) {
         if (to - from < 12 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
@@ -409,7 +432,7 @@ final class Forwarder {
     }
 
     /** Copies up to {@code n} body bytes (until the end of stream when n is Long.MAX_VALUE). */
-    private void copyFixed(Upstream u, OutputStream out, long n, Outcome o) throws IOException {
+    private void copyFixed(Upstream u, Out out, long n, Outcome o) throws IOException {
         long left = n;
         int avail = u.lim - u.pos;
         if (avail > 0) {
@@ -421,6 +444,7 @@ final class Forwarder {
         if (left == 0) return;
         u.pos = u.lim = 0;
         while (left > 0) {
+            flushIfIdle(u, out);
             int k = u.in.read(u.buf, 0, (int) Math.min(u.buf.length, left));
             if (k < 0) {
                 if (n == Long.MAX_VALUE) return;
@@ -431,7 +455,19 @@ final class Forwarder {
         }
     }
 
-    private void copyChunked(Upstream u, OutputStream out, Outcome o) throws IOException {
+    /** A streaming micro's bytes reach the client as they come: flush whenever the micro has nothing more ready. */
+    private static void flushIfIdle(Upstream u, Out out) throws IOException {
+        if (u.pos == u.lim && u.in.available() == 0) {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw new ClientGone(e);
+            }
+        }
+    }
+
+    /** Relays a chunked body, re-framing each chunk (or, for an HTTP/1.0 client, just its bytes). */
+    private void copyChunked(Upstream u, Out out, Outcome o, boolean framed) throws IOException {
         while (true) {
             long size = 0;
             int c, digits = 0;
@@ -440,24 +476,32 @@ final class Forwarder {
                 if (d < 0 || ++digits > 15) throw new IOException("bad chunk size");
                 size = size * 16 + d;
             }
-            if (c == ';') while (u.read() != '\r') { /* chunk extension: ignored */ }
+            if (c == ';') while (u.read() != '\r') { /* chunk extension: dropped */ }
             if (u.read() != '\n' || digits == 0) throw new IOException("bad chunk line");
             if (size == 0) {
                 int len = 0;
-                while (true) { // trailer section: ignored, up to the empty line
+                while (true) { // trailer section: dropped, up to the empty line
                     c = u.read();
                     if (c == '\n') {
-                        if (len <= 1) return;
+                        if (len <= 1) break;
                         len = 0;
                     } else len++;
                 }
+                if (framed) out.put(CHUNK_END, 0, CHUNK_END.length);
+                return;
+            }
+            if (framed) {
+                out.putHex(size);
+                out.put(CRLF, 0, 2);
             }
             copyFixed(u, out, size, o);
+            if (framed) out.put(CRLF, 0, 2);
             if (u.read() != '\r' || u.read() != '\n') throw new IOException("bad chunk end");
+            flushIfIdle(u, out);
         }
     }
 
-    private void write(OutputStream out, byte[] b, int off, int len, Outcome o) throws IOException {
+    private void write(Out out, byte[] b, int off, int len, Outcome o) throws IOException {
         o.responseBytes += len;
         if (responseLimit > 0 && o.responseBytes > responseLimit) throw new TooLarge();
         try {

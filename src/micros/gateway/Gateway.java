@@ -2,23 +2,15 @@ package micros.gateway;
 
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 
 import micros.cli.Units;
+import micros.http.Deadlines;
+import micros.http.Exchange;
+import micros.http.Handler;
+import micros.http.Server;
 import micros.runtime.AppRuntime;
 import micros.runtime.Engines;
 import micros.runtime.Log;
@@ -31,14 +23,8 @@ import micros.util.UserError;
  * The one port in front of the app: normalises the path, routes it to a micro, serves static
  * micros itself and forwards the rest, turning every failure into a short plain answer.
  */
-public final class Gateway implements HttpHandler {
-    static {
-        // JDK 17's HttpServer otherwise stalls each keep-alive response ~40 ms (Nagle + delayed ACK)
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-
-    private final HttpServer server;
-    private final ExecutorService executor;
+public final class Gateway implements Handler {
+    private Server server;
     private final AppRuntime runtime;
     private final Router router;
     private final Forwarder forwarder;
@@ -50,8 +36,7 @@ public final class Gateway implements HttpHandler {
     private final Auth auth;
     private final Internal internal;
 
-    private Gateway(HttpServer server, AppRuntime runtime, RunConfig cfg, Log log) {
-        this.server = server;
+    private Gateway(AppRuntime runtime, RunConfig cfg, Log log) {
         this.runtime = runtime;
         this.router = new Router(runtime.app());
         this.limits = cfg.limits();
@@ -66,24 +51,20 @@ public final class Gateway implements HttpHandler {
             if (s != null) s.onStop(pool::drain);
             if (runtime.plan(m) instanceof Engines.Folder f) folders.put(m.name(), f.folder());
         }
-        this.executor = executor();
-        server.setExecutor(executor);
-        server.createContext("/", this);
     }
 
     /** Binds the port and starts serving; a taken port is one sentence. */
     public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log) {
-        HttpServer server;
+        Gateway g = new Gateway(runtime, cfg, log);
         try {
-            server = HttpServer.create(new InetSocketAddress(cfg.host(), cfg.port()), 1024);
+            g.server = Server.start(cfg.host(), cfg.port(), g, Server.Settings.DEFAULT,
+                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e));
         } catch (BindException e) {
             throw UserError.runtime(cfg.port() == 0 ? "cannot listen on " + cfg.host() + ": " + e.getMessage()
                     : "port " + cfg.port() + " on " + cfg.host() + " is already in use: stop the program using it, or pass --port N (--port 0 picks a free one)");
         } catch (IOException e) {
             throw UserError.runtime("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage());
         }
-        Gateway g = new Gateway(server, runtime, cfg, log);
-        server.start();
         return g;
     }
 
@@ -93,87 +74,45 @@ public final class Gateway implements HttpHandler {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     public void stop() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.stop();
         deadlines.close();
     }
 
-    private static ExecutorService executor() {
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 1024, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(null, r, "micros-http-" + n.incrementAndGet(), 256 * 1024);
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
-        return pool;
-    }
-
-    /** Thrown to end the client connection without completing the response (it had already started). */
-    private static final class CutConnection extends RuntimeException {
-        CutConnection() {
-            super(null, null, false, false);
-        }
-    }
-
     @Override
-    public void handle(HttpExchange ex) {
-        boolean cut = false;
-        try {
-            dispatch(ex);
-        } catch (CutConnection c) {
-            cut = true;
-            throw c; // HttpServer closes the connection without ending the response
-        } catch (IOException e) {
-            // the client went away
-        } catch (RuntimeException e) {
-            log.event("internal error on " + ex.getRequestMethod() + " " + ex.getRequestURI() + ": " + e);
-            try {
-                Responses.text(ex, 500, "micros hit an internal error; see its log\n");
-            } catch (IOException | RuntimeException ignored) {
-                // headers were already sent
-            }
-        } finally {
-            if (!cut) ex.close();
-        }
-    }
-
-    private void dispatch(HttpExchange ex) throws IOException {
-        URI uri = ex.getRequestURI();
-        // a target starting with "//" parses as an authority; it is a path here (RFC 9112 §3.2.1: origin-form)
-        String raw = uri.getScheme() == null && uri.getRawAuthority() != null ? "//" + uri.getRawAuthority() + uri.getRawPath() : uri.getRawPath();
+    public void handle(Exchange ex) throws IOException {
+        String raw = ex.rawPath();
         String path = PathNormalizer.normalize(raw);
         if (path == null) {
             Responses.text(ex, 400, "bad request path\n");
             return;
         }
-        String query = uri.getRawQuery();
-        Headers h = ex.getRequestHeaders();
+        String query = ex.rawQuery();
         String token = Auth.param(query, "space_token");
         if (token != null) {
             login(ex, token, raw, query);
             return;
         }
-        if ("websocket".equalsIgnoreCase(h.getFirst("Upgrade"))) {
+        if ("websocket".equalsIgnoreCase(ex.header("Upgrade"))) {
             Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
             return;
         }
         if (path.equals("/__micros") || path.startsWith("/__micros/")) {
-            if (auth.open() || auth.isOwner(h)) internal.micros(ex, path);
+            if (auth.open() || auth.isOwner(ex)) internal.micros(ex, path);
             else unauthorized(ex, true);
             return;
         }
         if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
-            if (auth.isOwner(h)) internal.appActions(ex, path);
+            if (auth.isOwner(ex)) internal.appActions(ex, path);
             else unauthorized(ex, true);
             return;
         }
         Router.Route route = router.route(path);
         Micro m = route.micro();
-        if (!auth.allows(h, m, route.path())) {
+        if (!auth.allows(ex, m, route.path())) {
             unauthorized(ex, Auth.isReserved(route.path()));
             return;
         }
@@ -182,23 +121,23 @@ public final class Gateway implements HttpHandler {
             StaticFiles.serve(ex, folder, route.path(), m.prefix());
             return;
         }
-        proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(h.get("Cookie")));
+        proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
     }
 
     /** A valid ?space_token=... sets the login cookie and redirects to the same URL without it. */
-    private void login(HttpExchange ex, String token, String rawPath, String query) throws IOException {
+    private void login(Exchange ex, String token, String rawPath, String query) throws IOException {
         if (!auth.isOwnerToken(token)) {
             Responses.text(ex, 401, "this login link is not valid: use the one micros printed when it started\n");
             return;
         }
         String rest = Auth.withoutParam(query, "space_token");
-        ex.getResponseHeaders().add("Set-Cookie", Auth.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
-        ex.getResponseHeaders().set("Location", rawPath + (rest == null ? "" : "?" + rest));
+        ex.addHeader("Set-Cookie", Auth.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
+        ex.addHeader("Location", rawPath + (rest == null ? "" : "?" + rest));
         Responses.text(ex, 302, "logged in\n");
     }
 
-    private static void unauthorized(HttpExchange ex, boolean reserved) throws IOException {
-        String accept = ex.getRequestHeaders().getFirst("Accept");
+    private static void unauthorized(Exchange ex, boolean reserved) throws IOException {
+        String accept = ex.header("Accept");
         String why = reserved ? "Paths under /__space/ are reserved for the app's owner."
                 : "This route is private: only the app's owner can open it.";
         if (accept != null && accept.contains("text/html")) {
@@ -212,9 +151,8 @@ public final class Gateway implements HttpHandler {
         }
     }
 
-    private void proxy(HttpExchange ex, Micro m, String target, String cookie) throws IOException {
-        String length = ex.getRequestHeaders().getFirst("Content-length");
-        if (length != null && Long.parseLong(length.strip()) > limits.payload()) { // refused before the micro even wakes
+    private void proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
+        if (ex.contentLength() > limits.payload()) { // refused before the micro even wakes
             Responses.text(ex, 413, tooLarge() + "\n");
             return;
         }
@@ -239,9 +177,9 @@ public final class Gateway implements HttpHandler {
     }
 
     /** Answers (or cuts) a forward that did not end well, and logs what the user must know. */
-    private void failed(HttpExchange ex, Supervisor s, Supervisor.Endpoint ep, Forwarder.Outcome o, String target) throws IOException {
+    private void failed(Exchange ex, Supervisor s, Supervisor.Endpoint ep, Forwarder.Outcome o, String target) throws IOException {
         String name = "micro \"" + s.micro().name() + "\"";
-        String request = ex.getRequestMethod() + " " + s.micro().prefix() + target;
+        String request = ex.method() + " " + s.micro().prefix() + target;
         int status;
         String message;
         switch (o.result) {
@@ -274,8 +212,11 @@ public final class Gateway implements HttpHandler {
                 log.event(s.micro().name() + ": " + request + ": " + why);
             }
         }
-        if (o.started) throw new CutConnection();
-        ex.getResponseHeaders().clear();
+        if (o.started) {
+            ex.cut();
+            return;
+        }
+        ex.clearHeaders();
         Responses.text(ex, status, message + "\n");
     }
 

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.sun.net.httpserver.HttpExchange;
+import micros.http.Exchange;
 
 import micros.actions.Scheduler;
 import micros.actions.SelfClient;
@@ -39,11 +39,11 @@ final class Internal {
     }
 
     /** /__micros/... */
-    void micros(HttpExchange ex, String path) throws IOException {
+    void micros(Exchange ex, String path) throws IOException {
         if (path.startsWith("/__micros/actions/")) {
             String id = path.substring("/__micros/actions/".length());
-            if (!ex.getRequestMethod().equals("POST")) {
-                ex.getResponseHeaders().set("Allow", "POST");
+            if (!ex.method().equals("POST")) {
+                ex.addHeader("Allow", "POST");
                 Responses.text(ex, 405, "POST runs the action\n");
                 return;
             }
@@ -53,7 +53,7 @@ final class Internal {
                 return;
             }
             Scheduler.Result r = s.fireNow(id);
-            ex.getResponseHeaders().set("X-Micros-Duration-Ms", Long.toString(r.millis()));
+            ex.addHeader("X-Micros-Duration-Ms", Long.toString(r.millis()));
             Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : r.body());
             return;
         }
@@ -61,7 +61,7 @@ final class Internal {
     }
 
     /** Space's app actions: /__space/actions and /__space/actions/NAME. */
-    void appActions(HttpExchange ex, String path) throws IOException {
+    void appActions(Exchange ex, String path) throws IOException {
         SelfClient c = self;
         if (c == null) {
             Responses.text(ex, 503, "micros is starting\n");
@@ -79,8 +79,8 @@ final class Internal {
             if (!name.equals(a.get("name"))) continue;
             String actionPath = String.valueOf(a.getOrDefault("path", "/"));
             String prefix = app.micro((String) a.get("micro")).prefix();
-            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String type = ex.getRequestHeaders().getFirst("Content-type");
+            String body = new String(ex.body().readNBytes(1 << 20), StandardCharsets.UTF_8);
+            String type = ex.header("Content-Type");
             Scheduler.Result r = c.send("POST", prefix + (actionPath.startsWith("/") ? actionPath : "/" + actionPath), body, type == null ? "application/json" : type);
             Responses.send(ex, r.status() == 0 ? 502 : r.status(), "application/json", r.body() == null ? "" : r.body());
             return;

@@ -15,8 +15,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
+import micros.http.Exchange;
 
 /**
  * Serves a static micro's folder: Content-Type by extension, index.html for folders, ETag and
@@ -48,10 +47,10 @@ final class StaticFiles {
      * @param path   the normalised path inside the micro ("/" for its root)
      * @param prefix the micro's URL prefix, for redirects ("" for the primary)
      */
-    static void serve(HttpExchange ex, Path folder, String path, String prefix) throws IOException {
-        String method = ex.getRequestMethod();
+    static void serve(Exchange ex, Path folder, String path, String prefix) throws IOException {
+        String method = ex.method();
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+            ex.addHeader("Allow", "GET, HEAD");
             Responses.text(ex, 405, "a static micro answers GET and HEAD only\n");
             return;
         }
@@ -63,8 +62,8 @@ final class StaticFiles {
         BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
         if (attrs.isDirectory()) {
             if (!path.endsWith("/")) { // relative links in index.html need the slash
-                String query = ex.getRequestURI().getRawQuery();
-                ex.getResponseHeaders().set("Location", prefix + path + "/" + (query == null ? "" : "?" + query));
+                String query = ex.rawQuery();
+                ex.addHeader("Location", prefix + path + "/" + (query == null ? "" : "?" + query));
                 Responses.text(ex, 301, "moved to " + prefix + path + "/\n");
                 return;
             }
@@ -81,25 +80,27 @@ final class StaticFiles {
         }
         Instant modified = attrs.lastModifiedTime().toInstant();
         String etag = "\"" + Long.toHexString(attrs.size()) + "-" + Long.toHexString(modified.toEpochMilli()) + "\"";
-        Headers h = ex.getResponseHeaders();
-        h.set("Content-Type", contentType(file));
-        h.set("Last-Modified", HTTP_DATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC)));
-        h.set("ETag", etag);
-        h.set("Cache-Control", "no-cache");
-        if (notModified(ex.getRequestHeaders(), etag, modified)) {
-            ex.sendResponseHeaders(304, -1);
+        ex.addHeader("Content-Type", contentType(file));
+        ex.addHeader("Last-Modified", HTTP_DATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC)));
+        ex.addHeader("ETag", etag);
+        ex.addHeader("Cache-Control", "no-cache");
+        if (notModified(ex, etag, modified)) {
+            ex.sendHead(304, -2);
+            ex.end();
             return;
         }
         long size = attrs.size();
         if (method.equals("HEAD")) {
-            h.set("Content-Length", Long.toString(size));
-            ex.sendResponseHeaders(200, -1);
+            ex.addHeader("Content-Length", Long.toString(size));
+            ex.sendHead(200, -2);
+            ex.end();
             return;
         }
-        ex.sendResponseHeaders(200, size == 0 ? -1 : size);
-        if (size == 0) return;
-        try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
+        ex.sendHead(200, size);
+        try (InputStream in = Files.newInputStream(file)) {
+            OutputStream out = ex.responseBody();
             in.transferTo(out);
+            ex.end();
         }
     }
 
@@ -153,8 +154,8 @@ final class StaticFiles {
         }
     }
 
-    private static boolean notModified(Headers rq, String etag, Instant modified) {
-        String inm = rq.getFirst("If-none-match");
+    private static boolean notModified(Exchange ex, String etag, Instant modified) {
+        String inm = ex.header("If-None-Match");
         if (inm != null) {
             for (String t : inm.split(",")) {
                 String v = t.strip();
@@ -163,7 +164,7 @@ final class StaticFiles {
             }
             return false;
         }
-        String ims = rq.getFirst("If-modified-since");
+        String ims = ex.header("If-Modified-Since");
         if (ims == null) return false;
         try {
             Instant since = ZonedDateTime.parse(ims, HTTP_DATE).toInstant();

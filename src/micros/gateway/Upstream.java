@@ -23,6 +23,7 @@ final class Upstream implements Closeable {
     int pos, lim;
     long idleSince;
     boolean reused;
+    boolean closeAfter; // the micro asked to close (or sent HTTP/1.0, or framing said so)
 
     Upstream(Socket socket, long generation) throws IOException {
         this.socket = socket;

@@ -1,4 +1,4 @@
-package micros.gateway;
+package micros.http;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,0 +1,522 @@
+package micros.http;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * One client connection: reads request heads (RFC 9112), hands each exchange to the handler,
+ * keeps the connection alive between requests. A connection waiting for its next request, or
+ * for the rest of a slowly sent head, gives its thread back and waits on the parker's selector.
+ */
+final class Connection implements Runnable {
+    static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] HTTP10 = "HTTP/1.0 ".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final int MAX_HEAD = 64 * 1024;
+    private static final int DRAIN = 64 * 1024;
+    private static final int READY = 0, PARKED = 1, CLOSE = 2;
+
+    final Server server;
+    final SocketChannel ch;
+    private final Socket socket;
+    private final InputStream sin;
+    final Out out;
+    final Exchange ex = new Exchange(this);
+    private byte[] in = new byte[8 * 1024];
+    private int ip, il;          // unread input: in[ip..il)
+    private int scanned;         // where the search for the end of the current head resumes
+    private long headDeadline;   // when the current head must be complete (System.nanoTime); 0 before its first byte
+    long parkedAt;
+    private volatile boolean aborted;
+    private IOException writeFailure;
+    // the current request body
+    private long bodyLeft;       // fixed length: bytes still to read
+    private long chunkLeft;      // chunked: bytes left in this chunk; -1 before the first chunk
+    private boolean bodyDone = true; // no request body pending (before the first request, too)
+
+    Connection(Server server, SocketChannel ch) throws IOException {
+        this.server = server;
+        this.ch = ch;
+        this.socket = ch.socket();
+        socket.setTcpNoDelay(true);
+        this.sin = socket.getInputStream();
+        this.out = new Out(socket.getOutputStream(), this);
+    }
+
+    @Override
+    public void run() {
+        boolean parked = false;
+        try {
+            while (!aborted) {
+                int r = readHead();
+                if (r == PARKED) {
+                    parked = true;
+                    return;
+                }
+                if (r == CLOSE || !serve()) break;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client went away, or sent something unreadable
+        } finally {
+            if (!parked) close();
+        }
+    }
+
+    // ---- reading the head ----
+
+    private int readHead() throws IOException {
+        ex.reset();
+        while (true) {
+            while (ip < il && (in[ip] == '\r' || in[ip] == '\n')) ip++; // blank lines before a request are ignored (RFC 9112 §2.2)
+            if (ip == il) {
+                ip = il = scanned = 0;
+                headDeadline = 0;
+            }
+            int end = findEnd(Math.max(ip, scanned - 3));
+            if (end >= 0) {
+                scanned = 0;
+                headDeadline = 0;
+                return parse(ip, end) ? READY : CLOSE;
+            }
+            scanned = il;
+            if (il - ip >= MAX_HEAD) {
+                boolean lineDone = indexOf((byte) '\n', ip, il) >= 0;
+                reject(lineDone ? 431 : 414, lineDone ? "the request head is over 64 KiB" : "the request line is over 64 KiB");
+                return CLOSE;
+            }
+            makeRoom();
+            socket.setSoTimeout(server.linger());
+            int n;
+            try {
+                n = sin.read(in, il, in.length - il);
+            } catch (SocketTimeoutException quiet) {
+                if (il > ip && System.nanoTime() - headDeadline > 0) {
+                    reject(408, "the request head took too long to arrive");
+                    return CLOSE;
+                }
+                return server.park(this) ? PARKED : CLOSE;
+            }
+            if (n < 0) return CLOSE;
+            if (il == ip) headDeadline = System.nanoTime() + server.headTimeoutNanos();
+            il += n;
+        }
+    }
+
+    /** After the parker saw bytes: whether the head's time is up. */
+    boolean headExpired(long now) {
+        return il > ip && headDeadline != 0 && now - headDeadline > 0;
+    }
+
+    private void makeRoom() {
+        if (ip > 0 && in.length - il < 2048) {
+            System.arraycopy(in, ip, in, 0, il - ip);
+            scanned -= ip;
+            il -= ip;
+            ip = 0;
+        }
+        if (il == in.length) in = Arrays.copyOf(in, Math.min(MAX_HEAD + 4096, in.length * 2));
+    }
+
+    /** The index just after the blank line that ends the head (CRLF CRLF, or bare LFs), or -1. */
+    private int findEnd(int from) {
+        for (int i = from; i < il; i++) {
+            if (in[i] != '\n') continue;
+            if (i + 1 < il && in[i + 1] == '\n') return i + 2;
+            if (i + 2 < il && in[i + 1] == '\r' && in[i + 2] == '\n') return i + 3;
+        }
+        return -1;
+    }
+
+    private int indexOf(byte b, int from, int to) {
+        for (int i = from; i < to; i++) if (in[i] == b) return i;
+        return -1;
+    }
+
+    /** Parses in[start..end) into the exchange; answers and returns false when it is malformed. */
+    private boolean parse(int start, int end) throws IOException {
+        Exchange e = ex;
+        e.buf = in;
+        int le = indexOf((byte) '\n', start, end);
+        int lineEnd = le > start && in[le - 1] == '\r' ? le - 1 : le;
+        int sp1 = indexOf((byte) ' ', start, lineEnd);
+        int sp2 = sp1 < 0 ? -1 : indexOf((byte) ' ', sp1 + 1, lineEnd);
+        if (sp1 <= start || sp2 <= sp1 + 1 || !token(start, sp1) || sp1 - start > 20) return reject(400, "malformed request line");
+        e.methodStart = start;
+        e.methodEnd = sp1;
+        e.method = method(start, sp1);
+        int vs = sp2 + 1;
+        if (lineEnd - vs == 8 && in[vs] == 'H' && in[vs + 1] == 'T' && in[vs + 2] == 'T' && in[vs + 3] == 'P' && in[vs + 4] == '/'
+                && in[vs + 5] == '1' && in[vs + 6] == '.' && (in[vs + 7] == '1' || in[vs + 7] == '0')) {
+            e.http10 = in[vs + 7] == '0';
+        } else {
+            boolean http = lineEnd - vs >= 5 && in[vs] == 'H' && in[vs + 1] == 'T' && in[vs + 2] == 'T' && in[vs + 3] == 'P' && in[vs + 4] == '/';
+            return reject(http ? 505 : 400, http ? "only HTTP/1.1 and HTTP/1.0 are spoken here" : "malformed request line");
+        }
+        if (e.method.equals("CONNECT") || e.method.equals("TRACE")) {
+            ex.addHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            return reject(405, e.method + " is not allowed");
+        }
+        int ts = sp1 + 1, te = sp2;
+        for (int i = ts; i < te; i++) if (in[i] < 0x21 || in[i] > 0x7e) return reject(400, "the request target has a character that must be percent-encoded");
+        e.targetStart = ts;
+        e.targetEnd = te;
+        if (!target(ts, te)) return reject(400, "malformed request target");
+        // header fields (RFC 9112 §5)
+        int p = le + 1, hosts = 0;
+        while (p < end) {
+            le = indexOf((byte) '\n', p, end);
+            lineEnd = le > p && in[le - 1] == '\r' ? le - 1 : le;
+            if (lineEnd == p) break; // the empty line
+            if (in[p] == ' ' || in[p] == '\t') return reject(400, "folded header lines are not allowed");
+            int colon = indexOf((byte) ':', p, lineEnd);
+            if (colon <= p || !token(p, colon)) return reject(400, "malformed header line");
+            int vs2 = colon + 1, ve = lineEnd;
+            while (vs2 < ve && (in[vs2] == ' ' || in[vs2] == '\t')) vs2++;
+            while (ve > vs2 && (in[ve - 1] == ' ' || in[ve - 1] == '\t')) ve--;
+            for (int i = vs2; i < ve; i++) if ((in[i] < 0x20 && in[i] != '\t') || in[i] == 0x7f) return reject(400, "a header value has a control character");
+            if (e.headers == Exchange.MAX_HEADERS) return reject(431, "more than " + Exchange.MAX_HEADERS + " header lines");
+            int h = e.headers++;
+            e.nameStart[h] = p;
+            e.nameEnd[h] = colon;
+            e.valueStart[h] = vs2;
+            e.valueEnd[h] = ve;
+            if (e.nameIs(h, "Host")) hosts++;
+            p = le + 1;
+        }
+        ip = end;
+        return framing(hosts);
+    }
+
+    /** Body framing and the other headers the server itself obeys; refuses ambiguity (no request smuggling). */
+    private boolean framing(int hosts) throws IOException {
+        Exchange e = ex;
+        if (!e.http10 && hosts != 1) return reject(400, hosts == 0 ? "an HTTP/1.1 request needs a Host header" : "more than one Host header");
+        long length = -1;
+        boolean te = false;
+        for (int h = 0; h < e.headers; h++) {
+            if (e.nameIs(h, "Content-Length")) {
+                for (String part : e.value(h).split(",", -1)) {
+                    String v = part.strip();
+                    if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(Character::isDigit)) return reject(400, "invalid Content-Length");
+                    long n = Long.parseLong(v);
+                    if (length >= 0 && n != length) return reject(400, "conflicting Content-Length headers");
+                    length = n;
+                }
+            } else if (e.nameIs(h, "Transfer-Encoding")) {
+                if (te || !e.value(h).strip().equalsIgnoreCase("chunked")) return reject(501, "only the chunked transfer coding is supported");
+                te = true;
+            } else if (e.nameIs(h, "Connection")) {
+                for (String token : e.value(h).split(",")) {
+                    String t = token.strip();
+                    if (t.equalsIgnoreCase("close")) e.clientClose = true;
+                    else if (t.equalsIgnoreCase("keep-alive") && e.http10) e.http10KeepAlive = true;
+                }
+            } else if (e.nameIs(h, "Expect")) {
+                e.expectContinue = e.value(h).strip().equalsIgnoreCase("100-continue");
+            }
+        }
+        if (te && length >= 0) return reject(400, "both Content-Length and Transfer-Encoding");
+        if (te && e.http10) return reject(400, "HTTP/1.0 has no chunked bodies");
+        if (e.http10 && !e.http10KeepAlive) e.clientClose = true;
+        e.chunked = te;
+        e.contentLength = length;
+        bodyLeft = Math.max(0, length);
+        chunkLeft = -1;
+        bodyDone = !te && length <= 0;
+        return true;
+    }
+
+    private boolean token(int from, int to) {
+        for (int i = from; i < to; i++) {
+            int c = in[i] & 0xff;
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    private String method(int from, int to) {
+        int len = to - from;
+        if (len == 3 && in[from] == 'G' && in[from + 1] == 'E' && in[from + 2] == 'T') return "GET";
+        if (len == 4 && in[from] == 'P' && in[from + 1] == 'O' && in[from + 2] == 'S' && in[from + 3] == 'T') return "POST";
+        if (len == 4 && in[from] == 'H' && in[from + 1] == 'E' && in[from + 2] == 'A' && in[from + 3] == 'D') return "HEAD";
+        return new String(in, from, len, StandardCharsets.US_ASCII);
+    }
+
+    /** Splits the target into raw path and query: origin-form, absolute-form (its path), or "*". */
+    private boolean target(int ts, int te) {
+        int p = ts;
+        if (in[ts] != '/') {
+            if (te - ts == 1 && in[ts] == '*') {
+                ex.rawPath = "*";
+                return true;
+            }
+            int scheme = indexOf((byte) ':', ts, te);
+            if (scheme < 0 || te - scheme < 3 || in[scheme + 1] != '/' || in[scheme + 2] != '/') return false;
+            int slash = indexOf((byte) '/', scheme + 3, te);
+            if (slash < 0) {
+                ex.rawPath = "/";
+                int q = indexOf((byte) '?', scheme + 3, te);
+                ex.rawQuery = q < 0 ? null : new String(in, q + 1, te - q - 1, StandardCharsets.US_ASCII);
+                return true;
+            }
+            p = slash;
+        }
+        if (indexOf((byte) '#', p, te) >= 0) return false;
+        int q = indexOf((byte) '?', p, te);
+        int pathEnd = q < 0 ? te : q;
+        ex.rawPath = new String(in, p, pathEnd - p, StandardCharsets.US_ASCII);
+        ex.rawQuery = q < 0 ? null : new String(in, q + 1, te - q - 1, StandardCharsets.US_ASCII);
+        return true;
+    }
+
+    /** Answers a request the server refuses itself, and closes afterwards. */
+    private boolean reject(int status, String why) throws IOException {
+        if (ex.method == null) ex.method = "GET";
+        ex.closeAfter();
+        ex.send(status, "text/plain; charset=utf-8", (why + "\n").getBytes(StandardCharsets.UTF_8));
+        return false;
+    }
+
+    // ---- serving ----
+
+    /** Runs the handler; true when the connection can take another request. */
+    private boolean serve() throws IOException {
+        try {
+            server.handler.handle(ex);
+        } catch (IOException e) {
+            return false;
+        } catch (RuntimeException e) {
+            server.internalError(ex, e);
+            if (ex.started()) {
+                ex.cut();
+                return false;
+            }
+            ex.clearHeaders();
+            ex.closeAfter();
+            ex.send(500, "text/plain; charset=utf-8", "micros hit an internal error; see its log\n".getBytes(StandardCharsets.UTF_8));
+            return false;
+        }
+        if (ex.wasCut() || aborted) return false;
+        if (!ex.started()) ex.send(500, "text/plain; charset=utf-8", "no response\n".getBytes(StandardCharsets.UTF_8));
+        if (!ex.finished()) ex.end();
+        if (ex.wasCut() || writeFailure != null || ex.closing()) return false;
+        return bodyDone || drain();
+    }
+
+    /** Whether the request body is unread and too large (or of unknown size) to read and drop afterwards. */
+    boolean bodyTooBigToDrain() {
+        return !bodyDone && (ex.chunked() || bodyLeft > DRAIN);
+    }
+
+    /** Reads and drops a small unread request body so the connection can be reused. */
+    private boolean drain() {
+        if (!ex.chunked() && bodyLeft > DRAIN) return false;
+        try {
+            InputStream body = ex.body();
+            byte[] skip = new byte[4096];
+            long total = 0;
+            int n;
+            while ((n = body.read(skip)) > 0) {
+                total += n;
+                if (total > DRAIN) return false;
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- the request body ----
+
+    InputStream bodyStream(Exchange e) {
+        if (e.expectContinue && !e.started()) {
+            e.expectContinue = false;
+            out.put(CONTINUE, 0, CONTINUE.length);
+            try {
+                out.flush();
+            } catch (IOException ignored) {
+                // reported by the next read or write
+            }
+        }
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) return 0;
+                return e.chunked() ? readChunked(b, off, len) : readFixed(b, off, len);
+            }
+        };
+    }
+
+    private int readFixed(byte[] b, int off, int len) throws IOException {
+        if (bodyLeft == 0) {
+            bodyDone = true;
+            return -1;
+        }
+        int want = (int) Math.min(len, bodyLeft);
+        int k;
+        if (ip < il) {
+            k = Math.min(want, il - ip);
+            System.arraycopy(in, ip, b, off, k);
+            ip += k;
+        } else {
+            socket.setSoTimeout(server.bodyTimeoutMillis());
+            k = sin.read(b, off, want);
+            if (k < 0) throw new EOFException("the client closed the connection before sending the whole body");
+        }
+        bodyLeft -= k;
+        if (bodyLeft == 0) bodyDone = true;
+        return k;
+    }
+
+    private int readChunked(byte[] b, int off, int len) throws IOException {
+        if (bodyDone) return -1;
+        if (chunkLeft <= 0) {
+            if (chunkLeft == 0 && (readByte() != '\r' || readByte() != '\n')) throw new IOException("malformed chunked body");
+            long size = chunkSize();
+            if (size == 0) {
+                trailers();
+                bodyDone = true;
+                return -1;
+            }
+            chunkLeft = size;
+        }
+        if (ip == il) fill();
+        int k = (int) Math.min(Math.min(len, chunkLeft), il - ip);
+        System.arraycopy(in, ip, b, off, k);
+        ip += k;
+        chunkLeft -= k;
+        return k;
+    }
+
+    private long chunkSize() throws IOException {
+        long size = 0;
+        int digits = 0, c;
+        while ((c = readByte()) != '\r' && c != '\n' && c != ';') {
+            int d = Character.digit(c, 16);
+            if (d < 0 || ++digits > 15) throw new IOException("malformed chunk size");
+            size = size * 16 + d;
+        }
+        if (digits == 0) throw new IOException("malformed chunk size");
+        int extension = 0;
+        while (c != '\n') {
+            c = readByte();
+            if (++extension > 4096) throw new IOException("chunk extension too long");
+        }
+        return size;
+    }
+
+    private void trailers() throws IOException {
+        int lineLength = 0, total = 0;
+        while (true) {
+            int c = readByte();
+            if (++total > MAX_HEAD) throw new IOException("trailers too long");
+            if (c == '\n') {
+                if (lineLength == 0) return;
+                lineLength = 0;
+            } else if (c != '\r') {
+                lineLength++;
+            }
+        }
+    }
+
+    private int readByte() throws IOException {
+        if (ip == il) fill();
+        return in[ip++] & 0xff;
+    }
+
+    private void fill() throws IOException {
+        if (ip == il) ip = il = 0;
+        if (il == in.length) makeRoom();
+        socket.setSoTimeout(server.bodyTimeoutMillis());
+        int n = sin.read(in, il, in.length - il);
+        if (n < 0) throw new EOFException("the client closed the connection in the middle of the body");
+        il += n;
+    }
+
+    // ---- writing and closing ----
+
+    void write(OutputStream os, byte[] b, int off, int len) throws IOException {
+        if (len < 8192) {
+            os.write(b, off, len);
+            return;
+        }
+        Deadlines.Ticket t = server.deadlines.arm(server.writeTimeoutNanos()); // a client that stops reading does not hold a thread forever
+        t.watch(ch);
+        try {
+            os.write(b, off, len);
+        } finally {
+            server.deadlines.disarm(t);
+        }
+    }
+
+    void writeQuietly(OutputStream os, byte[] b, int off, int len) {
+        if (writeFailure != null) return;
+        try {
+            write(os, b, off, len);
+        } catch (IOException e) {
+            writeFailure = e;
+        }
+    }
+
+    void checkWrite() throws IOException {
+        if (writeFailure != null) throw writeFailure;
+    }
+
+    /**
+     * The client may still be sending a body we did not read. Closing now would make the kernel
+     * answer with a reset that can destroy our response before the client reads it; so stop
+     * writing, then read and drop what keeps coming for a little while (as nginx's lingering close).
+     */
+    private void lingerClose() {
+        bodyDone = true;
+        try {
+            out.flush();
+            socket.shutdownOutput();
+            socket.setSoTimeout(500);
+            byte[] skip = new byte[16 * 1024];
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < until && sin.read(skip) > 0) {
+                // dropped
+            }
+        } catch (IOException ignored) {
+            // the client is done too
+        }
+    }
+
+    /** Ends the connection at once (a reset, so the client cannot mistake a cut response for a whole one). */
+    void abort() {
+        aborted = true;
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        close();
+    }
+
+    void close() {
+        if (!bodyDone && !aborted) lingerClose();
+        out.discard();
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        server.closed(this);
+    }
+}

@@ -1,0 +1,324 @@
+package micros.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One request and its response on a connection. The request head is kept as offsets into the
+ * connection's buffer, so headers are only turned into Strings when asked for; the forwarder
+ * copies them to the micro as bytes. Reused for every request of a connection.
+ */
+public final class Exchange {
+    static final int MAX_HEADERS = 128;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final Connection conn;
+    // request head: offsets into conn.in (valid until the body is read past them)
+    byte[] buf;
+    int methodStart, methodEnd, targetStart, targetEnd;
+    boolean http10;
+    int headers;
+    final int[] nameStart = new int[MAX_HEADERS], nameEnd = new int[MAX_HEADERS];
+    final int[] valueStart = new int[MAX_HEADERS], valueEnd = new int[MAX_HEADERS];
+    String method, rawPath, rawQuery;
+    long contentLength;   // -1 when absent
+    boolean chunked, expectContinue, clientClose, http10KeepAlive;
+    private InputStream body;
+    // response
+    private int status;
+    private boolean started, finished, cut, closeAfter, chunkedOut;
+    private long fixedLeft;
+    private long rawMark;
+    private final List<String> outHeaders = new ArrayList<>(8);
+    private final BodyOut bodyOut = new BodyOut();
+
+    Exchange(Connection conn) {
+        this.conn = conn;
+    }
+
+    void reset() {
+        headers = 0;
+        method = rawPath = rawQuery = null;
+        contentLength = -1;
+        chunked = expectContinue = clientClose = http10 = http10KeepAlive = false;
+        body = null;
+        status = 0;
+        started = finished = cut = closeAfter = chunkedOut = false;
+        fixedLeft = 0;
+        outHeaders.clear();
+    }
+
+    // ---- the request ----
+
+    public String method() {
+        return method;
+    }
+
+    /** The path part of the request target, still percent-encoded. */
+    public String rawPath() {
+        return rawPath;
+    }
+
+    /** The query, still percent-encoded, or null. */
+    public String rawQuery() {
+        return rawQuery;
+    }
+
+    public String rawTarget() {
+        return new String(buf, targetStart, targetEnd - targetStart, StandardCharsets.ISO_8859_1);
+    }
+
+    public boolean isHttp10() {
+        return http10;
+    }
+
+    public int headerCount() {
+        return headers;
+    }
+
+    /** Whether header i has this name (ASCII, case-insensitive), without making a String. */
+    public boolean nameIs(int i, String name) {
+        int len = nameEnd[i] - nameStart[i];
+        if (len != name.length()) return false;
+        for (int k = 0; k < len; k++) {
+            int a = buf[nameStart[i] + k], b = name.charAt(k);
+            if (a != b && (a | 0x20) != (b | 0x20)) return false;
+        }
+        return true;
+    }
+
+    public String name(int i) {
+        return new String(buf, nameStart[i], nameEnd[i] - nameStart[i], StandardCharsets.ISO_8859_1);
+    }
+
+    public String value(int i) {
+        return new String(buf, valueStart[i], valueEnd[i] - valueStart[i], StandardCharsets.ISO_8859_1);
+    }
+
+    /** The first value of a header, or null. */
+    public String header(String name) {
+        for (int i = 0; i < headers; i++) if (nameIs(i, name)) return value(i);
+        return null;
+    }
+
+    /** Every value of a header (Cookie may come in several lines). */
+    public List<String> headers(String name) {
+        List<String> out = null;
+        for (int i = 0; i < headers; i++) {
+            if (!nameIs(i, name)) continue;
+            if (out == null) out = new ArrayList<>(2);
+            out.add(value(i));
+        }
+        return out;
+    }
+
+    /** Copies "Name: value\r\n" of header i into the sink's bytes. */
+    public void copyHeader(int i, ByteSink sink) {
+        sink.put(buf, nameStart[i], nameEnd[i] - nameStart[i]);
+        sink.put((byte) ':');
+        sink.put((byte) ' ');
+        sink.put(buf, valueStart[i], valueEnd[i] - valueStart[i]);
+        sink.put(CRLF, 0, 2);
+    }
+
+    /** -1 when the request has no Content-Length. */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    public boolean chunked() {
+        return chunked;
+    }
+
+    public boolean hasBody() {
+        return chunked || contentLength > 0;
+    }
+
+    /** The request body, de-chunked; sends "100 Continue" first when the client asked for it. */
+    public InputStream body() {
+        if (body == null) body = conn.bodyStream(this);
+        return body;
+    }
+
+    // ---- the response ----
+
+    /** Adds a response header, before the head is sent. */
+    public void addHeader(String name, String value) {
+        outHeaders.add(name);
+        outHeaders.add(value);
+    }
+
+    public void clearHeaders() {
+        outHeaders.clear();
+    }
+
+    public boolean started() {
+        return started;
+    }
+
+    /** Whether the connection will close after this response (the client asked, or HTTP/1.0). */
+    public boolean closing() {
+        return clientClose || closeAfter;
+    }
+
+    /** Ends the connection after this response. */
+    public void closeAfter() {
+        closeAfter = true;
+    }
+
+    /**
+     * Sends status line and headers. {@code length}: the body's size, -1 for a chunked body of
+     * unknown size, or -2 for no body at all (HEAD, 204, 304 are always bodiless).
+     */
+    public void sendHead(int status, long length) throws IOException {
+        if (started) throw new IllegalStateException("response already started");
+        started = true;
+        this.status = status;
+        if (conn.bodyTooBigToDrain()) closeAfter = true; // the rest of an unread body would be the next request's start
+        boolean head = method.equals("HEAD");
+        boolean bodiless = length == -2 || status == 204 || status == 304 || (status >= 100 && status < 200);
+        Out out = conn.out;
+        byte[] version = http10 ? Connection.HTTP10 : Connection.HTTP11;
+        out.put(version, 0, version.length);
+        out.putStatus(status);
+        for (int i = 0; i < outHeaders.size(); i += 2) out.header(outHeaders.get(i), outHeaders.get(i + 1));
+        out.header("Date", Dates.now());
+        if (!bodiless) {
+            if (length >= 0) out.header("Content-Length", Long.toString(length));
+            else if (http10) closeAfter = true; // HTTP/1.0 has no chunks: the end of the body is the end of the connection
+            else out.header("Transfer-Encoding", "chunked");
+        }
+        if (closing()) out.header("Connection", "close");
+        else if (http10) out.header("Connection", "keep-alive");
+        out.put(CRLF, 0, 2);
+        if (bodiless || head) {
+            fixedLeft = 0;
+            finished = true;
+            return;
+        }
+        chunkedOut = length < 0 && !http10;
+        fixedLeft = length >= 0 ? length : Long.MAX_VALUE;
+    }
+
+    /** The body stream after {@link #sendHead}; close it (or call {@link #end}) when done. */
+    public OutputStream responseBody() {
+        return bodyOut;
+    }
+
+    /** A complete small response in one go. */
+    public void send(int status, String contentType, byte[] body) throws IOException {
+        if (contentType != null) addHeader("Content-Type", contentType);
+        if (method.equals("HEAD")) {
+            addHeader("Content-Length", Integer.toString(body.length));
+            sendHead(status, -2);
+        } else {
+            sendHead(status, body.length);
+            if (body.length > 0) bodyOut.write(body, 0, body.length);
+        }
+        end();
+    }
+
+    /** Finishes the response: the last chunk, and a flush. */
+    public void end() throws IOException {
+        if (cut || finished && !started) return;
+        if (!started) throw new IllegalStateException("no response was sent");
+        if (!finished) {
+            finished = true;
+            if (chunkedOut) conn.out.put(Connection.LAST_CHUNK, 0, Connection.LAST_CHUNK.length);
+            else if (fixedLeft != Long.MAX_VALUE && fixedLeft > 0) {
+                cut(); // fewer bytes than announced: the client must not take it as complete
+                return;
+            }
+        }
+        conn.out.flush();
+    }
+
+    /**
+     * For the forwarder: it writes the status line, headers and body itself, as bytes.
+     * The exchange only learns whether the response ended cleanly ({@link #endRaw}).
+     */
+    public Out raw() {
+        started = true;
+        if (conn.bodyTooBigToDrain()) closeAfter = true;
+        rawMark = conn.out.written();
+        return conn.out;
+    }
+
+    /**
+     * Takes back a raw response none of whose bytes has left yet (it failed before the first
+     * flush), so a clean error can be sent instead. False when bytes already went out.
+     */
+    public boolean retract() {
+        if (!started || conn.out.written() != rawMark) return false;
+        conn.out.discard();
+        started = finished = false;
+        outHeaders.clear();
+        return true;
+    }
+
+    public void endRaw() throws IOException {
+        finished = true;
+        conn.out.flush();
+    }
+
+    /** The current Date header value. */
+    public static String date() {
+        return Dates.now();
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** Ends the connection now, without completing the response (it had already started). */
+    public void cut() {
+        cut = true;
+        finished = true;
+        conn.abort();
+    }
+
+    boolean wasCut() {
+        return cut;
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    /** The response body: chunk-encodes when needed; refuses bytes past a fixed length. */
+    private final class BodyOut extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return;
+            if (chunkedOut) {
+                conn.out.putHex(len);
+                conn.out.put(CRLF, 0, 2);
+                conn.out.put(b, off, len);
+                conn.out.put(CRLF, 0, 2);
+                return;
+            }
+            if (len > fixedLeft) throw new IOException("more body than the announced Content-Length");
+            fixedLeft -= len;
+            conn.out.put(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            conn.out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            end();
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package micros.http;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** A connection's buffered output: response heads are assembled here and leave in one write. */
+public final class Out implements ByteSink {
+    private static final byte[][] STATUS = new byte[600][];
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private final OutputStream os;
+    private final Connection conn;
+    private final byte[] b = new byte[16 * 1024];
+    private int n;
+    private long written; // bytes handed to the socket so far
+
+    Out(OutputStream os, Connection conn) {
+        this.os = os;
+        this.conn = conn;
+    }
+
+    @Override
+    public void put(byte x) {
+        if (n == b.length) flushQuietly();
+        b[n++] = x;
+    }
+
+    @Override
+    public void put(byte[] src, int off, int len) {
+        if (len > b.length - n) {
+            flushQuietly();
+            if (len >= b.length) {
+                writeThrough(src, off, len);
+                return;
+            }
+        }
+        System.arraycopy(src, off, b, n, len);
+        n += len;
+    }
+
+    /** Writes body bytes; unlike the head methods this reports a gone client at once. */
+    public void write(byte[] src, int off, int len) throws IOException {
+        put(src, off, len);
+        conn.checkWrite();
+    }
+
+    void putAscii(String s) {
+        int len = s.length();
+        if (len > b.length - n) flushQuietly();
+        if (len > b.length) {
+            byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+            writeThrough(bytes, 0, bytes.length);
+            return;
+        }
+        for (int i = 0; i < len; i++) b[n++] = (byte) s.charAt(i);
+    }
+
+    public void putHeader(String name, String value) {
+        header(name, value);
+    }
+
+    /** "Name: 123\r\n" without making a String of the number. */
+    public void putHeader(String name, long value) {
+        putAscii(name);
+        put((byte) ':');
+        put((byte) ' ');
+        if (value == 0) put((byte) '0');
+        else {
+            int start = n;
+            long v = value;
+            int digits = 0;
+            for (long t = v; t > 0; t /= 10) digits++;
+            if (n + digits > b.length) flushQuietly();
+            start = n;
+            for (int i = digits - 1; i >= 0; i--) {
+                b[start + i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            n += digits;
+        }
+        put((byte) '\r');
+        put((byte) '\n');
+    }
+
+    void header(String name, String value) {
+        putAscii(name);
+        put((byte) ':');
+        put((byte) ' ');
+        putAscii(value);
+        put((byte) '\r');
+        put((byte) '\n');
+    }
+
+    /** "200 OK\r\n" and the like, made once per status code. */
+    void putStatus(int code) {
+        byte[] s = code >= 100 && code < 600 ? STATUS[code] : null;
+        if (s == null) {
+            s = (code + " " + Status.reason(code) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            if (code >= 100 && code < 600) STATUS[code] = s;
+        }
+        put(s, 0, s.length);
+    }
+
+    public void putHex(long v) {
+        if (v == 0) {
+            put((byte) '0');
+            return;
+        }
+        int shift = 60;
+        while ((v >>> shift) == 0) shift -= 4;
+        for (; shift >= 0; shift -= 4) put(HEX[(int) ((v >>> shift) & 0xf)]);
+    }
+
+    public void putDecimal(long v) {
+        putAscii(Long.toString(v));
+    }
+
+    public void flush() throws IOException {
+        if (n > 0) {
+            int len = n;
+            n = 0;
+            written += len;
+            conn.write(os, b, 0, len);
+        }
+        conn.checkWrite();
+    }
+
+    long written() {
+        return written;
+    }
+
+    /** Head methods do not throw: a failed write is remembered and reported by the next flush. */
+    private void flushQuietly() {
+        if (n == 0) return;
+        int len = n;
+        n = 0;
+        written += len;
+        conn.writeQuietly(os, b, 0, len);
+    }
+
+    private void writeThrough(byte[] src, int off, int len) {
+        written += len;
+        conn.writeQuietly(os, src, off, len);
+    }
+
+    void discard() {
+        n = 0;
+    }
+}

@@ -1,0 +1,99 @@
+package micros.http;
+
+import java.io.IOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Holds connections that are waiting (between requests, or in the middle of a slowly sent head)
+ * on one selector, so they need no thread. When bytes arrive, the connection goes back to a worker.
+ */
+final class Parker implements Runnable {
+    private final Server server;
+    private final Selector selector;
+    private final ConcurrentLinkedQueue<Connection> incoming = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean open = true;
+
+    Parker(Server server) throws IOException {
+        this.server = server;
+        this.selector = Selector.open();
+        this.thread = new Thread(this, "micros-http-parker");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    boolean park(Connection c) {
+        if (!open) return false;
+        c.parkedAt = System.nanoTime();
+        incoming.add(c);
+        selector.wakeup();
+        return true;
+    }
+
+    @Override
+    public void run() {
+        List<Connection> ready = new ArrayList<>();
+        while (open) {
+            try {
+                Connection c;
+                while ((c = incoming.poll()) != null) {
+                    try {
+                        c.ch.configureBlocking(false);
+                        c.ch.register(selector, SelectionKey.OP_READ, c);
+                    } catch (IOException | RuntimeException e) {
+                        c.close();
+                    }
+                }
+                selector.select(1000);
+                for (SelectionKey k : selector.selectedKeys()) {
+                    k.cancel();
+                    ready.add((Connection) k.attachment());
+                }
+                selector.selectedKeys().clear();
+                long now = System.nanoTime();
+                for (SelectionKey k : selector.keys()) { // idle keep-alive connections and stalled heads time out
+                    Connection p = (Connection) k.attachment();
+                    if (now - p.parkedAt > server.idleTimeoutNanos() || p.headExpired(now)) {
+                        k.cancel();
+                        p.close();
+                    }
+                }
+                if (!ready.isEmpty()) {
+                    selector.selectNow(); // deregisters the cancelled keys, so the channels may block again
+                    for (Connection r : ready) {
+                        try {
+                            r.ch.configureBlocking(true);
+                            server.resume(r);
+                        } catch (IOException | RuntimeException e) {
+                            r.close();
+                        }
+                    }
+                    ready.clear();
+                }
+            } catch (IOException | ClosedSelectorException e) {
+                if (!open) return;
+            }
+        }
+    }
+
+    void close() {
+        open = false;
+        selector.wakeup();
+        try {
+            thread.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (SelectionKey k : selector.keys()) ((Connection) k.attachment()).close();
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package micros.http;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+/**
+ * micros' HTTP/1.1 server. A connection with a request in progress has a thread (blocking I/O:
+ * no hand-offs on the request path); a connection that waits has none (see {@link Parker}).
+ * Threads are bounded; on Java 21+ they are virtual threads and waiting costs nothing anyway.
+ */
+public final class Server {
+    /** Tunables; the defaults suit a development gateway. */
+    public record Settings(int maxThreads, Duration headTimeout, Duration bodyTimeout, Duration writeTimeout, Duration idleTimeout) {
+        public static final Settings DEFAULT = new Settings(512, Duration.ofSeconds(30), Duration.ofSeconds(60),
+                Duration.ofSeconds(60), Duration.ofSeconds(60));
+    }
+
+    final Handler handler;
+    final Deadlines deadlines = new Deadlines();
+    private final Settings settings;
+    private final ServerSocketChannel listener;
+    private final ExecutorService workers;
+    private final boolean virtual;
+    private final Parker parker;
+    private final Thread acceptor;
+    private final AtomicInteger busy = new AtomicInteger();
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final BiConsumer<Exchange, RuntimeException> onError;
+    private volatile boolean running = true;
+
+    private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
+        this.listener = listener;
+        this.handler = handler;
+        this.settings = settings;
+        this.onError = onError;
+        ExecutorService v = newVirtualExecutor();
+        this.virtual = v != null;
+        this.workers = v != null ? v : platformThreads(settings.maxThreads());
+        this.parker = new Parker(this);
+        this.acceptor = new Thread(this::accept, "micros-http-acceptor");
+        acceptor.setDaemon(true);
+    }
+
+    /** Binds and starts serving; BindException when the port is taken. */
+    public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(new InetSocketAddress(host, port), 1024);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        Server s = new Server(ch, handler, settings, onError);
+        s.acceptor.start();
+        return s;
+    }
+
+    public int port() {
+        try {
+            return ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Whether request threads are virtual (Java 21+). */
+    public boolean virtualThreads() {
+        return virtual;
+    }
+
+    public int connections() {
+        return open.size();
+    }
+
+    private void accept() {
+        while (running) {
+            try {
+                SocketChannel c = listener.accept();
+                Connection conn = new Connection(this, c);
+                open.add(conn);
+                resume(conn);
+            } catch (IOException | RuntimeException e) {
+                if (!running) return;
+            }
+        }
+    }
+
+    void resume(Connection c) {
+        busy.incrementAndGet();
+        try {
+            workers.execute(() -> {
+                try {
+                    c.run();
+                } finally {
+                    busy.decrementAndGet();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            busy.decrementAndGet();
+            c.close();
+        }
+    }
+
+    boolean park(Connection c) {
+        return parker.park(c);
+    }
+
+    void closed(Connection c) {
+        open.remove(c);
+    }
+
+    void internalError(Exchange ex, RuntimeException e) {
+        onError.accept(ex, e);
+    }
+
+    /**
+     * How long a thread waits for a connection's next bytes before parking it: long while threads
+     * are plentiful (a keep-alive client usually sends its next request at once), short when they
+     * are scarce. Virtual threads never need to park.
+     */
+    int linger() {
+        if (virtual) return (int) settings.idleTimeout().toMillis();
+        return busy.get() > settings.maxThreads() * 3 / 4 ? 10 : 1000;
+    }
+
+    long headTimeoutNanos() {
+        return settings.headTimeout().toNanos();
+    }
+
+    int bodyTimeoutMillis() {
+        return (int) settings.bodyTimeout().toMillis();
+    }
+
+    long writeTimeoutNanos() {
+        return settings.writeTimeout().toNanos();
+    }
+
+    long idleTimeoutNanos() {
+        return settings.idleTimeout().toNanos();
+    }
+
+    public void stop() {
+        running = false;
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        acceptor.interrupt();
+        parker.close();
+        for (Connection c : open) c.close();
+        workers.shutdownNow();
+        deadlines.close();
+    }
+
+    private static ExecutorService platformThreads(int max) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(null, r, "micros-http-" + n.incrementAndGet(), 256 * 1024);
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** Executors.newVirtualThreadPerTaskExecutor() when this Java has it (21+); compiled for 17, so found at run time. */
+    private static ExecutorService newVirtualExecutor() {
+        if (Boolean.getBoolean("micros.platformThreads")) return null;
+        try {
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+}
