@@ -52,8 +52,12 @@ stress: build/test-classes.stamp
 run: build/micros.jar
 	$(JAVA) -jar build/micros.jar run $(SAMPLE) $(ARGS)
 
+# Throughput, latency, CPU, memory, large bodies, start-up and cold start against direct and nginx.
 bench: build/micros.jar
-	test/bench/run
+	@mkdir -p build/bench/hello
+	@$(JAVAC) --release $(RELEASE) -d build/bench/hello test/bench/HelloServer.java
+	@$(JAR) --create --file build/bench/hello.jar --main-class HelloServer -C build/bench/hello .
+	$(JAVA) test/bench/Bench.java
 
 clean:
 	rm -rf build

@@ -69,7 +69,7 @@ public final class Emulator implements AutoCloseable {
         gateway.connect(e.scheduler, self);
         e.scheduler.start();
         Map<String, String> run = new HashMap<>();
-        run.put("pid", Long.toString(ProcessHandle.current().pid()));
+        run.put("pid", Long.toString(micros.util.Pids.self()));
         run.put("url", e.url());
         run.put("port", Integer.toString(e.port()));
         run.put("host", cfg.host());
@@ -131,6 +131,6 @@ public final class Emulator implements AutoCloseable {
         if (scheduler != null) scheduler.stop();
         gateway.stop();
         runtime.shutdown();
-        state.clearRun(ProcessHandle.current().pid());
+        state.clearRun(micros.util.Pids.self());
     }
 }

@@ -17,8 +17,7 @@ import micros.util.Json;
  * and obey the execution timeout like any request) and the app-actions listing.
  */
 public final class SelfClient implements Scheduler.Firing {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile HttpClient client; // made on first use: building one costs ~100 ms of start-up
     private final String base;
     private final String ownerToken;
     private final Duration timeout;
@@ -34,6 +33,18 @@ public final class SelfClient implements Scheduler.Firing {
         return "{\"event\":{\"id\":" + Json.quote(id) + ",\"trigger\":\"schedule\"}}";
     }
 
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                if (client == null)
+                    client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+                c = client;
+            }
+        }
+        return c;
+    }
+
     @Override
     public Scheduler.Result fire(Action action, Micro micro) {
         String path = action.path() != null ? action.path() : "/__space/v0/actions";
@@ -47,7 +58,7 @@ public final class SelfClient implements Scheduler.Firing {
                     .header("Cookie", "space_token=" + ownerToken);
             if (contentType != null) b.header("Content-Type", contentType);
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = client().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Scheduler.Result(r.statusCode(), r.body(), (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException e) {
             return new Scheduler.Result(0, "the request failed: " + e.getMessage(), (System.nanoTime() - t0) / 1_000_000);

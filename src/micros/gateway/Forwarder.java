@@ -49,6 +49,12 @@ final class Forwarder {
         byte[] head = new byte[4096];
         int len;
         final byte[] body = new byte[16 * 1024];
+        byte[] big;   // 64 KiB for large response bodies, made on first need: fewer system calls per megabyte
+
+        byte[] big() {
+            if (big == null) big = new byte[64 * 1024];
+            return big;
+        }
         final Outcome outcome = new Outcome();
         final int[] keep = new int[MAX_RESPONSE_HEADERS * 4]; // response header spans to copy: name start/end, value start/end
 
@@ -353,8 +359,8 @@ final class Forwarder {
         o.started = true;
         try {
             if (!noBody) {
-                if (chunked) copyChunked(u, out, o, !client10);
-                else copyFixed(u, out, length < 0 ? Long.MAX_VALUE : length, o);
+                if (chunked) copyChunked(u, out, o, !client10, sc);
+                else copyFixed(u, out, length < 0 ? Long.MAX_VALUE : length, o, sc);
                 if (untilClose) u.closeAfter = true;
             }
             if (u.pos != u.lim) u.closeAfter = true; // more than the framing said: never reuse
@@ -432,7 +438,7 @@ final class Forwarder {
     }
 
     /** Copies up to {@code n} body bytes (until the end of stream when n is Long.MAX_VALUE). */
-    private void copyFixed(Upstream u, Out out, long n, Outcome o) throws IOException {
+    private void copyFixed(Upstream u, Out out, long n, Outcome o, Scratch sc) throws IOException {
         long left = n;
         int avail = u.lim - u.pos;
         if (avail > 0) {
@@ -443,21 +449,22 @@ final class Forwarder {
         }
         if (left == 0) return;
         u.pos = u.lim = 0;
+        byte[] buf = left > u.buf.length ? sc.big() : u.buf;
         while (left > 0) {
             flushIfIdle(u, out);
-            int k = u.in.read(u.buf, 0, (int) Math.min(u.buf.length, left));
+            int k = u.in.read(buf, 0, (int) Math.min(buf.length, left));
             if (k < 0) {
                 if (n == Long.MAX_VALUE) return;
                 throw new java.io.EOFException("the micro sent " + (n - left) + " of " + n + " bytes");
             }
-            write(out, u.buf, 0, k, o);
+            write(out, buf, 0, k, o);
             left -= k;
         }
     }
 
     /** A streaming micro's bytes reach the client as they come: flush whenever the micro has nothing more ready. */
     private static void flushIfIdle(Upstream u, Out out) throws IOException {
-        if (u.pos == u.lim && u.in.available() == 0) {
+        if (out.pending() > 0 && u.pos == u.lim && u.in.available() == 0) {
             try {
                 out.flush();
             } catch (IOException e) {
@@ -467,7 +474,7 @@ final class Forwarder {
     }
 
     /** Relays a chunked body, re-framing each chunk (or, for an HTTP/1.0 client, just its bytes). */
-    private void copyChunked(Upstream u, Out out, Outcome o, boolean framed) throws IOException {
+    private void copyChunked(Upstream u, Out out, Outcome o, boolean framed, Scratch sc) throws IOException {
         while (true) {
             long size = 0;
             int c, digits = 0;
@@ -494,7 +501,7 @@ final class Forwarder {
                 out.putHex(size);
                 out.put(CRLF, 0, 2);
             }
-            copyFixed(u, out, size, o);
+            copyFixed(u, out, size, o, sc);
             if (framed) out.put(CRLF, 0, 2);
             if (u.read() != '\r' || u.read() != '\n') throw new IOException("bad chunk end");
             flushIfIdle(u, out);

@@ -87,6 +87,10 @@ final class Connection implements Runnable {
                 return parse(ip, end) ? READY : CLOSE;
             }
             scanned = il;
+            if (headExpired(System.nanoTime())) {
+                reject(408, "the request head took too long to arrive");
+                return CLOSE;
+            }
             if (il - ip >= MAX_HEAD) {
                 boolean lineDone = indexOf((byte) '\n', ip, il) >= 0;
                 reject(lineDone ? 431 : 414, lineDone ? "the request head is over 64 KiB" : "the request line is over 64 KiB");

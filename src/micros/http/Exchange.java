@@ -30,7 +30,7 @@ public final class Exchange {
     private InputStream body;
     // response
     private int status;
-    private boolean started, finished, cut, closeAfter, chunkedOut;
+    private boolean started, finished, cut, closeAfter, chunkedOut, untilClose;
     private long fixedLeft;
     private long rawMark;
     private final List<String> outHeaders = new ArrayList<>(8);
@@ -47,7 +47,7 @@ public final class Exchange {
         chunked = expectContinue = clientClose = http10 = http10KeepAlive = false;
         body = null;
         status = 0;
-        started = finished = cut = closeAfter = chunkedOut = false;
+        started = finished = cut = closeAfter = chunkedOut = untilClose = false;
         fixedLeft = 0;
         outHeaders.clear();
     }
@@ -201,7 +201,8 @@ public final class Exchange {
             return;
         }
         chunkedOut = length < 0 && !http10;
-        fixedLeft = length >= 0 ? length : Long.MAX_VALUE;
+        untilClose = length < 0 && http10;
+        fixedLeft = length >= 0 ? length : 0;
     }
 
     /** The body stream after {@link #sendHead}; close it (or call {@link #end}) when done. */
@@ -229,7 +230,7 @@ public final class Exchange {
         if (!finished) {
             finished = true;
             if (chunkedOut) conn.out.put(Connection.LAST_CHUNK, 0, Connection.LAST_CHUNK.length);
-            else if (fixedLeft != Long.MAX_VALUE && fixedLeft > 0) {
+            else if (!untilClose && fixedLeft > 0) {
                 cut(); // fewer bytes than announced: the client must not take it as complete
                 return;
             }
@@ -306,9 +307,11 @@ public final class Exchange {
                 conn.out.put(CRLF, 0, 2);
                 return;
             }
-            if (len > fixedLeft) throw new IOException("more body than the announced Content-Length");
-            fixedLeft -= len;
-            conn.out.put(b, off, len);
+            if (!untilClose) {
+                if (len > fixedLeft) throw new IOException("more body than the announced Content-Length");
+                fixedLeft -= len;
+            }
+            conn.out.write(b, off, len);
         }
 
         @Override

@@ -125,6 +125,11 @@ public final class Out implements ByteSink {
         conn.checkWrite();
     }
 
+    /** Bytes waiting in the buffer. */
+    public int pending() {
+        return n;
+    }
+
     long written() {
         return written;
     }

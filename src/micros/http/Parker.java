@@ -56,9 +56,13 @@ final class Parker implements Runnable {
                 }
                 selector.selectedKeys().clear();
                 long now = System.nanoTime();
-                for (SelectionKey k : selector.keys()) { // idle keep-alive connections and stalled heads time out
+                for (SelectionKey k : selector.keys()) {
+                    if (!k.isValid()) continue;
                     Connection p = (Connection) k.attachment();
-                    if (now - p.parkedAt > server.idleTimeoutNanos() || p.headExpired(now)) {
+                    if (p.headExpired(now)) { // a stalled head gets its 408 from a worker
+                        k.cancel();
+                        ready.add(p);
+                    } else if (now - p.parkedAt > server.idleTimeoutNanos()) { // an idle keep-alive connection just ends
                         k.cancel();
                         p.close();
                     }

@@ -3,7 +3,6 @@ package micros.runtime;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,7 +23,6 @@ public final class Log {
 
     public static final String SELF = "micros";
     private static final String[] PALETTE = {"36", "33", "32", "35", "34", "31"};
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private final PrintStream out;
     private final Format format;
@@ -92,7 +90,8 @@ public final class Log {
                         + ",\"stream\":\"" + stream + "\",\"text\":" + Json.quote(text) + "}");
                 return;
             }
-            String clock = LocalTime.now().format(CLOCK);
+            LocalTime t = LocalTime.now();
+            String clock = two(t.getHour()) + ":" + two(t.getMinute()) + ":" + two(t.getSecond());
             String padded = name + " ".repeat(Math.max(0, width - name.length()));
             if (color) {
                 String c = name.equals(SELF) ? "1" : colors.getOrDefault(name, "37");
@@ -101,6 +100,10 @@ public final class Log {
                 out.println(clock + " " + padded + " | " + text);
             }
         }
+    }
+
+    private static String two(int v) {
+        return v < 10 ? "0" + v : Integer.toString(v);
     }
 
     private String redact(String text) {

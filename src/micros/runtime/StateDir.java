@@ -20,7 +20,7 @@ import micros.util.UserError;
  */
 public final class StateDir {
     private static final String ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static volatile SecureRandom fallback;
     private final Path dir;
 
     private StateDir(Path dir) {
@@ -122,9 +122,26 @@ public final class StateDir {
     }
 
     public static String random(int n, String alphabet) {
+        byte[] bytes = randomBytes(n * 2);
         StringBuilder sb = new StringBuilder(n);
-        for (int i = 0; i < n; i++) sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        for (int i = 0; i < n; i++) {
+            int v = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+            sb.append(alphabet.charAt(v % alphabet.length())); // 16 random bits over <= 62 symbols: a negligible bias
+        }
         return sb.toString();
+    }
+
+    /** The kernel's randomness; SecureRandom (slow to set up at start) only where /dev/urandom is missing. */
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        try (java.io.InputStream in = Files.newInputStream(Path.of("/dev/urandom"))) {
+            if (in.readNBytes(b, 0, n) == n) return b;
+        } catch (IOException ignored) {
+            // not Linux-like: below
+        }
+        if (fallback == null) fallback = new SecureRandom();
+        fallback.nextBytes(b);
+        return b;
     }
 
     public static String token() {

@@ -177,6 +177,9 @@ public final class Supervisor {
         } catch (IOException e) {
             failStart(future, null, "could not be started: " + e.getMessage());
             return;
+        } catch (java.io.UncheckedIOException e) {
+            failStart(future, null, e.getMessage() + " (run with --no-limits to start without memory and process limits)");
+            return;
         }
         spawns.incrementAndGet();
         long gen;

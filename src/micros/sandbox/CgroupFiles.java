@@ -132,7 +132,7 @@ final class CgroupFiles {
         List<ProcessHandle> out = new ArrayList<>();
         String text = read(dir.resolve("cgroup.procs"));
         if (text == null) return out;
-        long self = ProcessHandle.current().pid();
+        long self = micros.util.Pids.self();
         for (String line : text.split("\n")) {
             String t = line.strip();
             if (t.isEmpty()) continue;

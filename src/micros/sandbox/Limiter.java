@@ -55,7 +55,7 @@ public final class Limiter {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return none(limits, "cgroups exist only on Linux");
         CgroupFiles files = new CgroupFiles(journal);
         int n = RUNS.incrementAndGet(); // several emulators in one JVM (tests) each get their own parent
-        String name = "micros-" + ProcessHandle.current().pid() + (n == 1 ? "" : "-" + n);
+        String name = "micros-" + micros.util.Pids.self() + (n == 1 ? "" : "-" + n);
         Cgroups.Found found = Cgroups.find(env);
         try {
             switch (found.mode()) {
@@ -105,9 +105,12 @@ public final class Limiter {
         return reason;
     }
 
-    /** The group a micro runs in; with no cgroups, its process tree. */
-    public MicroGroup group(String micro) throws IOException {
-        if (mode == Mode.NONE) return new TreeGroup();
+    /** The group a micro runs in (made when it first starts); with no cgroups, its process tree. */
+    public MicroGroup group(String micro) {
+        return mode == Mode.NONE ? new TreeGroup() : new LazyGroup(this, micro);
+    }
+
+    MicroGroup create(String micro) throws IOException {
         Path v2 = v2Parent == null ? null : v2Parent.resolve(micro);
         return CgroupGroup.create(files, v2, mode == Mode.V2, memoryParent == null ? null : memoryParent.resolve(micro),
                 pidsParent == null ? null : pidsParent.resolve(micro), limits.memory(), limits.pids());

@@ -32,12 +32,37 @@ public sealed interface YamlNode {
 
         /** The value of a plain YAML 1.2 integer, else null. */
         public Long asInteger() {
-            if (style != Style.PLAIN || !value.matches("[-+]?[0-9]{1,18}")) return null;
+            if (style != Style.PLAIN) return null;
+            int start = value.startsWith("-") || value.startsWith("+") ? 1 : 0;
+            int digits = value.length() - start;
+            if (digits < 1 || digits > 18) return null;
+            for (int i = start; i < value.length(); i++) if (!isDigit(value.charAt(i))) return null;
             return Long.parseLong(value);
         }
 
+        /** A YAML 1.2 number: [-+] digits [. digits] [e [-+] digits], or [-+] . digits. */
         public boolean isNumber() {
-            return style == Style.PLAIN && value.matches("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+            if (style != Style.PLAIN || value.isEmpty()) return false;
+            int i = value.charAt(0) == '-' || value.charAt(0) == '+' ? 1 : 0;
+            int intDigits = 0, fracDigits = 0;
+            while (i < value.length() && isDigit(value.charAt(i))) { i++; intDigits++; }
+            if (i < value.length() && value.charAt(i) == '.') {
+                i++;
+                while (i < value.length() && isDigit(value.charAt(i))) { i++; fracDigits++; }
+            }
+            if (intDigits == 0 && fracDigits == 0) return false;
+            if (i < value.length() && (value.charAt(i) == 'e' || value.charAt(i) == 'E')) {
+                i++;
+                if (i < value.length() && (value.charAt(i) == '-' || value.charAt(i) == '+')) i++;
+                int exp = 0;
+                while (i < value.length() && isDigit(value.charAt(i))) { i++; exp++; }
+                if (exp == 0) return false;
+            }
+            return i == value.length();
+        }
+
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
         }
 
         @Override

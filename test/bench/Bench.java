@@ -1,0 +1,449 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * make bench: micros against the same Node server reached directly and through nginx, in
+ * interleaved rounds, plus CPU per request, memory, large bodies, start-up and cold start.
+ * Run from the repository root with `java test/bench/Bench.java` (make bench does).
+ * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per wrk run (default 5).
+ */
+public class Bench {
+    static final Path ROOT = Path.of("").toAbsolutePath();
+    static final Path JAR = ROOT.resolve("build/micros.jar");
+    static final Path APP = ROOT.resolve("test/bench/app");
+    static final Path HELLO_JS = APP.resolve("hello/hello.js");
+    static final Path WORK = ROOT.resolve("build/bench");
+    static final Path RESULTS = ROOT.resolve("test/bench/results");
+    static final int ROUNDS = Integer.getInteger("rounds", env("BENCH_ROUNDS", 3));
+    static final int SECONDS = env("BENCH_SECONDS", 5);
+    static final List<Process> started = new ArrayList<>();
+    static final Map<String, Object> json = new LinkedHashMap<>();
+
+    public static void main(String[] args) throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
+        Files.createDirectories(WORK);
+        boolean wrk = onPath("wrk"), nginx = onPath("nginx"), node = onPath("node");
+        if (!node) die("node is not on PATH: the benchmark's micro is a Node server (install Node.js)");
+        if (!wrk || !nginx)
+            System.out.println("missing " + (wrk ? "" : "wrk ") + (nginx ? "" : "nginx ") + "- install with: apt-get install wrk nginx; running what can run without them\n");
+        System.out.println("machine: " + machine());
+        json.put("machine", machine());
+
+        startup();
+
+        int directPort = freePort(), nginxPort = freePort(), microsPort = freePort();
+        Process direct = start(List.of("node", HELLO_JS.toString()), Map.of("PORT", Integer.toString(directPort)), null);
+        awaitHttp(directPort, "/", 10_000);
+        if (nginx) startNginx(nginxPort, directPort);
+        Process micros = startMicros(microsPort, "0");
+        long microsPid = micros.pid();
+        http(microsPort, "/"); // wakes the micro
+        Thread.sleep(500);
+        long idleRss = rss(microsPid);
+        json.put("micros_idle_rss_mb", idleRss / 1024.0);
+
+        Map<String, Integer> targets = new LinkedHashMap<>();
+        targets.put("direct", directPort);
+        if (nginx) targets.put("nginx", nginxPort);
+        targets.put("micros", microsPort);
+        int[] conns = {1, 16, 64};
+        Map<String, List<double[]>> results = new LinkedHashMap<>(); // key target/c -> [req/s, p50 ms, p99 ms]
+        long maxRssUnderLoad = 0;
+        List<Double> cpuPerRequest = new ArrayList<>();
+        if (wrk) {
+            for (Map.Entry<String, Integer> t : targets.entrySet()) wrk(t.getValue(), 16, 3); // warm-up (JIT, pools)
+            wrk(microsPort, 64, 3);
+            for (int round = 1; round <= ROUNDS; round++) {
+                System.out.println("round " + round + " of " + ROUNDS + " ...");
+                for (int c : conns) {
+                    for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                        boolean isMicros = t.getKey().equals("micros");
+                        AtomicLong peak = new AtomicLong();
+                        Thread sampler = isMicros ? sampleRss(microsPid, peak) : null;
+                        long cpu0 = isMicros ? cpuTicks(microsPid) : 0;
+                        double[] r = wrk(t.getValue(), c, SECONDS);
+                        if (isMicros) {
+                            long ticks = cpuTicks(microsPid) - cpu0;
+                            sampler.interrupt();
+                            if (c >= 16) {
+                                cpuPerRequest.add(ticks * 10_000.0 / (r[0] * SECONDS)); // ticks are 10 ms: microseconds per request
+                                maxRssUnderLoad = Math.max(maxRssUnderLoad, peak.get());
+                            }
+                        }
+                        results.computeIfAbsent(t.getKey() + "/" + c, k -> new ArrayList<>()).add(r);
+                    }
+                }
+            }
+        }
+        Map<String, Object> bodies = largeBodies(directPort, microsPort, microsPid);
+        stop(micros);
+        Map<String, Object> cold = coldStart();
+        report(results, targets.keySet(), conns, cpuPerRequest, idleRss, maxRssUnderLoad, bodies, cold);
+    }
+
+    // ---- start-up ----
+
+    static void startup() throws Exception {
+        Path hello = WORK.resolve("hello.jar");
+        if (!Files.exists(hello)) die("build/bench/hello.jar is missing: run 'make bench'");
+        List<Double> base = new ArrayList<>(), ours = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int port = freePort();
+            long t0 = System.nanoTime();
+            Process p = start(List.of(java(), "-jar", hello.toString(), Integer.toString(port)), Map.of(), null);
+            awaitHttp(port, "/", 10_000);
+            base.add((System.nanoTime() - t0) / 1e6);
+            stop(p);
+            port = freePort();
+            t0 = System.nanoTime();
+            Process m = start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(port), "--public"), Map.of(), "is listening on");
+            ours.add((System.nanoTime() - t0) / 1e6);
+            stop(m);
+        }
+        json.put("startup_hello_ms", median(base));
+        json.put("startup_micros_ms", median(ours));
+    }
+
+    // ---- large bodies ----
+
+    static Map<String, Object> largeBodies(int directPort, int microsPort, long pid) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        long before = rss(pid);
+        List<Double> dDown = new ArrayList<>(), mDown = new ArrayList<>(), dUp = new ArrayList<>(), mUp = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            dDown.add(download(directPort, "/big?mb=50"));
+            mDown.add(download(microsPort, "/big/big?mb=50"));
+            dUp.add(upload(directPort, "/upload", 5 << 20));
+            mUp.add(upload(microsPort, "/big/upload", 5 << 20));
+        }
+        long after = rss(pid);
+        out.put("download_50mb_direct_mbps", median(dDown));
+        out.put("download_50mb_micros_mbps", median(mDown));
+        out.put("upload_5mb_direct_mbps", median(dUp));
+        out.put("upload_5mb_micros_mbps", median(mUp));
+        out.put("rss_growth_mb", (after - before) / 1024.0);
+        return out;
+    }
+
+    /** MB/s for a GET whose body is read and dropped. */
+    static double download(int port, String path) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            long t0 = System.nanoTime();
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes());
+            InputStream in = s.getInputStream();
+            byte[] b = new byte[64 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(b)) > 0) total += n;
+            return total / 1048576.0 / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** MB/s for a POST of n bytes. */
+    static double upload(int port, String path, int n) throws IOException {
+        byte[] body = new byte[n];
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            long t0 = System.nanoTime();
+            OutputStream out = s.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + n + "\r\nConnection: close\r\n\r\n").getBytes());
+            out.write(body);
+            s.getInputStream().readAllBytes();
+            return n / 1048576.0 / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    // ---- cold start ----
+
+    /** A request to a sleeping micro, minus the same Node server's own spawn-to-first-response. */
+    static Map<String, Object> coldStart() throws Exception {
+        List<Double> own = new ArrayList<>(), through = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int port = freePort();
+            long t0 = System.nanoTime();
+            Process p = start(List.of("node", HELLO_JS.toString()), Map.of("PORT", Integer.toString(port)), null);
+            awaitHttp(port, "/", 10_000);
+            own.add((System.nanoTime() - t0) / 1e6);
+            stop(p);
+        }
+        int port = freePort();
+        Process m = startMicros(port, "700ms");
+        for (int i = 0; i < 5; i++) {
+            Thread.sleep(2000); // long past --idle: the micro sleeps
+            long t0 = System.nanoTime();
+            http(port, "/big/");
+            through.add((System.nanoTime() - t0) / 1e6);
+        }
+        stop(m);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("spawn_to_first_response_ms", median(own));
+        out.put("cold_request_ms", median(through));
+        out.put("cold_start_overhead_ms", median(through) - median(own));
+        return out;
+    }
+
+    // ---- the report ----
+
+    static void report(Map<String, List<double[]>> results, Iterable<String> targets, int[] conns, List<Double> cpu,
+                       long idleRss, long loadRss, Map<String, Object> bodies, Map<String, Object> cold) throws IOException {
+        StringBuilder t = new StringBuilder();
+        t.append(String.format("%n%-8s %5s %10s %9s %9s %9s %9s%n", "target", "conns", "req/s", "p50 ms", "p99 ms", "/direct", "/nginx"));
+        Map<String, Object> wrkJson = new LinkedHashMap<>();
+        for (int c : conns) {
+            for (String target : targets) {
+                List<double[]> runs = results.get(target + "/" + c);
+                if (runs == null) continue;
+                double rps = median(runs.stream().map(r -> r[0]).toList());
+                double p50 = median(runs.stream().map(r -> r[1]).toList());
+                double p99 = median(runs.stream().map(r -> r[2]).toList());
+                double direct = median(results.get("direct/" + c).stream().map(r -> r[0]).toList());
+                List<double[]> ng = results.get("nginx/" + c);
+                double nginx = ng == null ? Double.NaN : median(ng.stream().map(r -> r[0]).toList());
+                t.append(String.format(Locale.ROOT, "%-8s %5d %10.0f %9.3f %9.3f %9.2f %9.2f%n", target, c, rps, p50, p99, rps / direct, rps / nginx));
+                wrkJson.put(target + "_c" + c, Map.of("rps", rps, "p50_ms", p50, "p99_ms", p99));
+            }
+        }
+        if (results.containsKey("micros/1")) {
+            double added = median(results.get("micros/1").stream().map(r -> r[1]).toList()) - median(results.get("direct/1").stream().map(r -> r[1]).toList());
+            t.append(String.format(Locale.ROOT, "added p50 latency at 1 connection: %.3f ms (target: at most 0.3 ms)%n", added));
+            json.put("added_p50_ms_c1", added);
+        }
+        if (!cpu.isEmpty()) {
+            t.append(String.format(Locale.ROOT, "micros CPU per proxied request: %.1f us (median of the 16- and 64-connection runs)%n", median(cpu)));
+            json.put("micros_cpu_us_per_request", median(cpu));
+        }
+        t.append(String.format(Locale.ROOT, "micros RSS: %.0f MB idle after start (target 80), %.0f MB peak under 16/64-connection load (target 150)%n", idleRss / 1024.0, loadRss / 1024.0));
+        json.put("micros_load_rss_mb", loadRss / 1024.0);
+        t.append(String.format(Locale.ROOT, "large bodies: 50 MB download %.0f MB/s direct, %.0f MB/s through micros (%.2f); 5 MB upload %.0f MB/s direct, %.0f MB/s through micros (%.2f); RSS growth %.1f MB%n",
+                bodies.get("download_50mb_direct_mbps"), bodies.get("download_50mb_micros_mbps"),
+                (double) bodies.get("download_50mb_micros_mbps") / (double) bodies.get("download_50mb_direct_mbps"),
+                bodies.get("upload_5mb_direct_mbps"), bodies.get("upload_5mb_micros_mbps"),
+                (double) bodies.get("upload_5mb_micros_mbps") / (double) bodies.get("upload_5mb_direct_mbps"), bodies.get("rss_growth_mb")));
+        t.append(String.format(Locale.ROOT, "start-up: micros ready line after %.0f ms; hello-world HttpServer jar answers after %.0f ms (%.2fx, target at most 1.2x)%n",
+                json.get("startup_micros_ms"), json.get("startup_hello_ms"), (double) json.get("startup_micros_ms") / (double) json.get("startup_hello_ms")));
+        t.append(String.format(Locale.ROOT, "cold start: %.0f ms through micros; the micro alone spawns and answers in %.0f ms; overhead %.1f ms (target at most 25)%n",
+                cold.get("cold_request_ms"), cold.get("spawn_to_first_response_ms"), cold.get("cold_start_overhead_ms")));
+        System.out.print(t);
+        json.put("wrk", wrkJson);
+        json.put("large_bodies", bodies);
+        json.put("cold_start", cold);
+        json.put("rounds", ROUNDS);
+        json.put("seconds_per_run", SECONDS);
+        Files.createDirectories(RESULTS);
+        Files.writeString(RESULTS.resolve("latest.json"), toJson(json) + "\n");
+        Files.writeString(RESULTS.resolve("latest.txt"), "machine: " + machine() + "\n" + t);
+        System.out.println("\nwritten: test/bench/results/latest.json and latest.txt");
+    }
+
+    // ---- helpers ----
+
+    static double[] wrk(int port, int c, int seconds) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t1", "-c" + c, "-d" + seconds + "s", "--latency", "http://127.0.0.1:" + port + "/")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
+        if (!rps.find()) throw new IllegalStateException("wrk said:\n" + out);
+        if (out.contains("Non-2xx") || out.contains("Socket errors")) System.out.println("  wrk saw errors on port " + port + " c=" + c + ":\n" + out);
+        return new double[] {Double.parseDouble(rps.group(1)), percentile(out, "50%"), percentile(out, "99%")};
+    }
+
+    static double percentile(String out, String which) {
+        Matcher m = Pattern.compile("\\s" + Pattern.quote(which) + "\\s+([0-9.]+)(us|ms|s)").matcher(out);
+        if (!m.find()) return Double.NaN;
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
+    }
+
+    static Process startMicros(int port, String idle) throws Exception {
+        return start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(port), "--public",
+                "--idle", idle, "--payload", "100M"), Map.of(), "is listening on");
+    }
+
+    static void startNginx(int port, int upstream) throws Exception {
+        Path dir = WORK.resolve("nginx");
+        Files.createDirectories(dir);
+        String conf = "worker_processes 1;\npid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("error.log") + ";\ndaemon off;\n"
+                + "events { worker_connections 1024; }\nhttp {\n  access_log off;\n"
+                + "  client_body_temp_path " + dir.resolve("body") + "; proxy_temp_path " + dir.resolve("proxy") + ";\n"
+                + "  fastcgi_temp_path " + dir.resolve("fcgi") + "; uwsgi_temp_path " + dir.resolve("uwsgi") + "; scgi_temp_path " + dir.resolve("scgi") + ";\n"
+                + "  upstream node { server 127.0.0.1:" + upstream + "; keepalive 64; }\n"
+                + "  server { listen 127.0.0.1:" + port + "; location / { proxy_pass http://node; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }\n}\n";
+        Files.writeString(dir.resolve("nginx.conf"), conf);
+        start(List.of("nginx", "-c", dir.resolve("nginx.conf").toString(), "-p", dir.toString()), Map.of(), null);
+        awaitHttp(port, "/", 10_000);
+    }
+
+    /** Starts a process; when {@code ready} is given, waits for a line of output containing it. */
+    static Process start(List<String> cmd, Map<String, String> env, String ready) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        pb.environment().put("NO_COLOR", "1");
+        Process p = pb.start();
+        started.add(p);
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        if (ready != null) {
+            String line;
+            while ((line = r.readLine()) != null && !line.contains(ready)) { /* wait */ }
+            if (line == null) die(String.join(" ", cmd) + " ended before it was ready");
+        }
+        Thread drain = new Thread(() -> {
+            try {
+                while (r.readLine() != null) { /* keep the pipe empty */ }
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+    }
+
+    static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        started.remove(p);
+    }
+
+    static void stopAll() {
+        for (Process p : new ArrayList<>(started)) {
+            p.destroy();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    static void awaitHttp(int port, String path, long millis) throws Exception {
+        long until = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < until) {
+            try {
+                if (http(port, path) > 0) return;
+            } catch (IOException e) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000); // poll as tightly as micros does, for a fair baseline
+            }
+        }
+        die("nothing answered on port " + port);
+    }
+
+    static int http(int port, String path) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes());
+            String first = new BufferedReader(new InputStreamReader(s.getInputStream())).readLine();
+            return first == null ? -1 : Integer.parseInt(first.split(" ")[1]);
+        }
+    }
+
+    static Thread sampleRss(long pid, AtomicLong peak) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(rss(pid), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Resident memory in KiB. */
+    static long rss(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+                if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+        } catch (IOException ignored) {
+            // gone
+        }
+        return 0;
+    }
+
+    /** utime + stime in clock ticks (1/100 s). */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    static double median(List<Double> v) {
+        if (v.isEmpty()) return Double.NaN;
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static boolean onPath(String cmd) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":"))
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, cmd))) return true;
+        return Files.isExecutable(Path.of("/usr/sbin", cmd));
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String machine() {
+        String cpu = "?";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+        } catch (IOException ignored) {
+            // unknown
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), Java " + Runtime.version();
+    }
+
+    static int env(String name, int fallback) {
+        String v = System.getenv(name);
+        return v == null ? fallback : Integer.parseInt(v);
+    }
+
+    static void die(String message) {
+        System.err.println("bench: " + message);
+        System.exit(1);
+    }
+
+    static String toJson(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            for (Map.Entry<?, ?> e : m.entrySet()) sb.append(sb.length() > 1 ? "," : "").append('"').append(e.getKey()).append("\":").append(toJson(e.getValue()));
+            return sb.append('}').toString();
+        }
+        if (v instanceof Double d) return Double.isNaN(d) ? "null" : String.format(Locale.ROOT, "%.3f", d);
+        if (v instanceof Number) return v.toString();
+        return "\"" + String.valueOf(v).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
