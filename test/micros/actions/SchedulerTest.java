@@ -94,11 +94,12 @@ class SchedulerTest {
             Thread.sleep(200);
             assertEquals(2, events(app).size(), "missed runs are not replayed in a burst");
             assertEquals(Instant.parse("2026-01-01T10:05:00Z"), tick.next());
-            assertTrue(app.logged("action tick: 2 missed runs were skipped"), app::output);
+            assertTrue(app.awaitLog("action tick: 2 missed runs were skipped"), app::output);
             clock.now = Instant.parse("2026-01-01T10:05:00Z"); // tick and the */5 cron are both due
             assertEquals(2, s.tick());
             assertEquals(4, awaitEvents(app, 4).size());
-            assertTrue(app.logged("action report (scheduled, micro api): 200 in"), app::output);
+            assertTrue(app.awaitLog("action report (scheduled, micro api): 200 in"), app::output);
+            assertTrue(app.awaitLog("action tick (scheduled, micro api): 200 in"), app::output);
             assertEquals(200, tick.lastResult().status());
             s.stop();
         }

@@ -94,7 +94,7 @@ class LifecycleTest {
             Response first = Http.get(app.port(), "/crash");
             assertEquals(503, first.status());
             assertTrue(first.text().contains("micro \"crash\" exited with code 3 before listening on its PORT"), first.text());
-            assertTrue(app.logged("boom: missing config"), app::output);
+            assertTrue(app.awaitLog("boom: missing config"), app::output);
             assertTrue(app.logged("crash: failed to start"), app::output);
             Supervisor s = app.emulator.runtime().supervisors().stream().filter(x -> x.micro().name().equals("crash")).findFirst().orElseThrow();
             for (int i = 0; i < 20; i++) {

@@ -83,7 +83,7 @@ class LimitsTest {
         Response r = Http.get(app.port(), "/hog/alloc?mb=200");
         assertEquals(502, r.status(), r.text());
         assertEquals("micro \"hog\" was killed: out of memory (64 MiB limit)\n", r.text());
-        assertTrue(app.logged("hog: was killed: out of memory (64 MiB limit)"), app::output);
+        assertTrue(app.awaitLog("hog: was killed: out of memory (64 MiB limit)"), app::output);
         long after = pid("hog");
         assertNotEquals(before, after);
         assertEquals(200, Http.get(app.port(), "/hog/alloc?mb=10").status(), "under the limit it works");
@@ -98,7 +98,7 @@ class LimitsTest {
         assertTrue(String.valueOf(j.get("error")).contains("can't start new thread"), r.text());
         long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!app.logged("hog: the process limit (40 processes and threads, Space's limit) refused") && System.nanoTime() < until) Thread.sleep(50);
-        assertTrue(app.logged("hog: the process limit (40 processes and threads, Space's limit) refused a fork or a new thread"), app::output);
+        assertTrue(app.awaitLog("hog: the process limit (40 processes and threads, Space's limit) refused a fork or a new thread"), app::output);
     }
 
     private static Response post(String path, int size) throws Exception {

@@ -106,6 +106,13 @@ public final class Apps {
             return lines.stream().anyMatch(l -> l.text().contains(text));
         }
 
+        /** Waits up to 10 s for a log line containing the text. */
+        public boolean awaitLog(String text) throws InterruptedException {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (!logged(text) && System.nanoTime() < until) Thread.sleep(10);
+            return logged(text);
+        }
+
         @Override
         public void close() {
             emulator.close();
