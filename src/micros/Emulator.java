@@ -44,12 +44,15 @@ public final class Emulator implements AutoCloseable {
     /** Starts with a given limiter (tests point one at a fake cgroup tree). */
     public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter) {
         StateDir state;
+        String cleaned;
         try {
             state = StateDir.of(app.root()).create();
+            cleaned = state.cleanStale();
         } catch (RuntimeException e) {
             limiter.close();
             throw e;
         }
+        if (cleaned != null) log.event(cleaned);
         AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter);
         Gateway gateway;
         try {

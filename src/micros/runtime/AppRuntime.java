@@ -39,6 +39,7 @@ public final class AppRuntime {
     private final String projectKey;
     private final String apiKey = StateDir.token();
     private final Limiter limiter;
+    private final StateDir state;
     private volatile String hostname = "localhost";
     private volatile boolean closed;
     private Thread sweeper;
@@ -48,6 +49,7 @@ public final class AppRuntime {
         this.cfg = cfg;
         this.log = log;
         this.limiter = limiter;
+        this.state = state;
         this.projectKey = state.projectKey();
         try {
             this.runDir = runDir();
@@ -139,7 +141,10 @@ public final class AppRuntime {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
         pb.environment().putAll(env);
-        return pb.start();
+        Process p = pb.start();
+        state.recordProcess(p.pid()); // so a run that gets killed can be cleaned up after
+        p.onExit().thenRun(() -> state.forgetProcess(p.pid()));
+        return p;
     }
 
     /** Puts awake micros to sleep after --idle without requests, watches the limits' counters, keeps the heap small. */

@@ -29,6 +29,7 @@ public final class ProcessTree {
 
     /** SIGKILL to the tree at once. */
     public static void kill(ProcessHandle root) {
+        if (root == null) return;
         List<ProcessHandle> all = members(root);
         signalGroup(root.pid(), "KILL");
         all.forEach(ProcessHandle::destroyForcibly);

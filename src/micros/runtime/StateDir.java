@@ -50,7 +50,10 @@ public final class StateDir {
 
     private UserError cannotWrite(IOException e) {
         String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                : e.getMessage() != null && e.getMessage().contains("No space") ? "the disk is full" : e.toString();
+                : e.getMessage() != null && e.getMessage().contains("No space") ? "the disk is full"
+                : e instanceof java.nio.file.NoSuchFileException ? "it cannot be created there"
+                : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason().toLowerCase(java.util.Locale.ROOT)
+                : "it cannot be written";
         return UserError.runtime("cannot write micros' state folder " + dir + " (" + why
                 + "): make it writable, or point MICROS_STATE_DIR at a writable folder");
     }
@@ -68,6 +71,85 @@ public final class StateDir {
             return key;
         } catch (IOException e) {
             throw cannotWrite(e);
+        }
+    }
+
+    /** Notes a micro's process (pid and its start time, so a recycled pid is never mistaken for it). */
+    public synchronized void recordProcess(long pid) {
+        try {
+            String start = startTime(pid);
+            if (start == null) return;
+            Files.writeString(dir.resolve("processes"), pid + " " + start + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the record only helps clean up after a killed run
+        }
+    }
+
+    public synchronized void forgetProcess(long pid) {
+        Path f = dir.resolve("processes");
+        try {
+            if (!Files.exists(f)) return;
+            StringBuilder keep = new StringBuilder();
+            for (String line : Files.readAllLines(f)) if (!line.startsWith(pid + " ")) keep.append(line).append('\n');
+            Files.writeString(f, keep.toString());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /**
+     * Cleans what a run that was killed left: its micro processes (their whole process groups)
+     * and its run file. Refuses to start next to a live run of the same project.
+     * @return a sentence for the log, or null when there was nothing to clean
+     */
+    public String cleanStale() {
+        Optional<Map<String, String>> run = readRun();
+        if (run.isPresent() && run.get().get("pid") != null) {
+            long pid = Long.parseLong(run.get().get("pid"));
+            if (isLiveMicros(pid))
+                throw UserError.runtime("micros is already running for this project (pid " + pid + ", " + run.get().get("url")
+                        + "): stop it first, or point MICROS_STATE_DIR elsewhere for a second one");
+        }
+        int killed = 0;
+        Path f = dir.resolve("processes");
+        try {
+            if (Files.exists(f)) {
+                for (String line : Files.readAllLines(f)) {
+                    String[] p = line.strip().split(" ");
+                    if (p.length != 2) continue;
+                    long pid = Long.parseLong(p[0]);
+                    if (!p[1].equals(startTime(pid))) continue; // gone, or the pid now belongs to someone else
+                    ProcessTree.kill(ProcessHandle.of(pid).orElse(null));
+                    killed++;
+                }
+                Files.delete(f);
+            }
+            if (run.isPresent()) Files.deleteIfExists(dir.resolve("run.properties"));
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: the sentence below says what was done
+        }
+        if (run.isEmpty() && killed == 0) return null;
+        return "cleaned up after a run that did not stop cleanly" + (run.isPresent() ? " (pid " + run.get().get("pid") + ")" : "")
+                + ": " + (killed == 0 ? "no micro was still running" : "stopped " + killed + " micro process" + (killed == 1 ? "" : "es") + " it left");
+    }
+
+    private static boolean isLiveMicros(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessTree::running).orElse(false)) return false;
+        try {
+            String cmd = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+            return cmd.contains("micros") || cmd.contains("java");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or null. */
+    static String startTime(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
