@@ -39,14 +39,14 @@ build/test-classes.stamp: build/micros.jar $(JUNIT_JAR) $(TEST_SRC)
 test: build/test-classes.stamp
 	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
 	    --class-path build/test-classes:build/classes $(SELECT) \
-	    --exclude-tag slow 2>&1 | tee build/test-output.txt | grep -v '^\[.*\]$$' ; \
+	    --exclude-tag slow 2>&1 | tee build/test-output.txt | grep -av '^\[.*\]$$' ; \
 	test/summarize build/test-output.txt
 
 # Slow reliability tests (soak, many connections, full-size fuzzing).
 stress: build/test-classes.stamp
 	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
 	    --class-path build/test-classes:build/classes $(SELECT) \
-	    --include-tag slow 2>&1 | tee build/stress-output.txt | grep -v '^\[.*\]$$' ; \
+	    --include-tag slow 2>&1 | tee build/stress-output.txt | grep -av '^\[.*\]$$' ; \
 	test/summarize build/stress-output.txt
 
 run: build/micros.jar

@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +36,8 @@ public final class Server {
     private final boolean virtual;
     private final Parker parker;
     private final Thread acceptor;
-    private final AtomicInteger busy = new AtomicInteger();
+    private final AtomicInteger busy = new AtomicInteger();   // connections that have a thread
+    private final java.util.concurrent.ConcurrentLinkedQueue<Connection> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final BiConsumer<Exchange, RuntimeException> onError;
     private volatile boolean running = true;
@@ -99,19 +100,48 @@ public final class Server {
         }
     }
 
+    /** Gives the connection a thread: an idle one if there is one, a new one up to the bound, else it waits its turn. */
     void resume(Connection c) {
-        busy.incrementAndGet();
+        if (busy.incrementAndGet() > settings.maxThreads() && !virtual) {
+            busy.decrementAndGet();
+            waiting.add(c);
+            drain();
+            return;
+        }
         try {
-            workers.execute(() -> {
-                try {
-                    c.run();
-                } finally {
-                    busy.decrementAndGet();
-                }
-            });
-        } catch (RuntimeException rejected) {
+            workers.execute(() -> work(c));
+        } catch (RuntimeException rejected) { // shutting down
             busy.decrementAndGet();
             c.close();
+        }
+    }
+
+    private void work(Connection first) {
+        try {
+            for (Connection c = first; c != null; c = waiting.poll()) c.run();
+        } finally {
+            busy.decrementAndGet();
+        }
+        drain(); // a connection may have queued after the last poll
+    }
+
+    private void drain() {
+        while (!waiting.isEmpty()) {
+            if (busy.incrementAndGet() > settings.maxThreads()) {
+                busy.decrementAndGet();
+                return;
+            }
+            Connection c = waiting.poll();
+            if (c == null) {
+                busy.decrementAndGet();
+                return;
+            }
+            try {
+                workers.execute(() -> work(c));
+            } catch (RuntimeException rejected) {
+                busy.decrementAndGet();
+                c.close();
+            }
         }
     }
 
@@ -134,7 +164,7 @@ public final class Server {
      */
     int linger() {
         if (virtual) return (int) settings.idleTimeout().toMillis();
-        return busy.get() > settings.maxThreads() * 3 / 4 ? 10 : 1000;
+        return busy.get() > settings.maxThreads() / 2 ? 10 : 200;
     }
 
     long headTimeoutNanos() {
@@ -167,15 +197,14 @@ public final class Server {
         deadlines.close();
     }
 
+    /** Idle threads are reused before new ones are made; {@link #resume} keeps the count under the bound. */
     private static ExecutorService platformThreads(int max) {
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(null, r, "micros-http-" + n.incrementAndGet(), 256 * 1024);
             t.setDaemon(true);
             return t;
         });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 
     /** Executors.newVirtualThreadPerTaskExecutor() when this Java has it (21+); compiled for 17, so found at run time. */

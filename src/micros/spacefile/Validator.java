@@ -63,8 +63,11 @@ final class Validator {
         if (appName != null && appName.codePointCount(0, appName.length()) > MAX_APP_NAME)
             f.error(m.get("app_name"), "app_name", "'" + appName + "' is too long: Space allows at most " + MAX_APP_NAME + " characters");
         Boolean autoPwa = f.bool(m, "auto_pwa", "");
-        if (icon != null && !icon.isEmpty() && !Files.exists(root.resolve(relative(icon))))
-            f.warning(m.get("icon"), "icon", "file '" + icon + "' does not exist", false);
+        if (icon != null && !icon.isEmpty()) {
+            Path p = resolve(root, icon);
+            if (p == null) f.error(m.get("icon"), "icon", unusable(icon));
+            else if (!Files.exists(p)) f.warning(m.get("icon"), "icon", "file '" + icon + "' does not exist", false);
+        }
 
         List<Micro> micros = new ArrayList<>();
         if (f.require(m, "micros", "", "add a 'micros:' list with at least one micro")) {
@@ -150,7 +153,12 @@ final class Validator {
     }
 
     private void sourceChecks(Mapping m, String field, String src, Engine engine, String serve) {
-        Path dir = root.resolve(relative(src)).normalize();
+        Path dir = resolve(root, src);
+        if (dir == null) {
+            f.error(m.get("src"), field + ".src", unusable(src));
+            return;
+        }
+        dir = dir.normalize();
         if (!dir.startsWith(root)) {
             f.error(m.get("src"), field + ".src", "'" + src + "' is outside the project folder: a micro's src must be inside it");
             return;
@@ -160,7 +168,12 @@ final class Validator {
             return;
         }
         String folder = serve != null ? serve : engine != null ? engine.defaultServe() : null;
-        if (engine != null && engine.staticLike() && folder != null && !Files.isDirectory(dir.resolve(relative(folder)))) {
+        Path served = folder == null ? null : resolve(dir, folder);
+        if (folder != null && served == null) {
+            f.error(m.get("serve") != null ? m.get("serve") : m, field + ".serve", unusable(folder));
+            return;
+        }
+        if (engine != null && engine.staticLike() && served != null && !Files.isDirectory(served)) {
             YamlNode at = m.get("serve") != null ? m.get("serve") : m;
             f.warning(at, field + ".serve", "folder '" + folder + "' does not exist in '" + src + "'"
                     + (serve == null ? " (the " + engine + " engine serves it by default)" : "") + ": build it first, or run with --build", true);
@@ -314,6 +327,19 @@ final class Validator {
         while (s.startsWith("/")) s = s.substring(1);
         while (s.endsWith("/")) s = s.substring(0, s.length() - 1);
         return s;
+    }
+
+    /** The path inside a folder, or null when the text cannot name a file (a NUL character). */
+    private static Path resolve(Path base, String p) {
+        try {
+            return base.resolve(relative(p));
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static String unusable(String p) {
+        return "'" + p.replace("\0", "\\0") + "' is not a usable path: it holds a character no file name can have";
     }
 
     /** Spacefile paths are relative to the project, even when written with a leading slash ('src: /'). */

@@ -261,4 +261,10 @@ class ValidatorTest {
         assertEquals(4, r.errors(), r.problems()::toString);
         assertNotNull(r.problems());
     }
+
+    @Test
+    void aPathThatNoFileCanHaveIsAnErrorNotACrash() throws Exception { // found by the fuzzer
+        assertTrue(error(ONE.replace("src: api", "src: \"a\\0b\""), 4, "micros[0].src").contains("not a usable path"));
+        assertTrue(error("v: 0\nicon: \"x\\0.png\"\nmicros:\n  - name: api\n    src: api\n    engine: python3.9\n", 2, "icon").contains("not a usable path"));
+    }
 }
