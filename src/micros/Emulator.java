@@ -15,6 +15,7 @@ import micros.runtime.Log;
 import micros.runtime.RunConfig;
 import micros.runtime.StateDir;
 import micros.sandbox.Limiter;
+import micros.sandbox.Sandbox;
 import micros.spacefile.App;
 
 /** A running app: its runtime (the micros) behind its gateway (the port), and the run's state file. */
@@ -53,7 +54,8 @@ public final class Emulator implements AutoCloseable {
             throw e;
         }
         if (cleaned != null) log.event(cleaned);
-        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter);
+        Sandbox sandbox = Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
+        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox);
         Gateway gateway;
         try {
             gateway = Gateway.start(runtime, cfg, log);

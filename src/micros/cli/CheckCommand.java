@@ -68,6 +68,7 @@ public final class CheckCommand {
         List<String[]> rows = new ArrayList<>();
         int failed = 0;
         try (Emulator e = Emulator.start(app, cfg, log)) {
+            RunCommand.limits(e, log);
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             for (Expectation x : expectations) {
                 String[] row = check(e, client, x, cfg);

@@ -5,6 +5,7 @@ import java.util.List;
 
 import micros.runtime.RunConfig;
 import micros.sandbox.Limiter;
+import micros.sandbox.Sandbox;
 
 /** {@code micros doctor}: which of Space's limits this machine can enforce, how, and how to fix what it cannot. */
 public final class DoctorCommand {
@@ -28,7 +29,8 @@ public final class DoctorCommand {
             };
             row(out, "memory (" + Units.formatSize(limits.memory()) + ")", cg, memoryHow);
             row(out, "processes (" + limits.pids() + ")", cg, cg ? "cgroup " + (limiter.mode() == Limiter.Mode.V2 ? "v2" : "v1") + " pids.max; refusals read from pids.events" : limiter.reason());
-            row(out, "read-only filesystem", false, "not available in this build: micros can write outside /tmp");
+            Sandbox sb = Sandbox.detect(true, 512L << 20, "nobody");
+            row(out, "read-only filesystem", sb.on(), sb.on() ? sb.summary().substring("sandbox: ".length()) + " (unshare, mount, setpriv)" : sb.reason());
             for (String stale : limiter.cleaned()) out.println("cleaned: the cgroups of a run that did not stop cleanly: " + stale);
             return 0;
         } finally {

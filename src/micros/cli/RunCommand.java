@@ -70,6 +70,7 @@ public final class RunCommand {
         var limiter = e.runtime().limiter();
         log.plain(limiter.summary());
         limiter.unenforced().forEach(log::plain);
+        log.plain(e.runtime().sandbox().summary());
         for (String stale : limiter.cleaned()) log.event("removed the cgroups of a run that did not stop cleanly: " + stale);
     }
 

@@ -23,9 +23,9 @@ import micros.util.UserError;
 
 /** The options `run` and `check` share, turned into a {@link RunConfig}; and loading the app. */
 public final class RunOptions {
-    public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits");
+    public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits", "--no-sandbox");
     public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
-            "--timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key");
+            "--timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user");
 
     private RunOptions() {}
 
@@ -62,7 +62,15 @@ public final class RunOptions {
         if (owner.length() < 8) throw UserError.config("--owner-token: use at least 8 characters (it is the only thing guarding the app)");
         List<String> keys = o.all("--api-key").isEmpty() ? List.of(StateDir.token()) : o.all("--api-key");
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
-                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys));
+                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys), sandboxing(o));
+    }
+
+    static RunConfig.Sandboxing sandboxing(Options o) {
+        long tmp = Units.size("--tmp", o.value("--tmp", "512M"));
+        if (tmp < (4L << 20)) throw UserError.config("--tmp " + o.value("--tmp", "") + ": at least 4M (Space gave micros 512M)");
+        String user = o.value("--user", "nobody");
+        if (user.isBlank()) throw UserError.config("--user: give a user name or a numeric uid");
+        return new RunConfig.Sandboxing(!o.flag("--no-sandbox") && !o.flag("--dev"), tmp, user);
     }
 
     static RunConfig.Limits limits(Options o) {

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import micros.sandbox.Limiter;
 import micros.sandbox.MicroGroup;
+import micros.sandbox.Sandbox;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
 import micros.util.UserError;
@@ -39,16 +40,18 @@ public final class AppRuntime {
     private final String projectKey;
     private final String apiKey = StateDir.token();
     private final Limiter limiter;
+    private final Sandbox sandbox;
     private final StateDir state;
     private volatile String hostname = "localhost";
     private volatile boolean closed;
     private Thread sweeper;
 
-    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter) {
+    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox) {
         this.app = app;
         this.cfg = cfg;
         this.log = log;
         this.limiter = limiter;
+        this.sandbox = sandbox;
         this.state = state;
         this.projectKey = state.projectKey();
         try {
@@ -69,6 +72,13 @@ public final class AppRuntime {
                 config.add("micro '" + m.name() + "': the folder to serve, '" + f.relative() + "', does not exist in '" + m.src()
                         + "': build it first, or run with --build");
             if (plan instanceof Engines.Unavailable u && !cfg.dev()) config.add(u.reason());
+            if (plan instanceof Engines.Command) {
+                try {
+                    sandbox.checkReadable(m.name(), src);
+                } catch (UserError e) {
+                    config.add(e.getMessage());
+                }
+            }
             if (plan instanceof Engines.Command c) {
                 for (String runtime : c.runtimes())
                     if (onPath(runtime) == null) missing.add("micro '" + m.name() + "' needs " + runtime + ", which is not on PATH: " + install(runtime));
@@ -96,6 +106,10 @@ public final class AppRuntime {
 
     public Limiter limiter() {
         return limiter;
+    }
+
+    public Sandbox sandbox() {
+        return sandbox;
     }
 
     public RunConfig config() {
@@ -130,13 +144,16 @@ public final class AppRuntime {
     private Process spawn(Micro m, Engines.Command c, int port, MicroGroup group) throws IOException {
         extractLaunchers();
         Path home = runDir.resolve(m.name()).resolve("home"), tmp = runDir.resolve(m.name()).resolve("tmp");
-        Files.createDirectories(home);
-        Files.createDirectories(tmp);
+        if (!sandbox.on()) {
+            Files.createDirectories(home);
+            Files.createDirectories(tmp);
+        }
+        if (sandbox.on()) home = tmp = Path.of("/tmp"); // the micro's private /tmp
         Map<String, String> env = MicroEnvironment.build(m, cfg.dev(), cfg.env(), shell,
                 new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(c.argv()));
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, m.name())));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(srcDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
@@ -204,8 +221,10 @@ public final class AppRuntime {
         for (int attempt = 0; ; attempt++) {
             Path dir = tmp.resolve("micros-run-" + StateDir.random(12, "abcdefghijklmnopqrstuvwxyz0123456789"));
             try {
-                return Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                Path made = Files.createDirectory(dir);
+                // readable by all: a sandboxed micro runs as another user and needs the launchers
+                Files.setPosixFilePermissions(made, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                return made;
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 if (attempt > 10) throw e;
             }
@@ -221,6 +240,7 @@ public final class AppRuntime {
                 if (in == null) throw new IOException("the jar lacks " + launcher);
                 Files.copy(in, target);
             }
+            Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -19,7 +19,13 @@ public record RunConfig(
         String appVersion,
         Limits limits,
         String ownerToken,
-        List<String> apiKeys) {
+        List<String> apiKeys,
+        Sandboxing sandbox) {
+
+    /** --no-sandbox, --tmp and --user. */
+    public record Sandboxing(boolean enabled, long tmpSize, String user) {
+        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, "nobody");
+    }
 
     /** Space's limits as micros enforces them; zero memory or pids means "not limited". */
     public record Limits(Duration timeout, long memory, int pids, long payload, boolean cgroups) {

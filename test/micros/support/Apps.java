@@ -48,29 +48,33 @@ public final class Apps {
     }
 
     /** Options a test may change; the rest are run's defaults. */
-    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic) {
+    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox) {
         public static Options defaults() {
-            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true);
+            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true, RunConfig.Sandboxing.SPACE);
         }
 
         public Options dev(boolean d) {
-            return new Options(d, idle, env, limits, isPublic);
+            return new Options(d, idle, env, limits, isPublic, d ? new RunConfig.Sandboxing(false, sandbox.tmpSize(), sandbox.user()) : sandbox);
         }
 
         public Options idle(Duration d) {
-            return new Options(dev, d, env, limits, isPublic);
+            return new Options(dev, d, env, limits, isPublic, sandbox);
         }
 
         public Options env(Map<String, String> e) {
-            return new Options(dev, idle, e, limits, isPublic);
+            return new Options(dev, idle, e, limits, isPublic, sandbox);
         }
 
         public Options limits(RunConfig.Limits l) {
-            return new Options(dev, idle, env, l, isPublic);
+            return new Options(dev, idle, env, l, isPublic, sandbox);
+        }
+
+        public Options sandbox(RunConfig.Sandboxing s) {
+            return new Options(dev, idle, env, limits, isPublic, s);
         }
 
         public Options isPublic(boolean p) {
-            return new Options(dev, idle, env, limits, p);
+            return new Options(dev, idle, env, limits, p, sandbox);
         }
 
         public Options limits(Duration timeout, long memory, int pids, long payload) {
@@ -129,7 +133,7 @@ public final class Apps {
         App app = SpacefileReader.read(spacefile).app();
         if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
         RunConfig cfg = new RunConfig(spacefile, "127.0.0.1", 0, o.dev(), false, o.idle(), o.env(), o.isPublic(), Log.Format.TEXT,
-                "dev", o.limits(), OWNER, List.of(API_KEY));
+                "dev", o.limits(), OWNER, List.of(API_KEY), o.sandbox());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
         List<Log.Line> lines = new CopyOnWriteArrayList<>();

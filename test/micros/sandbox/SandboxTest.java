@@ -1,0 +1,155 @@
+package micros.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import micros.runtime.RunConfig;
+import micros.support.Apps;
+import micros.support.Http;
+import micros.support.Jar;
+import micros.util.Json;
+
+/** What a sandboxed micro may touch, tried from inside real micros (as root on our machines). */
+class SandboxTest {
+    @TempDir
+    static Path dir;
+    static Apps.Running app;
+    static Path probe;
+    static final RunConfig.Sandboxing SMALL_TMP = new RunConfig.Sandboxing(true, 8L << 20, "nobody");
+
+    @BeforeAll
+    static void start() throws Exception {
+        Apps.require("python3");
+        Sandbox s = Sandbox.detect(true, 8L << 20, "nobody");
+        Assumptions.assumeTrue(s.mode() == Sandbox.Mode.ROOT, "the sandbox tests need root here: " + (s.on() ? "running without root" : s.reason()));
+        Path root = Apps.copy("sandbox", dir);
+        probe = root.resolve("probe");
+        app = Apps.start(root, Apps.Options.defaults().sandbox(SMALL_TMP).limits(new RunConfig.Limits(Duration.ofSeconds(20), 256L << 20, 256, 1 << 20, true)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) app.close();
+    }
+
+    private static Map<String, Object> get(String target) throws Exception {
+        Http.Response r = Http.get(app.port(), target);
+        assertEquals(200, r.status(), target + " -> " + r.text());
+        return Json.object(r.text());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"SRC/written.txt", "/etc/micros-test", "/var/tmp/micros-test", "/dev/shm/micros-test", "/micros-test"})
+    void writesOutsideTmpFailWithAReadOnlyFilesystem(String path) throws Exception {
+        String p = path.replace("SRC", probe.toString());
+        assertEquals("EROFS", get("/one/write?path=" + p).get("result"), p);
+        assertFalse(Files.exists(Path.of(p)), "nothing was written at " + p);
+    }
+
+    @Test
+    void tmpTakesWritesUpToItsSizeThenNoSpace() throws Exception {
+        assertEquals("ok", get("/one/write?path=/tmp/small").get("result"));
+        Map<String, Object> full = get("/one/fill?mb=16");
+        assertEquals("ENOSPC", full.get("result"), full.toString());
+        long size = (Long) full.get("size");
+        assertTrue(size > (4L << 20) && size <= (8L << 20), "stopped at the 8 MiB size: " + size);
+    }
+
+    @Test
+    void microsRunUnprivilegedWithTheirHomeInTmp() throws Exception {
+        Map<String, Object> who = get("/one/whoami");
+        assertEquals(65534L, who.get("uid"));
+        assertEquals(65534L, who.get("euid"));
+        assertEquals("0000000000000000", who.get("capeff"));
+        assertEquals("0000000000000000", who.get("capprm"));
+        assertEquals("/tmp", who.get("home"));
+        assertEquals("/tmp", who.get("tmpdir"));
+        assertEquals(probe.toString(), who.get("cwd"), "relative paths keep working from the src folder");
+    }
+
+    @Test
+    void aMicroCannotRemountOrLeaveItsCgroup() throws Exception {
+        Map<String, Object> remount = get("/one/remount");
+        assertNotEquals(0L, remount.get("code"), remount.toString());
+        Map<String, Object> escape = get("/one/escape-cgroup");
+        assertNotEquals("ok", escape.get("parent"), escape.toString());
+        assertNotEquals("ok", escape.get("root"), escape.toString());
+    }
+
+    @Test
+    void twoMicrosDoNotSeeEachOthersTmp() throws Exception {
+        assertEquals("ok", get("/one/touch?name=from-one").get("result"));
+        @SuppressWarnings("unchecked")
+        List<Object> two = (List<Object>) get("/two/ls-tmp").get("files");
+        assertFalse(two.contains("from-one"), two.toString());
+    }
+
+    @Test
+    void tmpIsGoneAfterARestart() throws Exception {
+        long before = (Long) get("/two/whoami").get("pid");
+        assertEquals("ok", get("/two/touch?name=kept").get("result"));
+        @SuppressWarnings("unchecked")
+        List<Object> now = (List<Object>) get("/two/ls-tmp").get("files");
+        assertTrue(now.contains("kept"));
+        assertEquals(502, Http.get(app.port(), "/two/exit").status());
+        @SuppressWarnings("unchecked")
+        List<Object> after = (List<Object>) get("/two/ls-tmp").get("files");
+        assertNotEquals(before, get("/two/whoami").get("pid"));
+        assertFalse(after.contains("kept"), after.toString());
+    }
+
+    @Test
+    void codeTheMicroUserCannotReadIsRefusedWithTheFix() throws Exception {
+        Path locked = Files.createTempDirectory(Path.of("/var/tmp"), "micros-locked-");
+        try {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+            Path app = Apps.copy("sandbox", locked);
+            Jar.Result r = Jar.run(app, Map.of(), "run", "--port", "0");
+            assertEquals(2, r.exit(), r.all());
+            assertTrue(r.out().contains("micros: micro 'one': " + locked + " cannot be entered by nobody (uid 65534), the user micros run as: make it enterable (chmod o+x " + locked + ")"), r.all());
+            Jar.Result asRoot = Jar.run(app, Map.of(), "check", "--user", "root", "--expect", "GET /one/whoami 200");
+            assertEquals(0, asRoot.exit(), asRoot.all());
+        } finally {
+            new ProcessBuilder("rm", "-rf", locked.toString()).start().waitFor();
+        }
+    }
+
+    @Test
+    void noSandboxLetsTheMicroWriteItsFolder(@TempDir Path other) throws Exception {
+        try (Apps.Running open = Apps.start(Apps.copy("sandbox", other), Apps.Options.defaults().sandbox(new RunConfig.Sandboxing(false, 8L << 20, "nobody")))) {
+            Path target = other.resolve("sandbox/probe/written.txt");
+            Http.Response r = Http.get(open.port(), "/one/write?path=" + target);
+            assertEquals("ok", Json.object(r.text()).get("result"));
+            assertTrue(Files.exists(target));
+            assertEquals(0L, Json.object(Http.get(open.port(), "/one/whoami").text()).get("uid"));
+        }
+    }
+
+    @Test
+    void doctorAndTheBannerSayWhetherItIsOn() throws Exception {
+        Jar.Result doctor = Jar.run(dir, "doctor");
+        assertTrue(doctor.out().matches("(?s).*read-only filesystem +yes +.*"), doctor.all());
+        Path other = Apps.copy("sandbox", dir.resolve("banner"));
+        Jar.Result check = Jar.run(other, Map.of(), "check", "--expect", "/one/whoami 200");
+        assertTrue(check.out().contains("sandbox: read-only filesystem, private 512 MiB /tmp (disk-backed), micros run as nobody (uid 65534) without capabilities"), check.all());
+        Jar.Result off = Jar.run(other, Map.of(), "check", "--no-sandbox", "--expect", "/one/whoami 200");
+        assertTrue(off.out().contains("sandbox: off (--no-sandbox was given)"), off.all());
+    }
+}
