@@ -48,9 +48,11 @@ public final class RunCommand {
     static void access(Emulator e, RunConfig cfg, Log log) {
         if (cfg.isPublic()) {
             log.plain("authentication: off (--public): every route is public");
+            log.plain("dashboard: " + e.url() + "/__micros/");
             return;
         }
         log.plain("log in: " + e.loginUrl());
+        log.plain("dashboard: " + e.url() + "/__micros/?space_token=" + cfg.ownerToken());
         if (e.app().micros().stream().anyMatch(Micro::apiKeys))
             log.plain("API key" + (cfg.apiKeys().size() > 1 ? "s" : "") + " (X-Space-App-Key, for micros with the api_keys preset): " + String.join(", ", cfg.apiKeys()));
     }

@@ -324,6 +324,7 @@ final class Forwarder {
             return ticket.fired() ? Result.TIMEOUT : Result.NO_RESPONSE;
         }
         o.status = status;
+        ex.noteStatus(status);
         boolean head = ex.method().equals("HEAD");
         boolean noBody = head || status == 204 || status == 304;
         if (chunked) length = -1;

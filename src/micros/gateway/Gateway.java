@@ -35,6 +35,7 @@ public final class Gateway implements Handler {
     private final Log log;
     private final Auth auth;
     private final Internal internal;
+    private final micros.runtime.Metrics metrics;
 
     private Gateway(AppRuntime runtime, RunConfig cfg, Log log) {
         this.runtime = runtime;
@@ -43,7 +44,8 @@ public final class Gateway implements Handler {
         this.forwarder = new Forwarder(limits.payload(), limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
-        this.internal = new Internal(runtime.app());
+        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg));
+        this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Upstream.Pool pool = new Upstream.Pool();
             pools.put(m.name(), pool);
@@ -102,26 +104,27 @@ public final class Gateway implements Handler {
         }
         if (path.equals("/__micros") || path.startsWith("/__micros/")) {
             if (auth.open() || auth.isOwner(ex)) internal.micros(ex, path);
-            else unauthorized(ex, true);
+            else unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
             return;
         }
         if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
             if (auth.isOwner(ex)) internal.appActions(ex, path);
-            else unauthorized(ex, true);
+            else unauthorized(ex, RESERVED);
             return;
         }
         Router.Route route = router.route(path);
         Micro m = route.micro();
         if (!auth.allows(ex, m, route.path())) {
-            unauthorized(ex, Auth.isReserved(route.path()));
+            unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
             return;
         }
         Path folder = folders.get(m.name());
-        if (folder != null) {
-            StaticFiles.serve(ex, folder, route.path(), m.prefix());
-            return;
+        try {
+            if (folder != null) StaticFiles.serve(ex, folder, route.path(), m.prefix());
+            else proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
+        } finally {
+            metrics.of(m.name()).status(ex.status());
         }
-        proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
     }
 
     /** A valid ?space_token=... sets the login cookie and redirects to the same URL without it. */
@@ -136,10 +139,10 @@ public final class Gateway implements Handler {
         Responses.text(ex, 302, "logged in\n");
     }
 
-    private static void unauthorized(Exchange ex, boolean reserved) throws IOException {
+    private static final String RESERVED = "Paths under /__space/ are reserved for the app's owner.";
+
+    private static void unauthorized(Exchange ex, String why) throws IOException {
         String accept = ex.header("Accept");
-        String why = reserved ? "Paths under /__space/ are reserved for the app's owner."
-                : "This route is private: only the app's owner can open it.";
         if (accept != null && accept.contains("text/html")) {
             Responses.html(ex, 401, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private app</title></head>\n<body>"
                     + "<h1>This app is private</h1>\n<p>" + why + "</p>\n<p>To log in, open the login link micros printed when it started "
@@ -153,6 +156,7 @@ public final class Gateway implements Handler {
 
     private void proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
         if (ex.contentLength() > limits.payload()) { // refused before the micro even wakes
+            metrics.of(m.name()).payload.increment();
             Responses.text(ex, 413, tooLarge() + "\n");
             return;
         }
@@ -187,14 +191,17 @@ public final class Gateway implements Handler {
                 String limit = Units.format(limits.timeout());
                 log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (Space's execution timeout); killing the micro");
                 s.stop("execution timeout", java.time.Duration.ZERO);
+                metrics.of(s.micro().name()).timeouts.increment();
                 status = 504;
                 message = name + " did not answer within " + limit + " (Space's execution timeout)";
             }
             case REQUEST_TOO_LARGE -> {
+                metrics.of(s.micro().name()).payload.increment();
                 status = 413;
                 message = tooLarge();
             }
             case RESPONSE_TOO_LARGE -> {
+                metrics.of(s.micro().name()).payload.increment();
                 log.event(s.micro().name() + ": " + request + ": the response body is over the " + Units.formatSize(limits.payload()) + " payload limit");
                 status = 502;
                 message = name + " answered with a body over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
@@ -208,6 +215,7 @@ public final class Gateway implements Handler {
                 boolean broken = o.result != Forwarder.Result.BAD_RESPONSE;
                 String exit = broken ? awaitExit(s, ep.generation()) : null; // a broken connection is often a process that just died
                 if (exit != null) why = exit + (exit.startsWith("exited") ? " while answering" : "");
+                if (exit != null && exit.contains("out of memory")) metrics.of(s.micro().name()).oom.increment();
                 message = name + " " + why;
                 log.event(s.micro().name() + ": " + request + ": " + why);
             }

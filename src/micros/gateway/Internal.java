@@ -22,16 +22,19 @@ import micros.util.Json;
  */
 final class Internal {
     private final App app;
+    private final Dashboard dashboard;
     private volatile Scheduler scheduler;
     private volatile SelfClient self;
 
-    Internal(App app) {
+    Internal(App app, Dashboard dashboard) {
         this.app = app;
+        this.dashboard = dashboard;
     }
 
     void connect(Scheduler scheduler, SelfClient self) {
         this.scheduler = scheduler;
         this.self = self;
+        dashboard.connect(scheduler);
     }
 
     boolean providesAppActions() {
@@ -40,6 +43,22 @@ final class Internal {
 
     /** /__micros/... */
     void micros(Exchange ex, String path) throws IOException {
+        if (path.equals("/__micros")) {
+            ex.addHeader("Location", "/__micros/");
+            Responses.text(ex, 301, "the dashboard is at /__micros/\n");
+            return;
+        }
+        if (path.equals("/__micros/") || path.equals("/__micros/api/state")) {
+            if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
+                ex.addHeader("Allow", "GET, HEAD");
+                Responses.text(ex, 405, "the dashboard is read with GET\n");
+                return;
+            }
+            if (path.endsWith("/state")) Responses.send(ex, 200, "application/json", dashboard.json());
+            else if ("fragment=1".equals(ex.rawQuery())) Responses.html(ex, 200, dashboard.fragment());
+            else Responses.html(ex, 200, dashboard.page());
+            return;
+        }
         if (path.startsWith("/__micros/actions/")) {
             String id = path.substring("/__micros/actions/".length());
             if (!ex.method().equals("POST")) {
@@ -53,6 +72,12 @@ final class Internal {
                 return;
             }
             Scheduler.Result r = s.fireNow(id);
+            String type = ex.header("Content-Type");
+            if (type != null && type.startsWith("application/x-www-form-urlencoded")) { // the dashboard's form, without script: back to it
+                ex.addHeader("Location", "/__micros/");
+                Responses.text(ex, 303, "ran " + id + ": " + r.status() + "\n");
+                return;
+            }
             ex.addHeader("X-Micros-Duration-Ms", Long.toString(r.millis()));
             Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : r.body());
             return;

@@ -261,6 +261,11 @@ public final class Exchange {
         return true;
     }
 
+    /** The status of a raw response (for counting). */
+    public void noteStatus(int status) {
+        this.status = status;
+    }
+
     public void endRaw() throws IOException {
         finished = true;
         conn.out.flush();

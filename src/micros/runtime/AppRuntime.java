@@ -42,6 +42,7 @@ public final class AppRuntime {
     private final Limiter limiter;
     private final Sandbox sandbox;
     private final StateDir state;
+    private final Metrics metrics;
     private volatile String hostname = "localhost";
     private volatile boolean closed;
     private Thread sweeper;
@@ -53,6 +54,7 @@ public final class AppRuntime {
         this.limiter = limiter;
         this.sandbox = sandbox;
         this.state = state;
+        this.metrics = new Metrics(app);
         this.projectKey = state.projectKey();
         try {
             this.runDir = runDir();
@@ -110,6 +112,10 @@ public final class AppRuntime {
 
     public Sandbox sandbox() {
         return sandbox;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     public RunConfig config() {
@@ -180,6 +186,7 @@ public final class AppRuntime {
                     s.sleepIfIdle(cfg.idle());
                     s.watchLimits(cfg.limits().pids());
                 }
+                metrics.sampleIfDue(supervisors);
                 long now = System.nanoTime();
                 if (!trimmed && now - started > 2_000_000_000L || now - lastTrim > 10_000_000_000L && Runtime.getRuntime().totalMemory() > TRIM_ABOVE) {
                     trimHeap();

@@ -386,6 +386,21 @@ public final class Supervisor {
         return p == null ? -1 : p.pid();
     }
 
+    /** How long the current process has been ready, in ms; -1 when none runs. */
+    public long uptimeMillis() {
+        synchronized (lock) {
+            if (state != State.AWAKE || process == null) return -1;
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
+    }
+
+    /** Why the micro cannot start, or its last failure (for the dashboard). */
+    public String problem() {
+        synchronized (lock) {
+            return state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : null;
+        }
+    }
+
     public int inFlight() {
         return inFlight.get();
     }
