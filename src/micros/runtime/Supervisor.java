@@ -74,6 +74,7 @@ public final class Supervisor {
     private String lastFailure;
     private String lastExit;
     private long lastExitGeneration;
+    private String killed;   // why the last process was killed (a limit, the timeout), until the next start
 
     private volatile long lastUsed = System.nanoTime();
     private volatile long readySince;
@@ -209,6 +210,7 @@ public final class Supervisor {
             state = State.AWAKE;
             failures = 0;
             starting = null;
+            killed = null;
             readySince = System.nanoTime();
             lastColdStartMillis = ms;
             coldStarts.incrementAndGet();
@@ -289,6 +291,7 @@ public final class Supervisor {
         synchronized (lock) {
             lastExit = how;
             lastExitGeneration = gen;
+            if (group.limitDeath() != null) killed = group.limitDeath();
             if (process != p) return; // stopped on purpose, or a start that failed
             if (state == State.STARTING || state == State.STOPPING) return; // the start or the stop reports it
             process = null;
@@ -321,6 +324,11 @@ public final class Supervisor {
             state = State.STOPPING;
         }
         log.event(micro.name() + ": stopping (" + reason + ")");
+        if (grace.isZero()) {
+            synchronized (lock) {
+                killed = "killed: " + reason;
+            }
+        }
         boolean forced = grace.isZero() ? killNow(p) : group.terminate(p.toHandle(), grace);
         if (forced && !grace.isZero()) log.event(micro.name() + ": did not stop within " + grace.toSeconds() + "s; sent SIGKILL");
         synchronized (lock) {
@@ -394,10 +402,17 @@ public final class Supervisor {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
     }
 
-    /** Why the micro cannot start, or its last failure (for the dashboard). */
+    /** Why the micro cannot start, its last failure, or why it was killed (for the dashboard). */
     public String problem() {
         synchronized (lock) {
-            return state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : null;
+            return state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : state == State.ASLEEP ? killed : null;
+        }
+    }
+
+    /** Asleep because a limit or the timeout killed its process (the dashboard shows "killed"). */
+    public boolean killed() {
+        synchronized (lock) {
+            return state == State.ASLEEP && killed != null;
         }
     }
 

@@ -72,7 +72,8 @@ class DashboardTest {
         assertTrue((Long) good.get("pidsCurrent") > 0);
         Map<String, Object> bad = micro(state, "bad");
         assertEquals(1L, ((Map<String, Object>) bad.get("limitsHit")).get("timeout504"));
-        assertEquals("asleep", bad.get("state"), "the timed-out micro was killed");
+        assertEquals("killed", bad.get("state"), "the timed-out micro was killed");
+        assertEquals("killed: execution timeout", bad.get("problem"));
         Map<String, Object> site = micro(state, "site");
         assertEquals("static", site.get("state"));
         assertNull(site.get("pid"));
