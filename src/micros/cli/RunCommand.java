@@ -73,6 +73,10 @@ public final class RunCommand {
         log.plain(limiter.summary());
         limiter.unenforced().forEach(log::plain);
         log.plain(e.runtime().sandbox().summary());
+        String freezing = e.runtime().limiter().freezing();
+        log.plain(!e.config().freeze() ? "freezing: off: micros keep running between requests" + (e.config().dev() ? " (--dev)" : " (--no-freeze)")
+                : freezing != null ? "freezing: micros are frozen between requests, as on Space (" + freezing + ")"
+                : "freezing: not available here (it needs cgroups): micros keep running between requests");
         for (String stale : limiter.cleaned()) log.event("removed the cgroups of a run that did not stop cleanly: " + stale);
     }
 

@@ -47,7 +47,7 @@ final class Dashboard {
         return switch (s.state()) {
             case ASLEEP -> s.killed() ? "killed" : "asleep";
             case STARTING -> "starting";
-            case AWAKE -> "awake";
+            case AWAKE -> s.frozen() ? "frozen" : "awake";
             case BACKOFF -> "backing off";
             case STOPPING -> "stopping";
             case UNAVAILABLE -> "unavailable";
@@ -285,7 +285,7 @@ final class Dashboard {
             table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
             thead th { font-weight: 600; font-size: .85rem; color: var(--muted); }
             .state { padding: .05rem .45rem; border-radius: .7rem; background: var(--chip); white-space: nowrap; }
-            .state.awake { color: var(--ok); } .state.starting, .state.stopping { color: var(--warn); } .state.backing-off, .state.unavailable, .state.killed { color: var(--bad); }
+            .state.awake, .state.frozen { color: var(--ok); } .state.starting, .state.stopping { color: var(--warn); } .state.backing-off, .state.unavailable, .state.killed { color: var(--bad); }
             .hit { color: var(--bad); white-space: nowrap; } .spark { vertical-align: middle; color: var(--ok); } .spark-row { white-space: nowrap; }
             pre { background: var(--chip); padding: .6rem; overflow: auto; max-height: 24rem; } details { margin: .3rem 0; }
             button { font: inherit; padding: .2rem .7rem; border-radius: .3rem; border: 1px solid var(--line); background: var(--chip); color: var(--fg); cursor: pointer; }

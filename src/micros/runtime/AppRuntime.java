@@ -41,6 +41,11 @@ public final class AppRuntime {
     private final String apiKey = StateDir.token();
     private final Limiter limiter;
     private final Sandbox sandbox;
+    private final java.util.concurrent.ScheduledExecutorService freezer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "micros-freezer");
+        t.setDaemon(true);
+        return t;
+    });
     private final StateDir state;
     private final Metrics metrics;
     private volatile String hostname = "localhost";
@@ -84,7 +89,8 @@ public final class AppRuntime {
             if (plan instanceof Engines.Command c) {
                 for (String runtime : c.runtimes())
                     if (onPath(runtime) == null) missing.add("micro '" + m.name() + "' needs " + runtime + ", which is not on PATH: " + install(runtime));
-                supervisors.put(m.name(), new Supervisor(m, (port, group) -> spawn(m, c, port, group), group(m), cfg.limits().timeout(), log, null));
+                supervisors.put(m.name(), new Supervisor(m, (port, group) -> spawn(m, c, port, group), group(m), cfg.limits().timeout(), log, null,
+                        cfg.freeze() ? freezer : null));
             } else if (plan instanceof Engines.Unavailable u) {
                 supervisors.put(m.name(), new Supervisor(m, (port, group) -> { throw new IOException(u.reason()); }, group(m), cfg.limits().timeout(), log, u.reason()));
             }
@@ -218,6 +224,7 @@ public final class AppRuntime {
         for (Supervisor s : supervisors.values())
             stops.add(CompletableFuture.runAsync(() -> s.retire("micros is shutting down", STOP_GRACE)));
         stops.forEach(CompletableFuture::join);
+        freezer.shutdownNow();
         limiter.close();
         deleteRunDir();
     }

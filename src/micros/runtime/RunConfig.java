@@ -20,7 +20,8 @@ public record RunConfig(
         Limits limits,
         String ownerToken,
         List<String> apiKeys,
-        Sandboxing sandbox) {
+        Sandboxing sandbox,
+        boolean freeze) {
 
     /** --no-sandbox, --tmp and --user. */
     public record Sandboxing(boolean enabled, long tmpSize, String user) {

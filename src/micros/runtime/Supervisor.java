@@ -62,6 +62,12 @@ public final class Supervisor {
     private final Object lock = new Object();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Consumer<Long> onStop = generation -> { };
+    // freezing between requests, as Space did: guarded by freezeLock (taken after lock, never before it)
+    private final Object freezeLock = new Object();
+    private final java.util.concurrent.ScheduledExecutorService freezer;
+    private final java.util.concurrent.atomic.AtomicBoolean freezePending = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final long FREEZE_GRACE_NANOS = 100_000_000L;
+    private boolean frozen, announcedFreeze;
 
     // guarded by lock
     private State state;
@@ -88,6 +94,13 @@ public final class Supervisor {
      * @param unavailableReason when not null, the micro cannot start at all (for example --dev without a dev command)
      */
     public Supervisor(Micro micro, Spawner spawner, MicroGroup group, Duration startLimit, Log log, String unavailableReason) {
+        this(micro, spawner, group, startLimit, log, unavailableReason, null);
+    }
+
+    /** @param freezer when not null, the micro is frozen between requests (after 100 ms without one) on this executor */
+    public Supervisor(Micro micro, Spawner spawner, MicroGroup group, Duration startLimit, Log log, String unavailableReason,
+                      java.util.concurrent.ScheduledExecutorService freezer) {
+        this.freezer = freezer;
         this.micro = micro;
         this.spawner = spawner;
         this.group = group;
@@ -112,6 +125,7 @@ public final class Supervisor {
     public Endpoint acquire() throws Unavailable {
         CompletableFuture<Endpoint> future;
         boolean starter = false;
+        Endpoint awake = null;
         synchronized (lock) {
             while (state == State.STOPPING) {
                 try {
@@ -125,7 +139,7 @@ public final class Supervisor {
                 case AWAKE -> {
                     inFlight.incrementAndGet();
                     lastUsed = System.nanoTime();
-                    return new Endpoint(port, generation, null);
+                    awake = new Endpoint(port, generation, null);
                 }
                 case UNAVAILABLE -> throw new Unavailable(503, unavailableReason);
                 case BACKOFF -> {
@@ -136,13 +150,19 @@ public final class Supervisor {
                 }
                 default -> { }
             }
-            if (state == State.STARTING) {
+            if (awake != null) {
+                future = null;
+            } else if (state == State.STARTING) {
                 future = starting;
             } else {
                 future = starting = new CompletableFuture<>();
                 state = State.STARTING;
                 starter = true;
             }
+        }
+        if (awake != null) {
+            thaw(); // in flight first, then thawed: a freeze that comes later sees the request
+            return awake;
         }
         if (starter) start(future);
         try {
@@ -163,8 +183,48 @@ public final class Supervisor {
 
     /** The request that acquired the micro is done. */
     public void release() {
-        inFlight.decrementAndGet();
         lastUsed = System.nanoTime();
+        if (inFlight.decrementAndGet() == 0 && freezer != null && freezePending.compareAndSet(false, true))
+            freezer.schedule(this::freezeIfIdle, FREEZE_GRACE_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /** Freezes the micro's tasks when no request has come for the grace period (Space froze micros between requests). */
+    private void freezeIfIdle() {
+        freezePending.set(false);
+        boolean announce = false;
+        synchronized (freezeLock) {
+            if (frozen || inFlight.get() > 0) return;
+            long idle = System.nanoTime() - lastUsed;
+            if (idle < FREEZE_GRACE_NANOS) { // a request came and went meanwhile: look again later
+                if (freezePending.compareAndSet(false, true))
+                    freezer.schedule(this::freezeIfIdle, FREEZE_GRACE_NANOS - idle, TimeUnit.NANOSECONDS);
+                return;
+            }
+            synchronized (lock) {
+                if (state != State.AWAKE) return;
+            }
+            if (!group.canFreeze()) return;
+            group.freeze();
+            frozen = true;
+            announce = !announcedFreeze;
+            announcedFreeze = true;
+        }
+        if (announce) log.event(micro.name() + ": frozen between requests, as on Space (thawed for each request; --no-freeze keeps it running)");
+    }
+
+    private void thaw() {
+        synchronized (freezeLock) {
+            if (!frozen) return;
+            group.thaw();
+            frozen = false;
+        }
+    }
+
+    /** Whether the micro's tasks are frozen now. */
+    public boolean frozen() {
+        synchronized (freezeLock) {
+            return frozen;
+        }
     }
 
     private void start(CompletableFuture<Endpoint> future) {
@@ -324,6 +384,9 @@ public final class Supervisor {
             state = State.STOPPING;
         }
         log.event(micro.name() + ": stopping (" + reason + ")");
+        synchronized (freezeLock) {
+            frozen = false; // terminate and kill thaw the group first: a frozen task would not see the signal
+        }
         if (grace.isZero()) {
             synchronized (lock) {
                 killed = "killed: " + reason;

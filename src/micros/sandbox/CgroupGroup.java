@@ -24,21 +24,23 @@ final class CgroupGroup implements MicroGroup {
     private final boolean v2Limits;
     private final Path memory;   // v1 memory group, or null
     private final Path pids;     // v1 pids group, or null
+    private final Path freezer;  // v1 freezer group (when there is no v2 group), or null
     private final long memoryLimit;
     private long oomBaseline, pidsBaseline;
 
-    CgroupGroup(CgroupFiles files, Path v2, boolean v2Limits, Path memory, Path pids, long memoryLimit) {
+    CgroupGroup(CgroupFiles files, Path v2, boolean v2Limits, Path memory, Path pids, Path freezer, long memoryLimit) {
         this.files = files;
         this.v2 = v2;
         this.v2Limits = v2Limits;
         this.memory = memory;
         this.pids = pids;
+        this.freezer = freezer;
         this.memoryLimit = memoryLimit;
     }
 
     /** Creates the directories and writes the limits (v1 write order: memory before memory+swap when lowering). */
-    static CgroupGroup create(CgroupFiles files, Path v2, boolean v2Limits, Path memory, Path pids, long memoryLimit, long pidsLimit) throws IOException {
-        CgroupGroup g = new CgroupGroup(files, v2, v2Limits, memory, pids, memoryLimit);
+    static CgroupGroup create(CgroupFiles files, Path v2, boolean v2Limits, Path memory, Path pids, Path freezer, long memoryLimit, long pidsLimit) throws IOException {
+        CgroupGroup g = new CgroupGroup(files, v2, v2Limits, memory, pids, freezer, memoryLimit);
         for (Path dir : g.dirs()) files.mkdir(dir);
         if (v2 != null && v2Limits) {
             if (memoryLimit > 0) {
@@ -60,6 +62,7 @@ final class CgroupGroup implements MicroGroup {
         List<Path> d = new ArrayList<>();
         if (memory != null) d.add(memory);
         if (pids != null) d.add(pids);
+        if (freezer != null) d.add(freezer);
         if (v2 != null) d.add(v2);
         return d;
     }
@@ -87,6 +90,7 @@ final class CgroupGroup implements MicroGroup {
 
     @Override
     public boolean terminate(ProcessHandle main, Duration grace) {
+        thaw(); // a frozen task would not see the SIGTERM
         List<ProcessHandle> all = members();
         if (main != null && !all.contains(main)) all.add(main);
         all.forEach(ProcessHandle::destroy);
@@ -105,6 +109,7 @@ final class CgroupGroup implements MicroGroup {
     }
 
     private void killAll(ProcessHandle main) {
+        thaw(); // v1: a frozen task ignores SIGKILL until thawed (it hung ten minutes once)
         if (v2 != null) {
             try {
                 files.writeIfPresent(v2.resolve("cgroup.kill"), "1");
@@ -117,7 +122,33 @@ final class CgroupGroup implements MicroGroup {
         List<ProcessHandle> left;
         while (!(left = members()).isEmpty() && System.nanoTime() < until) { // forks may race the signals: repeat
             left.forEach(ProcessHandle::destroyForcibly);
+            thaw();
             sleep(5);
+        }
+    }
+
+    @Override
+    public boolean canFreeze() {
+        return (v2 != null && Files.exists(v2.resolve("cgroup.freeze"))) || freezer != null;
+    }
+
+    @Override
+    public void freeze() {
+        try {
+            if (v2 != null && files.writeIfPresent(v2.resolve("cgroup.freeze"), "1")) return;
+            if (freezer != null) files.write(freezer.resolve("freezer.state"), "FROZEN");
+        } catch (IOException ignored) {
+            // not frozen: the micro keeps running between requests, as with --no-freeze
+        }
+    }
+
+    @Override
+    public void thaw() {
+        try {
+            if (v2 != null && files.writeIfPresent(v2.resolve("cgroup.freeze"), "0")) return;
+            if (freezer != null) files.write(freezer.resolve("freezer.state"), "THAWED");
+        } catch (IOException ignored) {
+            // gone already
         }
     }
 

@@ -93,4 +93,22 @@ final class LazyGroup implements MicroGroup {
         MicroGroup g = group;
         if (g != null) g.remove();
     }
+
+    @Override
+    public boolean canFreeze() {
+        MicroGroup g = group;
+        return g != null && g.canFreeze();
+    }
+
+    @Override
+    public void freeze() {
+        MicroGroup g = group;
+        if (g != null) g.freeze();
+    }
+
+    @Override
+    public void thaw() {
+        MicroGroup g = group;
+        if (g != null) g.thaw();
+    }
 }

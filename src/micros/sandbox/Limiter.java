@@ -29,6 +29,7 @@ public final class Limiter {
     private final RunConfig.Limits limits;
     private final CgroupFiles files;
     private final Path v2Parent, memoryParent, pidsParent; // this run's parents, or null
+    private Path freezerParent;                             // v1 freezer parent, when there is no v2 tree
     private final List<String> cleaned = new ArrayList<>();
 
     private Limiter(Mode mode, String reason, RunConfig.Limits limits, CgroupFiles files, Path v2Parent, Path memoryParent, Path pidsParent) {
@@ -71,10 +72,12 @@ public final class Limiter {
                 case V1, HYBRID -> {
                     Path core = found.mode() == Mode.HYBRID ? found.v2().resolve(name) : null;
                     Limiter l = new Limiter(found.mode(), null, limits, files, core, found.memory().resolve(name), found.pids().resolve(name));
+                    if (core == null && found.freezer() != null && Files.isWritable(found.freezer())) l.freezerParent = found.freezer().resolve(name);
                     l.cleanStale();
                     files.mkdir(l.memoryParent);
                     files.mkdir(l.pidsParent);
                     if (core != null) files.mkdir(core);
+                    if (l.freezerParent != null) files.mkdir(l.freezerParent);
                     return l;
                 }
                 default -> {
@@ -113,12 +116,13 @@ public final class Limiter {
     MicroGroup create(String micro) throws IOException {
         Path v2 = v2Parent == null ? null : v2Parent.resolve(micro);
         return CgroupGroup.create(files, v2, mode == Mode.V2, memoryParent == null ? null : memoryParent.resolve(micro),
-                pidsParent == null ? null : pidsParent.resolve(micro), limits.memory(), limits.pids());
+                pidsParent == null ? null : pidsParent.resolve(micro), freezerParent == null ? null : freezerParent.resolve(micro),
+                limits.memory(), limits.pids());
     }
 
     /** Removes the run's parent groups (the micros' groups must be removed first). */
     public void close() {
-        for (Path p : new Path[] {v2Parent, memoryParent, pidsParent}) if (p != null && Files.isDirectory(p)) files.rmdir(p);
+        for (Path p : new Path[] {v2Parent, memoryParent, pidsParent, freezerParent}) if (p != null && Files.isDirectory(p)) files.rmdir(p);
     }
 
     /** One line for the start-up output: "limits: memory 512 MiB, pids 1024 via cgroup v1; timeout 20s; payload 5.5 MiB". */
@@ -143,6 +147,15 @@ public final class Limiter {
                 "limits: processes (" + limits.pids() + ") not enforced: " + reason);
     }
 
+    /** Whether micros' groups can be frozen between requests, and how (for doctor and the start-up line). */
+    public String freezing() {
+        return switch (mode) {
+            case V2, HYBRID -> "cgroup v2 cgroup.freeze";
+            case V1 -> freezerParent != null ? "the cgroup v1 freezer" : null;
+            default -> null;
+        };
+    }
+
     /** Stale groups a killed earlier run left, cleaned at start ("micros-4242 (2 micros)"). */
     public List<String> cleaned() {
         return List.copyOf(cleaned);
@@ -150,7 +163,7 @@ public final class Limiter {
 
     /** Kills what runs in groups of dead runs and removes them. */
     private void cleanStale() {
-        for (Path parent : new Path[] {v2Parent, memoryParent, pidsParent}) {
+        for (Path parent : new Path[] {v2Parent, memoryParent, pidsParent, freezerParent}) {
             if (parent == null) continue;
             try (Stream<Path> runs = Files.list(parent.getParent())) {
                 for (Path run : (Iterable<Path>) runs::iterator) {
@@ -162,7 +175,9 @@ public final class Limiter {
                     try (Stream<Path> groups = Files.list(run)) {
                         for (Path g : (Iterable<Path>) groups::iterator) {
                             if (!Files.isDirectory(g)) continue;
+                            thawQuietly(g); // a frozen task ignores SIGKILL (v1) until thawed
                             CgroupFiles.members(g).forEach(ProcessHandle::destroyForcibly);
+                            thawQuietly(g);
                             waitEmpty(g);
                             files.rmdir(g);
                             micros++;
@@ -176,6 +191,11 @@ public final class Limiter {
                 // nothing to clean, or not allowed to look
             }
         }
+    }
+
+    private void thawQuietly(Path g) {
+        if (Files.exists(g.resolve("cgroup.freeze"))) files.writeOptional(g.resolve("cgroup.freeze"), "0");
+        if (Files.exists(g.resolve("freezer.state"))) files.writeOptional(g.resolve("freezer.state"), "THAWED");
     }
 
     private static void waitEmpty(Path g) {

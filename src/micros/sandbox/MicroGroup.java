@@ -39,4 +39,16 @@ public interface MicroGroup {
 
     /** Ends what runs in it and removes the group. */
     void remove();
+
+    /** Whether the group can be frozen (cgroup v2 cgroup.freeze, or the v1 freezer). */
+    default boolean canFreeze() {
+        return false;
+    }
+
+    /** Stops every task of the group where it stands, until {@link #thaw}. */
+    default void freeze() {
+    }
+
+    default void thaw() {
+    }
 }

@@ -48,9 +48,17 @@ public final class Apps {
     }
 
     /** Options a test may change; the rest are run's defaults. */
-    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox) {
+    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox, boolean freeze) {
+        public Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox) {
+            this(dev, idle, env, limits, isPublic, sandbox, !dev);
+        }
+
         public static Options defaults() {
-            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true, RunConfig.Sandboxing.SPACE);
+            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true, RunConfig.Sandboxing.SPACE, true);
+        }
+
+        public Options freeze(boolean f) {
+            return new Options(dev, idle, env, limits, isPublic, sandbox, f);
         }
 
         public Options dev(boolean d) {
@@ -133,7 +141,7 @@ public final class Apps {
         App app = SpacefileReader.read(spacefile).app();
         if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
         RunConfig cfg = new RunConfig(spacefile, "127.0.0.1", 0, o.dev(), false, o.idle(), o.env(), o.isPublic(), Log.Format.TEXT,
-                "dev", o.limits(), OWNER, List.of(API_KEY), o.sandbox());
+                "dev", o.limits(), OWNER, List.of(API_KEY), o.sandbox(), o.freeze());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
         List<Log.Line> lines = new CopyOnWriteArrayList<>();
