@@ -100,6 +100,7 @@ class FreezeTest {
         Path app = Apps.copy("freeze", dir);
         try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
             int port = Integer.parseInt(p.await("is listening on", 20).replaceAll(".*:([0-9]+).*", "$1"));
+            p.await("Press Ctrl-C to stop.", 10);
             assertTrue(p.output().contains("freezing: micros are frozen between requests, as on Space"), p.output());
             long pid = (Long) Json.object(Http.get(port, "/").text()).get("pid");
             p.await("ticker: frozen between requests", 10);
