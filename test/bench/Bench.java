@@ -96,6 +96,7 @@ public class Bench {
         Map<String, Object> bodies = largeBodies(directPort, microsPort, microsPid);
         stop(micros);
         Map<String, Object> cold = coldStart();
+        cold.putAll(thawCost());
         report(results, targets.keySet(), conns, cpuPerRequest, idleRss, maxRssUnderLoad, bodies, cold);
     }
 
@@ -194,6 +195,27 @@ public class Bench {
         return out;
     }
 
+    /** What thawing adds: requests 300 ms apart (the micro is frozen in between) with freezing on and off. */
+    static Map<String, Object> thawCost() throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String mode : List.of("--freeze", "--no-freeze")) {
+            int port = freePort();
+            Process m = start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(port), "--public", "--idle", "0", mode), Map.of(), "is listening on");
+            http(port, "/");
+            List<Double> ms = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Thread.sleep(300);
+                long t0 = System.nanoTime();
+                http(port, "/");
+                ms.add((System.nanoTime() - t0) / 1e6);
+            }
+            stop(m);
+            out.put(mode.equals("--freeze") ? "frozen_request_ms" : "unfrozen_request_ms", median(ms));
+        }
+        out.put("thaw_adds_ms", (double) out.get("frozen_request_ms") - (double) out.get("unfrozen_request_ms"));
+        return out;
+    }
+
     /** Five requests to a sleeping micro (each after --idle put it to sleep), in ms. */
     static List<Double> coldRequests(String extra) throws Exception {
         List<Double> ms = new ArrayList<>();
@@ -254,6 +276,8 @@ public class Bench {
                 cold.get("cold_request_no_sandbox_ms"), cold.get("spawn_to_first_response_ms"), cold.get("cold_start_overhead_ms")));
         t.append(String.format(Locale.ROOT, "sandbox: a cold start takes %.0f ms with it; it adds %.1f ms (mount namespace, disk-backed /tmp, read-only mounts, setpriv)%n",
                 cold.get("cold_request_ms"), cold.get("sandbox_overhead_ms")));
+        t.append(String.format(Locale.ROOT, "freezing: a request to a frozen micro takes %.2f ms, to a running one %.2f ms: thawing adds %.2f ms%n",
+                cold.get("frozen_request_ms"), cold.get("unfrozen_request_ms"), cold.get("thaw_adds_ms")));
         System.out.print(t);
         json.put("wrk", wrkJson);
         json.put("large_bodies", bodies);
