@@ -10,6 +10,7 @@ import java.util.List;
 
 import micros.cli.CheckCommand;
 import micros.cli.DoctorCommand;
+import micros.cli.InitCommand;
 import micros.cli.RunCommand;
 import micros.cli.TriggerCommand;
 import micros.cli.ValidateCommand;
@@ -79,6 +80,7 @@ public final class Main {
             case "check" -> CheckCommand.run(rest, out);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
+            case "init" -> InitCommand.run(rest, System.in, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }

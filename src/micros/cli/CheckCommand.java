@@ -52,7 +52,7 @@ public final class CheckCommand {
     }
 
     public static int run(List<String> args, PrintStream out) throws InterruptedException {
-        Options o = Options.parse("check", args, RunOptions.flags(), RunOptions.valued("--expect"));
+        Options o = Options.parse("check", args, RunOptions.flags("--strict"), RunOptions.valued("--expect"));
         Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
         List<Expectation> expectations = o.all("--expect").stream().map(Expectation::parse).toList();
         RunConfig cfg = RunOptions.config(o, file, 0);
@@ -62,6 +62,12 @@ public final class CheckCommand {
         if (cfg.build()) {
             micros.runtime.Builder.run(app, log);
             app = RunOptions.load(file, new PrintStream(PrintStream.nullOutputStream()));
+        }
+        var sizes = micros.spacefile.PackageSize.check(app, micros.spacefile.Problem.Severity.WARNING, RunCommand.positions(file));
+        sizes.forEach(out::println);
+        if (!sizes.isEmpty() && o.flag("--strict")) {
+            out.println("check --strict: the app is over Space's package limits");
+            return 1;
         }
         if (expectations.isEmpty())
             expectations = app.micros().stream().map(m -> new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null)).toList();

@@ -6,6 +6,7 @@ import java.util.List;
 import micros.runtime.RunConfig;
 import micros.sandbox.Limiter;
 import micros.sandbox.Sandbox;
+import micros.util.Units;
 
 /** {@code micros doctor}: which of Space's limits this machine can enforce, how, and how to fix what it cannot. */
 public final class DoctorCommand {

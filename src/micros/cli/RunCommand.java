@@ -32,6 +32,13 @@ public final class RunCommand {
         }
         RunOptions.warnUndeclared(app, cfg, log);
         Emulator emulator = Emulator.start(app, cfg, log);
+        App started = app;
+        Thread sizes = new Thread(() -> { // measuring node_modules can take a moment: not on the start-up path
+            for (var p : micros.spacefile.PackageSize.check(started, micros.spacefile.Problem.Severity.WARNING, positions(file)))
+                log.event(p.toString() + " (micros runs it anyway)");
+        }, "micros-package-size");
+        sizes.setDaemon(true);
+        sizes.start();
         banner(emulator, cfg, log);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -42,6 +49,10 @@ public final class RunCommand {
         }, "micros-shutdown"));
         new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
         return 0;
+    }
+
+    static java.util.Map<String, int[]> positions(Path file) {
+        return SpacefileReader.read(file).positions();
     }
 
     /** How to get in: the owner's login link, the API key, or that everything is public. */

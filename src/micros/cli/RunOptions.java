@@ -20,6 +20,7 @@ import micros.spacefile.Problem;
 import micros.spacefile.SpacefileReader;
 import micros.spacefile.SpacefileReader.Reading;
 import micros.util.UserError;
+import micros.util.Units;
 
 /** The options `run` and `check` share, turned into a {@link RunConfig}; and loading the app. */
 public final class RunOptions {

@@ -17,7 +17,11 @@ public final class ValidateCommand {
     public static int run(List<String> args, PrintStream out) {
         Options o = Options.parse("validate", args, List.of("--json"), List.of());
         Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
-        Reading r = SpacefileReader.read(file);
+        Reading read = SpacefileReader.read(file);
+        List<Problem> sizes = read.sizeProblems(Problem.Severity.ERROR); // Space refused packages past its limits
+        List<Problem> all = new java.util.ArrayList<>(read.problems());
+        all.addAll(sizes);
+        Reading r = new Reading(sizes.isEmpty() ? read.app() : null, all, read.positions());
         if (o.flag("--json")) {
             out.println(r.problems().stream().map(Problem::toJson).collect(Collectors.joining(",\n ", "[", "]")));
             return r.valid() ? 0 : UserError.CONFIG;

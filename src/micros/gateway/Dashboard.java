@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 import micros.actions.Scheduler;
-import micros.cli.Units;
+import micros.util.Units;
 import micros.runtime.AppRuntime;
 import micros.runtime.Engines;
 import micros.runtime.Metrics;

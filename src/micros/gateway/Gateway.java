@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-import micros.cli.Units;
+import micros.util.Units;
 import micros.http.Deadlines;
 import micros.http.Exchange;
 import micros.http.Handler;

@@ -256,7 +256,7 @@ public final class Supervisor {
         if (connection == null) {
             boolean alive = p.isAlive();
             if (alive) group.kill(p.toHandle());
-            String why = alive ? "did not listen on its PORT within " + micros.cli.Units.format(startLimit) : death(p) + " before listening on its PORT";
+            String why = alive ? "did not listen on its PORT within " + micros.util.Units.format(startLimit) : death(p) + " before listening on its PORT";
             failStart(future, p, why);
             return;
         }
@@ -426,7 +426,7 @@ public final class Supervisor {
         synchronized (lock) {
             if (state != State.AWAKE) return;
         }
-        if (System.nanoTime() - lastUsed > idle.toNanos()) stop("idle for " + micros.cli.Units.format(idle), Duration.ofSeconds(5));
+        if (System.nanoTime() - lastUsed > idle.toNanos()) stop("idle for " + micros.util.Units.format(idle), Duration.ofSeconds(5));
     }
 
     /** How the process of that generation ended ("exited with code 1", "was killed: out of memory (512 MiB limit)"), or null while it runs. */

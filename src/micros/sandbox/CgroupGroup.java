@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import micros.cli.Units;
+import micros.util.Units;
 import micros.runtime.ProcessTree;
 
 /**

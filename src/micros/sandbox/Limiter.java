@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import micros.cli.Units;
+import micros.util.Units;
 import micros.runtime.RunConfig;
 
 /**

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import micros.cli.Units;
+import micros.util.Units;
 import micros.runtime.AppRuntime;
 import micros.util.UserError;
 

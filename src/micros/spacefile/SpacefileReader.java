@@ -18,7 +18,12 @@ public final class SpacefileReader {
     private SpacefileReader() {}
 
     /** The outcome: the app when there is no error, and all problems (errors and warnings). */
-    public record Reading(App app, List<Problem> problems) {
+    public record Reading(App app, List<Problem> problems, java.util.Map<String, int[]> positions) {
+        /** Space's package size limits for a valid app, as problems of the given severity. */
+        public List<Problem> sizeProblems(Problem.Severity severity) {
+            return app == null ? List.of() : PackageSize.check(app, severity, positions);
+        }
+
         public boolean valid() {
             return app != null;
         }
@@ -68,9 +73,9 @@ public final class SpacefileReader {
         try {
             doc = YamlParser.parse(text);
         } catch (YamlException e) {
-            return new Reading(null, List.of(new Problem(Problem.Severity.ERROR, false, name, e.line(), e.column(), "", e.getMessage())));
+            return new Reading(null, List.of(new Problem(Problem.Severity.ERROR, false, name, e.line(), e.column(), "", e.getMessage())), java.util.Map.of());
         }
         Validator.Result r = Validator.validate(doc, file, name);
-        return new Reading(r.app(), r.problems());
+        return new Reading(r.app(), r.problems(), r.positions());
     }
 }

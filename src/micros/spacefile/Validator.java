@@ -32,13 +32,14 @@ final class Validator {
 
     private final Fields f;
     private final Path root;
+    private final Map<String, int[]> positions = new HashMap<>(); // micro name -> line, column of its mapping
 
     private Validator(String fileName, Path root) {
         this.f = new Fields(fileName);
         this.root = root;
     }
 
-    record Result(App app, List<Problem> problems) {}
+    record Result(App app, List<Problem> problems, Map<String, int[]> positions) {}
 
     static Result validate(YamlNode doc, Path spacefile, String fileName) {
         Path root = spacefile.toAbsolutePath().normalize().getParent();
@@ -47,7 +48,7 @@ final class Validator {
         boolean valid = v.f.problems.stream().noneMatch(Problem::isError);
         List<Problem> problems = new ArrayList<>(v.f.problems);
         problems.sort(java.util.Comparator.comparingInt(Problem::line).thenComparingInt(Problem::column));
-        return new Result(valid ? app : null, List.copyOf(problems));
+        return new Result(valid ? app : null, List.copyOf(problems), Map.copyOf(v.positions));
     }
 
     private App app(YamlNode doc, Path spacefile) {
@@ -135,6 +136,7 @@ final class Validator {
             f.warning(m, field, "a custom micro needs 'run:' to start: micros cannot guess its command", false);
 
         if (!ok || name == null || src == null || engine == null) return null;
+        positions.put(name, new int[] {m.line(), m.column()});
         return new Micro(name, src, engine, primary != null && primary, path, serve, orEmpty(commands), orEmpty(include),
                 run, dev, List.copyOf(env), apiKeys, orEmpty(routes), isPublic != null && isPublic,
                 provideActions != null && provideActions, actions);

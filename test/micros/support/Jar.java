@@ -28,11 +28,18 @@ public final class Jar {
 
     /** Runs to completion (at most 60 s) and returns exit code, stdout and stderr. */
     public static Result run(Path dir, String... args) throws IOException, InterruptedException {
+        return runWithInput(dir, "", args);
+    }
+
+    /** Runs with {@code input} as its standard input (answers to questions). */
+    public static Result runWithInput(Path dir, String input, String... args) throws IOException, InterruptedException {
         if (!Files.exists(JAR)) throw new IllegalStateException("build/micros.jar is missing: run 'make jar' first");
         Path out = Files.createTempFile("micros-out", ".txt"), err = Files.createTempFile("micros-err", ".txt");
+        Path in = Files.createTempFile("micros-in", ".txt");
+        Files.writeString(in, input);
         try {
             ProcessBuilder pb = new ProcessBuilder(command(args)).directory(dir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(in.toFile());
             pb.environment().put("NO_COLOR", "1");
             Process p = pb.start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -43,6 +50,7 @@ public final class Jar {
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
+            Files.deleteIfExists(in);
         }
     }
 

@@ -1,4 +1,4 @@
-package micros.cli;
+package micros.util;
 
 import java.time.Duration;
 import java.util.Locale;

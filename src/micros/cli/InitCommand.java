@@ -1,0 +1,154 @@
+package micros.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import micros.spacefile.Detector;
+import micros.spacefile.Detector.Candidate;
+import micros.spacefile.SpacefileReader;
+import micros.util.UserError;
+
+/**
+ * {@code micros init [DIR]}: proposes a Spacefile for an existing project, as Space's CLI did
+ * ("No Spacefile found, trying to auto-detect configuration ..."), and writes it after
+ * confirmation. It never overwrites a Spacefile and never guesses between two engines.
+ */
+public final class InitCommand {
+    private InitCommand() {}
+
+    private record Found(Path folder, Candidate candidate) {}
+
+    public static int run(List<String> args, InputStream stdin, PrintStream out) {
+        Options o = Options.parse("init", args, List.of("--yes", "--print"), List.of());
+        Path root = Path.of(o.positional(1, "one folder") == null ? "." : o.positional(1, "one folder")).toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) throw UserError.config(root + " is not a folder");
+        Path spacefile = root.resolve("Spacefile");
+        if (Files.exists(spacefile) && !o.flag("--print"))
+            throw UserError.config(spacefile + " already exists: micros init never overwrites it (edit it, or remove it first)");
+        boolean ask = !o.flag("--yes") && !o.flag("--print");
+        BufferedReader answers = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        out.println("No Spacefile found, trying to auto-detect the configuration of " + root + " ...");
+        List<Found> found = new ArrayList<>();
+        try {
+            for (Path folder : Detector.folders(root)) {
+                List<Candidate> c = Detector.detect(folder);
+                if (c.isEmpty()) continue;
+                if (c.size() == 1) {
+                    found.add(new Found(folder, c.get(0)));
+                    continue;
+                }
+                Candidate chosen = choose(root, folder, c, ask, answers, out);
+                if (chosen != null) found.add(new Found(folder, chosen));
+            }
+        } catch (IOException e) {
+            throw UserError.runtime("cannot read " + root + ": " + e.getMessage());
+        }
+        if (found.isEmpty())
+            throw UserError.config("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py, go.mod, Cargo.toml, index.html): write the Spacefile by hand");
+        String text = spacefile(root, found);
+        out.println("micros detected the following configuration:");
+        for (Found f : found)
+            out.println("  micro found in \"" + rel(root, f.folder) + "\": engine " + f.candidate.engine() + " (" + f.candidate.why() + ")");
+        out.println();
+        out.print(text);
+        out.println();
+        if (o.flag("--print")) return 0;
+        if (ask && !"y".equalsIgnoreCase(prompt(answers, out, "Write this to " + spacefile + "? [y/N] ")))
+            throw UserError.config("nothing written");
+        try {
+            Files.writeString(spacefile, text);
+        } catch (IOException e) {
+            throw UserError.runtime("cannot write " + spacefile + ": " + e.getMessage());
+        }
+        var reading = SpacefileReader.read(spacefile);
+        out.println("wrote " + spacefile + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
+        return 0;
+    }
+
+    /** Several engines fit one folder: the user picks; without a terminal to ask, micros says so and stops. */
+    private static Candidate choose(Path root, Path folder, List<Candidate> options, boolean ask, BufferedReader answers, PrintStream out) {
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < options.size(); i++)
+            list.append(i == 0 ? "" : ", ").append(options.get(i).engine()).append(" (").append(options.get(i).why()).append(')');
+        if (!ask)
+            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run 'micros init' without --yes or --print to choose");
+        out.println("Several engines fit \"" + rel(root, folder) + "\":");
+        for (int i = 0; i < options.size(); i++) out.println("  " + (i + 1) + ") " + options.get(i).engine() + " (" + options.get(i).why() + ")");
+        out.println("  " + (options.size() + 1) + ") none: leave this folder out");
+        String a = prompt(answers, out, "Which one? [1-" + (options.size() + 1) + "] ");
+        try {
+            int n = Integer.parseInt(a.strip());
+            if (n >= 1 && n <= options.size()) return options.get(n - 1);
+            if (n == options.size() + 1) return null;
+        } catch (NumberFormatException ignored) {
+            // below
+        }
+        throw UserError.config("no engine chosen for \"" + rel(root, folder) + "\": nothing written");
+    }
+
+    private static String prompt(BufferedReader in, PrintStream out, String question) {
+        out.print(question);
+        out.flush();
+        try {
+            String line = in.readLine();
+            if (line == null) throw UserError.config("no answer (end of input): nothing written; use --yes to accept, --print to only look");
+            return line.strip();
+        } catch (IOException e) {
+            throw UserError.config("no answer: nothing written");
+        }
+    }
+
+    /** The Spacefile text: one micro per folder; the frontend (or the project's own folder) is primary. */
+    static String spacefile(Path root, List<Found> found) {
+        int primary = 0;
+        for (int i = 0; i < found.size(); i++) if (found.get(i).candidate.frontend()) { primary = i; break; }
+        if (!found.get(primary).candidate.frontend())
+            for (int i = 0; i < found.size(); i++) if (found.get(i).folder.equals(root)) { primary = i; break; }
+        StringBuilder sb = new StringBuilder("# Spacefile written by micros init; reference: https://deta.space/docs/en/build/reference/spacefile\nv: 0\nmicros:\n");
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < found.size(); i++) {
+            Found f = found.get(i);
+            Candidate c = f.candidate;
+            String name = Detector.name(f.folder);
+            for (int n = 2; !names.add(name); n++) name = Detector.name(f.folder) + "-" + n;
+            sb.append("  - name: ").append(name).append('\n')
+                    .append("    src: ").append(yaml(rel(root, f.folder))).append('\n')
+                    .append("    engine: ").append(c.engine()).append('\n');
+            if (i == primary) sb.append("    primary: true\n");
+            if (c.serve() != null) sb.append("    serve: ").append(yaml(c.serve())).append('\n');
+            if (!c.commands().isEmpty()) {
+                sb.append("    commands:\n");
+                for (String cmd : c.commands()) sb.append("      - ").append(yaml(cmd)).append('\n');
+            }
+            if (!c.include().isEmpty()) {
+                sb.append("    include:\n");
+                for (String inc : c.include()) sb.append("      - ").append(yaml(inc)).append('\n');
+            }
+            if (c.run() != null) sb.append("    run: ").append(yaml(c.run())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String rel(Path root, Path folder) {
+        String r = root.relativize(folder).toString();
+        return r.isEmpty() ? "." : "./" + r;
+    }
+
+    /** Plain when YAML reads it back as the same text, else double-quoted. */
+    static String yaml(String s) {
+        boolean plain = !s.isEmpty() && s.matches("[A-Za-z0-9./_$-][A-Za-z0-9 ./_$:=-]*") && !s.contains(": ") && !s.endsWith(":")
+                && !s.endsWith(" ") && !List.of("true", "false", "null", "~", "yes", "no").contains(s.toLowerCase(java.util.Locale.ROOT))
+                && !s.matches("[-+]?[0-9.]+");
+        return plain ? s : micros.util.Json.quote(s);
+    }
+}

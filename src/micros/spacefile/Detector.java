@@ -1,0 +1,129 @@
+package micros.spacefile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import micros.util.Json;
+
+/**
+ * Guesses how a folder would run on Space, as Space's CLI did for a project without a
+ * Spacefile: package.json, Python files, go.mod, Cargo.toml, or plain HTML. A folder may
+ * fit several engines (a stray package.json beside a Flask main.py): all are returned.
+ */
+public final class Detector {
+    private static final Set<String> SKIP = Set.of("node_modules", "venv", "virtualenv", "__pycache__", "build", "dist", "target", "public", "static");
+
+    private Detector() {}
+
+    /** One way a folder could run. */
+    public record Candidate(Engine engine, String why, String run, List<String> commands, List<String> include, String serve) {
+        public boolean frontend() {
+            return engine.staticLike() || engine.npmFramework();
+        }
+    }
+
+    /** The folders to look at: the folder itself and each direct sub-folder that is not hidden or a build product. */
+    public static List<Path> folders(Path root) throws IOException {
+        List<Path> out = new ArrayList<>();
+        out.add(root);
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".") && !SKIP.contains(p.getFileName().toString()))
+                    .sorted().forEach(out::add);
+        }
+        return out;
+    }
+
+    public static List<Candidate> detect(Path dir) {
+        List<Candidate> out = new ArrayList<>();
+        Path pkg = dir.resolve("package.json");
+        if (Files.isRegularFile(pkg)) out.add(node(dir, pkg));
+        Candidate py = python(dir);
+        if (py != null) out.add(py);
+        if (Files.isRegularFile(dir.resolve("go.mod")))
+            out.add(new Candidate(Engine.CUSTOM, "go.mod", "./app", List.of("go build -o app ."), List.of("app"), null));
+        if (Files.isRegularFile(dir.resolve("Cargo.toml"))) {
+            String name = cargoName(dir.resolve("Cargo.toml"));
+            out.add(new Candidate(Engine.CUSTOM, "Cargo.toml", "./target/release/" + name, List.of("cargo build --release"), List.of("target/release/" + name), null));
+        }
+        if (out.isEmpty() && Files.isRegularFile(dir.resolve("index.html")))
+            out.add(new Candidate(Engine.STATIC, "index.html", null, List.of(), List.of(), "."));
+        return out;
+    }
+
+    private static Candidate node(Path dir, Path pkg) {
+        Set<String> deps = new java.util.HashSet<>();
+        boolean startScript = false;
+        try {
+            Map<String, Object> json = Json.object(Files.readString(pkg));
+            for (String k : List.of("dependencies", "devDependencies"))
+                if (json.get(k) instanceof Map<?, ?> m) m.keySet().forEach(d -> deps.add(String.valueOf(d)));
+            startScript = json.get("scripts") instanceof Map<?, ?> scripts && scripts.containsKey("start");
+        } catch (IOException | IllegalArgumentException | ClassCastException e) {
+            // an unreadable package.json still says "a Node project"
+        }
+        List<String> build = List.of("npm run build");
+        if (deps.contains("@sveltejs/kit")) return new Candidate(Engine.SVELTE_KIT, "package.json with @sveltejs/kit", null, build, List.of(), null);
+        if (deps.contains("next")) return new Candidate(Engine.NEXT, "package.json with next", null, build, List.of(), null);
+        if (deps.contains("nuxt") || deps.contains("nuxt3")) return new Candidate(Engine.NUXT, "package.json with nuxt", null, build, List.of(), null);
+        if (deps.contains("react-scripts")) return new Candidate(Engine.REACT, "package.json with react-scripts", null, build, List.of(), null);
+        if (deps.contains("@vue/cli-service")) return new Candidate(Engine.VUE, "package.json with @vue/cli-service", null, build, List.of(), null);
+        if (deps.contains("svelte") || deps.contains("@sveltejs/vite-plugin-svelte"))
+            return new Candidate(Engine.SVELTE, "package.json with svelte", null, build, List.of(), null);
+        String run = !Files.exists(dir.resolve("index.js")) && startScript ? "npm start" : null;
+        return new Candidate(Engine.NODEJS16, "package.json", run, List.of(), List.of(), null);
+    }
+
+    private static Candidate python(Path dir) {
+        List<String> markers = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (String f : List.of("requirements.txt", "Pipfile", "setup.py", "main.py")) {
+            Path p = dir.resolve(f);
+            if (!Files.isRegularFile(p)) continue;
+            markers.add(f);
+            try {
+                text.append(Files.readString(p).toLowerCase(Locale.ROOT)).append('\n');
+            } catch (IOException ignored) {
+                // the marker alone is enough
+            }
+        }
+        if (markers.isEmpty()) return null;
+        String t = text.toString(), run = null, framework = null;
+        if (t.contains("fastapi") || t.contains("uvicorn")) {
+            run = "uvicorn main:app";
+            framework = t.contains("fastapi") ? "FastAPI" : "uvicorn";
+        } else if (t.contains("gunicorn")) {
+            run = "gunicorn main:app";
+            framework = "gunicorn";
+        } else if (t.contains("flask")) {
+            run = "flask --app main run";
+            framework = "Flask";
+        }
+        return new Candidate(Engine.PYTHON39, String.join(", ", markers) + (framework == null ? "" : " with " + framework), run, List.of(), List.of(), null);
+    }
+
+    private static String cargoName(Path cargo) {
+        try {
+            Matcher m = Pattern.compile("(?m)^\\s*name\\s*=\\s*\"([^\"]+)\"").matcher(Files.readString(cargo));
+            if (m.find()) return m.group(1);
+        } catch (IOException ignored) {
+            // below
+        }
+        return cargo.getParent().getFileName().toString();
+    }
+
+    /** A micro name from a folder name: Space's pattern, letters, digits, '-' and '_'. */
+    public static String name(Path folder) {
+        Path n = folder.toAbsolutePath().normalize().getFileName();
+        String s = (n == null ? "app" : n.toString()).replaceAll("[^A-Za-z0-9_-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
+        return s.isEmpty() ? "app" : s;
+    }
+}

@@ -1,0 +1,133 @@
+package micros.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import micros.spacefile.App;
+import micros.spacefile.SpacefileReader;
+import micros.support.Jar;
+
+/** micros init on fixture folders for every engine, and on an ambiguous one. */
+class InitTest {
+    @TempDir
+    Path dir;
+
+    private static void write(Path p, String text) throws Exception {
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
+    private App written(Path project) {
+        SpacefileReader.Reading r = SpacefileReader.read(project.resolve("Spacefile"));
+        assertTrue(r.valid(), "the written Spacefile passes validate: " + r.problems());
+        return r.app();
+    }
+
+    /** file to create | its content | engine expected | run expected ("-" for none) */
+    @ParameterizedTest(name = "{0} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "package.json | {\"dependencies\":{\"express\":\"4\"}} | nodejs16 | -",
+            "package.json | {\"dependencies\":{\"react\":\"18\",\"react-scripts\":\"5\"}} | react | -",
+            "package.json | {\"devDependencies\":{\"svelte\":\"3\"}} | svelte | -",
+            "package.json | {\"devDependencies\":{\"@sveltejs/vite-plugin-svelte\":\"2\"}} | svelte | -",
+            "package.json | {\"devDependencies\":{\"@vue/cli-service\":\"5\"}} | vue | -",
+            "package.json | {\"devDependencies\":{\"@sveltejs/kit\":\"1\",\"svelte\":\"3\"}} | svelte-kit | -",
+            "package.json | {\"dependencies\":{\"next\":\"13\",\"react\":\"18\"}} | next | -",
+            "package.json | {\"dependencies\":{\"nuxt\":\"3\"}} | nuxt | -",
+            "package.json | {\"devDependencies\":{\"nuxt3\":\"3\"}} | nuxt | -",
+            "package.json | {\"scripts\":{\"start\":\"node server.js\"}} | nodejs16 | npm start",
+            "requirements.txt | fastapi==0.92\\nuvicorn | python3.9 | uvicorn main:app",
+            "requirements.txt | flask | python3.9 | flask --app main run",
+            "requirements.txt | gunicorn\\nrequests | python3.9 | gunicorn main:app",
+            "Pipfile | [packages]\\nrequests = \"*\" | python3.9 | -",
+            "setup.py | from setuptools import setup | python3.9 | -",
+            "main.py | app = None | python3.9 | -",
+            "go.mod | module example.com/app | custom | ./app",
+            "Cargo.toml | [package]\\nname = \"tool\" | custom | ./target/release/tool",
+            "index.html | <p>hi</p> | static | -",
+    })
+    void eachEngineIsDetected(String file, String content, String engine, String run) throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve(file), content.replace("\\n", "\n"));
+        Jar.Result r = Jar.run(project, "init", "--yes");
+        assertEquals(0, r.exit(), r.all());
+        App app = written(project);
+        assertEquals(1, app.micros().size());
+        App.Micro m = app.micros().get(0);
+        assertEquals(engine, m.engine().id());
+        assertEquals(".", m.src());
+        assertTrue(m.primary());
+        assertEquals(run.equals("-") ? null : run, m.run());
+        if (engine.equals("static")) assertEquals(".", m.serve());
+    }
+
+    @Test
+    void severalFoldersMakeSeveralMicrosWithTheFrontendPrimary() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("backend/requirements.txt"), "fastapi\n");
+        write(project.resolve("frontend/package.json"), "{\"dependencies\":{\"react-scripts\":\"5\"}}");
+        write(project.resolve("node_modules/x/package.json"), "{}"); // never a micro
+        write(project.resolve(".hidden/main.py"), "");
+        Jar.Result r = Jar.runWithInput(project, "y\n", "init");
+        assertEquals(0, r.exit(), r.all());
+        App app = written(project);
+        assertEquals(2, app.micros().size());
+        assertEquals("frontend", app.primary().name());
+        assertEquals("react", app.primary().engine().id());
+        assertEquals("/backend", app.micro("backend").prefix());
+    }
+
+    @Test
+    void aStrayPackageJsonBesideAFlaskAppIsAskedAboutNotGuessed() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("package.json"), "{\"devDependencies\":{\"prettier\":\"3\"}}");
+        write(project.resolve("main.py"), "from flask import Flask\napp = Flask(__name__)\n");
+        Jar.Result yes = Jar.run(project, "init", "--yes");
+        assertEquals(2, yes.exit(), yes.all());
+        assertTrue(yes.err().contains("several engines fit \".\": nodejs16 (package.json), python3.9 (main.py with Flask)"), yes.all());
+        assertFalse(Files.exists(project.resolve("Spacefile")));
+        Jar.Result asked = Jar.runWithInput(project, "2\ny\n", "init");
+        assertEquals(0, asked.exit(), asked.all());
+        assertTrue(asked.out().contains("Several engines fit \".\":\n  1) nodejs16 (package.json)\n  2) python3.9 (main.py with Flask)"), asked.all());
+        App app = written(project);
+        assertEquals("python3.9", app.micros().get(0).engine().id());
+        assertEquals("flask --app main run", app.micros().get(0).run());
+    }
+
+    @Test
+    void anExistingSpacefileIsNeverOverwritten() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("index.html"), "<p>x</p>");
+        write(project.resolve("Spacefile"), "# mine\n");
+        Jar.Result r = Jar.run(project, "init", "--yes");
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.err().contains("already exists: micros init never overwrites it"), r.all());
+        assertEquals("# mine\n", Files.readString(project.resolve("Spacefile")));
+    }
+
+    @Test
+    void printOnlyPrintsAndNoAnswerWritesNothing() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("index.html"), "<p>x</p>");
+        Jar.Result print = Jar.run(project, "init", "--print");
+        assertEquals(0, print.exit(), print.all());
+        assertTrue(print.out().contains("engine: static"), print.all());
+        assertFalse(Files.exists(project.resolve("Spacefile")));
+        Jar.Result no = Jar.runWithInput(project, "n\n", "init");
+        assertEquals(2, no.exit(), no.all());
+        assertFalse(Files.exists(project.resolve("Spacefile")));
+        Jar.Result empty = Jar.run(Files.createDirectories(dir.resolve("empty")), "init", "--yes");
+        assertEquals(2, empty.exit());
+        assertTrue(empty.err().contains("no micro found"), empty.all());
+    }
+}
