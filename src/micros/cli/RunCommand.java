@@ -38,8 +38,8 @@ public final class RunCommand {
                 log.event(p.toString() + " (micros runs it anyway)");
         }, "micros-package-size");
         sizes.setDaemon(true);
-        sizes.start();
         banner(emulator, cfg, log);
+        sizes.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.event("stopping: sending SIGTERM to all micros");
