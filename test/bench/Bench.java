@@ -129,7 +129,7 @@ public class Bench {
         Map<String, Object> out = new LinkedHashMap<>();
         long before = rss(pid);
         List<Double> dDown = new ArrayList<>(), mDown = new ArrayList<>(), dUp = new ArrayList<>(), mUp = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 7; i++) { // a 50 MB transfer takes ~30 ms here: one sample is mostly noise
             dDown.add(download(directPort, "/big?mb=50"));
             mDown.add(download(microsPort, "/big/big?mb=50"));
             dUp.add(upload(directPort, "/upload", 5 << 20));
