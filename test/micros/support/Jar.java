@@ -107,7 +107,14 @@ public final class Jar {
 
     /** Starts micros with stderr merged into stdout; {@code env} entries are added (a null value removes one). */
     public static Proc start(Path dir, java.util.Map<String, String> env, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command(args)).directory(dir.toFile()).redirectErrorStream(true);
+        return startAs(List.of(), dir, env, args);
+    }
+
+    /** Starts micros under a launcher ({@code setpriv ... --} to run it as another user). */
+    public static Proc startAs(List<String> launcher, Path dir, java.util.Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(command(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("NO_COLOR", "1");
         env.forEach((k, v) -> {
             if (v == null) pb.environment().remove(k);

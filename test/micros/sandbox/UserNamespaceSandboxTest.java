@@ -1,0 +1,119 @@
+package micros.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import micros.support.Apps;
+import micros.support.Http;
+import micros.support.Jar;
+import micros.util.Json;
+
+/**
+ * The sandbox without root: micros itself runs as nobody (switched with setpriv), so it
+ * builds each micro's read-only view inside an unprivileged user namespace.
+ */
+class UserNamespaceSandboxTest {
+    static final List<String> AS_NOBODY = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
+    @TempDir
+    static Path dir;
+    static Jar.Proc micros;
+    static int port;
+    static Path probe;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Apps.require("python3");
+        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
+        Process userns = new ProcessBuilder(concat(AS_NOBODY, List.of("unshare", "-U", "-r", "-m", "true")))
+                .redirectErrorStream(true).start();
+        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: "
+                + new String(userns.getInputStream().readAllBytes()).trim());
+        removeLeftovers();
+        Path root = Apps.copy("sandbox", dir);
+        probe = root.resolve("probe");
+        chownToNobody(dir);
+        micros = Jar.startAs(AS_NOBODY, root, Map.of("HOME", root.toString()), "run", "--port", "0", "--public", "--tmp", "8M");
+        String line = micros.await("is listening on", 20);
+        port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+    }
+
+    /** What a failed earlier run may have written where the sandbox should have stopped it. */
+    private static void removeLeftovers() throws Exception {
+        for (String p : List.of("/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test", "/tmp/userns-from-one")) Files.deleteIfExists(Path.of(p));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static void chownToNobody(Path p) throws Exception {
+        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", p.toString()).inheritIO().start().waitFor());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        removeLeftovers();
+        if (micros == null) return;
+        micros.signal("TERM");
+        micros.waitFor(15);
+    }
+
+    private static Map<String, Object> get(String target) throws Exception {
+        Http.Response r = Http.get(port, target);
+        assertEquals(200, r.status(), target + " -> " + r.text());
+        return Json.object(r.text());
+    }
+
+    @Test
+    void theStartUpOutputSaysWhichSandboxIsOn() throws Exception {
+        micros.await("sandbox: read-only filesystem, private 8 MiB /tmp (tmpfs, counted in the memory limit), in a user namespace without capabilities", 5);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"SRC/written.txt", "/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test"})
+    void placesNobodyCouldWriteBecomeReadOnly(String path) throws Exception {
+        // nobody owns src, and /var/tmp and /dev/shm are open to all: only the sandbox stops these
+        String p = path.replace("SRC", probe.toString());
+        assertEquals("EROFS", get("/one/write?path=" + p).get("result"), p);
+        assertFalse(Files.exists(Path.of(p)), "nothing was written at " + p);
+    }
+
+    @Test
+    void tmpIsPrivateSizedAndWritable() throws Exception {
+        assertEquals("ok", get("/one/touch?name=userns-from-one").get("result"));
+        assertFalse(Files.exists(Path.of("/tmp/userns-from-one")), "the host's /tmp is untouched");
+        @SuppressWarnings("unchecked")
+        List<Object> two = (List<Object>) get("/two/ls-tmp").get("files");
+        assertFalse(two.contains("userns-from-one"), two.toString());
+        Map<String, Object> full = get("/one/fill?mb=16");
+        assertEquals("ENOSPC", full.get("result"), full.toString());
+    }
+
+    @Test
+    void theMicroHasNoCapabilitiesAndCannotRemount() throws Exception {
+        Map<String, Object> who = get("/one/whoami");
+        assertEquals("0000000000000000", who.get("capeff"));
+        assertEquals("0000000000000000", who.get("capprm"));
+        assertEquals("/tmp", who.get("home"));
+        assertEquals(probe.toString(), who.get("cwd"));
+        assertNotEquals(0L, get("/one/remount").get("code"));
+        assertTrue(micros.process.isAlive());
+    }
+}
