@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -163,33 +165,44 @@ public final class Limiter {
 
     /** Kills what runs in groups of dead runs and removes them. */
     private void cleanStale() {
-        for (Path parent : new Path[] {v2Parent, memoryParent, pidsParent, freezerParent}) {
+        Path[] parents = {v2Parent, memoryParent, pidsParent, freezerParent};
+        Set<String> stale = new TreeSet<>();
+        for (Path parent : parents) {
             if (parent == null) continue;
             try (Stream<Path> runs = Files.list(parent.getParent())) {
                 for (Path run : (Iterable<Path>) runs::iterator) {
                     String n = run.getFileName().toString();
                     if (!n.matches("micros-[0-9]+(-[0-9]+)?") || !Files.isDirectory(run) || run.equals(parent)) continue;
                     long pid = Long.parseLong(n.substring(7).replaceAll("-.*", ""));
-                    if (ProcessHandle.of(pid).map(micros.runtime.ProcessTree::running).orElse(false) && isMicros(pid)) continue;
-                    int micros = 0;
-                    try (Stream<Path> groups = Files.list(run)) {
-                        for (Path g : (Iterable<Path>) groups::iterator) {
-                            if (!Files.isDirectory(g)) continue;
-                            thawQuietly(g); // a frozen task ignores SIGKILL (v1) until thawed
-                            CgroupFiles.members(g).forEach(ProcessHandle::destroyForcibly);
-                            thawQuietly(g);
-                            waitEmpty(g);
-                            files.rmdir(g);
-                            micros++;
-                        }
-                    }
-                    files.rmdir(run);
-                    String note = n + " (" + micros + " micro" + (micros == 1 ? "" : "s") + ")";
-                    if (!cleaned.contains(note)) cleaned.add(note);
+                    if (!(ProcessHandle.of(pid).map(micros.runtime.ProcessTree::running).orElse(false) && isMicros(pid))) stale.add(n);
                 }
             } catch (IOException | RuntimeException ignored) {
                 // nothing to clean, or not allowed to look
             }
+        }
+        for (String run : stale) {
+            // one micro has a group in each hierarchy: all are thawed before any kill, since
+            // a task frozen by the v1 freezer ignores SIGKILL sent while its memory group is cleaned
+            List<Path> groups = new ArrayList<>();
+            Set<String> micros = new TreeSet<>();
+            for (Path parent : parents) {
+                if (parent == null) continue;
+                try (Stream<Path> list = Files.list(parent.resolveSibling(run))) {
+                    list.filter(Files::isDirectory).forEach(g -> {
+                        groups.add(g);
+                        micros.add(g.getFileName().toString());
+                    });
+                } catch (IOException | RuntimeException ignored) {
+                    // not in this hierarchy
+                }
+            }
+            groups.forEach(this::thawQuietly);
+            groups.forEach(g -> CgroupFiles.members(g).forEach(ProcessHandle::destroyForcibly));
+            groups.forEach(this::thawQuietly); // in case one forked while frozen
+            groups.forEach(Limiter::waitEmpty);
+            groups.forEach(files::rmdir);
+            for (Path parent : parents) if (parent != null && Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
+            cleaned.add(run + " (" + micros.size() + " micro" + (micros.size() == 1 ? "" : "s") + ")");
         }
     }
 
