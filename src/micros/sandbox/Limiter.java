@@ -116,15 +116,24 @@ public final class Limiter {
     }
 
     MicroGroup create(String micro) throws IOException {
-        Path v2 = v2Parent == null ? null : v2Parent.resolve(micro);
-        return CgroupGroup.create(files, v2, mode == Mode.V2, memoryParent == null ? null : memoryParent.resolve(micro),
-                pidsParent == null ? null : pidsParent.resolve(micro), freezerParent == null ? null : freezerParent.resolve(micro),
+        return CgroupGroup.create(files, child(v2Parent, micro), mode == Mode.V2, child(memoryParent, micro), child(pidsParent, micro), child(freezerParent, micro),
                 limits.memory(), limits.pids());
+    }
+
+    private static Path child(Path dir, String name) {
+        return dir == null ? null : dir.resolve(name);
+    }
+
+    /** The run's parent group in each hierarchy this machine uses. */
+    private List<Path> parents() {
+        List<Path> all = new ArrayList<>();
+        for (Path p : new Path[] {v2Parent, memoryParent, pidsParent, freezerParent}) if (p != null) all.add(p);
+        return all;
     }
 
     /** Removes the run's parent groups (the micros' groups must be removed first). */
     public void close() {
-        for (Path p : new Path[] {v2Parent, memoryParent, pidsParent, freezerParent}) if (p != null && Files.isDirectory(p)) files.rmdir(p);
+        for (Path p : parents()) if (Files.isDirectory(p)) files.rmdir(p);
     }
 
     /** One line for the start-up output: "limits: memory 512 MiB, pids 1024 via cgroup v1; timeout 20s; payload 5.5 MiB". */
@@ -165,10 +174,8 @@ public final class Limiter {
 
     /** Kills what runs in groups of dead runs and removes them. */
     private void cleanStale() {
-        Path[] parents = {v2Parent, memoryParent, pidsParent, freezerParent};
         Set<String> stale = new TreeSet<>();
-        for (Path parent : parents) {
-            if (parent == null) continue;
+        for (Path parent : parents()) {
             try (Stream<Path> runs = Files.list(parent.getParent())) {
                 for (Path run : (Iterable<Path>) runs::iterator) {
                     String n = run.getFileName().toString();
@@ -181,45 +188,26 @@ public final class Limiter {
             }
         }
         for (String run : stale) {
-            // one micro has a group in each hierarchy: all are thawed before any kill, since
-            // a task frozen by the v1 freezer ignores SIGKILL sent while its memory group is cleaned
-            List<Path> groups = new ArrayList<>();
             Set<String> micros = new TreeSet<>();
-            for (Path parent : parents) {
-                if (parent == null) continue;
-                try (Stream<Path> list = Files.list(parent.resolveSibling(run))) {
-                    list.filter(Files::isDirectory).forEach(g -> {
-                        groups.add(g);
-                        micros.add(g.getFileName().toString());
-                    });
+            for (Path parent : parents()) {
+                try (Stream<Path> groups = Files.list(parent.resolveSibling(run))) {
+                    groups.filter(Files::isDirectory).forEach(g -> micros.add(g.getFileName().toString()));
                 } catch (IOException | RuntimeException ignored) {
                     // not in this hierarchy
                 }
             }
-            groups.forEach(this::thawQuietly);
-            groups.forEach(g -> CgroupFiles.members(g).forEach(ProcessHandle::destroyForcibly));
-            groups.forEach(this::thawQuietly); // in case one forked while frozen
-            groups.forEach(Limiter::waitEmpty);
-            groups.forEach(files::rmdir);
-            for (Path parent : parents) if (parent != null && Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
+            // the micro's group in every hierarchy at once, so it is thawed before it is killed
+            // (a task frozen by the v1 freezer ignores SIGKILL)
+            for (String micro : micros)
+                new CgroupGroup(files, child(sibling(v2Parent, run), micro), mode == Mode.V2, child(sibling(memoryParent, run), micro),
+                        child(sibling(pidsParent, run), micro), child(sibling(freezerParent, run), micro), 0).remove();
+            for (Path parent : parents()) if (Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
             cleaned.add(run + " (" + micros.size() + " micro" + (micros.size() == 1 ? "" : "s") + ")");
         }
     }
 
-    private void thawQuietly(Path g) {
-        if (Files.exists(g.resolve("cgroup.freeze"))) files.writeOptional(g.resolve("cgroup.freeze"), "0");
-        if (Files.exists(g.resolve("freezer.state"))) files.writeOptional(g.resolve("freezer.state"), "THAWED");
-    }
-
-    private static void waitEmpty(Path g) {
-        for (int i = 0; i < 200 && !CgroupFiles.members(g).isEmpty(); i++) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    private static Path sibling(Path dir, String name) {
+        return dir == null ? null : dir.resolveSibling(name);
     }
 
     /** Whether a live pid is another micros run (so its groups are not stale). */

@@ -50,17 +50,26 @@ class SandboxTest {
     }
 
     private static Map<String, Object> get(String target) throws Exception {
-        Http.Response r = Http.get(app.port(), target);
+        return ask(app.port(), target);
+    }
+
+    /** A probe micro's JSON answer (the sandbox fixture's /one or /two). */
+    static Map<String, Object> ask(int port, String target) throws Exception {
+        Http.Response r = Http.get(port, target);
         assertEquals(200, r.status(), target + " -> " + r.text());
         return Json.object(r.text());
+    }
+
+    /** A write from inside micro "one" fails with EROFS, and nothing appears on the host. */
+    static void assertReadOnly(int port, String path) throws Exception {
+        assertEquals("EROFS", ask(port, "/one/write?path=" + path).get("result"), path);
+        assertFalse(Files.exists(Path.of(path)), "nothing was written at " + path);
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"SRC/written.txt", "/etc/micros-test", "/var/tmp/micros-test", "/dev/shm/micros-test", "/micros-test"})
     void writesOutsideTmpFailWithAReadOnlyFilesystem(String path) throws Exception {
-        String p = path.replace("SRC", probe.toString());
-        assertEquals("EROFS", get("/one/write?path=" + p).get("result"), p);
-        assertFalse(Files.exists(Path.of(p)), "nothing was written at " + p);
+        assertReadOnly(app.port(), path.replace("SRC", probe.toString()));
     }
 
     @Test

@@ -19,9 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import micros.support.Apps;
-import micros.support.Http;
 import micros.support.Jar;
-import micros.util.Json;
 
 /**
  * The sandbox without root: micros itself runs as nobody (switched with setpriv), so it
@@ -76,9 +74,7 @@ class UserNamespaceSandboxTest {
     }
 
     private static Map<String, Object> get(String target) throws Exception {
-        Http.Response r = Http.get(port, target);
-        assertEquals(200, r.status(), target + " -> " + r.text());
-        return Json.object(r.text());
+        return SandboxTest.ask(port, target);
     }
 
     @Test
@@ -90,9 +86,7 @@ class UserNamespaceSandboxTest {
     @ValueSource(strings = {"SRC/written.txt", "/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test"})
     void placesNobodyCouldWriteBecomeReadOnly(String path) throws Exception {
         // nobody owns src, and /var/tmp and /dev/shm are open to all: only the sandbox stops these
-        String p = path.replace("SRC", probe.toString());
-        assertEquals("EROFS", get("/one/write?path=" + p).get("result"), p);
-        assertFalse(Files.exists(Path.of(p)), "nothing was written at " + p);
+        SandboxTest.assertReadOnly(port, path.replace("SRC", probe.toString()));
     }
 
     @Test
