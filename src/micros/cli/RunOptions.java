@@ -26,7 +26,7 @@ import micros.util.Units;
 public final class RunOptions {
     public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits", "--no-sandbox", "--freeze", "--no-freeze");
     public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
-            "--timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user");
+            "--timeout", "--read-timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user");
 
     private RunOptions() {}
 
@@ -91,7 +91,9 @@ public final class RunOptions {
         if (pids < 1) throw UserError.config("--pids " + pids + ": at least 1");
         long payload = Units.size("--payload", o.value("--payload", Long.toString(d.payload())));
         if (payload < 1) throw UserError.config("--payload 0: use a positive size (Space's limit is 5.5M)");
-        return new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"));
+        Duration read = Units.duration("--read-timeout", o.value("--read-timeout", Units.format(RunConfig.Limits.READ)));
+        if (read.isZero()) throw UserError.config("--read-timeout 0: a client needs some time to send its request (default 30s)");
+        return new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"), read);
     }
 
     private static int port(String s) {

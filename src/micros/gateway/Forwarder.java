@@ -12,6 +12,7 @@ import micros.http.ByteSink;
 import micros.http.Deadlines;
 import micros.http.Exchange;
 import micros.http.Out;
+import micros.http.RequestBody;
 
 /**
  * Forwards one exchange to a micro over a pooled keep-alive connection. Header lines are copied
@@ -27,7 +28,7 @@ final class Forwarder {
     private static final int MAX_RESPONSE_HEADERS = 200;
 
     /** How a forward ended. */
-    enum Result { OK, CONNECT_FAILED, NO_RESPONSE, BAD_RESPONSE, RESPONSE_CUT, TIMEOUT, CLIENT_GONE, REQUEST_TOO_LARGE, RESPONSE_TOO_LARGE }
+    enum Result { OK, CONNECT_FAILED, NO_RESPONSE, BAD_RESPONSE, RESPONSE_CUT, TIMEOUT, CLIENT_GONE, RESPONSE_TOO_LARGE }
 
     /** What the gateway needs to answer or log after a forward; reused per request. */
     static final class Outcome {
@@ -79,11 +80,9 @@ final class Forwarder {
     }
 
     private final ArrayBlockingQueue<Scratch> scratches = new ArrayBlockingQueue<>(256);
-    private final long requestLimit;  // bytes; 0 = none
-    private final long responseLimit;
+    private final long responseLimit; // bytes; 0 = none
 
-    Forwarder(long requestLimit, long responseLimit) {
-        this.requestLimit = requestLimit;
+    Forwarder(long responseLimit) {
         this.responseLimit = responseLimit;
     }
 
@@ -106,16 +105,23 @@ final class Forwarder {
     }
 
     /**
-     * Sends the request to the micro and its answer to the client.
+     * Sends the request, its body already read whole, to the micro and its answer to the client.
+     * A request that carried a body goes on a connection that is closed afterwards, so bytes the
+     * micro did not read can never be taken as another request. When a pooled connection turns out
+     * to be closed before a byte of the answer came back, the request is sent once more on a fresh
+     * one (the micro never saw it whole: a keep-alive race, or a server that drops idle connections).
      * @param first  an already open connection to use first (the readiness probe's), or null
      * @param cookie when not null, replaces the Cookie headers (the gateway took its login cookie out); "" drops them
      */
     Outcome forward(Exchange ex, Upstream.Pool pool, int port, long generation, Socket first,
                     String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
         Outcome o = sc.outcome;
-        if (requestLimit > 0 && ex.contentLength() > requestLimit) return o.set(Result.REQUEST_TOO_LARGE, null);
-        writeHead(sc, ex, target, cookie);
-        boolean hasBody = ex.hasBody();
+        RequestBody body = ex.requestBody();
+        long length = body == null ? 0 : body.length();
+        writeHead(sc, ex, target, cookie, length);
+        byte[] small = body == null ? null : body.memory();
+        if (small != null && length <= sc.body.length) sc.put(small, 0, (int) length); // head and a small body leave in one write
+        else small = null;
         for (int attempt = 0; ; attempt++) {
             Upstream u = null;
             try {
@@ -124,39 +130,34 @@ final class Forwarder {
                 if (u == null) u = Upstream.connect(port, generation);
             } catch (IOException e) {
                 if (u != null) u.close();
-                return o.set(ticket.fired() ? Result.TIMEOUT : Result.CONNECT_FAILED, e.getMessage());
+                return o.set(ticket.fired() ? Result.TIMEOUT : Result.CONNECT_FAILED, null);
             }
             ticket.watch(u);
-            boolean reused = u.reused;
+            boolean retry = u.reused && attempt == 0;
             try {
                 u.out.write(sc.head, 0, sc.len);
-                if (hasBody && !sendBody(ex, u.out, sc)) {
-                    u.close();
-                    return o.set(Result.REQUEST_TOO_LARGE, null);
-                }
+                if (length > 0 && small == null) sendBody(body, u.out, sc);
                 u.out.flush();
-            } catch (ClientGone e) {
-                u.close();
-                return o.set(Result.CLIENT_GONE, e.getMessage());
             } catch (IOException e) {
                 u.close();
                 if (ticket.fired()) return o.set(Result.TIMEOUT, null);
-                if (reused && !hasBody && attempt == 0) continue; // a stale pooled connection: try a fresh one
-                return o.set(Result.NO_RESPONSE, e.getMessage());
+                if (retry) continue; // a stale pooled connection: try a fresh one
+                return o.set(Result.NO_RESPONSE, "closed the connection before it took the whole request");
             }
-            Result r = relay(ex, u, sc, ticket, reused && !hasBody && attempt == 0);
+            if (length > 0) u.closeAfter = true;
+            Result r = relay(ex, u, sc, ticket, retry);
             if (r == null) { // a stale pooled connection closed before answering: retry once
                 u.close();
                 continue;
             }
             ticket.watch(null);
-            if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
+            if (r == Result.OK && !u.closeAfter && length == 0 && !ticket.fired()) pool.offer(u);
             else u.close();
             return o.set(r, o.detail);
         }
     }
 
-    private static void writeHead(Scratch sc, Exchange ex, String target, String cookie) {
+    private static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length) {
         sc.put(ex.method());
         sc.put((byte) ' ');
         sc.put(target);
@@ -175,12 +176,13 @@ final class Forwarder {
             sc.put(cookie);
             sc.put(CRLF, 0, 2);
         }
-        if (ex.chunked()) sc.put("Transfer-Encoding: chunked\r\n");
-        else if (ex.contentLength() > 0 || (ex.contentLength() == 0 && !ex.method().equals("GET") && !ex.method().equals("HEAD"))) {
+        // the body is whole: always a Content-Length (chunks were undone, trailers dropped)
+        if (length > 0 || ex.hasBody() || (!ex.method().equals("GET") && !ex.method().equals("HEAD"))) {
             sc.put("Content-Length: ");
-            sc.put(Long.toString(ex.contentLength()));
+            sc.put(Long.toString(length));
             sc.put(CRLF, 0, 2);
         }
+        if (length > 0) sc.put("Connection: close\r\n");
         sc.put(CRLF, 0, 2);
     }
 
@@ -199,40 +201,25 @@ final class Forwarder {
         return false;
     }
 
-    /** Thrown when reading the client's body fails: the client is gone, not the micro. */
+    /** Thrown when writing to the client fails: the client is gone, not the micro. */
     static final class ClientGone extends IOException {
         ClientGone(IOException cause) {
             super(cause.getMessage(), cause);
         }
     }
 
-    /** Streams the request body; false when it grows past the payload limit. */
-    private boolean sendBody(Exchange ex, OutputStream out, Scratch sc) throws IOException {
-        InputStream body = ex.body();
-        boolean chunked = ex.chunked();
-        byte[] b = sc.body;
-        long total = 0;
-        while (true) {
-            int n;
-            try {
-                n = body.read(b, 0, b.length);
-            } catch (IOException e) {
-                throw new ClientGone(e);
-            }
-            if (n < 0) break;
-            if (n == 0) continue;
-            total += n;
-            if (requestLimit > 0 && total > requestLimit) return false;
-            if (chunked) {
-                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.write(b, 0, n);
-                out.write(CRLF);
-            } else {
-                out.write(b, 0, n);
-            }
+    /** Sends a body that is too large for the head's buffer (from memory, or from its spool file). */
+    private static void sendBody(RequestBody body, OutputStream out, Scratch sc) throws IOException {
+        byte[] mem = body.memory();
+        if (mem != null) {
+            out.write(mem, 0, (int) body.length());
+            return;
         }
-        if (chunked) out.write(CHUNK_END);
-        return true;
+        byte[] b = sc.big();
+        try (InputStream in = body.open()) {
+            int n;
+            while ((n = in.read(b, 0, b.length)) > 0) out.write(b, 0, n);
+        }
     }
 
     /**
@@ -320,6 +307,7 @@ final class Forwarder {
                 // 1xx: an interim answer; the real one follows
             }
         } catch (IOException e) {
+            if (mayRetry && u.lim == 0 && !ticket.fired()) return null; // reset before a byte came back: never reached the micro whole
             o.detail = ticket.fired() ? null : "closed the connection while answering";
             return ticket.fired() ? Result.TIMEOUT : Result.NO_RESPONSE;
         }

@@ -41,7 +41,7 @@ public final class Gateway implements Handler {
         this.runtime = runtime;
         this.router = new Router(runtime.app());
         this.limits = cfg.limits();
-        this.forwarder = new Forwarder(limits.payload(), limits.payload());
+        this.forwarder = new Forwarder(limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
         this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg));
@@ -59,7 +59,9 @@ public final class Gateway implements Handler {
     public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log) {
         Gateway g = new Gateway(runtime, cfg, log);
         try {
-            g.server = Server.start(cfg.host(), cfg.port(), g, Server.Settings.DEFAULT,
+            Server.Settings settings = Server.Settings.DEFAULT.withMaxBody(cfg.limits().payload())
+                    .withReadTimeout(cfg.limits().read());
+            g.server = Server.start(cfg.host(), cfg.port(), g, settings,
                     (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e));
         } catch (BindException e) {
             throw UserError.runtime(cfg.port() == 0 ? "cannot listen on " + cfg.host() + ": " + e.getMessage()
@@ -84,47 +86,113 @@ public final class Gateway implements Handler {
         deadlines.close();
     }
 
+    /** What {@link #admit} leaves for {@link #handle} when the request is for micros' own endpoints. */
+    private record Own(boolean dashboard, String path) {}
+
+    /**
+     * Everything that does not need the body, decided before a byte of it is read (as Space's
+     * front end did): the path, login, auth, static files, the payload limit by Content-Length.
+     * A refused request is answered here and its body never read; no micro is touched.
+     */
     @Override
-    public void handle(Exchange ex) throws IOException {
+    public boolean admit(Exchange ex) throws IOException {
         String raw = ex.rawPath();
         String path = PathNormalizer.normalize(raw);
         if (path == null) {
             Responses.text(ex, 400, "bad request path\n");
-            return;
+            return false;
         }
         String query = ex.rawQuery();
         String token = Auth.param(query, "space_token");
         if (token != null) {
             login(ex, token, raw, query);
-            return;
+            return false;
         }
         if ("websocket".equalsIgnoreCase(ex.header("Upgrade"))) {
             Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
-            return;
+            return false;
         }
         if (path.equals("/__micros") || path.startsWith("/__micros/")) {
-            if (auth.open() || auth.isOwner(ex)) internal.micros(ex, path);
-            else unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
-            return;
+            if (!auth.open() && !auth.isOwner(ex)) {
+                unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
+                return false;
+            }
+            return own(ex, new Own(true, path));
         }
         if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
-            if (auth.isOwner(ex)) internal.appActions(ex, path);
-            else unauthorized(ex, RESERVED);
-            return;
+            if (!auth.isOwner(ex)) {
+                unauthorized(ex, RESERVED);
+                return false;
+            }
+            return own(ex, new Own(false, path));
         }
         Router.Route route = router.route(path);
         Micro m = route.micro();
         if (!auth.allows(ex, m, route.path())) {
             unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
-            return;
+            return false;
         }
         Path folder = folders.get(m.name());
+        if (folder != null) {
+            try {
+                StaticFiles.serve(ex, folder, route.path(), m.prefix());
+            } finally {
+                metrics.of(m.name()).status(ex.status());
+            }
+            return false;
+        }
+        if (ex.contentLength() > limits.payload()) { // refused before the micro even wakes
+            metrics.of(m.name()).payload.increment();
+            metrics.of(m.name()).status(413);
+            Responses.text(ex, 413, tooLarge() + "\n");
+            return false;
+        }
+        ex.attach(route);
+        return true;
+    }
+
+    /** micros' own endpoints: small bodies, read first like any other. */
+    private static boolean own(Exchange ex, Own own) throws IOException {
+        if (ex.contentLength() > OWN_BODY_LIMIT) {
+            Responses.text(ex, 413, "micros' own endpoints take bodies up to 1 MiB\n");
+            return false;
+        }
+        ex.attach(own);
+        return true;
+    }
+
+    private static final long OWN_BODY_LIMIT = 1 << 20;
+
+    /** Serves a request {@link #admit} let through, its body now read whole. */
+    @Override
+    public void handle(Exchange ex) throws IOException {
+        Object a = ex.attachment();
+        if (a instanceof Own own) {
+            if (own.dashboard()) internal.micros(ex, own.path());
+            else internal.appActions(ex, own.path());
+            return;
+        }
+        Router.Route route = (Router.Route) a;
+        Micro m = route.micro();
+        String query = ex.rawQuery();
         try {
-            if (folder != null) StaticFiles.serve(ex, folder, route.path(), m.prefix());
-            else proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
+            proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
         } finally {
             metrics.of(m.name()).status(ex.status());
         }
+    }
+
+    /** A body the server could not read whole: too large (as chunks), too slow, or badly framed. */
+    @Override
+    public void refuse(Exchange ex, int status, String why) throws IOException {
+        String message = why;
+        if (ex.attachment() instanceof Router.Route route) {
+            metrics.of(route.micro().name()).status(status);
+            if (status == 413) metrics.of(route.micro().name()).payload.increment();
+        }
+        if (status == 413) message = tooLarge();
+        else if (status == 408) message = "the request body did not arrive within " + Units.format(limits.read()) + "; nothing was sent to the micro";
+        Responses.text(ex, status, message + "\n");
     }
 
     /** A valid ?space_token=... sets the login cookie and redirects to the same URL without it. */
@@ -155,11 +223,6 @@ public final class Gateway implements Handler {
     }
 
     private void proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
-        if (ex.contentLength() > limits.payload()) { // refused before the micro even wakes
-            metrics.of(m.name()).payload.increment();
-            Responses.text(ex, 413, tooLarge() + "\n");
-            return;
-        }
         Supervisor s = runtime.supervisor(m);
         Supervisor.Endpoint ep;
         try {
@@ -194,11 +257,6 @@ public final class Gateway implements Handler {
                 metrics.of(s.micro().name()).timeouts.increment();
                 status = 504;
                 message = name + " did not answer within " + limit + " (Space's execution timeout)";
-            }
-            case REQUEST_TOO_LARGE -> {
-                metrics.of(s.micro().name()).payload.increment();
-                status = 413;
-                message = tooLarge();
             }
             case RESPONSE_TOO_LARGE -> {
                 metrics.of(s.micro().name()).payload.increment();

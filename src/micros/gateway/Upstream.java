@@ -82,7 +82,20 @@ final class Upstream implements Closeable {
         private final ArrayDeque<Upstream> idle = new ArrayDeque<>();
         private long generation;
 
-        synchronized Upstream poll(long gen) {
+        /** An idle connection to reuse, or null. */
+        Upstream poll(long gen) {
+            Upstream u;
+            while ((u = take(gen)) != null) { // checked outside the lock: it is a system call
+                if (quiet(u)) {
+                    u.reused = true;
+                    return u;
+                }
+                u.close();
+            }
+            return null;
+        }
+
+        private synchronized Upstream take(long gen) {
             if (gen != generation) {
                 closeAll();
                 generation = gen;
@@ -90,10 +103,7 @@ final class Upstream implements Closeable {
             long now = System.nanoTime();
             Upstream u;
             while ((u = idle.pollLast()) != null) {
-                if (now - u.idleSince < MAX_IDLE_NANOS) {
-                    u.reused = true;
-                    return u;
-                }
+                if (now - u.idleSince < MAX_IDLE_NANOS) return u;
                 u.close();
             }
             return null;
@@ -113,6 +123,18 @@ final class Upstream implements Closeable {
                 }
             }
             u.close();
+        }
+
+        /**
+         * An idle connection must have nothing to read: bytes there were never asked for (an answer
+         * to something the micro read out of a body, or garbage) and would be taken as the next answer.
+         */
+        private static boolean quiet(Upstream u) {
+            try {
+                return u.in.available() == 0;
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         synchronized void drain(long gen) {

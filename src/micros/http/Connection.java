@@ -21,8 +21,8 @@ final class Connection implements Runnable {
     static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     static final int MAX_HEAD = 64 * 1024;
-    private static final int DRAIN = 64 * 1024;
-    private static final int READY = 0, PARKED = 1, CLOSE = 2;
+    private static final int READY = 0, PARKED = 1, CLOSE = 2, NEXT = 3;
+    private static final long LINGER_NANOS = 2_000_000_000L;
 
     final Server server;
     final SocketChannel ch;
@@ -37,10 +37,16 @@ final class Connection implements Runnable {
     long parkedAt;
     private volatile boolean aborted;
     private IOException writeFailure;
-    // the current request body
-    private long bodyLeft;       // fixed length: bytes still to read
-    private long chunkLeft;      // chunked: bytes left in this chunk; -1 before the first chunk
-    private boolean bodyDone = true; // no request body pending (before the first request, too)
+    // the current request body: read whole before the handler runs
+    private final BodyReader reader = new BodyReader();
+    private RequestBody body;     // made on the first request with a body, reused
+    private boolean readingBody;  // between admission and the body's last byte (possibly parked)
+    private boolean bodyUnread;   // the request has body bytes nobody read (an early answer, a refusal)
+    private long bodyDeadline;
+    private boolean junkAfter;    // a refused head: more unread bytes may follow
+    // closing: the response is out, the client's remaining bytes are read and dropped on the parker
+    volatile boolean lingering;
+    long lingerUntil;
 
     Connection(Server server, SocketChannel ch) throws IOException {
         this.server = server;
@@ -56,12 +62,26 @@ final class Connection implements Runnable {
         boolean parked = false;
         try {
             while (!aborted) {
-                int r = readHead();
-                if (r == PARKED) {
-                    parked = true;
-                    return;
+                if (!readingBody) {
+                    int r = readHead();
+                    if (r == PARKED) {
+                        parked = true;
+                        return;
+                    }
+                    if (r == CLOSE) break;
+                    int a = admit();
+                    if (a == CLOSE) break;
+                    if (a == NEXT) continue;
                 }
-                if (r == CLOSE || !serve()) break;
+                if (readingBody) {
+                    int r = readBody();
+                    if (r == PARKED) {
+                        parked = true;
+                        return;
+                    }
+                    if (r == CLOSE) break;
+                }
+                if (!serve()) break;
             }
         } catch (IOException | RuntimeException e) {
             // the client went away, or sent something unreadable
@@ -87,7 +107,7 @@ final class Connection implements Runnable {
                 return parse(ip, end) ? READY : CLOSE;
             }
             scanned = il;
-            if (headExpired(System.nanoTime())) {
+            if (readExpired(System.nanoTime())) {
                 reject(408, "the request head took too long to arrive");
                 return CLOSE;
             }
@@ -114,9 +134,15 @@ final class Connection implements Runnable {
         }
     }
 
-    /** After the parker saw bytes: whether the head's time is up. */
-    boolean headExpired(long now) {
+    /** After the parker saw bytes (or on its clock): whether the head's or the body's time is up. */
+    boolean readExpired(long now) {
+        if (readingBody) return now - bodyDeadline > 0;
         return il > ip && headDeadline != 0 && now - headDeadline > 0;
+    }
+
+    /** Whether the connection waits for the middle of a request (not just idle between requests). */
+    boolean midRequest() {
+        return readingBody || il > ip;
     }
 
     private void makeRoom() {
@@ -232,9 +258,6 @@ final class Connection implements Runnable {
         if (e.http10 && !e.http10KeepAlive) e.clientClose = true;
         e.chunked = te;
         e.contentLength = length;
-        bodyLeft = Math.max(0, length);
-        chunkLeft = -1;
-        bodyDone = !te && length <= 0;
         return true;
     }
 
@@ -285,6 +308,7 @@ final class Connection implements Runnable {
     /** Answers a request the server refuses itself, and closes afterwards. */
     private boolean reject(int status, String why) throws IOException {
         if (ex.method == null) ex.method = "GET";
+        junkAfter = true;
         ex.closeAfter();
         ex.send(status, "text/plain; charset=utf-8", (why + "\n").getBytes(StandardCharsets.UTF_8));
         return false;
@@ -292,164 +316,134 @@ final class Connection implements Runnable {
 
     // ---- serving ----
 
-    /** Runs the handler; true when the connection can take another request. */
+    /**
+     * The handler's look at the head before any body byte is read. Returns READY to read the body
+     * (if any) and serve, NEXT when it answered and the connection can go on, CLOSE otherwise:
+     * after an early answer to a request with a body, the body is never read (RFC 9112 §9.6).
+     */
+    private int admit() throws IOException {
+        bodyUnread = ex.hasBody();
+        boolean go;
+        try {
+            go = server.handler.admit(ex);
+        } catch (IOException e) {
+            return CLOSE;
+        } catch (RuntimeException e) {
+            failed(e);
+            return CLOSE;
+        }
+        if (!go) {
+            if (ex.wasCut() || aborted) return CLOSE;
+            if (!ex.started()) ex.send(500, "text/plain; charset=utf-8", "no response\n".getBytes(StandardCharsets.UTF_8));
+            if (!ex.finished()) ex.end();
+            return ex.wasCut() || writeFailure != null || ex.closing() || bodyUnread ? CLOSE : NEXT;
+        }
+        if (bodyUnread) {
+            if (ex.expectContinue) {
+                ex.expectContinue = false;
+                out.put(CONTINUE, 0, CONTINUE.length);
+                out.flush();
+            }
+            if (body == null) body = new RequestBody(server.spool());
+            reader.start(ex.contentLength, ex.chunked, server.maxBody());
+            readingBody = true;
+            bodyDeadline = System.nanoTime() + server.bodyTimeoutNanos();
+        }
+        return READY;
+    }
+
+    /**
+     * Reads the rest of the body without ever waiting on a thread: when nothing is ready, the
+     * connection parks. Reads go to a borrowed buffer, never to {@code in}, which still holds the
+     * head the handler will read; bytes past the body (a pipelined request) are kept after it.
+     */
+    private int readBody() throws IOException {
+        ip = reader.consume(in, ip, il, body);
+        byte[] b = null;
+        try {
+            while (true) {
+                if (reader.status() != 0) return refuseBody(reader.status(), reader.why());
+                if (reader.done()) {
+                    readingBody = bodyUnread = false;
+                    ex.requestBody = body;
+                    return READY;
+                }
+                if (System.nanoTime() - bodyDeadline > 0) return refuseBody(408, "the request body took too long to arrive");
+                socket.setSoTimeout(server.linger());
+                if (b == null) b = server.borrow();
+                int n;
+                try {
+                    n = sin.read(b, 0, b.length);
+                } catch (SocketTimeoutException quiet) {
+                    return server.park(this) ? PARKED : CLOSE;
+                }
+                if (n < 0) { // the client gave up before sending it all
+                    bodyUnread = false;
+                    return CLOSE;
+                }
+                int used = reader.consume(b, 0, n, body);
+                if (used < n && reader.done()) keep(b, used, n);
+            }
+        } finally {
+            if (b != null) server.giveBack(b);
+        }
+    }
+
+    /** Bytes read past the body: the next request's start, appended after the current head. */
+    private void keep(byte[] b, int from, int to) {
+        int k = to - from;
+        if (in.length - il < k) in = Arrays.copyOf(in, il + k); // ex.buf keeps the old array, so the head stays valid
+        System.arraycopy(b, from, in, il, k);
+        il += k;
+    }
+
+    private int refuseBody(int status, String why) throws IOException {
+        readingBody = false;
+        bodyUnread = true;
+        ex.closeAfter();
+        try {
+            server.handler.refuse(ex, status, why);
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+        if (!ex.started()) ex.send(status, "text/plain; charset=utf-8", (why + "\n").getBytes(StandardCharsets.UTF_8));
+        if (!ex.finished()) ex.end();
+        return CLOSE;
+    }
+
+    /** Runs the handler on a request whose body (if any) is complete; true when the connection can take another request. */
     private boolean serve() throws IOException {
         try {
             server.handler.handle(ex);
         } catch (IOException e) {
             return false;
         } catch (RuntimeException e) {
-            server.internalError(ex, e);
-            if (ex.started()) {
-                ex.cut();
-                return false;
-            }
-            ex.clearHeaders();
-            ex.closeAfter();
-            ex.send(500, "text/plain; charset=utf-8", "micros hit an internal error; see its log\n".getBytes(StandardCharsets.UTF_8));
+            failed(e);
             return false;
+        } finally {
+            if (body != null) body.release();
         }
         if (ex.wasCut() || aborted) return false;
         if (!ex.started()) ex.send(500, "text/plain; charset=utf-8", "no response\n".getBytes(StandardCharsets.UTF_8));
         if (!ex.finished()) ex.end();
-        if (ex.wasCut() || writeFailure != null || ex.closing()) return false;
-        return bodyDone || drain();
+        return !ex.wasCut() && writeFailure == null && !ex.closing();
     }
 
-    /** Whether the request body is unread and too large (or of unknown size) to read and drop afterwards. */
-    boolean bodyTooBigToDrain() {
-        return !bodyDone && (ex.chunked() || bodyLeft > DRAIN);
-    }
-
-    /** Reads and drops a small unread request body so the connection can be reused. */
-    private boolean drain() {
-        if (!ex.chunked() && bodyLeft > DRAIN) return false;
-        try {
-            InputStream body = ex.body();
-            byte[] skip = new byte[4096];
-            long total = 0;
-            int n;
-            while ((n = body.read(skip)) > 0) {
-                total += n;
-                if (total > DRAIN) return false;
-            }
-            return true;
-        } catch (IOException e) {
-            return false;
+    /** A handler bug: logged, and a 500 when nothing was sent yet. */
+    private void failed(RuntimeException e) throws IOException {
+        server.internalError(ex, e);
+        if (ex.started()) {
+            ex.cut();
+            return;
         }
+        ex.clearHeaders();
+        ex.closeAfter();
+        ex.send(500, "text/plain; charset=utf-8", "micros hit an internal error; see its log\n".getBytes(StandardCharsets.UTF_8));
     }
 
-    // ---- the request body ----
-
-    InputStream bodyStream(Exchange e) {
-        if (e.expectContinue && !e.started()) {
-            e.expectContinue = false;
-            out.put(CONTINUE, 0, CONTINUE.length);
-            try {
-                out.flush();
-            } catch (IOException ignored) {
-                // reported by the next read or write
-            }
-        }
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) return 0;
-                return e.chunked() ? readChunked(b, off, len) : readFixed(b, off, len);
-            }
-        };
-    }
-
-    private int readFixed(byte[] b, int off, int len) throws IOException {
-        if (bodyLeft == 0) {
-            bodyDone = true;
-            return -1;
-        }
-        int want = (int) Math.min(len, bodyLeft);
-        int k;
-        if (ip < il) {
-            k = Math.min(want, il - ip);
-            System.arraycopy(in, ip, b, off, k);
-            ip += k;
-        } else {
-            socket.setSoTimeout(server.bodyTimeoutMillis());
-            k = sin.read(b, off, want);
-            if (k < 0) throw new EOFException("the client closed the connection before sending the whole body");
-        }
-        bodyLeft -= k;
-        if (bodyLeft == 0) bodyDone = true;
-        return k;
-    }
-
-    private int readChunked(byte[] b, int off, int len) throws IOException {
-        if (bodyDone) return -1;
-        if (chunkLeft <= 0) {
-            if (chunkLeft == 0 && (readByte() != '\r' || readByte() != '\n')) throw new IOException("malformed chunked body");
-            long size = chunkSize();
-            if (size == 0) {
-                trailers();
-                bodyDone = true;
-                return -1;
-            }
-            chunkLeft = size;
-        }
-        if (ip == il) fill();
-        int k = (int) Math.min(Math.min(len, chunkLeft), il - ip);
-        System.arraycopy(in, ip, b, off, k);
-        ip += k;
-        chunkLeft -= k;
-        return k;
-    }
-
-    private long chunkSize() throws IOException {
-        long size = 0;
-        int digits = 0, c;
-        while ((c = readByte()) != '\r' && c != '\n' && c != ';') {
-            int d = Character.digit(c, 16);
-            if (d < 0 || ++digits > 15) throw new IOException("malformed chunk size");
-            size = size * 16 + d;
-        }
-        if (digits == 0) throw new IOException("malformed chunk size");
-        int extension = 0;
-        while (c != '\n') {
-            c = readByte();
-            if (++extension > 4096) throw new IOException("chunk extension too long");
-        }
-        return size;
-    }
-
-    private void trailers() throws IOException {
-        int lineLength = 0, total = 0;
-        while (true) {
-            int c = readByte();
-            if (++total > MAX_HEAD) throw new IOException("trailers too long");
-            if (c == '\n') {
-                if (lineLength == 0) return;
-                lineLength = 0;
-            } else if (c != '\r') {
-                lineLength++;
-            }
-        }
-    }
-
-    private int readByte() throws IOException {
-        if (ip == il) fill();
-        return in[ip++] & 0xff;
-    }
-
-    private void fill() throws IOException {
-        if (ip == il) ip = il = 0;
-        if (il == in.length) makeRoom();
-        socket.setSoTimeout(server.bodyTimeoutMillis());
-        int n = sin.read(in, il, in.length - il);
-        if (n < 0) throw new EOFException("the client closed the connection in the middle of the body");
-        il += n;
+    /** Whether the request's body is (partly) unread, so the connection cannot carry another request. */
+    boolean bodyPending() {
+        return bodyUnread;
     }
 
     // ---- writing and closing ----
@@ -482,23 +476,19 @@ final class Connection implements Runnable {
     }
 
     /**
-     * The client may still be sending a body we did not read. Closing now would make the kernel
-     * answer with a reset that can destroy our response before the client reads it; so stop
-     * writing, then read and drop what keeps coming for a little while (as nginx's lingering close).
+     * Reads and drops what the client still sends after our last response, without a thread:
+     * false when the client is done (end of stream) and the connection can close.
      */
-    private void lingerClose() {
-        bodyDone = true;
+    boolean discard(java.nio.ByteBuffer scratch) {
         try {
-            out.flush();
-            socket.shutdownOutput();
-            socket.setSoTimeout(500);
-            byte[] skip = new byte[16 * 1024];
-            long until = System.nanoTime() + 2_000_000_000L;
-            while (System.nanoTime() < until && sin.read(skip) > 0) {
-                // dropped
+            while (true) {
+                scratch.clear();
+                int n = ch.read(scratch);
+                if (n < 0) return false;
+                if (n == 0) return System.nanoTime() - lingerUntil < 0;
             }
-        } catch (IOException ignored) {
-            // the client is done too
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -513,8 +503,30 @@ final class Connection implements Runnable {
         close();
     }
 
+    /**
+     * Closes after the last response. When the client may still be sending (an unread body, a
+     * refused head), closing at once would make the kernel answer with a reset that can destroy
+     * our response before the client reads it; so the write side closes first and the parker reads
+     * and drops the rest for up to 2 s (as nginx's lingering close), holding no thread.
+     */
     void close() {
-        if (!bodyDone && !aborted) lingerClose();
+        if (!aborted && !lingering && (bodyUnread || junkAfter || ip < il)) {
+            try {
+                out.flush();
+                socket.shutdownOutput();
+                lingering = true;
+                lingerUntil = System.nanoTime() + LINGER_NANOS;
+                readingBody = false;
+                if (server.park(this)) return;
+            } catch (IOException ignored) {
+                // the client is gone already
+            }
+        }
+        closeNow();
+    }
+
+    void closeNow() {
+        if (body != null) body.release();
         out.discard();
         try {
             ch.close();

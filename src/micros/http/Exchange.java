@@ -27,7 +27,8 @@ public final class Exchange {
     String method, rawPath, rawQuery;
     long contentLength;   // -1 when absent
     boolean chunked, expectContinue, clientClose, http10KeepAlive;
-    private InputStream body;
+    RequestBody requestBody;      // set once the whole body is read
+    private Object attachment;
     // response
     private int status;
     private boolean started, finished, cut, closeAfter, chunkedOut, untilClose;
@@ -45,7 +46,8 @@ public final class Exchange {
         method = rawPath = rawQuery = null;
         contentLength = -1;
         chunked = expectContinue = clientClose = http10 = http10KeepAlive = false;
-        body = null;
+        requestBody = null;
+        attachment = null;
         status = 0;
         started = finished = cut = closeAfter = chunkedOut = untilClose = false;
         fixedLeft = 0;
@@ -134,14 +136,36 @@ public final class Exchange {
         return chunked;
     }
 
+    /** Whether the request's head announces a body (a length over 0, or chunks). */
     public boolean hasBody() {
         return chunked || contentLength > 0;
     }
 
-    /** The request body, de-chunked; sends "100 Continue" first when the client asked for it. */
+    /**
+     * The whole request body, de-chunked, once the handler's {@code handle} runs (the server reads
+     * it before); null when the request had none. In {@code admit} it is not read yet.
+     */
+    public RequestBody requestBody() {
+        return requestBody;
+    }
+
+    /** The body's length in bytes (0 without one), once it is read. */
+    public long bodyLength() {
+        return requestBody == null ? 0 : requestBody.length();
+    }
+
+    /** The request body from its start (empty without one). */
     public InputStream body() {
-        if (body == null) body = conn.bodyStream(this);
-        return body;
+        return requestBody == null ? InputStream.nullInputStream() : requestBody.open();
+    }
+
+    /** What the handler's {@code admit} decided, for its {@code handle}; cleared for each request. */
+    public void attach(Object o) {
+        attachment = o;
+    }
+
+    public Object attachment() {
+        return attachment;
     }
 
     // ---- the response ----
@@ -178,7 +202,7 @@ public final class Exchange {
         if (started) throw new IllegalStateException("response already started");
         started = true;
         this.status = status;
-        if (conn.bodyTooBigToDrain()) closeAfter = true; // the rest of an unread body would be the next request's start
+        if (conn.bodyPending()) closeAfter = true; // the rest of an unread body would be the next request's start
         boolean head = method.equals("HEAD");
         boolean bodiless = length == -2 || status == 204 || status == 304 || (status >= 100 && status < 200);
         Out out = conn.out;
@@ -244,7 +268,7 @@ public final class Exchange {
      */
     public Out raw() {
         started = true;
-        if (conn.bodyTooBigToDrain()) closeAfter = true;
+        if (conn.bodyPending()) closeAfter = true;
         rawMark = conn.out.written();
         return conn.out;
     }

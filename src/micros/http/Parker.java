@@ -9,14 +9,16 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Holds connections that are waiting (between requests, or in the middle of a slowly sent head)
- * on one selector, so they need no thread. When bytes arrive, the connection goes back to a worker.
+ * Holds connections that are waiting (between requests, or in the middle of a slowly sent head or
+ * body) on one selector, so they need no thread. When bytes arrive, the connection goes back to a
+ * worker. Connections being closed linger here too, their last bytes read and dropped.
  */
 final class Parker implements Runnable {
     private final Server server;
     private final Selector selector;
     private final ConcurrentLinkedQueue<Connection> incoming = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private final java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocate(16 * 1024); // lingering connections' dropped bytes
     private volatile boolean open = true;
 
     Parker(Server server) throws IOException {
@@ -46,25 +48,38 @@ final class Parker implements Runnable {
                         c.ch.configureBlocking(false);
                         c.ch.register(selector, SelectionKey.OP_READ, c);
                     } catch (IOException | RuntimeException e) {
-                        c.close();
+                        c.closeNow();
                     }
                 }
-                selector.select(1000);
+                selector.select(250);
                 for (SelectionKey k : selector.selectedKeys()) {
+                    Connection s = (Connection) k.attachment();
+                    if (s.lingering) { // closing: drop what comes, here, until the client is done
+                        if (!s.discard(scratch)) {
+                            k.cancel();
+                            s.closeNow();
+                        }
+                        continue;
+                    }
                     k.cancel();
-                    ready.add((Connection) k.attachment());
+                    ready.add(s);
                 }
                 selector.selectedKeys().clear();
                 long now = System.nanoTime();
                 for (SelectionKey k : selector.keys()) {
                     if (!k.isValid()) continue;
                     Connection p = (Connection) k.attachment();
-                    if (p.headExpired(now)) { // a stalled head gets its 408 from a worker
+                    if (p.lingering) {
+                        if (now - p.lingerUntil > 0) {
+                            k.cancel();
+                            p.closeNow();
+                        }
+                    } else if (p.readExpired(now)) { // a stalled head or body gets its 408 from a worker
                         k.cancel();
                         ready.add(p);
-                    } else if (now - p.parkedAt > server.idleTimeoutNanos()) { // an idle keep-alive connection just ends
+                    } else if (!p.midRequest() && now - p.parkedAt > server.idleTimeoutNanos()) { // an idle keep-alive connection just ends
                         k.cancel();
-                        p.close();
+                        p.closeNow();
                     }
                 }
                 if (!ready.isEmpty()) {
@@ -74,7 +89,7 @@ final class Parker implements Runnable {
                             r.ch.configureBlocking(true);
                             server.resume(r);
                         } catch (IOException | RuntimeException e) {
-                            r.close();
+                            r.closeNow();
                         }
                     }
                     ready.clear();
@@ -93,7 +108,7 @@ final class Parker implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (SelectionKey k : selector.keys()) ((Connection) k.attachment()).close();
+        for (SelectionKey k : selector.keys()) ((Connection) k.attachment()).closeNow();
         try {
             selector.close();
         } catch (IOException ignored) {

@@ -22,11 +22,26 @@ import java.util.function.BiConsumer;
  * Threads are bounded; on Java 21+ they are virtual threads and waiting costs nothing anyway.
  */
 public final class Server {
-    /** Tunables; the defaults suit a development gateway. */
-    public record Settings(int maxThreads, Duration headTimeout, Duration bodyTimeout, Duration writeTimeout, Duration idleTimeout) {
-        public static final Settings DEFAULT = new Settings(512, Duration.ofSeconds(30), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), Duration.ofSeconds(60));
+    /**
+     * Tunables; the defaults suit a development gateway. {@code headTimeout}: from a head's first
+     * byte to its end; {@code bodyTimeout}: from the end of the head to the body's last byte;
+     * {@code maxBody}: the largest request body read (413 past it; 0 = no limit).
+     */
+    public record Settings(int maxThreads, Duration headTimeout, Duration bodyTimeout, Duration writeTimeout, Duration idleTimeout, long maxBody) {
+        public static final Settings DEFAULT = new Settings(512, Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofSeconds(60), Duration.ofSeconds(60), 0);
+
+        public Settings withMaxBody(long bytes) {
+            return new Settings(maxThreads, headTimeout, bodyTimeout, writeTimeout, idleTimeout, bytes);
+        }
+
+        /** How long a client may take to send a request: its head, and then its body. */
+        public Settings withReadTimeout(Duration d) {
+            return new Settings(maxThreads, d, d, writeTimeout, idleTimeout, maxBody);
+        }
     }
+
+    private static final java.nio.file.Path SPOOL = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
 
     final Handler handler;
     final Deadlines deadlines = new Deadlines();
@@ -41,6 +56,7 @@ public final class Server {
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final BiConsumer<Exchange, RuntimeException> onError;
     private volatile boolean running = true;
+    private final java.util.concurrent.ArrayBlockingQueue<byte[]> readBuffers = new java.util.concurrent.ArrayBlockingQueue<>(32);
 
     private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
         this.listener = listener;
@@ -171,8 +187,27 @@ public final class Server {
         return settings.headTimeout().toNanos();
     }
 
-    int bodyTimeoutMillis() {
-        return (int) settings.bodyTimeout().toMillis();
+    long bodyTimeoutNanos() {
+        return settings.bodyTimeout().toNanos();
+    }
+
+    long maxBody() {
+        return settings.maxBody();
+    }
+
+    /** A read buffer for request bodies, lent for one stretch of reading (a parked connection holds none). */
+    byte[] borrow() {
+        byte[] b = readBuffers.poll();
+        return b != null ? b : new byte[64 * 1024];
+    }
+
+    void giveBack(byte[] b) {
+        readBuffers.offer(b);
+    }
+
+    /** Where bodies too large for memory wait (unlinked at once). */
+    java.nio.file.Path spool() {
+        return SPOOL;
     }
 
     long writeTimeoutNanos() {
@@ -192,7 +227,7 @@ public final class Server {
         }
         acceptor.interrupt();
         parker.close();
-        for (Connection c : open) c.close();
+        for (Connection c : open) c.closeNow();
         workers.shutdownNow();
         deadlines.close();
     }

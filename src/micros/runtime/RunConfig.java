@@ -28,8 +28,21 @@ public record RunConfig(
         public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, "nobody");
     }
 
-    /** Space's limits as micros enforces them; zero memory or pids means "not limited". */
-    public record Limits(Duration timeout, long memory, int pids, long payload, boolean cgroups) {
+    /**
+     * Space's limits as micros enforces them; zero memory or pids means "not limited". {@code read}:
+     * how long a client may take to send a request's head, and then its body (not a Space limit:
+     * the gateway's own, so a slow client never eats into a micro's execution time).
+     */
+    public record Limits(Duration timeout, long memory, int pids, long payload, boolean cgroups, Duration read) {
+        public static final Duration READ = Duration.ofSeconds(30);
         public static final Limits SPACE = new Limits(Duration.ofSeconds(20), 512L << 20, 1024, (long) (5.5 * (1 << 20)), true);
+
+        public Limits(Duration timeout, long memory, int pids, long payload, boolean cgroups) {
+            this(timeout, memory, pids, payload, cgroups, READ);
+        }
+
+        public Limits withRead(Duration d) {
+            return new Limits(timeout, memory, pids, payload, cgroups, d);
+        }
     }
 }

@@ -24,7 +24,7 @@ class ServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Server.Settings quick = new Server.Settings(64, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(3));
+        Server.Settings quick = new Server.Settings(64, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(3), 0);
         server = Server.start("127.0.0.1", 0, ex -> {
             byte[] body = ex.body().readAllBytes();
             String text = ex.method() + " " + ex.rawPath() + (ex.rawQuery() == null ? "" : "?" + ex.rawQuery())
