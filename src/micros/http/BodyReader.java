@@ -8,7 +8,7 @@ import java.io.IOException;
  * give its thread back between slowly arriving pieces and resume later where it stopped.
  */
 final class BodyReader {
-    private enum State { FIXED, SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER, DONE }
+    private enum State { FIXED, SIZE, SIZE_WS, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER, DONE }
 
     private State state;
     private long left;        // FIXED: bytes still to come; DATA: bytes left in this chunk
@@ -25,7 +25,7 @@ final class BodyReader {
         status = 0;
         why = null;
         digits = lineLength = trailerBytes = 0;
-        if (chunked) state = State.SIZE;
+        if (chunked) startSize();
         else {
             state = length > 0 ? State.FIXED : State.DONE;
             left = length;
@@ -67,11 +67,19 @@ final class BodyReader {
                     if (d >= 0 && c < 0x80) {
                         if (++digits > 15) return refuse(400, "a chunk size is too long", p);
                         left = left * 16 + d;
-                        if (limit > 0 && body.length() + left > limit) return refuse(413, "the request body is over the payload limit", p);
                         p++;
                     } else if (digits == 0) {
                         return refuse(400, "malformed chunk size", p);
-                    } else if (c == ';' || c == ' ' || c == '\t') {
+                    } else {
+                        state = State.SIZE_WS;
+                    }
+                }
+                case SIZE_WS -> { // after the digits: optional whitespace, then ';' (an extension) or the line's end
+                    int c = in[p];
+                    if (c == ' ' || c == '\t') {
+                        if (++lineLength > 64) return refuse(400, "malformed chunk size", p);
+                        p++;
+                    } else if (c == ';') {
                         state = State.EXTENSION;
                         lineLength = 0;
                     } else if (c == '\r') {
@@ -79,19 +87,20 @@ final class BodyReader {
                         p++;
                     } else if (c == '\n') {
                         p++;
-                        endOfSizeLine();
+                        if (!endOfSizeLine(body)) return refuse(413, "the request body is over the payload limit", p);
                     } else {
                         return refuse(400, "malformed chunk size", p);
                     }
                 }
                 case EXTENSION -> { // chunk extensions are ignored (RFC 9112 §7.1.1)
                     int c = in[p++];
-                    if (c == '\n') endOfSizeLine();
-                    else if (++lineLength > 4096) return refuse(400, "a chunk extension is too long", p);
+                    if (c == '\n') {
+                        if (!endOfSizeLine(body)) return refuse(413, "the request body is over the payload limit", p);
+                    } else if (++lineLength > 4096) return refuse(400, "a chunk extension is too long", p);
                 }
                 case SIZE_LF -> {
                     if (in[p++] != '\n') return refuse(400, "malformed chunk size line", p);
-                    endOfSizeLine();
+                    if (!endOfSizeLine(body)) return refuse(413, "the request body is over the payload limit", p);
                 }
                 case DATA_CR -> {
                     if (in[p] == '\n') { // a bare LF is tolerated, as for header lines
@@ -120,18 +129,21 @@ final class BodyReader {
         return p;
     }
 
-    private void endOfSizeLine() {
+    /** A chunk's size is known; false when it would take the body past the limit. */
+    private boolean endOfSizeLine(RequestBody body) {
+        if (limit > 0 && body.length() + left > limit) return false;
         if (left == 0) {
             state = State.TRAILER;
             lineLength = 0;
         } else {
             state = State.DATA;
         }
+        return true;
     }
 
     private void startSize() {
         state = State.SIZE;
-        digits = 0;
+        digits = lineLength = 0;
         left = 0;
     }
 
