@@ -43,6 +43,8 @@ final class Connection implements Runnable {
     private boolean readingBody;  // between admission and the body's last byte (possibly parked)
     private boolean bodyUnread;   // the request has body bytes nobody read (an early answer, a refusal)
     private long bodyDeadline;
+    private boolean bodyFresh;    // no read for this body yet: its first bytes are probably on their way
+    private int lastRead;         // bytes the last body read got
     private boolean junkAfter;    // a refused head: more unread bytes may follow
     // closing: the response is out, the client's remaining bytes are read and dropped on the parker
     volatile boolean lingering;
@@ -117,6 +119,7 @@ final class Connection implements Runnable {
                 return CLOSE;
             }
             makeRoom();
+            if (il > ip && sin.available() == 0) return server.park(this) ? PARKED : CLOSE; // a trickling head holds no thread
             socket.setSoTimeout(server.linger());
             int n;
             try {
@@ -346,7 +349,8 @@ final class Connection implements Runnable {
             }
             if (body == null) body = new RequestBody(server.spool());
             reader.start(ex.contentLength, ex.chunked, server.maxBody());
-            readingBody = true;
+            readingBody = bodyFresh = true;
+            lastRead = 0;
             bodyDeadline = System.nanoTime() + server.bodyTimeoutNanos();
         }
         return READY;
@@ -369,6 +373,11 @@ final class Connection implements Runnable {
                     return READY;
                 }
                 if (System.nanoTime() - bodyDeadline > 0) return refuseBody(408, "the request body took too long to arrive");
+                // a sender that keeps up (the body's start, a full buffer) is waited for a moment; a
+                // trickle is not: with nothing ready the connection parks, so slow senders hold no thread
+                boolean keepingUp = bodyFresh || lastRead >= 16 * 1024;
+                bodyFresh = false;
+                if (!keepingUp && sin.available() == 0) return server.park(this) ? PARKED : CLOSE;
                 socket.setSoTimeout(server.linger());
                 if (b == null) b = server.borrow();
                 int n;
@@ -377,6 +386,7 @@ final class Connection implements Runnable {
                 } catch (SocketTimeoutException quiet) {
                     return server.park(this) ? PARKED : CLOSE;
                 }
+                lastRead = n;
                 if (n < 0) { // the client gave up before sending it all
                     bodyUnread = false;
                     return CLOSE;

@@ -83,6 +83,78 @@ class StressTest {
     }
 
     @Test
+    void aThousandBodiesSentAtOneBytePerSecondDoNotStopOthers() throws Exception {
+        Apps.require("node");
+        try (Proc p = Jar.start(Apps.copy("faults", dir), Map.of(), "run", "--port", "0", "--public")) {
+            int port = start(p);
+            p.await("Press Ctrl-C to stop.", 10);
+            assertEquals(200, Http.get(port, "/good/warm").status());
+            List<Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                    String path = i % 3 == 0 ? "/good/upload" : i % 3 == 1 ? "/index.html" : "/good/x?n=" + i;
+                    s.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n").getBytes());
+                    sockets.add(s);
+                }
+                long worst = 0;
+                int code = 0, staticCode = 0;
+                for (int second = 0; second < 4; second++) { // one more body byte a second on each
+                    for (Socket s : sockets) {
+                        try {
+                            s.getOutputStream().write('X');
+                        } catch (IOException answeredAndClosed) {
+                            // a static file's 405 closes the connection at once
+                        }
+                    }
+                    long t0 = System.nanoTime();
+                    code = Http.get(port, "/good/normal").status();
+                    staticCode = Http.get(port, "/index.html").status();
+                    worst = Math.max(worst, (System.nanoTime() - t0) / 2_000_000);
+                    Thread.sleep(1000);
+                }
+                long threads = status(p.process.pid(), "Threads");
+                System.out.println("stress: 1000 bodies at 1 byte/s: a normal request was answered " + code + " (a static file " + staticCode
+                        + ") in at most " + worst + " ms; micros had " + threads + " threads");
+                assertEquals(200, code);
+                assertEquals(200, staticCode);
+                assertTrue(worst < 1000, "a normal request waited " + worst + " ms");
+            } finally {
+                for (Socket s : sockets) s.close();
+            }
+        }
+    }
+
+    @Test
+    void twoHundredConcurrentUploadsOf5MBStayInBoundedMemory() throws Exception {
+        Apps.require("node");
+        try (Proc p = Jar.start(Apps.copy("faults", dir), Map.of(), "run", "--port", "0", "--public")) {
+            int port = start(p);
+            p.await("Press Ctrl-C to stop.", 10);
+            assertEquals(200, Http.get(port, "/good/warm").status());
+            Thread.sleep(3000); // the heap trim after start-up has happened
+            long pid = p.process.pid(), rss0 = status(pid, "VmRSS");
+            byte[] body = new byte[5 << 20];
+            ExecutorService pool = Executors.newFixedThreadPool(200);
+            AtomicLong peak = new AtomicLong(rss0), ok = new AtomicLong();
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                fs.add(pool.submit(() -> {
+                    Http.Response r = Http.send(port, "POST /good/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n", body);
+                    if (r.status() == 200 && r.text().contains("\"body\":\"" + body.length + "\"")) ok.incrementAndGet();
+                    peak.accumulateAndGet(status(pid, "VmRSS"), Math::max);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+            pool.shutdown();
+            System.out.println("stress: 200 concurrent 5 MB uploads: " + ok.get() + " answered whole; micros' RSS " + rss0 / 1024 + " -> peak " + peak.get() / 1024 + " MB");
+            assertEquals(200, ok.get());
+            assertTrue(peak.get() - rss0 < 400 * 1024, "RSS grew by " + (peak.get() - rss0) / 1024 + " MB for 1 GB of bodies");
+        }
+    }
+
+    @Test
     void soakOf200000RequestsLeavesNothingBehind() throws Exception {
         Apps.require("node");
         try (Proc p = Jar.start(Apps.copy("faults", dir), Map.of(), "run", "--port", "0", "--public")) {
