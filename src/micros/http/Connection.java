@@ -119,8 +119,11 @@ final class Connection implements Runnable {
                 return CLOSE;
             }
             makeRoom();
-            if (il > ip && sin.available() == 0) return server.park(this) ? PARKED : CLOSE; // a trickling head holds no thread
-            socket.setSoTimeout(server.linger());
+            int ready = sin.available();
+            if (il > ip && ready == 0) return server.park(this) ? PARKED : CLOSE; // a trickling head holds no thread
+            // JDK 17's channel sockets switch to non-blocking mode and back (4 fcntl calls) for every
+            // read with a timeout: when bytes are already there, a plain read needs no timeout
+            socket.setSoTimeout(ready > 0 ? 0 : server.linger());
             int n;
             try {
                 n = sin.read(in, il, in.length - il);
