@@ -64,7 +64,14 @@ final class Base implements AutoCloseable {
     Page query(Query q, int limit, String last, boolean desc, long scanBytes) {
         rw.readLock().lock();
         try {
-            NavigableMap<String, Stored> view = desc ? items.descendingMap() : items;
+            NavigableMap<String, Stored> view = items;
+            Query.KeyRange range = q.keyRange();
+            if (range != null) {
+                if (range.lo() != null && range.hi() != null && range.lo().compareTo(range.hi()) > 0) return new Page(List.of(), null);
+                if (range.lo() != null) view = view.tailMap(range.lo(), range.loIn());
+                if (range.hi() != null) view = view.headMap(range.hi(), range.hiIn());
+            }
+            if (desc) view = view.descendingMap();
             if (last != null) view = view.tailMap(last, false);
             double now = Items.now();
             List<Map<String, Object>> out = new ArrayList<>();

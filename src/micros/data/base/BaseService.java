@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import micros.http.Exchange;
 import micros.http.Handler;
 
@@ -33,7 +34,7 @@ public final class BaseService implements Handler {
     private final String projectId;
     private final byte[] projectKey;
     private final Map<String, Base> bases = new ConcurrentHashMap<>();
-    private final List<String> warnings = new ArrayList<>();
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Thread purger;
 
     public BaseService(Path dataDir, String projectId, String projectKey) throws IOException {

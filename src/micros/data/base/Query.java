@@ -68,6 +68,34 @@ record Query(List<List<Cond>> any) {
         return new Cond(path, op, value);
     }
 
+    /** Bounds on the key that every item matching this query obeys (null: any key). */
+    record KeyRange(String lo, boolean loIn, String hi, boolean hiIn) {}
+
+    /**
+     * When every OR branch has the (single, validated) condition on "key", the items to look at
+     * are one range of keys: the query walks only that range, as Deta's key index did.
+     */
+    KeyRange keyRange() {
+        Cond key = null;
+        for (List<Cond> all : any) {
+            Cond here = null;
+            for (Cond c : all) if (c.path.equals("key")) here = c;
+            if (here == null) return null;
+            key = here;
+        }
+        if (key == null) return null;
+        return switch (key.op) {
+            case EQ -> new KeyRange((String) key.value, true, (String) key.value, true);
+            case PFX -> new KeyRange((String) key.value, true, key.value + "\uffff", false);
+            case GT -> new KeyRange((String) key.value, false, null, false);
+            case GTE -> new KeyRange((String) key.value, true, null, false);
+            case LT -> new KeyRange(null, false, (String) key.value, false);
+            case LTE -> new KeyRange(null, false, (String) key.value, true);
+            case R -> new KeyRange((String) ((List<?>) key.value).get(0), true, (String) ((List<?>) key.value).get(1), true);
+            default -> null;
+        };
+    }
+
     boolean matches(Map<String, Object> item) {
         if (any.isEmpty()) return true;
         for (List<Cond> all : any) {

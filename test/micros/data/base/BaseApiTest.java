@@ -217,12 +217,27 @@ class BaseApiTest {
         assertEquals(List.of("k18", "k16"), keys(c.call("POST", "pages", "/query", "{\"limit\":2,\"sort\":\"desc\",\"last\":\"k20\",\"query\":[{\"even\":true}]}")));
         assertEquals(25, keys(c.call("POST", "pages", "/query", "")).size()); // no body: everything
 
+        // conditions on the key walk only that range of keys, in either order, page by page
+        var pfx = c.call("POST", "pages", "/query", "{\"limit\":3,\"sort\":\"desc\",\"query\":[{\"key?pfx\":\"k1\"}]}");
+        assertEquals(List.of("k19", "k18", "k17"), keys(pfx));
+        assertEquals(List.of("k16", "k15", "k14"), keys(c.call("POST", "pages", "/query", "{\"limit\":3,\"sort\":\"desc\",\"last\":\"k17\",\"query\":[{\"key?pfx\":\"k1\"}]}")));
+        assertEquals(List.of("k05", "k06", "k07"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?r\":[\"k05\",\"k07\"]}]}")));
+        assertEquals(List.of("k00", "k01"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?lt\":\"k02\"}]}")));
+        assertEquals(List.of("k23", "k24"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?gt\":\"k22\"}]}")));
+        assertEquals(List.of("k12"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key\":\"k12\",\"even\":true},{\"key\":\"k12\"}]}")));
+        assertEquals(List.of(), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?r\":[\"k9\",\"k0\"]}]}")));
+        // a branch without a key condition: every key is looked at
+        assertEquals(List.of("k00", "k02", "k04", "k06", "k08", "k10", "k11", "k12", "k13"), keys(c.call("POST", "pages", "/query",
+                "{\"query\":[{\"key?pfx\":\"k1\"},{\"even\":true}]}")).subList(0, 9));
+
         // as on Deta, a page looks at up to 1 MB of items before the query
         String big = "y".repeat(200 * 1024);
         for (int i = 0; i < 8; i++) c.call("PUT", "bigpages", "/items", "{\"items\":[{\"key\":\"b" + i + "\",\"v\":\"" + big + "\"}]}");
         var page = c.call("POST", "bigpages", "/query", "{\"limit\":1000,\"query\":[{\"v?pfx\":\"nothing\"}]}");
         assertEquals(List.of(), keys(page));
         assertEquals("b5", ((Map<?, ?>) page.map().get("paging")).get("last"));
+        // a key condition goes straight to its keys: b7 is found in the first page
+        assertEquals(List.of("b7"), keys(c.call("POST", "bigpages", "/query", "{\"query\":[{\"key?pfx\":\"b7\"}]}")));
     }
 
     @Test
