@@ -201,19 +201,21 @@ final class Base implements AutoCloseable {
 
     /** Rewrites the log with only the live items (expired ones dropped), then swaps it in. */
     private void compact() throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".compact");
         double now = Items.now();
+        items.values().removeIf(st -> Items.expired(st.item, now));
+        snapshot(items.values());
+    }
+
+    /** Writes these items as a complete new log (records of up to 1,000 items), forced, and swaps it in atomically. */
+    private void snapshot(Iterable<Stored> all) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".compact");
+        long live = 0;
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             write(out, ByteBuffer.wrap(LogFile.MAGIC));
             Record chunk = new Record();
-            for (Iterator<Stored> it = items.values().iterator(); it.hasNext(); ) {
-                Stored s = it.next();
-                if (Items.expired(s.item, now)) {
-                    it.remove();
-                    liveBytes -= s.size;
-                    continue;
-                }
-                chunk.put.add(s.item);
+            for (Stored st : all) {
+                live += st.size;
+                chunk.put.add(st.item);
                 if (chunk.put.size() == 1000) {
                     write(out, LogFile.frame(JsonText.bytes(encode(chunk))));
                     chunk.put.clear();
@@ -223,6 +225,26 @@ final class Base implements AutoCloseable {
             out.force(true);
         }
         log.replaceWith(tmp);
+        liveBytes = live;
+    }
+
+    /**
+     * Stores many items at once (an import): the new content is written as a fresh log and
+     * swapped in by one rename, so a crash leaves either the old base or the whole import.
+     */
+    void load(List<Map<String, Object>> incoming, boolean replace) throws IOException {
+        rw.writeLock().lock();
+        try {
+            TreeMap<String, Stored> next = replace ? new TreeMap<>() : new TreeMap<>(items);
+            for (Map<String, Object> item : incoming) {
+                next.put((String) item.get("key"), new Stored(item, JsonText.write(item).getBytes(StandardCharsets.UTF_8).length));
+            }
+            snapshot(next.values());
+            items.clear();
+            items.putAll(next);
+        } finally {
+            rw.writeLock().unlock();
+        }
     }
 
     private static void write(FileChannel out, ByteBuffer b) throws IOException {

@@ -279,7 +279,8 @@ public final class BaseService implements Handler {
 
     /**
      * Stores exported items (objects with a string "key"; one without gets a generated key) in one
-     * durable step; {@code replace} empties the base first. IllegalArgumentException on a bad item.
+     * durable, atomic step; {@code replace} empties the base first, otherwise an imported item
+     * overwrites one with its key. IllegalArgumentException (naming the base) on a bad item.
      */
     public void importItems(String base, List<Object> items, boolean replace) throws IOException {
         List<Map<String, Object>> prepared = new ArrayList<>();
@@ -289,10 +290,7 @@ public final class BaseService implements Handler {
         } catch (BaseError e) {
             throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
         }
-        create(base).write((b, r) -> {
-            r.clear = replace;
-            r.put.addAll(prepared);
-        });
+        create(base).load(prepared, replace);
     }
 
     /** Up to {@code limit} items matching a query written in Deta's query language (blank: all). */

@@ -25,7 +25,8 @@ final class JsonText {
         else if (v instanceof Boolean || v instanceof Long || v instanceof Integer) sb.append(v);
         else if (v instanceof Double d) {
             // JSON has no NaN/Infinity; the parser never makes them
-            sb.append(d.isNaN() || d.isInfinite() ? "null" : d.toString());
+            if (d.isNaN() || d.isInfinite()) sb.append("null");
+            else number(sb, d);
         } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;
@@ -45,6 +46,17 @@ final class JsonText {
             }
             sb.append(']');
         } else throw new IllegalArgumentException("not a JSON value: " + v.getClass());
+    }
+
+    /**
+     * Doubles as JavaScript and Python write them for the range Base allows: 1.0 (still a float),
+     * 12345678.5 rather than 1.23456785E7; exponents only for very small values.
+     */
+    private static void number(StringBuilder sb, double d) {
+        double a = Math.abs(d);
+        if (d == Math.rint(d) && a < 1e16) sb.append((long) d).append(".0");
+        else if (a >= 1e-4 && a < 1e16) sb.append(new java.math.BigDecimal(Double.toString(d)).toPlainString());
+        else sb.append(d);
     }
 
     /** Escapes control characters and lone surrogates (a client may send "\ud800"; UTF-8 cannot carry it raw). */

@@ -64,6 +64,10 @@ class BaseApiTest {
         assertEquals(Map.of("key", "a/b ü", "name", "Beverly", "age", 22L, "score", 1.5), get.map());
         assertTrue(get.text().contains("\"age\":22,") && get.text().contains("1.5"), "ints stay ints: " + get.text());
         assertEquals("nokey", c.call("GET", "people", "/items/" + generated, null).map().get("name"));
+        c.call("PUT", "people", "/items", "{\"items\":[{\"key\":\"nums\",\"f\":1.0,\"g\":12345678.5,\"h\":-0.001,\"i\":1e-7,\"j\":3}]}");
+        String nums = c.call("GET", "people", "/items/nums", null).text();
+        assertEquals("{\"key\":\"nums\",\"f\":1.0,\"g\":12345678.5,\"h\":-0.001,\"i\":1.0E-7,\"j\":3}", nums); // floats stay floats
+        c.call("DELETE", "people", "/items/nums", null);
 
         var missing = c.call("GET", "people", "/items/nobody", null);
         assertEquals(404, missing.status());

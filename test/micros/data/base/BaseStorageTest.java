@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Base log on disk: persistence, torn and corrupt tails, compaction, and kill -9 right after an acknowledged write. */
+@SuppressWarnings("unchecked")
 class BaseStorageTest {
     Path dir;
     BaseService service;
@@ -145,6 +146,43 @@ class BaseStorageTest {
         assertEquals(List.of(), service.recoveryWarnings());
         assertEquals(10, service.count("hot"));
         assertEquals(2999L, c.call("GET", "hot", "/items/k9", null).map().get("i"));
+    }
+
+    @Test
+    void importExportAndTheDashboardCalls() throws Exception {
+        BaseClient c = open();
+        c.call("PUT", "imp", "/items", "{\"items\":[{\"key\":\"old\",\"v\":0},{\"key\":\"a\",\"v\":0}]}");
+        List<Object> export = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) export.add(Map.of("key", String.format("i%05d", i), "v", (long) i, "even", i % 2 == 0));
+        export.add(Map.of("v", 1.0)); // an item without key gets one
+        service.importItems("imp", export, false);                 // merged: "old" and "a" stay
+        assertEquals(5003, service.count("imp"));
+        service.importItems("imp", export.subList(0, 10), true);   // replaced
+        assertEquals(10, service.count("imp"));
+        assertEquals(404, c.call("GET", "imp", "/items/old", null).status());
+        assertEquals(List.of(Map.of("key", "i00002", "v", 2L, "even", true), Map.of("key", "i00004", "v", 4L, "even", true)),
+                service.query("imp", "{\"even\":true,\"v?gt\":0}", 2));
+        assertEquals(10, service.query("imp", "  ", 100).size());
+        try {
+            service.query("imp", "{\"v?nope\":1}", 10);
+            throw new AssertionError("a bad query was accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage().contains("nope"), e.getMessage());
+        }
+        try {
+            service.importItems("imp", List.of(Map.of("key", 7)), true);
+            throw new AssertionError("a bad item was imported");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage().contains("base 'imp'"), e.getMessage());
+        }
+        assertEquals(10, service.count("imp")); // the refused import changed nothing
+        List<Object> out = service.items("imp");
+        ((Map<String, Object>) out.get(0)).put("v", "changed"); // a copy: the stored item stays
+        stop();
+        open();
+        assertEquals(List.of(), service.recoveryWarnings());
+        assertEquals(export.subList(0, 10), service.items("imp"));
+        assertEquals(List.of("imp"), service.names());
     }
 
     @Test
