@@ -42,6 +42,12 @@ public final class BaseService implements Handler {
         this.projectId = projectId;
         this.projectKey = projectKey.getBytes(StandardCharsets.UTF_8);
         Files.createDirectories(dir);
+        try {
+            // the app's data: readable by micros' user only, not by the micros it runs as another user
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its own rules apply
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String file = f.getFileName().toString();

@@ -73,6 +73,7 @@ class BaseStorageTest {
 
         c = open();
         assertEquals(List.of(), service.recoveryWarnings());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("bases"))));
         assertEquals(List.of("notes", "other"), service.names());
         assertEquals(42L, c.call("GET", "notes", "/items/a", null).map().get("n"));
         assertEquals(b, c.call("GET", "notes", "/items/b", null).json()); // surrogate pairs and a lone surrogate intact
