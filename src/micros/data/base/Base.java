@@ -128,7 +128,13 @@ final class Base implements AutoCloseable {
             if (!r.clear && r.del.isEmpty() && r.put.isEmpty()) return r;
             seq = log.append(JsonText.bytes(encode(r)));
             apply(r);
-            if (log.size() > COMPACT_MIN && log.size() > 2 * liveBytes + COMPACT_MIN / 2) compact();
+            if (log.size() > COMPACT_MIN && log.size() > 2 * liveBytes + COMPACT_MIN / 2) {
+                try {
+                    compact();
+                } catch (IOException e) {
+                    // the log as it is stays valid (the rename never happened); a later write tries again
+                }
+            }
         } finally {
             rw.writeLock().unlock();
         }
@@ -259,20 +265,6 @@ final class Base implements AutoCloseable {
         } finally {
             rw.writeLock().unlock();
         }
-    }
-
-    /** Forced compaction (tests, export). */
-    void compactNow() throws IOException {
-        rw.writeLock().lock();
-        try {
-            compact();
-        } finally {
-            rw.writeLock().unlock();
-        }
-    }
-
-    long logBytes() {
-        return log.size();
     }
 
     @Override
