@@ -262,6 +262,29 @@ class BaseApiTest {
     }
 
     @Test
+    void concurrentWritersNeitherLoseNorDuplicate() throws Exception {
+        c.call("PUT", "race", "/items", "{\"items\":[{\"key\":\"counter\",\"n\":0}]}");
+        List<Integer> inserts = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread th = new Thread(() -> {
+                try {
+                    inserts.add(c.call("POST", "race", "/items", "{\"item\":{\"key\":\"once\"}}").status());
+                    for (int i = 0; i < 25; i++) assertEquals(200, c.call("PATCH", "race", "/items/counter", "{\"increment\":{\"n\":1}}").status());
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            th.start();
+            threads.add(th);
+        }
+        for (Thread th : threads) th.join();
+        assertEquals(1, inserts.stream().filter(st -> st == 201).count(), inserts.toString());
+        assertEquals(7, inserts.stream().filter(st -> st == 409).count(), inserts.toString());
+        assertEquals(200L, c.call("GET", "race", "/items/counter", null).map().get("n"));
+    }
+
+    @Test
     void authenticationAndPaths() throws Exception {
         c.call("PUT", "auth", "/items", "{\"items\":[{\"key\":\"k\"}]}");
         var none = c.raw("GET", "/v1/a0abcyxz/auth/items/k", null, null);
