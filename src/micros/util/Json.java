@@ -102,9 +102,20 @@ public final class Json {
                     case "true" -> Boolean.TRUE;
                     case "false" -> Boolean.FALSE;
                     case "null" -> null;
-                    default -> w.contains(".") || w.contains("e") ? (Object) Double.parseDouble(w) : (Object) Long.parseLong(w);
+                    default -> number(w);
                 };
             }
+        }
+    }
+
+    /** Integers stay Long (Deta keeps 1 and 1.0 apart); an integer too long for a Long becomes a Double. */
+    private static Object number(String w) {
+        if (w.indexOf('.') >= 0 || w.indexOf('e') >= 0 || w.indexOf('E') >= 0) return Double.parseDouble(w);
+        try {
+            return Long.parseLong(w);
+        } catch (NumberFormatException e) {
+            if (!w.matches("-?[0-9]+")) throw e;
+            return Double.parseDouble(w);
         }
     }
 

@@ -1,0 +1,357 @@
+package micros.data.base;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import micros.http.Exchange;
+import micros.http.Handler;
+
+/**
+ * Deta Base's HTTP API v1 ({@code /v1/<project id>/<base>/items|items/<key>|query}) over the
+ * bases stored in {@code dataDir/bases/}, one append-only log per base. Answers with Deta's
+ * statuses and {@code {"errors": [...]}} bodies; every write is on disk before it is answered.
+ */
+public final class BaseService implements Handler {
+    /** Deta refused requests over 16 MB. */
+    static final int MAX_BODY = 16 << 20;
+    private static final long PURGE_EVERY_MS = 30_000;
+
+    private final Path dir;
+    private final String projectId;
+    private final byte[] projectKey;
+    private final Map<String, Base> bases = new ConcurrentHashMap<>();
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final Thread purger;
+
+    public BaseService(Path dataDir, String projectId, String projectKey) throws IOException {
+        this.dir = dataDir.resolve("bases");
+        this.projectId = projectId;
+        this.projectKey = projectKey.getBytes(StandardCharsets.UTF_8);
+        Files.createDirectories(dir);
+        try {
+            // the app's data: readable by micros' user only, not by the micros it runs as another user
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its own rules apply
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String file = f.getFileName().toString();
+                if (file.endsWith(".log.compact")) {
+                    Files.delete(f); // a compaction cut short: the log it was to replace is intact
+                    continue;
+                }
+                if (!file.endsWith(BaseNames.SUFFIX)) continue;
+                String name = BaseNames.fromFileName(file);
+                if (name == null) {
+                    warnings.add("bases: ignored " + file + " (not a name micros writes)");
+                    continue;
+                }
+                Base b = new Base(name, f, warnings);
+                b.compactIfWasteful();
+                bases.put(name, b);
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        purger = new Thread(this::purgeLoop, "micros-base-ttl");
+        purger.setDaemon(true);
+        purger.start();
+    }
+
+    /** What opening found wrong (torn or corrupt log tails, foreign files); empty when all was intact. */
+    public List<String> recoveryWarnings() {
+        return List.copyOf(warnings);
+    }
+
+    // ---- HTTP ----
+
+    @Override
+    public void handle(Exchange ex) throws IOException {
+        String path = ex.rawPath();
+        String[] parts = path.split("/", 5); // "", "v1", project, base, rest
+        if (parts.length < 5 || !parts[0].isEmpty() || !parts[1].equals("v1")) {
+            error(ex, 404, "Not found");
+            return;
+        }
+        String key = ex.header("X-API-Key");
+        if (key == null || !MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), projectKey)
+                || !projectId.equals(BaseNames.percentDecode(parts[2]))) {
+            error(ex, 401, "Unauthorized");
+            return;
+        }
+        String base = BaseNames.percentDecode(parts[3]);
+        if (base == null) {
+            error(ex, 400, "Base name is not valid percent-encoding");
+            return;
+        }
+        serve(ex, base, "/" + parts[4]);
+    }
+
+    /**
+     * Serves one Base request without checking key or project (the caller authenticated it, as
+     * the gateway does for the owner's browser path). {@code rest} is "/items", "/items/KEY" (KEY
+     * still percent-encoded, as in the request) or "/query".
+     */
+    public void serve(Exchange ex, String baseName, String rest) throws IOException {
+        try {
+            BaseNames.check(baseName);
+            String m = ex.method();
+            if (rest.equals("/items")) {
+                switch (m) {
+                    case "PUT" -> put(ex, baseName);
+                    case "POST" -> insert(ex, baseName);
+                    default -> error(ex, 405, "Method not allowed");
+                }
+            } else if (rest.startsWith("/items/")) {
+                String key = BaseNames.percentDecode(rest.substring(7));
+                if (key == null || key.isEmpty()) throw BaseError.bad("Key is empty or not valid percent-encoding");
+                switch (m) {
+                    case "GET" -> get(ex, baseName, key);
+                    case "DELETE" -> delete(ex, baseName, key);
+                    case "PATCH" -> update(ex, baseName, key);
+                    default -> error(ex, 405, "Method not allowed");
+                }
+            } else if (rest.equals("/query")) {
+                if (m.equals("POST")) query(ex, baseName);
+                else error(ex, 405, "Method not allowed");
+            } else error(ex, 404, "Not found");
+        } catch (BaseError e) {
+            error(ex, e.status, e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            error(ex, 500, "Storage failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            error(ex, 500, "Internal error: " + e);
+        }
+    }
+
+    private void put(Exchange ex, String name) throws IOException {
+        Object body = body(ex);
+        if (!(body instanceof Map<?, ?> m) || !(m.get("items") instanceof List<?> raw)) throw BaseError.bad("Request body must hold 'items', a list of items");
+        if (raw.isEmpty()) throw BaseError.bad("No items to put");
+        if (raw.size() > Items.MAX_PUT_ITEMS) throw BaseError.bad("Number of items in the request exceeds 25");
+        List<Map<String, Object>> items = new ArrayList<>();
+        Set<String> keys = new HashSet<>();
+        for (Object o : raw) {
+            Map<String, Object> item = Items.prepare(o);
+            if (!keys.add((String) item.get("key"))) throw BaseError.bad("Duplicate key '" + item.get("key") + "' in the request");
+            items.add(item);
+        }
+        create(name).write((b, r) -> r.put.addAll(items));
+        send(ex, 207, Map.of("processed", Map.of("items", items)));
+    }
+
+    private void insert(Exchange ex, String name) throws IOException {
+        Object body = body(ex);
+        if (!(body instanceof Map<?, ?> m) || !(m.get("item") instanceof Map<?, ?> raw)) throw BaseError.bad("Request body must hold 'item', an object");
+        Map<String, Object> item = Items.prepare(raw);
+        create(name).write((b, r) -> {
+            if (b.current((String) item.get("key")) != null) throw new BaseError(409, "Key already exists");
+            r.put.add(item);
+        });
+        send(ex, 201, item);
+    }
+
+    private void get(Exchange ex, String name, String key) throws IOException {
+        Base b = bases.get(name);
+        Map<String, Object> item = b == null ? null : b.get(key);
+        if (item == null) send(ex, 404, Map.of("key", key));
+        else send(ex, 200, item);
+    }
+
+    private void delete(Exchange ex, String name, String key) throws IOException {
+        Base b = bases.get(name);
+        if (b != null) b.write((base, r) -> {
+            if (base.holds(key)) r.del.add(key);
+        });
+        send(ex, 200, Map.of("key", key));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void update(Exchange ex, String name, String key) throws IOException {
+        Object body = body(ex);
+        Updates u = Updates.parse(body);
+        Base b = bases.get(name);
+        if (b == null) throw new BaseError(404, "Key not found");
+        b.write((base, r) -> {
+            Map<String, Object> cur = base.current(key);
+            if (cur == null) throw new BaseError(404, "Key not found");
+            Map<String, Object> next = u.applyTo(cur);
+            Items.check(next);
+            r.put.add(next);
+        });
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("key", key);
+        ((Map<String, Object>) body).forEach(out::putIfAbsent);
+        send(ex, 200, out);
+    }
+
+    private void query(Exchange ex, String name) throws IOException {
+        Object body = ex.hasBody() ? body(ex) : Map.of();
+        if (!(body instanceof Map<?, ?> m)) throw BaseError.bad("Request body must be an object");
+        Query q = Query.parse(m.get("query"));
+        int limit = Integer.MAX_VALUE;
+        Object l = m.get("limit");
+        if (l != null) {
+            if (!(l instanceof Long n)) throw BaseError.bad("'limit' must be an integer");
+            if (n < 1) throw BaseError.bad("'limit' must be at least 1");
+            limit = (int) Math.min(n, Integer.MAX_VALUE);
+        }
+        Object last = m.get("last");
+        if (last != null && !(last instanceof String)) throw BaseError.bad("'last' must be a string");
+        Object sort = m.get("sort");
+        if (sort != null && !sort.equals("") && !sort.equals("asc") && !sort.equals("desc")) throw BaseError.bad("'sort' must be 'asc' or 'desc'");
+        Base b = bases.get(name);
+        Base.Page page = b == null ? new Base.Page(List.of(), null)
+                : b.query(q, limit, "".equals(last) ? null : (String) last, "desc".equals(sort), Base.PAGE_SCAN_BYTES);
+        Map<String, Object> paging = new LinkedHashMap<>();
+        paging.put("size", (long) page.items().size());
+        if (page.last() != null) paging.put("last", page.last());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("paging", paging);
+        out.put("items", page.items());
+        send(ex, 200, out);
+    }
+
+    private static Object body(Exchange ex) throws IOException {
+        if (ex.contentLength() > MAX_BODY) throw BaseError.bad("Request body exceeds 16 MB");
+        byte[] b;
+        try (InputStream in = ex.body()) {
+            b = in.readNBytes(MAX_BODY + 1);
+        }
+        if (b.length > MAX_BODY) throw BaseError.bad("Request body exceeds 16 MB");
+        return JsonText.parse(b);
+    }
+
+    private static void send(Exchange ex, int status, Object body) throws IOException {
+        ex.send(status, "application/json", JsonText.bytes(body));
+    }
+
+    private static void error(Exchange ex, int status, String message) throws IOException {
+        if (ex.started()) {
+            ex.cut();
+            return;
+        }
+        send(ex, status, Map.of("errors", List.of(message)));
+    }
+
+    // ---- for the CLI, the dashboard and export ----
+
+    private Base create(String name) {
+        BaseNames.check(name);
+        return bases.computeIfAbsent(name, n -> {
+            try {
+                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Every base name, sorted. */
+    public List<String> names() {
+        return new ArrayList<>(new TreeSet<>(bases.keySet()));
+    }
+
+    /** Items that have not expired. */
+    public long count(String base) {
+        Base b = bases.get(base);
+        return b == null ? 0 : b.count();
+    }
+
+    /** All live items of a base in key order (copies), for export. */
+    public List<Object> items(String base) {
+        List<Object> out = new ArrayList<>();
+        Base b = bases.get(base);
+        if (b == null) return out;
+        for (Map<String, Object> item : b.query(Query.ALL, Integer.MAX_VALUE, null, false, Long.MAX_VALUE).items()) out.add(Items.copy(item));
+        return out;
+    }
+
+    /**
+     * Stores exported items (objects with a string "key"; one without gets a generated key) in one
+     * durable, atomic step; {@code replace} empties the base first, otherwise an imported item
+     * overwrites one with its key. IllegalArgumentException (naming the base) on a bad item.
+     */
+    public void importItems(String base, List<Object> items, boolean replace) throws IOException {
+        List<Map<String, Object>> prepared = new ArrayList<>();
+        try {
+            BaseNames.check(base);
+            for (Object o : items) prepared.add(Items.prepare(o));
+        } catch (BaseError e) {
+            throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
+        }
+        create(base).load(prepared, replace);
+    }
+
+    /** Up to {@code limit} items matching a query written in Deta's query language (blank: all). */
+    public List<Object> query(String base, String queryJson, int limit) {
+        Query q;
+        try {
+            q = queryJson == null || queryJson.isBlank() ? Query.ALL : Query.parse(JsonText.parse(queryJson.getBytes(StandardCharsets.UTF_8)));
+        } catch (BaseError e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        List<Object> out = new ArrayList<>();
+        Base b = bases.get(base);
+        if (b == null) return out;
+        for (Map<String, Object> item : b.query(q, limit, null, false, Long.MAX_VALUE).items()) out.add(Items.copy(item));
+        return out;
+    }
+
+    /** Deletes expired items for good (they are already invisible). */
+    void purgeExpired() throws IOException {
+        for (Base b : bases.values()) {
+            List<String> keys = b.expiredKeys();
+            if (keys.isEmpty()) continue;
+            b.write((base, r) -> {
+                for (String k : keys) if (base.holds(k) && base.current(k) == null) r.del.add(k);
+            });
+        }
+    }
+
+    private void purgeLoop() {
+        while (true) {
+            try {
+                Thread.sleep(PURGE_EVERY_MS);
+                purgeExpired();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                // the next round tries again; expired items stay invisible meanwhile
+            }
+        }
+    }
+
+    Base base(String name) {
+        return bases.get(name);
+    }
+
+    public void close() {
+        if (purger != null) purger.interrupt();
+        for (Base b : bases.values()) {
+            try {
+                b.close();
+            } catch (IOException e) {
+                // closing after every write was forced: nothing is lost
+            }
+        }
+        bases.clear();
+    }
+
+}

@@ -1,0 +1,118 @@
+package micros.data.base;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Rules every stored item obeys (Deta's documented limits), key generation, and dotted paths. */
+final class Items {
+    private Items() {}
+
+    static final int MAX_ITEM_BYTES = 400 * 1024;
+    static final int MAX_PUT_ITEMS = 25;
+    static final String TTL = "__expires";
+    private static final long MAX_INT = 9_999_999_999_999_999L; // 16 digits
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
+
+    /** A 12-character key, as Deta generated when an item came without one. */
+    static String newKey() {
+        char[] k = new char[12];
+        for (int i = 0; i < k.length; i++) k[i] = KEY_CHARS[RANDOM.nextInt(KEY_CHARS.length)];
+        return new String(k);
+    }
+
+    /**
+     * Checks an item from a request and gives it a key when it has none. Returns the item as stored
+     * (a copy) and its encoded size.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> prepare(Object raw) {
+        if (!(raw instanceof Map)) throw BaseError.bad("Item must be an object");
+        Map<String, Object> item = new LinkedHashMap<>((Map<String, Object>) raw);
+        Object key = item.get("key");
+        if (key == null) {
+            // the key first, as Deta answered
+            Map<String, Object> keyed = new LinkedHashMap<>();
+            keyed.put("key", newKey());
+            item.remove("key");
+            keyed.putAll(item);
+            item = keyed;
+        } else if (!(key instanceof String s)) {
+            throw BaseError.bad("Key must be a string");
+        } else if (s.isEmpty()) {
+            throw BaseError.bad("Key is empty");
+        }
+        check(item);
+        return item;
+    }
+
+    /** Size, numbers and the TTL field of a whole item. */
+    static int check(Map<String, Object> item) {
+        checkNumbers(item);
+        Object ttl = item.get(TTL);
+        if (ttl != null && !(ttl instanceof Long || ttl instanceof Double)) throw BaseError.bad("'__expires' must be a number");
+        int size = JsonText.write(item).getBytes(StandardCharsets.UTF_8).length;
+        if (size > MAX_ITEM_BYTES) throw BaseError.bad("Item size exceeds 400KB limit");
+        return size;
+    }
+
+    private static void checkNumbers(Object v) {
+        if (v instanceof Long l) {
+            if (l > MAX_INT || l < -MAX_INT) throw tooLong();
+        } else if (v instanceof Double d) {
+            if (Math.abs(d) > MAX_INT) throw tooLong();
+        } else if (v instanceof Map<?, ?> m) {
+            for (Object x : m.values()) checkNumbers(x);
+        } else if (v instanceof List<?> l) {
+            for (Object x : l) checkNumbers(x);
+        }
+    }
+
+    private static BaseError tooLong() {
+        return BaseError.bad("Number exceeds the maximum of 16 digits: store larger numbers as strings");
+    }
+
+    /** Whether the item's __expires lies at or before now (seconds since the epoch). */
+    static boolean expired(Map<String, Object> item, double nowSeconds) {
+        Object t = item.get(TTL);
+        return t instanceof Number n && n.doubleValue() <= nowSeconds;
+    }
+
+    static double now() {
+        return System.currentTimeMillis() / 1000.0;
+    }
+
+    /** The value at a dotted path ("profile.age"), or MISSING. */
+    static Object at(Map<String, Object> item, String path) {
+        if (item.containsKey(path)) return item.get(path);
+        if (path.indexOf('.') < 0) return MISSING;
+        Object cur = item;
+        for (String part : path.split("\\.", -1)) {
+            if (!(cur instanceof Map<?, ?> m) || !m.containsKey(part)) return MISSING;
+            cur = m.get(part);
+        }
+        return cur;
+    }
+
+    static final Object MISSING = new Object();
+
+    /** A deep copy, so a caller can change it without touching the stored item. */
+    @SuppressWarnings("unchecked")
+    static Object copy(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) out.put((String) e.getKey(), copy(e.getValue()));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object x : l) out.add(copy(x));
+            return out;
+        }
+        return v;
+    }
+}

@@ -1,0 +1,236 @@
+package micros.data.base;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * An append-only file of records: {@code [length:4][crc32c:4][payload]} after an 8-byte magic.
+ * Appends are ordered by the caller (one writer lock per base); {@link #sync} is a group commit:
+ * the first waiter forces the file, and every write that reached the file before that force is
+ * acknowledged by it, so many concurrent writers share one fsync.
+ */
+final class LogFile implements AutoCloseable {
+    static final byte[] MAGIC = "MBASE01\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAX_RECORD = 64 << 20;
+
+    private final Path path;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition done = lock.newCondition();
+    private FileChannel ch;
+    private long size;           // bytes in the file
+    private long written, synced; // sequence numbers of appended / durable records
+    private boolean syncing;
+
+    private LogFile(Path path, FileChannel ch, long size) {
+        this.path = path;
+        this.ch = ch;
+        this.size = size;
+    }
+
+    /**
+     * Opens (or creates) the log and feeds every intact record to {@code apply}. A torn or corrupt
+     * tail is cut off the log, kept next to it in a {@code .damaged-*} file, and described in
+     * {@code warnings}: never dropped silently.
+     */
+    static LogFile open(Path path, String what, Consumer<byte[]> apply, List<String> warnings) throws IOException {
+        boolean fresh = !Files.exists(path);
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            if (fresh || ch.size() == 0) {
+                ch.write(ByteBuffer.wrap(MAGIC), 0);
+                ch.force(true);
+                fsyncDir(path.getParent());
+                return new LogFile(path, ch, MAGIC.length);
+            }
+            long good = replay(ch, apply);
+            long end = ch.size();
+            if (good < end) {
+                Path kept = keepTail(path, ch, good, end);
+                String why = good == 0 ? "does not start like a micros Base log" : tornOrCorrupt(ch, good, end);
+                warnings.add(what + ": " + why + " at byte " + good + " of " + path.getFileName() + "; the " + (end - good)
+                        + " bytes from there were moved to " + kept.getFileName() + " and are not loaded");
+                if (good == 0) {
+                    ch.truncate(0);
+                    ch.write(ByteBuffer.wrap(MAGIC), 0);
+                    good = MAGIC.length;
+                } else ch.truncate(good);
+                ch.force(true);
+            }
+            ch.position(good);
+            return new LogFile(path, ch, good);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Reads records from the start; returns the offset after the last intact one (0: bad magic). */
+    private static long replay(FileChannel ch, Consumer<byte[]> apply) throws IOException {
+        long end = ch.size();
+        ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
+        readFully(ch, magic, 0);
+        if (magic.position() < MAGIC.length || !magic.flip().equals(ByteBuffer.wrap(MAGIC))) return 0;
+        long pos = MAGIC.length;
+        ByteBuffer head = ByteBuffer.allocate(8);
+        CRC32C crc = new CRC32C();
+        while (pos < end) {
+            if (end - pos < 8) return pos;
+            head.clear();
+            readFully(ch, head, pos);
+            int len = head.getInt(0), sum = head.getInt(4);
+            if (len < 0 || len > MAX_RECORD || pos + 8 + len > end) return pos;
+            ByteBuffer body = ByteBuffer.allocate(len);
+            readFully(ch, body, pos + 8);
+            crc.reset();
+            crc.update(body.array(), 0, len);
+            if ((int) crc.getValue() != sum) return pos;
+            try {
+                apply.accept(body.array());
+            } catch (RuntimeException e) {
+                return pos; // a checksummed record that is not ours: treat as corrupt
+            }
+            pos += 8 + len;
+        }
+        return pos;
+    }
+
+    private static String tornOrCorrupt(FileChannel ch, long good, long end) throws IOException {
+        if (end - good < 8) return "a truncated record (a write cut off before it was acknowledged)";
+        ByteBuffer head = ByteBuffer.allocate(8);
+        readFully(ch, head, good);
+        int len = head.getInt(0);
+        if (len >= 0 && len <= MAX_RECORD && good + 8 + len > end) return "a truncated record (a write cut off before it was acknowledged)";
+        return "a corrupt record (checksum or content does not match)";
+    }
+
+    private static Path keepTail(Path path, FileChannel ch, long from, long end) throws IOException {
+        Path kept = path.resolveSibling(path.getFileName() + ".damaged-" + System.currentTimeMillis());
+        try (FileChannel out = FileChannel.open(kept, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long at = from;
+            while (at < end) at += ch.transferTo(at, end - at, out);
+            out.force(true);
+        }
+        fsyncDir(path.getParent());
+        return kept;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining()) {
+            int n = ch.read(b, at + b.position());
+            if (n < 0) return;
+        }
+    }
+
+    static ByteBuffer frame(byte[] payload) {
+        CRC32C crc = new CRC32C();
+        crc.update(payload, 0, payload.length);
+        ByteBuffer b = ByteBuffer.allocate(8 + payload.length);
+        b.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+        return b;
+    }
+
+    /** Writes one record (not yet durable); returns its sequence number for {@link #sync}. */
+    long append(byte[] payload) throws IOException {
+        ByteBuffer b = frame(payload);
+        lock.lock();
+        try {
+            long at = size;
+            try {
+                while (b.hasRemaining()) ch.write(b, at + b.position());
+            } catch (IOException e) {
+                ch.truncate(at); // leave no half record behind a failed write
+                throw e;
+            }
+            size = at + b.limit();
+            return ++written;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns once record {@code seq} is on disk. */
+    void sync(long seq) throws IOException {
+        lock.lock();
+        try {
+            while (synced < seq) {
+                if (syncing) {
+                    done.awaitUninterruptibly();
+                    continue;
+                }
+                syncing = true;
+                long target = written;
+                FileChannel c = ch;
+                lock.unlock();
+                boolean ok = false;
+                try {
+                    c.force(false);
+                    ok = true;
+                } finally {
+                    lock.lock();
+                    syncing = false;
+                    if (ok && target > synced) synced = target;
+                    done.signalAll();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long size() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Compaction: {@code replacement} (already complete and forced) takes this log's place
+     * atomically. The caller holds the base's writer lock, so no append runs meanwhile.
+     */
+    void replaceWith(Path replacement) throws IOException {
+        lock.lock();
+        try {
+            while (syncing) done.awaitUninterruptibly();
+            Files.move(replacement, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDir(path.getParent());
+            ch.close();
+            ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            size = ch.size();
+            synced = written; // every acknowledged record lives in the replacement
+            done.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            while (syncing) done.awaitUninterruptibly();
+            ch.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package micros.data.base;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Deta Base's query language: a list of objects, ORed; the entries of one object ANDed. An entry
+ * is {@code "path?op": value} with a dotted path and one of Deta's operators (none = equal).
+ */
+record Query(List<List<Cond>> any) {
+    enum Op { EQ, NE, LT, GT, LTE, GTE, PFX, R, CONTAINS, NOT_CONTAINS }
+
+    record Cond(String path, Op op, Object value) {}
+
+    static final Query ALL = new Query(List.of());
+
+    /** From the request's "query" value (null or absent: everything). */
+    @SuppressWarnings("unchecked")
+    static Query parse(Object q) {
+        if (q == null) return ALL;
+        if (q instanceof Map) q = List.of(q);
+        if (!(q instanceof List<?> list)) throw BaseError.bad("Query must be a list of objects");
+        List<List<Cond>> any = new ArrayList<>();
+        Cond keyCond = null;
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> m)) throw BaseError.bad("Query must be a list of objects");
+            List<Cond> all = new ArrayList<>();
+            Cond keyHere = null;
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
+                Cond c = cond(e.getKey(), e.getValue());
+                if (c.path.equals("key")) {
+                    if (keyHere != null) throw BaseError.bad("Bad query: only one condition on 'key' is supported");
+                    if (keyCond != null && !keyCond.equals(c)) throw BaseError.bad("Bad query: different conditions on 'key' are not supported");
+                    keyHere = keyCond = c;
+                }
+                all.add(c);
+            }
+            any.add(all);
+        }
+        return new Query(any);
+    }
+
+    private static Cond cond(String field, Object value) {
+        int q = field.lastIndexOf('?');
+        String path = q < 0 ? field : field.substring(0, q);
+        Op op = q < 0 ? Op.EQ : switch (field.substring(q + 1)) {
+            case "ne" -> Op.NE;
+            case "lt" -> Op.LT;
+            case "gt" -> Op.GT;
+            case "lte" -> Op.LTE;
+            case "gte" -> Op.GTE;
+            case "pfx" -> Op.PFX;
+            case "r" -> Op.R;
+            case "contains" -> Op.CONTAINS;
+            case "not_contains", "!contains" -> Op.NOT_CONTAINS;
+            default -> throw BaseError.bad("Bad query: unknown operator '" + field.substring(q + 1) + "' in '" + field + "'");
+        };
+        if (path.isEmpty()) throw BaseError.bad("Bad query: empty attribute name in '" + field + "'");
+        if (op == Op.R && !(value instanceof List<?> l && l.size() == 2))
+            throw BaseError.bad("Bad query: '" + field + "' needs a list of two values");
+        if (op == Op.PFX && !(value instanceof String)) throw BaseError.bad("Bad query: '" + field + "' needs a string");
+        if (path.equals("key")) {
+            if (op == Op.CONTAINS || op == Op.NOT_CONTAINS) throw BaseError.bad("Bad query: contains and not_contains are not supported on 'key'");
+            boolean strings = op == Op.R ? ((List<?>) value).stream().allMatch(x -> x instanceof String) : value instanceof String;
+            if (!strings) throw BaseError.bad("Bad query: conditions on 'key' need string values");
+        }
+        return new Cond(path, op, value);
+    }
+
+    /** Bounds on the key that every item matching this query obeys (null: any key). */
+    record KeyRange(String lo, boolean loIn, String hi, boolean hiIn) {}
+
+    /**
+     * When every OR branch has the (single, validated) condition on "key", the items to look at
+     * are one range of keys: the query walks only that range, as Deta's key index did.
+     */
+    KeyRange keyRange() {
+        Cond key = null;
+        for (List<Cond> all : any) {
+            Cond here = null;
+            for (Cond c : all) if (c.path.equals("key")) here = c;
+            if (here == null) return null;
+            key = here;
+        }
+        if (key == null) return null;
+        return switch (key.op) {
+            case EQ -> new KeyRange((String) key.value, true, (String) key.value, true);
+            case PFX -> new KeyRange((String) key.value, true, key.value + "\uffff", false);
+            case GT -> new KeyRange((String) key.value, false, null, false);
+            case GTE -> new KeyRange((String) key.value, true, null, false);
+            case LT -> new KeyRange(null, false, (String) key.value, false);
+            case LTE -> new KeyRange(null, false, (String) key.value, true);
+            case R -> new KeyRange((String) ((List<?>) key.value).get(0), true, (String) ((List<?>) key.value).get(1), true);
+            default -> null;
+        };
+    }
+
+    boolean matches(Map<String, Object> item) {
+        if (any.isEmpty()) return true;
+        for (List<Cond> all : any) {
+            boolean ok = true;
+            for (Cond c : all) {
+                if (!test(c, Items.at(item, c.path))) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) return true;
+        }
+        return false;
+    }
+
+    private static boolean test(Cond c, Object v) {
+        boolean missing = v == Items.MISSING;
+        return switch (c.op) {
+            case EQ -> !missing && same(v, c.value);
+            case NE -> missing || !same(v, c.value);
+            case LT -> !missing && order(v, c.value) < 0;
+            case GT -> !missing && order(v, c.value) > 0 && order(v, c.value) != NONE;
+            case LTE -> !missing && order(v, c.value) <= 0;
+            case GTE -> !missing && order(v, c.value) >= 0 && order(v, c.value) != NONE;
+            case PFX -> v instanceof String s && s.startsWith((String) c.value);
+            case R -> !missing && order(v, ((List<?>) c.value).get(0)) >= 0 && order(v, ((List<?>) c.value).get(0)) != NONE
+                    && order(v, ((List<?>) c.value).get(1)) <= 0;
+            case CONTAINS -> contains(v, c.value);
+            case NOT_CONTAINS -> !contains(v, c.value);
+        };
+    }
+
+    private static boolean contains(Object v, Object want) {
+        if (v instanceof String s) return want instanceof String w && s.contains(w);
+        if (v instanceof List<?> l) {
+            for (Object x : l) if (same(x, want)) return true;
+        }
+        return false;
+    }
+
+    /** Not comparable (different types): no ordering operator matches. */
+    private static final int NONE = Integer.MAX_VALUE;
+
+    /** Numbers with numbers, strings with strings; NONE otherwise (so < and <= fail too: see the callers). */
+    private static int order(Object a, Object b) {
+        if (a instanceof Long x && b instanceof Long y) return Long.compare(x, y);
+        if (a instanceof Number x && b instanceof Number y) return Double.compare(x.doubleValue(), y.doubleValue());
+        if (a instanceof String x && b instanceof String y) return Integer.signum(x.compareTo(y));
+        return NONE;
+    }
+
+    /** Deep equality where 1 and 1.0 are the same number. */
+    static boolean same(Object a, Object b) {
+        if (a instanceof Number x && b instanceof Number y) {
+            if (a instanceof Long l && b instanceof Long m) return l.longValue() == m.longValue();
+            return x.doubleValue() == y.doubleValue();
+        }
+        if (a instanceof Map<?, ?> m && b instanceof Map<?, ?> n) {
+            if (m.size() != n.size()) return false;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!n.containsKey(e.getKey()) || !same(e.getValue(), n.get(e.getKey()))) return false;
+            }
+            return true;
+        }
+        if (a instanceof List<?> l && b instanceof List<?> k) {
+            if (l.size() != k.size()) return false;
+            for (int i = 0; i < l.size(); i++) if (!same(l.get(i), k.get(i))) return false;
+            return true;
+        }
+        return a == null ? b == null : a.equals(b);
+    }
+}
