@@ -280,9 +280,8 @@ final class Forwarder {
                     } else if (is(b, p, nameLen, "transfer-encoding")) {
                         chunked = endsWithChunked(b, vs, ve);
                     } else if (is(b, p, nameLen, "connection")) {
-                        String v = new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
-                        if (v.contains("close")) u.closeAfter = true;
-                        else if (v.contains("keep-alive")) u.closeAfter = false;
+                        if (contains(b, vs, ve, "close")) u.closeAfter = true;
+                        else if (contains(b, vs, ve, "keep-alive")) u.closeAfter = false;
                     } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
                             && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")) {
                         if (kept == MAX_RESPONSE_HEADERS) {
@@ -389,6 +388,12 @@ final class Forwarder {
     private static int indexOf(byte[] b, byte x, int from, int to) {
         for (int i = from; i < to; i++) if (b[i] == x) return i;
         return -1;
+    }
+
+    /** Whether b[from..to) holds a lower-case ASCII word, ignoring case (no String made). */
+    private static boolean contains(byte[] b, int from, int to, String lower) {
+        for (int i = from; i + lower.length() <= to; i++) if (is(b, i, lower.length(), lower)) return true;
+        return false;
     }
 
     /** Case-insensitive comparison of a header name with a lower-case ASCII word. */

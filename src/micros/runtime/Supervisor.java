@@ -35,6 +35,8 @@ public final class Supervisor {
     /** Where a ready micro listens; {@code connection} is the probe's connection, already open, or null. */
     public record Endpoint(int port, long generation, Socket connection) {}
 
+    private Endpoint awakeEndpoint; // guarded by lock: the endpoint of the process that is AWAKE
+
     /** A request cannot be served by this micro now; {@code status} is the HTTP status to answer with. */
     public static final class Unavailable extends Exception {
         private final int status;
@@ -139,7 +141,7 @@ public final class Supervisor {
                 case AWAKE -> {
                     inFlight.incrementAndGet();
                     lastUsed = System.nanoTime();
-                    awake = new Endpoint(port, generation, null);
+                    awake = awakeEndpoint; // made once per process: no allocation per request
                 }
                 case UNAVAILABLE -> throw new Unavailable(503, unavailableReason);
                 case BACKOFF -> {
@@ -268,6 +270,7 @@ public final class Supervisor {
                 return;
             }
             state = State.AWAKE;
+            awakeEndpoint = new Endpoint(newPort, gen, null);
             failures = 0;
             starting = null;
             killed = null;
