@@ -135,7 +135,10 @@ public final class Gateway implements Handler {
         }
         String rest = Auth.withoutParam(query, "space_token");
         ex.addHeader("Set-Cookie", Auth.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
-        ex.addHeader("Location", rawPath + (rest == null ? "" : "?" + rest));
+        // the normalised path: "//evil.com/" would be a link to another site (an open redirect)
+        String path = PathNormalizer.normalize(rawPath);
+        if (path == null || path.startsWith("//")) path = "/";
+        ex.addHeader("Location", path + (rest == null ? "" : "?" + rest));
         Responses.text(ex, 302, "logged in\n");
     }
 
