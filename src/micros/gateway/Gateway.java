@@ -30,7 +30,7 @@ public final class Gateway implements Handler {
     private final Forwarder forwarder;
     private final Deadlines deadlines = new Deadlines();
     private final Map<String, Upstream.Pool> pools = new HashMap<>();
-    private final Map<String, Path> folders = new HashMap<>();
+    private final Map<String, StaticFiles> folders = new HashMap<>();
     private final RunConfig.Limits limits;
     private final Log log;
     private final Auth auth;
@@ -51,7 +51,8 @@ public final class Gateway implements Handler {
             pools.put(m.name(), pool);
             Supervisor s = runtime.supervisor(m);
             if (s != null) s.onStop(pool::drain);
-            if (runtime.plan(m) instanceof Engines.Folder f) folders.put(m.name(), f.folder());
+            if (runtime.plan(m) instanceof Engines.Folder f)
+                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.srcDir(m), micros.runtime.StateDir.of(runtime.app().root()).path()));
         }
     }
 
@@ -118,9 +119,9 @@ public final class Gateway implements Handler {
             unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
             return;
         }
-        Path folder = folders.get(m.name());
+        StaticFiles folder = folders.get(m.name());
         try {
-            if (folder != null) StaticFiles.serve(ex, folder, route.path(), m.prefix());
+            if (folder != null) folder.serve(ex, route.path(), m.prefix());
             else proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
         } finally {
             metrics.of(m.name()).status(ex.status());
