@@ -61,6 +61,8 @@ public final class AppRuntime {
         this.state = state;
         this.metrics = new Metrics(app);
         this.projectKey = state.projectKey();
+        log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
+        log.secret(apiKey);
         try {
             this.runDir = runDir();
         } catch (IOException e) {

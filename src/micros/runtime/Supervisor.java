@@ -498,8 +498,9 @@ public final class Supervisor {
         return lastColdStartMillis;
     }
 
+    /** The last lines, redacted as the log is (the dashboard shows them). */
     public List<String> lastLines(int n) {
-        return tail.last(n);
+        return tail.last(n).stream().map(log::redact).toList();
     }
 
     /** How a process ended, as a phrase after the micro's name: the limit that killed it, or its exit status. */
