@@ -41,16 +41,24 @@ record Access(String user, int uid, int gid) {
     Path blocker(Path program) {
         if (uid == 0) return null;
         List<Path> chain = new ArrayList<>();
-        Path abs = program.toAbsolutePath().normalize();
-        for (Path p = abs.getParent(); p != null; p = p.getParent()) chain.add(0, p);
+        Path p = program.toAbsolutePath().normalize();
+        for (int hops = 0; hops < 40; hops++) { // every link on the way: each one's folder must be enterable too
+            for (Path d = p.getParent(); d != null; d = d.getParent()) chain.add(d);
+            if (!Files.isSymbolicLink(p)) break;
+            try {
+                p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+            } catch (IOException e) {
+                break;
+            }
+        }
         try {
-            Path real = abs.toRealPath();
-            for (Path p = real.getParent(); p != null; p = p.getParent()) chain.add(p);
+            Path real = p.toRealPath();
+            for (Path d = real.getParent(); d != null; d = d.getParent()) chain.add(d);
             chain.add(real);
         } catch (IOException e) {
-            chain.add(abs); // a dangling link: report the link itself
+            chain.add(p); // a dangling link: report where it points
         }
-        for (Path p : chain) if (!canExecute(p)) return p;
+        for (Path c : chain) if (!canExecute(c)) return c;
         return null;
     }
 

@@ -74,17 +74,9 @@ final class Interpreters {
         for (String dir : dirs) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, name);
-            if (Files.isExecutable(p) && !Files.isDirectory(p) && found.stream().noneMatch(q -> same(q, p))) found.add(p);
+            if (Files.isExecutable(p) && !Files.isDirectory(p)) found.add(p); // a link to a good one may sit in a closed folder: keep both
         }
         return List.copyOf(found);
-    }
-
-    private static boolean same(Path a, Path b) {
-        try {
-            return Files.isSameFile(a, b);
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** The program's version line, or null when it does not run. */
