@@ -49,7 +49,7 @@ final class Interpreters {
             for (Path p : candidates(name, shell)) {
                 Path blocker = user == null ? null : user.blocker(p);
                 if (blocker != null) {
-                    passed.add(p + " (" + blocker + " is closed to " + user.who() + ")");
+                    passed.add(p + " (" + user.who() + ", the user micros run as, cannot enter " + blocker + ")");
                     continue;
                 }
                 String version = version(p, versionArgs);
@@ -57,7 +57,7 @@ final class Interpreters {
                     passed.add(p + " (it did not run)");
                     continue;
                 }
-                String note = passed.isEmpty() ? "" : "not " + String.join(", ", passed);
+                String note = passed.isEmpty() ? "" : "skipped " + String.join(", ", passed);
                 return new Choice(p, version, note, null);
             }
         }
