@@ -44,26 +44,32 @@ final class Interpreters {
     }
 
     private static Choice pick(List<String> names, Map<String, String> shell, Access user, List<String> versionArgs, String install) {
-        List<String> passed = new ArrayList<>();
+        Map<String, List<String>> passed = new java.util.LinkedHashMap<>(); // why -> programs skipped for it
         for (String name : names) {
             for (Path p : candidates(name, shell)) {
                 Path blocker = user == null ? null : user.blocker(p);
                 if (blocker != null) {
-                    passed.add(p + " (" + user.who() + ", the user micros run as, cannot enter " + blocker + ")");
+                    passed.computeIfAbsent(user.who() + ", the user micros run as, cannot enter " + blocker, k -> new ArrayList<>()).add(p.toString());
                     continue;
                 }
                 String version = version(p, versionArgs);
                 if (version == null) {
-                    passed.add(p + " (it did not run)");
+                    passed.computeIfAbsent("it did not run", k -> new ArrayList<>()).add(p.toString());
                     continue;
                 }
-                String note = passed.isEmpty() ? "" : "skipped " + String.join(", ", passed);
+                String note = passed.isEmpty() ? "" : "skipped " + skipped(passed);
                 return new Choice(p, version, note, null);
             }
         }
         if (passed.isEmpty()) return Choice.none(names.get(names.size() - 1) + " is not on PATH: " + install);
-        return Choice.none("no " + String.join(" or ", names) + " the micro's user can run: " + String.join(", ", passed)
+        return Choice.none("no " + String.join(" or ", names) + " the micro's user can run: " + skipped(passed)
                 + "; " + install + " where every user can run it (for example /usr/bin), run micros with --user set to a user that can, or with --no-sandbox");
+    }
+
+    private static String skipped(Map<String, List<String>> passed) {
+        List<String> parts = new ArrayList<>();
+        passed.forEach((why, programs) -> parts.add(String.join(", ", programs) + " (" + why + ")"));
+        return String.join("; ", parts);
     }
 
     /** Every executable called {@code name} on PATH, then in the usual system folders. */

@@ -86,7 +86,8 @@ public final class AppRuntime {
             else if (plan instanceof Engines.Command c && prepared.python() != null && c.argv().get(0).equals("python3")) { // the legacy launcher
                 List<String> argv = new ArrayList<>(c.argv());
                 argv.set(0, prepared.python().toString());
-                plan = new Engines.Command(List.copyOf(argv), c.shown(), c.env(), List.of());
+                String which = prepared.pathFirst() != null ? "python3 of its virtualenv" : prepared.python().toString();
+                plan = new Engines.Command(List.copyOf(argv), c.shown().replaceFirst("^python3", which), c.env(), List.of());
             }
             plans.put(m.name(), plan);
             if (!Files.isDirectory(src)) {
