@@ -84,7 +84,11 @@ class BuildStepTest {
     void twoPythonMicrosGetTheirOwnVersionsAndASecondStartInstallsNothing() throws Exception {
         pythonMicro("one", "tinydep==1.0", "1.0");
         pythonMicro("two", "tinydep==2.0", "2.0");
-        spacefile(micro("one", "python3.9", "    primary: true\n") + micro("two", "python3.9", ""));
+        // two has a run command: 'python' exists only in its virtualenv (Debian has python3 alone), which is first on its PATH
+        Files.writeString(dir.resolve("two/serve.py"), String.join("\n",
+                "import os, wsgiref.simple_server, main",
+                "wsgiref.simple_server.make_server('127.0.0.1', int(os.environ['PORT']), main.app).serve_forever()", ""));
+        spacefile(micro("one", "python3.9", "    primary: true\n") + micro("two", "python3.9", "    run: python serve.py\n"));
         Jar.Result first = Jar.run(dir, pipEnv, "check", "--expect", "/ 200", "--expect", "/two 200");
         assertEquals(0, first.exit(), first.all());
         assertEquals(2, count(first.out(), "| pip install -r requirements.txt: done in"), first.all());
@@ -119,6 +123,20 @@ class BuildStepTest {
         assertTrue(r.out().matches("(?s).*site\\s+GET /site/\\s+200.*ok.*"), "the other micro still runs:\n" + r.all());
         assertTrue(r.out().matches("(?s).*broken\\s+GET /\\s+503.*"), "the broken micro answers 503:\n" + r.all());
         assertTrue(r.out().contains("micro broken: not installed or built: micro 'broken': its dependencies are not installed"), r.all());
+    }
+
+    @Test
+    void aFailingFrontendBuildAnswers503AndCheckNamesIt() throws Exception {
+        Apps.require("node", "npm");
+        Path web = Files.createDirectories(dir.resolve("web"));
+        Files.writeString(web.resolve("package.json"), "{\"name\": \"web\", \"version\": \"1.0.0\", \"scripts\": {\"build\": \"echo cannot build >&2; exit 3\"}}\n");
+        spacefile(micro("web", "vue", ""));
+        Jar.Result r = Jar.run(dir, Map.of(), "check", "--expect", "/ 200");
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(says(r, "web", "npm run build: failed with exit code"), r.all());
+        assertTrue(says(r, "web", "  cannot build"), "the build's own output is shown:\n" + r.all());
+        assertTrue(r.out().matches("(?s).*web\\s+GET /\\s+503.*"), r.all());
+        assertTrue(r.out().contains("micro web: not installed or built: micro 'web': its frontend build failed"), r.all());
     }
 
     @Test
