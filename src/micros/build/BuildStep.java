@@ -34,7 +34,7 @@ public final class BuildStep {
             Prepared p = Prepared.NOTHING;
             if (java.nio.file.Files.isDirectory(src)) { // a missing src folder is reported with the other configuration problems
                 p = m.engine().python() ? PythonDeps.prepare(m, src, ctx) : NodeDeps.prepare(m, src, ctx);
-                if (p.failure() == null && commands) Builder.runMicro(app, m, log);
+                if (p.failure() == null && commands) Builder.runMicro(app, m, log, p.pathFirst());
                 if (p.failure() == null && !m.engine().python()) p = NodeDeps.frontend(m, src, ctx);
             }
             if (p.failure() != null) log.micro(m.name(), "build", "not started: " + p.failure());

@@ -17,13 +17,20 @@ public final class Builder {
 
     /** One micro's `commands`, in order; a failing one throws with its exit code. */
     public static void runMicro(App app, Micro m, Log log) {
+        runMicro(app, m, log, null);
+    }
+
+    /** @param pathFirst a folder put first on the commands' PATH (the micro's virtualenv), or null */
+    public static void runMicro(App app, Micro m, Log log, Path pathFirst) {
         Path src = app.root().resolve(relative(m.src())).normalize();
         for (String command : m.commands()) {
             log.event(m.name() + ": build: " + command);
             int code;
             try {
-                Process p = new ProcessBuilder("/bin/sh", "-c", command).directory(src.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command).directory(src.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                if (pathFirst != null) pb.environment().merge("PATH", pathFirst.toString(), (old, first) -> first + java.io.File.pathSeparator + old);
+                Process p = pb.start();
                 Thread out = OutputPump.start(m.name(), p.getInputStream(), "stdout", (s, line) -> log.micro(m.name(), "build", line));
                 Thread err = OutputPump.start(m.name(), p.getErrorStream(), "stderr", (s, line) -> log.micro(m.name(), "build", line));
                 code = p.waitFor();
