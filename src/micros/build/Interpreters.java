@@ -26,6 +26,11 @@ final class Interpreters {
         static Choice none(String why) {
             return new Choice(null, null, null, why);
         }
+
+        /** Not installed at all (rather than installed where the micro's user cannot run it). */
+        boolean absent() {
+            return failure != null && failure.contains(" is not on PATH");
+        }
     }
 
     /** An interpreter for a Python engine, or a failure sentence saying what to do. */

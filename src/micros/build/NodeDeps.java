@@ -26,6 +26,7 @@ final class NodeDeps {
         // static and custom micros install what they need in their own `commands`, as on Space
         if (!Files.isRegularFile(pkg) || e == Engine.STATIC || e == Engine.CUSTOM || e.python()) return Prepared.NOTHING;
         Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode ? ctx.user() : null);
+        if (node.absent() && runsOnNode) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
         if (node.failure() != null) return Prepared.failed("micro '" + name + "': " + node.failure());
         if (runsOnNode)
             ctx.log().micro(name, "build", "runs on Node.js " + node.version() + " (" + node.program() + "); Space ran Node.js 16"

@@ -26,6 +26,7 @@ final class PythonDeps {
                 return own(m, src.resolve(own), own, ctx);
         }
         Interpreters.Choice py = Interpreters.python(m.engine(), ctx.shell(), ctx.user());
+        if (py.absent()) return Prepared.NOTHING; // the runtime reports a missing python3 for the whole run, with exit code 1
         if (py.failure() != null) return Prepared.failed("micro '" + name + "': " + py.failure());
         announce(m, py, ctx);
         Path requirements = src.resolve("requirements.txt");
