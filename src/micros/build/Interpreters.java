@@ -40,18 +40,19 @@ final class Interpreters {
         if (engine == Engine.PYTHON38) names.add("python3.8");
         names.add("python3");
         return pick(names, shell, user, List.of("-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"),
-                "install Python 3 (apt-get install python3 python3-venv)");
+                "install Python 3 (apt-get install python3 python3-venv)", true);
     }
 
     /** The node that runs (and builds) a Node micro. */
     static Choice node(Map<String, String> shell, Access user) {
-        return pick(List.of("node"), shell, user, List.of("--version"), "install Node.js (and npm)");
+        return pick(List.of("node"), shell, user, List.of("--version"), "install Node.js (and npm)", false);
     }
 
-    private static Choice pick(List<String> names, Map<String, String> shell, Access user, List<String> versionArgs, String install) {
+    /** @param systemDirs also look in /usr/local/bin, /usr/bin and /bin (python: micros runs the one it picks by its full path) */
+    private static Choice pick(List<String> names, Map<String, String> shell, Access user, List<String> versionArgs, String install, boolean systemDirs) {
         Map<String, List<String>> passed = new java.util.LinkedHashMap<>(); // why -> programs skipped for it
         for (String name : names) {
-            for (Path p : candidates(name, shell)) {
+            for (Path p : candidates(name, shell, systemDirs)) {
                 Path blocker = user == null ? null : user.blocker(p);
                 if (blocker != null) {
                     passed.computeIfAbsent(user.who() + ", the user micros run as, cannot enter " + blocker, k -> new ArrayList<>()).add(p.toString());
@@ -77,11 +78,15 @@ final class Interpreters {
         return String.join("; ", parts);
     }
 
-    /** Every executable called {@code name} on PATH, then in the usual system folders. */
+    /** Every executable called {@code name} on PATH (npm, node). */
     static List<Path> candidates(String name, Map<String, String> shell) {
+        return candidates(name, shell, false);
+    }
+
+    private static List<Path> candidates(String name, Map<String, String> shell, boolean systemDirs) {
         Set<Path> found = new LinkedHashSet<>();
         List<String> dirs = new ArrayList<>(List.of(shell.getOrDefault("PATH", "").split(File.pathSeparator)));
-        dirs.addAll(List.of("/usr/local/bin", "/usr/bin", "/bin"));
+        if (systemDirs) dirs.addAll(List.of("/usr/local/bin", "/usr/bin", "/bin"));
         for (String dir : dirs) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, name);

@@ -24,13 +24,15 @@ final class NodeDeps {
         boolean runsOnNode = e == Engine.NODEJS16 || e == Engine.NEXT || e == Engine.NUXT || e == Engine.SVELTE_KIT;
         Path pkg = src.resolve("package.json");
         // static and custom micros install what they need in their own `commands`, as on Space
-        if (!Files.isRegularFile(pkg) || e == Engine.STATIC || e == Engine.CUSTOM || e.python()) return Prepared.NOTHING;
+        boolean installs = Files.isRegularFile(pkg) && e != Engine.STATIC && e != Engine.CUSTOM && !e.python();
+        if (!installs && !runsOnNode) return Prepared.NOTHING;
         Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode ? ctx.user() : null);
         if (node.absent() && runsOnNode) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
         if (node.failure() != null) return Prepared.failed("micro '" + name + "': " + node.failure());
         if (runsOnNode)
             ctx.log().micro(name, "build", "runs on Node.js " + node.version() + " (" + node.program() + "); Space ran Node.js 16"
                     + (node.note().isEmpty() ? "" : "; " + node.note()));
+        if (!installs) return Prepared.NOTHING;
         List<Path> npms = Interpreters.candidates("npm", ctx.shell());
         if (npms.isEmpty()) return Prepared.failed("micro '" + name + "': npm is not on PATH: install npm (it comes with Node.js) to install package.json's dependencies");
         String npm = npms.get(0).toString();
