@@ -150,7 +150,7 @@ class BuildStepTest {
     }
 
     @Test
-    void aNodeMicroGetsItsDependencyAndAReactMicroIsBuiltByItsBuildScript() throws Exception {
+    void aNodeMicroGetsItsDependencyAndReactAndNextMicrosAreBuiltByTheirBuildScripts() throws Exception {
         Apps.require("node", "npm");
         Path tgz = Packages.npmTarball(dir, "tiny-node-dep", "'hello from tiny-node-dep'");
         Path api = Files.createDirectories(dir.resolve("api"));
@@ -160,8 +160,15 @@ class BuildStepTest {
         Path web = Files.createDirectories(dir.resolve("web"));
         Files.writeString(web.resolve("package.json"), "{\"name\": \"web\", \"version\": \"1.0.0\", \"scripts\": {\"build\": \"node build.js\"}}\n");
         Files.writeString(web.resolve("build.js"), "const fs = require('fs'); fs.mkdirSync('build'); fs.writeFileSync('build/index.html', 'built by npm run build');\n");
-        spacefile(micro("web", "react", "    primary: true\n") + micro("api", "nodejs16", ""));
-        Jar.Result r = Jar.run(dir, Map.of(), "check", "--expect", "/api 200", "--expect", "/ 200");
+        // a next micro: built before 'npm run start' (which serves only what the build made)
+        Path ssr = Files.createDirectories(dir.resolve("ssr"));
+        Files.writeString(ssr.resolve("package.json"), "{\"name\": \"ssr\", \"version\": \"1.0.0\", \"scripts\": "
+                + "{\"build\": \"node -e \\\"require('fs').mkdirSync('.next'); require('fs').writeFileSync('.next/page', 'server-rendered')\\\"\", \"start\": \"node server.js\"}}\n");
+        Files.writeString(ssr.resolve("server.js"), "const port = process.argv[process.argv.indexOf('--port') + 1];\n"
+                + "const page = require('fs').readFileSync('.next/page', 'utf8');\n"
+                + "require('http').createServer((req, res) => res.end(page)).listen(port, '127.0.0.1');\n");
+        spacefile(micro("web", "react", "    primary: true\n") + micro("api", "nodejs16", "") + micro("ssr", "next", ""));
+        Jar.Result r = Jar.run(dir, Map.of(), "check", "--expect", "/api 200", "--expect", "/ 200", "--expect", "/ssr 200");
         assertEquals(0, r.exit(), r.all());
         assertTrue(says(r, "api", "npm install: done in"), r.all());
         assertTrue(r.out().contains("Space ran Node.js 16"), r.all());
@@ -169,7 +176,10 @@ class BuildStepTest {
         assertEquals("built by npm run build", Files.readString(web.resolve("build/index.html")));
         assertTrue(Files.isDirectory(api.resolve("node_modules/tiny-node-dep")));
 
-        Jar.Result again = Jar.run(dir, Map.of(), "check", "--expect", "/api 200", "--expect", "/ 200");
+        assertTrue(says(r, "ssr", "npm run build: done in"), r.all());
+        assertEquals("server-rendered", Files.readString(ssr.resolve(".next/page")));
+
+        Jar.Result again = Jar.run(dir, Map.of(), "check", "--expect", "/api 200", "--expect", "/ 200", "--expect", "/ssr 200");
         assertEquals(0, again.exit(), again.all());
         assertTrue(again.out().contains("package.json: up to date"), again.all());
         assertFalse(again.out().contains("npm install") || again.out().contains("npm run build"), "nothing changed:\n" + again.all());
