@@ -34,7 +34,7 @@ final class PythonDeps {
 
         Path dir = ctx.dir(name), venv = dir.resolve("venv"), stampFile = dir.resolve("python.stamp");
         Path venvPython = venv.resolve("bin/python");
-        String stamp = Stamp.of("python=" + real(py.program()) + "@" + py.version(), requirements);
+        String stamp = Stamp.of("python=" + real(py.program()) + "@" + py.version(), inputs(requirements));
         boolean haveVenv = Files.exists(venvPython);
         if (haveVenv && Stamp.matches(stampFile, stamp)) {
             ctx.log().micro(name, "build", "requirements.txt: up to date (virtualenv " + venv + ")");
@@ -66,6 +66,22 @@ final class PythonDeps {
         if (!pip.ok()) return Prepared.failed("micro '" + name + "': its dependencies are not installed: " + pip.failure());
         Stamp.write(stampFile, stamp);
         return usable(m, venv, ctx);
+    }
+
+    /** requirements.txt and the files it includes with -r / -c (one level), so a change to any of them reinstalls. */
+    static Path[] inputs(Path requirements) {
+        List<Path> files = new java.util.ArrayList<>(List.of(requirements));
+        try {
+            for (String line : Files.readAllLines(requirements)) {
+                String t = line.strip();
+                for (String flag : List.of("-r", "--requirement", "-c", "--constraint"))
+                    if (t.startsWith(flag + " ") || t.startsWith(flag + "="))
+                        files.add(requirements.resolveSibling(t.substring(flag.length() + 1).strip()).normalize());
+            }
+        } catch (IOException | RuntimeException e) {
+            // the digest of requirements.txt alone still notices most changes
+        }
+        return files.toArray(Path[]::new);
     }
 
     /** micros' own virtualenv, when the micro's user can reach it (a state folder under a private home may not be). */
