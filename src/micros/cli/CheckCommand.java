@@ -59,10 +59,6 @@ public final class CheckCommand {
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
         App app = RunOptions.load(file, out);
         log.names(app.micros().stream().map(Micro::name).toList());
-        if (cfg.build()) {
-            micros.runtime.Builder.run(app, log);
-            app = RunOptions.load(file, new PrintStream(PrintStream.nullOutputStream()));
-        }
         var sizes = micros.spacefile.PackageSize.check(app, micros.spacefile.Problem.Severity.WARNING, RunCommand.positions(file));
         sizes.forEach(out::println);
         if (!sizes.isEmpty() && o.flag("--strict")) {
@@ -73,7 +69,9 @@ public final class CheckCommand {
             expectations = app.micros().stream().map(m -> new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null)).toList();
         List<String[]> rows = new ArrayList<>();
         int failed = 0;
+        java.util.Map<String, String> notBuilt;
         try (Emulator e = Emulator.start(app, cfg, log)) {
+            notBuilt = e.runtime().buildFailures();
             RunCommand.limits(e, log);
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             for (Expectation x : expectations) {
@@ -83,6 +81,11 @@ public final class CheckCommand {
             }
         }
         printTable(out, rows);
+        notBuilt.forEach((name, why) -> out.println("micro " + name + ": not installed or built: " + why));
+        if (!notBuilt.isEmpty()) {
+            out.println(ValidateCommand.plural(notBuilt.size(), "micro") + " could not be installed or built: check failed");
+            return 1;
+        }
         out.println(failed == 0 ? "all " + ValidateCommand.plural(rows.size(), "check") + " passed"
                 : failed + " of " + ValidateCommand.plural(rows.size(), "check") + " failed");
         return failed == 0 ? 0 : 1;

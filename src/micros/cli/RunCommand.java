@@ -7,7 +7,6 @@ import java.util.concurrent.CountDownLatch;
 
 import micros.Emulator;
 import micros.Main;
-import micros.runtime.Builder;
 import micros.runtime.Engines;
 import micros.runtime.Log;
 import micros.runtime.RunConfig;
@@ -26,10 +25,6 @@ public final class RunCommand {
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
         App app = RunOptions.load(file, out);
         log.names(app.micros().stream().map(Micro::name).toList());
-        if (cfg.build()) {
-            Builder.run(app, log);
-            app = RunOptions.load(file, new PrintStream(PrintStream.nullOutputStream()));
-        }
         RunOptions.warnUndeclared(app, cfg, log);
         Emulator emulator = Emulator.start(app, cfg, log);
         App started = app;

@@ -24,7 +24,7 @@ import micros.util.Units;
 
 /** The options `run` and `check` share, turned into a {@link RunConfig}; and loading the app. */
 public final class RunOptions {
-    public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits", "--no-sandbox", "--freeze", "--no-freeze");
+    public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits", "--no-sandbox", "--freeze", "--no-freeze", "--no-install");
     public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
             "--timeout", "--read-timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user",
             "--owner-token-file", "--api-key-file");
@@ -64,7 +64,7 @@ public final class RunOptions {
         List<String> keys = apiKeys(o, System.getenv());
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
                 o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys), sandboxing(o),
-                o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"));
+                o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"), !o.flag("--no-install"));
     }
 
     /** Environment variables that hold secrets for micros itself: never passed on to micros or builds. */

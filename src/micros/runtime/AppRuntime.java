@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
+import micros.build.BuildStep;
+import micros.build.Prepared;
 import micros.sandbox.Limiter;
 import micros.sandbox.MicroGroup;
 import micros.sandbox.Sandbox;
@@ -36,6 +38,7 @@ public final class AppRuntime {
     private final Map<String, String> shell = System.getenv();
     private final Map<String, Engines.Start> plans = new LinkedHashMap<>();
     private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
+    private final Map<String, Prepared> built;   // what the build step left for each micro
     private final Path runDir;
     private final String projectKey;
     private final String apiKey = StateDir.token();
@@ -63,6 +66,13 @@ public final class AppRuntime {
         this.projectKey = state.projectKey();
         log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
         log.secret(apiKey);
+        try { // Space's builder: installs, --build's commands, frontend builds; a micro whose install fails answers 503
+            this.built = BuildStep.run(app, state.path().resolve("build"), log, shell,
+                    sandbox.mode() == Sandbox.Mode.ROOT ? cfg.sandbox().user() : null, cfg.install(), cfg.build(), cfg.dev());
+        } catch (RuntimeException e) {
+            limiter.close();
+            throw e;
+        }
         try {
             this.runDir = runDir();
         } catch (IOException e) {
@@ -72,15 +82,25 @@ public final class AppRuntime {
         for (Micro m : app.micros()) {
             Path src = srcDir(m);
             Engines.Start plan = Engines.plan(m, src, cfg.dev(), runDir);
+            Prepared prepared = built.get(m.name());
+            boolean buildFailed = prepared.failure() != null;
+            if (buildFailed) plan = new Engines.Unavailable(prepared.failure());
+            else if (plan instanceof Engines.Command c && prepared.python() != null && c.argv().get(0).equals("python3")) { // the legacy launcher
+                List<String> argv = new ArrayList<>(c.argv());
+                argv.set(0, prepared.python().toString());
+                String which = prepared.pathFirst() != null ? "python3 of its virtualenv" : prepared.python().toString();
+                plan = new Engines.Command(List.copyOf(argv), c.shown().replaceFirst("^python3", which), c.env(), List.of());
+            }
             plans.put(m.name(), plan);
             if (!Files.isDirectory(src)) {
                 config.add("micro '" + m.name() + "': its src folder '" + m.src() + "' does not exist in " + app.root());
                 continue;
             }
             if (plan instanceof Engines.Folder f && !Files.isDirectory(f.folder()))
-                config.add("micro '" + m.name() + "': the folder to serve, '" + f.relative() + "', does not exist in '" + m.src()
-                        + "': build it first, or run with --build");
-            if (plan instanceof Engines.Unavailable u && !cfg.dev()) config.add(u.reason());
+                config.add("micro '" + m.name() + "': the folder to serve, '" + f.relative() + "', does not exist in '" + m.src() + "': "
+                        + (!m.commands().isEmpty() && !cfg.build() ? "run with --build to run the micro's 'commands', which may make it"
+                        : "build it first, or set 'serve' to the folder your build writes"));
+            if (plan instanceof Engines.Unavailable u && !cfg.dev() && !buildFailed) config.add(u.reason());
             if (plan instanceof Engines.Command) {
                 try {
                     sandbox.checkReadable(m.name(), src);
@@ -138,6 +158,15 @@ public final class AppRuntime {
         return plans.get(m.name());
     }
 
+    /** Micros whose install or frontend build failed, with the reason (they answer 503). */
+    public Map<String, String> buildFailures() {
+        Map<String, String> failed = new LinkedHashMap<>();
+        built.forEach((name, p) -> {
+            if (p.failure() != null) failed.put(name, p.failure());
+        });
+        return failed;
+    }
+
     public Supervisor supervisor(Micro m) {
         return supervisors.get(m.name());
     }
@@ -165,6 +194,11 @@ public final class AppRuntime {
         if (sandbox.on()) home = tmp = Path.of("/tmp"); // the micro's private /tmp
         Map<String, String> env = MicroEnvironment.build(m, cfg.dev(), cfg.env(), shell,
                 new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
+        Path venvBin = built.get(m.name()).pathFirst();
+        if (venvBin != null) { // as `source venv/bin/activate` would: its python, pip, uvicorn, gunicorn first
+            env.put("PATH", venvBin + File.pathSeparator + env.getOrDefault("PATH", "/usr/bin:/bin"));
+            env.put("VIRTUAL_ENV", venvBin.getParent().toString());
+        }
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
         argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, m.name())));

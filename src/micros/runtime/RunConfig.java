@@ -21,7 +21,14 @@ public record RunConfig(
         String ownerToken,
         List<String> apiKeys,
         Sandboxing sandbox,
-        boolean freeze) {
+        boolean freeze,
+        boolean install) {
+
+    /** Without --no-install: dependencies are installed as Space's builder did. */
+    public RunConfig(Path spacefile, String host, int port, boolean dev, boolean build, Duration idle, Map<String, String> env, boolean isPublic,
+                     Log.Format logFormat, String appVersion, Limits limits, String ownerToken, List<String> apiKeys, Sandboxing sandbox, boolean freeze) {
+        this(spacefile, host, port, dev, build, idle, env, isPublic, logFormat, appVersion, limits, ownerToken, apiKeys, sandbox, freeze, true);
+    }
 
     /** --no-sandbox, --tmp and --user. */
     public record Sandboxing(boolean enabled, long tmpSize, String user) {

@@ -186,7 +186,9 @@ final class Validator {
         if (engine != null && engine.staticLike() && served != null && !Files.isDirectory(served)) {
             YamlNode at = m.get("serve") != null ? m.get("serve") : m;
             f.warning(at, field + ".serve", "folder '" + folder + "' does not exist in '" + src + "'"
-                    + (serve == null ? " (the " + engine + " engine serves it by default)" : "") + ": build it first, or run with --build", true);
+                    + (serve == null ? " (the " + engine + " engine serves it by default)" : "") + (engine == Engine.STATIC
+                    ? ": create it, or make it in the micro's 'commands' and run with --build"
+                    : ": micros builds it with 'npm run build' when the app starts, as Space did"), true);
         }
     }
 

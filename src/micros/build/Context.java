@@ -1,0 +1,29 @@
+package micros.build;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import micros.runtime.Log;
+
+/**
+ * What every build step of a run shares.
+ * @param buildRoot the state folder's build/ (one folder per micro below it)
+ * @param shell     the environment micros was started with: pip and npm get it whole (indexes, proxies, offline wheel folders)
+ * @param user      the user micros run as, when that is another user than micros' own; null otherwise
+ * @param install   false with --no-install
+ */
+record Context(Path buildRoot, Log log, Map<String, String> shell, Access user, boolean install, boolean dev) {
+
+    Path dir(String micro) {
+        return buildRoot.resolve(micro);
+    }
+
+    /** The shell's environment with a few defaults that keep tools quiet and off the network when they need not be on it. */
+    Map<String, String> toolEnv(Map<String, String> defaults) {
+        Map<String, String> env = new HashMap<>(defaults);
+        env.putAll(shell);
+        env.keySet().removeAll(micros.runtime.MicroEnvironment.SECRETS); // installs need no owner token or API keys
+        return env;
+    }
+}

@@ -1,0 +1,17 @@
+package micros.build;
+
+import java.nio.file.Path;
+
+/**
+ * What the build step left for one micro to start with.
+ * @param pathFirst a folder to put first on the micro's PATH (a virtualenv's bin), or null
+ * @param python    the interpreter for Space's legacy Python default, or null
+ * @param failure   why the micro cannot start (a failed install or build), or null: it answers 503 with this
+ */
+public record Prepared(Path pathFirst, Path python, String failure) {
+    public static final Prepared NOTHING = new Prepared(null, null, null);
+
+    static Prepared failed(String why) {
+        return new Prepared(null, null, why);
+    }
+}
