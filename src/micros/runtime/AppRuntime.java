@@ -165,7 +165,7 @@ public final class AppRuntime {
                 new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, m.name())));
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, state.path(), m.name())));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(srcDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();

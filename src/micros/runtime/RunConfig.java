@@ -25,7 +25,7 @@ public record RunConfig(
 
     /** --no-sandbox, --tmp and --user. */
     public record Sandboxing(boolean enabled, long tmpSize, String user) {
-        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, "nobody");
+        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, "900000");
     }
 
     /** Space's limits as micros enforces them; zero memory or pids means "not limited". */

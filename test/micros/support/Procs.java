@@ -1,13 +1,40 @@
 package micros.support;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import micros.runtime.ProcessTree;
 
-/** Whether a process still runs: a zombie waiting for its parent to collect it has ended. */
+/**
+ * Whether a process still runs: a zombie waiting for its parent to collect it has ended.
+ * A pid may be the one a micro reports about itself: in its own pid namespace (the sandbox)
+ * that is its pid there, so a process counts when its innermost pid (NSpid's last) matches.
+ */
 public final class Procs {
     private Procs() {}
 
     public static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false);
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+            for (Path p : all) {
+                String nspid = null, state = null;
+                try {
+                    for (String line : Files.readAllLines(p.resolve("status"))) {
+                        if (line.startsWith("NSpid:")) nspid = line;
+                        else if (line.startsWith("State:")) state = line;
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    continue;
+                }
+                if (nspid == null || state == null) continue;
+                String[] f = nspid.trim().split("\\s+");
+                if (f[f.length - 1].equals(Long.toString(pid)) && !state.contains("Z") && !state.contains("X")) return true;
+            }
+            return false;
+        } catch (IOException e) {
+            return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false);
+        }
     }
 
     /** Waits up to {@code millis} for the process to end; true when it did. */
