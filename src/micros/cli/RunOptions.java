@@ -71,7 +71,7 @@ public final class RunOptions {
         long tmp = Units.size("--tmp", o.value("--tmp", "512M"));
         if (tmp < (4L << 20)) throw UserError.config("--tmp " + o.value("--tmp", "") + ": at least 4M (Space gave micros 512M)");
         String user = o.value("--user", micros.sandbox.Sandbox.defaultUser());
-        if (user.isBlank()) throw UserError.config("--user: give a user name or a numeric uid");
+        if (user != null && user.isBlank()) throw UserError.config("--user: give a user name or a numeric uid");
         return new RunConfig.Sandboxing(!o.flag("--no-sandbox") && !o.flag("--dev"), tmp, user);
     }
 

@@ -98,6 +98,7 @@ public final class AppRuntime {
         if (!config.isEmpty() || !missing.isEmpty()) {
             supervisors.values().forEach(sv -> sv.group().remove());
             limiter.close();
+            sandbox.close();
             deleteRunDir();
             if (!config.isEmpty()) throw UserError.config(String.join("\n", config));
             throw UserError.runtime(String.join("\n", missing));
@@ -226,6 +227,7 @@ public final class AppRuntime {
         stops.forEach(CompletableFuture::join);
         freezer.shutdownNow();
         limiter.close();
+        sandbox.close();
         deleteRunDir();
     }
 

@@ -23,9 +23,9 @@ public record RunConfig(
         Sandboxing sandbox,
         boolean freeze) {
 
-    /** --no-sandbox, --tmp and --user. */
+    /** --no-sandbox, --tmp and --user (null: free uids from 900000). */
     public record Sandboxing(boolean enabled, long tmpSize, String user) {
-        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, "900000");
+        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, null);
     }
 
     /** Space's limits as micros enforces them; zero memory or pids means "not limited". */

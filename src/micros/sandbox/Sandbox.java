@@ -62,14 +62,19 @@ public final class Sandbox {
         return new Sandbox(Mode.OFF, TmpKind.TMPFS, 0, null, false, reason);
     }
 
-    /** The default --user: the first micro's uid, the next micros the uids after it. */
+    /** The default --user: none, each micro gets the next free uid from 900000. */
     public static String defaultUser() {
-        return MicroUsers.DEFAULT;
+        return null;
+    }
+
+    /** Gives back the uids this run claimed. */
+    public void close() {
+        if (users != null) users.release();
     }
 
     /**
      * What this machine allows. @param enabled false for --no-sandbox
-     * @param user --user, a name or a uid: the first micro's user; each next micro gets the next uid
+     * @param user --user, a name or a uid: the first micro's user; each next micro gets the next uid (null: free uids from 900000)
      */
     public static Sandbox detect(boolean enabled, long tmpSize, String user) {
         if (!enabled) return off("--no-sandbox was given");
