@@ -132,8 +132,8 @@ public final class Sandbox {
         // the outer sh hands its pid (the namespace's holder, the pid micros reports) to the script
         List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "MICROS_SANDBOX_PID=$$ exec \"$@\"", "micros-sandbox"));
         out.addAll(mode == Mode.ROOT
-                ? List.of("unshare", "-m", "-p", "--kill-child", "--propagation", "private")
-                : List.of("unshare", "-U", "-r", "-m", "-p", "--kill-child", "--propagation", "private"));
+                ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
+                : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
         int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
         out.addAll(List.of("/bin/sh", "-c", SCRIPT, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
                 tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),

@@ -109,6 +109,31 @@ class IsolationTest {
         assertEquals(two, get("/two/whoami").get("pid"), "two still runs");
     }
 
+    /**
+     * Measured, not wished: micros shares the host's network, so a micro (like any local
+     * process) finds another micro's port in /proc/net/tcp and talks to it directly, past the
+     * gateway and its authentication; the start-up line says so. When this fails, the network
+     * became isolated: update Sandbox.NETWORK, the README and this test.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theNetworkIsNotIsolatedAndTheStartUpLineSaysSo() throws Exception {
+        long twoPort = -1;
+        for (Supervisor s : app.emulator.runtime().supervisors()) if (s.micro().name().equals("two")) twoPort = portOf(s);
+        List<Long> listening = (List<Long>) (List<?>) get("/one/listening").get("ports");
+        assertTrue(listening.contains(twoPort) && listening.contains((long) app.port()), "micro two's port and the gateway's are listed: " + listening);
+        assertEquals("ok", get("/one/connect?port=" + twoPort).get("result"), "micro one reaches micro two directly");
+        assertEquals("ok", get("/one/connect?port=" + app.port()).get("result"), "and the gateway");
+        assertTrue(app.emulator.runtime().sandbox().summary().endsWith(Sandbox.NETWORK), app.emulator.runtime().sandbox().summary());
+    }
+
+    private static long portOf(Supervisor s) throws Exception {
+        get("/" + s.micro().name() + "/whoami");
+        Supervisor.Endpoint e = s.acquire();
+        s.release();
+        return e.port();
+    }
+
     @Test
     void eachMicroRunsAsItsOwnUser() throws Exception {
         Object one = get("/one/whoami").get("uid"), two = get("/two/whoami").get("uid");
