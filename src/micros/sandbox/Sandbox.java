@@ -81,18 +81,25 @@ public final class Sandbox {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return off("mount namespaces exist only on Linux");
         for (String tool : List.of("unshare", "mount", "setpriv"))
             if (onPath(tool) == null) return off(tool + " is not installed: install util-linux");
-        if (isRoot()) {
+        boolean root = isRoot();
+        List<String> unshare = root ? List.of("unshare", "-m", "-p", "-i", "-f") : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "-f");
+        // one probe for both: the namespaces, and coreutils' env resetting ignored signals (8.31+)
+        boolean envReset = run(concat(unshare, List.of("/usr/bin/env", "--default-signal=INT", "true")));
+        if (!envReset && !run(concat(unshare, List.of("true"))))
+            return off(root ? "unshare cannot create mount, pid and IPC namespaces here (a container without CAP_SYS_ADMIN?): run micros where root may, or with --no-sandbox"
+                    : "this user cannot create user, mount and pid namespaces: run as root, or enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)");
+        if (root) {
             MicroUsers users = new MicroUsers(user);
             boolean disk = onPath("mkfs.ext4") != null && onPath("truncate") != null && Files.exists(Path.of("/dev/loop-control"));
-            return new Sandbox(Mode.ROOT, disk ? TmpKind.DISK : TmpKind.TMPFS, tmpSize, users, envResets(), null);
+            return new Sandbox(Mode.ROOT, disk ? TmpKind.DISK : TmpKind.TMPFS, tmpSize, users, envReset, null);
         }
-        if (!userNamespacesWork()) return off("this user cannot create user and pid namespaces: run as root, or enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)");
-        return new Sandbox(Mode.USERNS, TmpKind.TMPFS, tmpSize, null, envResets(), null);
+        return new Sandbox(Mode.USERNS, TmpKind.TMPFS, tmpSize, null, envReset, null);
     }
 
-    /** coreutils' env resets ignored signals (8.31+): the micro then starts with SIGINT and SIGQUIT at their defaults. */
-    private static boolean envResets() {
-        return Path.of("/usr/bin/env").toFile().canExecute() && run("/usr/bin/env", "--default-signal=INT", "true");
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     public Mode mode() {
@@ -111,6 +118,23 @@ public final class Sandbox {
     private static String stage() {
         for (String d : List.of("/mnt", "/media", "/srv", "/opt")) if (Files.isDirectory(Path.of(d))) return d;
         return "/mnt";
+    }
+
+    /** An isolation property, whether this machine gives it to micros, and how or why not (for doctor). */
+    public record Property(String name, boolean on, String how) {}
+
+    public List<Property> properties() {
+        String tmpHow = tmp == TmpKind.DISK ? "a fresh disk-backed ext4 image" : "a tmpfs counted in the memory limit";
+        return List.of(
+                new Property("read-only filesystem", on(), on() ? "every mount read-only in the micro's mount namespace but its private /tmp ("
+                        + tmpHow + "); micros' state folder hidden but for .micros/build/<micro>" : reason),
+                new Property("pid namespace", on(), on() ? "each micro in its own (unshare -p): its /proc lists its processes only; micros and other micros cannot be named or signalled" : reason),
+                new Property("user per micro", mode == Mode.ROOT, switch (mode) {
+                    case ROOT -> "each process micro its own uid and gid (free ones from 900000, or counting up from --user), no capabilities (setpriv)";
+                    case USERNS -> "micros is not root: every micro runs as this user, each in its own user namespace without capabilities; run as root for a uid per micro";
+                    default -> reason;
+                }),
+                new Property("network", false, "not isolated: micros share the host's network, so any local process, another micro included, can connect to a micro's port directly, bypassing the gateway (a network namespace per micro would need a relay into it, and outbound traffic new tools)"));
     }
 
     /** One line for the start-up output. */
@@ -201,11 +225,7 @@ public final class Sandbox {
         }
     }
 
-    private static boolean userNamespacesWork() {
-        return run("unshare", "-U", "-r", "-m", "-p", "-f", "true");
-    }
-
-    private static boolean run(String... argv) {
+    private static boolean run(List<String> argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;

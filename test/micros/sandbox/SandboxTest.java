@@ -155,6 +155,9 @@ class SandboxTest {
     void doctorAndTheBannerSayWhetherItIsOn() throws Exception {
         Jar.Result doctor = Jar.run(dir, "doctor");
         assertTrue(doctor.out().matches("(?s).*read-only filesystem +yes +.*"), doctor.all());
+        assertTrue(doctor.out().matches("(?s).*pid namespace +yes +each micro in its own.*"), doctor.all());
+        assertTrue(doctor.out().matches("(?s).*user per micro +yes +each process micro its own uid.*"), doctor.all());
+        assertTrue(doctor.out().matches("(?s).*network +no +not isolated: .*"), doctor.all());
         Path other = Apps.copy("sandbox", dir.resolve("banner"));
         Jar.Result check = Jar.run(other, Map.of(), "check", "--expect", "/one/whoami 200");
         assertTrue(check.out().contains("sandbox: read-only filesystem, private 512 MiB /tmp (disk-backed), micros run as uid 900000 to uid 900001, one per micro, without capabilities, each in its own pid namespace; network not isolated"), check.all());
