@@ -24,15 +24,18 @@ if [ -d "$build" ]; then mount --bind "$build" "$stage/build"; else build=; fi
 # a writable handle on this namespace's ns_last_pid, kept past the read-only remounts (see the end)
 mount -t proc -o nosuid,nodev,noexec proc "$stage/proc"
 if [ -w "$stage/proc/sys/kernel/ns_last_pid" ]; then exec 3>"$stage/proc/sys/kernel/ns_last_pid"; fi
-# every mount read-only (a bind remount changes the mount, never the filesystem); $1: a mount point to leave
+# every mount read-only (a bind remount changes the mount, never the filesystem): $1 a mount point to
+# leave; $2 an fstab to remount them all with one mount(8), else one mount(8) each
 readonly_all() {
+  [ -z "$2" ] || : > "$2"
   while read -r id parent dev root mp opts rest; do
     case "$mp" in "$stage"|"$stage"/*|"$1") continue;; esac
     case "$opts" in ro|ro,*) continue;; esac
-    mount -o remount,bind,ro "$mp" 2>/dev/null || true
+    if [ -n "$2" ]; then echo "none $mp none remount,bind,ro 0 0" >> "$2"; else mount -o remount,bind,ro "$mp" 2>/dev/null || true; fi
   done < /proc/self/mountinfo
+  if [ -n "$2" ]; then mount -a -T "$2" >/dev/null 2>&1 || true; fi
 }
-readonly_all ""
+readonly_all "" "$stage/fstab"
 mount -o remount,bind,ro /
 if [ "$kind" = disk ]; then
   # made through the staging bind mount: the loop device's open file must not pin a mount the micro sees
@@ -51,7 +54,7 @@ case "$run" in /tmp/*) mkdir -p "$run" && mount --bind "$stage/run" "$run";; esa
 if [ -d "$state" ]; then mount -t tmpfs -o size=16k,mode=755 micros-state "$state"; fi
 if [ -n "$build" ]; then mkdir -p "$build" && mount --bind "$stage/build" "$build"; fi
 umount -l "$stage"
-readonly_all /tmp
+readonly_all /tmp ""
 cd "$src"
 sp=$(command -v setpriv)
 if [ "$mode" = root ]; then
