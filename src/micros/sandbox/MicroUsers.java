@@ -96,6 +96,7 @@ final class MicroUsers {
                 Files.createDirectories(CLAIMS);
                 Files.setPosixFilePermissions(CLAIMS, PosixFilePermissions.fromString("rwx------"));
             }
+            if (claims.isEmpty()) sweep();
             for (int attempt = 0; attempt < 3; attempt++) {
                 try {
                     Files.writeString(f, claimant + "\n", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -109,6 +110,18 @@ final class MicroUsers {
             return false;
         } catch (IOException e) {
             return true; // nowhere to note it: the process check still applies
+        }
+    }
+
+    /** Removes the claims of runs that were killed before they could give them back. */
+    private void sweep() {
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(CLAIMS, p -> p.getFileName().toString().matches("[0-9]+"))) {
+            for (Path f : all) {
+                int uid = Integer.parseInt(f.getFileName().toString());
+                if (!claimedByOther(uid) && !Files.readString(f).strip().equals(claimant)) Files.deleteIfExists(f);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // a claim that stays only keeps its uid from being chosen
         }
     }
 
