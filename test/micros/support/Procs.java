@@ -16,6 +16,19 @@ public final class Procs {
     private Procs() {}
 
     public static boolean alive(long pid) {
+        return find(pid, false) > 0;
+    }
+
+    /**
+     * The host's pid of the process a micro reports as {@code pid}: one in a pid namespace of its
+     * own whose pid there is that (the sandbox), else the process with that pid (no sandbox); -1 when none runs.
+     */
+    public static long hostPid(long pid) {
+        long inNamespace = find(pid, true);
+        return inNamespace > 0 ? inNamespace : find(pid, false);
+    }
+
+    private static long find(long pid, boolean nestedOnly) {
         try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
             for (Path p : all) {
                 String nspid = null, state = null;
@@ -28,12 +41,13 @@ public final class Procs {
                     continue;
                 }
                 if (nspid == null || state == null) continue;
-                String[] f = nspid.trim().split("\\s+");
-                if (f[f.length - 1].equals(Long.toString(pid)) && !state.contains("Z") && !state.contains("X")) return true;
+                String[] f = nspid.substring(6).trim().split("\\s+");
+                if (nestedOnly && f.length < 2) continue;
+                if (f[f.length - 1].equals(Long.toString(pid)) && !state.contains("Z") && !state.contains("X")) return Long.parseLong(f[0]);
             }
-            return false;
+            return -1;
         } catch (IOException e) {
-            return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false);
+            return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false) ? pid : -1;
         }
     }
 
