@@ -168,11 +168,6 @@ public final class Sandbox {
         return out;
     }
 
-    /** The uid and gid a micro runs as (ROOT mode), or null. */
-    public int[] ids(String micro) {
-        return mode == Mode.ROOT ? users.of(micro) : null;
-    }
-
     /**
      * The micro's user must reach and read its code: every folder above src traversable, src
      * readable. Says which path is not, and the fix.
