@@ -274,7 +274,7 @@ public class Bench {
                 json.get("startup_micros_ms"), json.get("startup_hello_ms"), (double) json.get("startup_micros_ms") / (double) json.get("startup_hello_ms")));
         t.append(String.format(Locale.ROOT, "cold start: %.0f ms through micros without the sandbox; the micro alone spawns and answers in %.0f ms; overhead %.1f ms (target at most 25)%n",
                 cold.get("cold_request_no_sandbox_ms"), cold.get("spawn_to_first_response_ms"), cold.get("cold_start_overhead_ms")));
-        t.append(String.format(Locale.ROOT, "sandbox: a cold start takes %.0f ms with it; it adds %.1f ms (mount namespace, disk-backed /tmp, read-only mounts, setpriv)%n",
+        t.append(String.format(Locale.ROOT, "sandbox: a cold start takes %.0f ms with it; it adds %.1f ms (mount, pid and IPC namespaces, own /proc, disk-backed /tmp, read-only mounts, a uid per micro; target at most 100)%n",
                 cold.get("cold_request_ms"), cold.get("sandbox_overhead_ms")));
         t.append(String.format(Locale.ROOT, "freezing: a request to a frozen micro takes %.2f ms, to a running one %.2f ms: thawing adds %.2f ms%n",
                 cold.get("frozen_request_ms"), cold.get("unfrozen_request_ms"), cold.get("thaw_adds_ms")));

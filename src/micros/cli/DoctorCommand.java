@@ -30,8 +30,8 @@ public final class DoctorCommand {
             };
             row(out, "memory (" + Units.formatSize(limits.memory()) + ")", cg, memoryHow);
             row(out, "processes (" + limits.pids() + ")", cg, cg ? "cgroup " + (limiter.mode() == Limiter.Mode.V2 ? "v2" : "v1") + " pids.max; refusals read from pids.events" : limiter.reason());
-            Sandbox sb = Sandbox.detect(true, 512L << 20, "nobody");
-            row(out, "read-only filesystem", sb.on(), sb.on() ? sb.summary().substring("sandbox: ".length()) + " (unshare, mount, setpriv)" : sb.reason());
+            Sandbox sb = Sandbox.detect(true, 512L << 20, Sandbox.defaultUser());
+            for (Sandbox.Property p : sb.properties()) row(out, p.name(), p.on(), p.how());
             String freezing = limiter.freezing();
             row(out, "frozen between requests", freezing != null, freezing != null ? freezing + ", thawed before each request" : "it needs cgroups: " + (limiter.reason() != null ? limiter.reason() : "no freezer is mounted"));
             for (String stale : limiter.cleaned()) out.println("cleaned: the cgroups of a run that did not stop cleanly: " + stale);

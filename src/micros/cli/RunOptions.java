@@ -116,8 +116,8 @@ public final class RunOptions {
     static RunConfig.Sandboxing sandboxing(Options o) {
         long tmp = Units.size("--tmp", o.value("--tmp", "512M"));
         if (tmp < (4L << 20)) throw UserError.config("--tmp " + o.value("--tmp", "") + ": at least 4M (Space gave micros 512M)");
-        String user = o.value("--user", "nobody");
-        if (user.isBlank()) throw UserError.config("--user: give a user name or a numeric uid");
+        String user = o.value("--user", micros.sandbox.Sandbox.defaultUser());
+        if (user != null && user.isBlank()) throw UserError.config("--user: give a user name or a numeric uid");
         return new RunConfig.Sandboxing(!o.flag("--no-sandbox") && !o.flag("--dev"), tmp, user);
     }
 

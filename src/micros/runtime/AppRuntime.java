@@ -120,6 +120,7 @@ public final class AppRuntime {
         if (!config.isEmpty() || !missing.isEmpty()) {
             supervisors.values().forEach(sv -> sv.group().remove());
             limiter.close();
+            sandbox.close();
             deleteRunDir();
             if (!config.isEmpty()) throw UserError.config(String.join("\n", config));
             throw UserError.runtime(String.join("\n", missing));
@@ -201,7 +202,7 @@ public final class AppRuntime {
         }
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, m.name())));
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, state.path(), m.name())));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(srcDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
@@ -262,6 +263,7 @@ public final class AppRuntime {
         stops.forEach(CompletableFuture::join);
         freezer.shutdownNow();
         limiter.close();
+        sandbox.close();
         deleteRunDir();
     }
 

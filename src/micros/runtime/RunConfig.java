@@ -30,9 +30,9 @@ public record RunConfig(
         this(spacefile, host, port, dev, build, idle, env, isPublic, logFormat, appVersion, limits, ownerToken, apiKeys, sandbox, freeze, true);
     }
 
-    /** --no-sandbox, --tmp and --user. */
+    /** --no-sandbox, --tmp and --user (null: free uids from 900000). */
     public record Sandboxing(boolean enabled, long tmpSize, String user) {
-        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, "nobody");
+        public static final Sandboxing SPACE = new Sandboxing(true, 512L << 20, null);
     }
 
     /**

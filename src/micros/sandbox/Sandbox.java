@@ -15,10 +15,12 @@ import micros.runtime.AppRuntime;
 import micros.util.UserError;
 
 /**
- * Space's filesystem for each process micro: a private mount namespace where every mount is
- * read-only (the micro's own code included) except a private /tmp of --tmp size, and, when
- * micros runs as root, an unprivileged user with no capabilities and no way to gain them.
- * Built from util-linux (unshare, mount, setpriv) through a small sh script: no native code.
+ * Space's one VM per micro, as far as namespaces go: each process micro in its own mount and
+ * pid namespaces, where every mount is read-only (the micro's own code included) except a
+ * private /tmp of --tmp size, /proc shows the micro's processes only, and micros' state folder
+ * is hidden; when micros runs as root, each micro as its own unprivileged user (see
+ * {@link MicroUsers}) with no capabilities and no way to gain them; otherwise in its own user
+ * namespace. Built from util-linux (unshare, mount, setpriv) through a small sh script, sandbox.sh.
  */
 public final class Sandbox {
     public enum Mode { ROOT, USERNS, OFF }
@@ -26,81 +28,78 @@ public final class Sandbox {
     /** /tmp's backing: a fresh ext4 image on a loop device (exact ENOSPC, reclaimable page cache), or tmpfs. */
     public enum TmpKind { DISK, TMPFS }
 
-    // Runs as root inside the new mount namespace; "$@" is the micro's command.
-    static final String SCRIPT = String.join("\n",
-            "set -e",
-            "mode=$1 kind=$2 size=$3 uid=$4 gid=$5 src=$6 run=$7 img=$8 stage=$9; shift 10",
-            "opath=$PATH; PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-            "# the micro's code and micros' launchers stay reachable when the new /tmp hides the old one",
-            "mount -t tmpfs -o size=64k,mode=755 micros-stage \"$stage\"",
-            "mkdir \"$stage/src\" \"$stage/run\"",
-            "mount --bind \"$src\" \"$stage/src\"",
-            "mount --bind \"$run\" \"$stage/run\"",
-            "if [ \"$kind\" = disk ]; then",
-            "  # made through the staging bind mount: the loop device's open file must not pin / (it could not become read-only)",
-            "  img=\"$stage/run/$img\"",
-            "  truncate -s \"$size\" \"$img\"",
-            "  mkfs.ext4 -q -F -O ^has_journal -E root_owner=\"$uid:$gid\" \"$img\" >/dev/null 2>&1",
-            "  mount -o loop,nosuid,nodev \"$img\" /tmp",
-            "  rm -f \"$img\"   # the loop device keeps the image; it goes when the micro does",
-            "  chmod 1777 /tmp",
-            "else",
-            "  mount -t tmpfs -o size=\"$size\",mode=1777,nosuid,nodev micros-tmp /tmp",
-            "fi",
-            "case \"$src\" in /tmp/*) mkdir -p \"$src\" && mount --bind \"$stage/src\" \"$src\";; esac",
-            "case \"$run\" in /tmp/*) mkdir -p \"$run\" && mount --bind \"$stage/run\" \"$run\";; esac",
-            "# every mount read-only but /tmp and /proc (a bind remount changes the mount, never the filesystem)",
-            "while read -r id parent dev root mp opts rest; do",
-            "  case \"$mp\" in /tmp|/proc|/proc/*) continue;; esac",
-            "  case \"$opts\" in ro|ro,*) continue;; esac",
-            "  mount -o remount,bind,ro \"$mp\" 2>/dev/null || true",
-            "done < /proc/self/mountinfo",
-            "mount -o remount,bind,ro /",
-            "[ -d /dev/shm ] && mount -o remount,bind,ro /dev/shm",
-            "cd \"$src\"",
-            "sp=$(command -v setpriv); PATH=$opath; export PATH",
-            "if [ \"$mode\" = root ]; then",
-            "  exec \"$sp\" --reuid=\"$uid\" --regid=\"$gid\" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- \"$@\"",
-            "fi",
-            "exec \"$sp\" --inh-caps=-all --bounding-set=-all --no-new-privs -- \"$@\"");
+    // pid 1 of the micro's namespaces, as root there; its arguments are documented at its top
+    static final String SCRIPT = script();
+
+    private static String script() {
+        try (java.io.InputStream in = Sandbox.class.getResourceAsStream("sandbox.sh")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the jar lacks micros/sandbox/sandbox.sh", e);
+        }
+    }
+
+    /** What a micro can reach over the network; there is no network namespace (measured: see the README). */
+    static final String NETWORK = "network not isolated: any local process can connect to a micro's port directly, bypassing the gateway";
 
     private final Mode mode;
     private final TmpKind tmp;
     private final long tmpSize;
-    private final int uid, gid;
-    private final String user;
+    private final MicroUsers users;  // ROOT mode only
+    private final boolean envReset;  // env --default-signal works (coreutils 8.31+)
     private final String reason; // why OFF
 
-    private Sandbox(Mode mode, TmpKind tmp, long tmpSize, String user, int uid, int gid, String reason) {
+    private Sandbox(Mode mode, TmpKind tmp, long tmpSize, MicroUsers users, boolean envReset, String reason) {
         this.mode = mode;
         this.tmp = tmp;
         this.tmpSize = tmpSize;
-        this.user = user;
-        this.uid = uid;
-        this.gid = gid;
+        this.users = users;
+        this.envReset = envReset;
         this.reason = reason;
     }
 
     public static Sandbox off(String reason) {
-        return new Sandbox(Mode.OFF, TmpKind.TMPFS, 0, null, -1, -1, reason);
+        return new Sandbox(Mode.OFF, TmpKind.TMPFS, 0, null, false, reason);
+    }
+
+    /** The default --user: none, each micro gets the next free uid from 900000. */
+    public static String defaultUser() {
+        return null;
+    }
+
+    /** Gives back the uids this run claimed. */
+    public void close() {
+        if (users != null) users.release();
     }
 
     /**
      * What this machine allows. @param enabled false for --no-sandbox
-     * @param user --user, a name or a uid ("nobody" by default)
+     * @param user --user, a name or a uid: the first micro's user; each next micro gets the next uid (null: free uids from 900000)
      */
     public static Sandbox detect(boolean enabled, long tmpSize, String user) {
         if (!enabled) return off("--no-sandbox was given");
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return off("mount namespaces exist only on Linux");
         for (String tool : List.of("unshare", "mount", "setpriv"))
             if (onPath(tool) == null) return off(tool + " is not installed: install util-linux");
-        if (isRoot()) {
-            int[] ids = resolveUser(user);
+        boolean root = isRoot();
+        List<String> unshare = root ? List.of("unshare", "-m", "-p", "-i", "-f") : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "-f");
+        // one probe for both: the namespaces, and coreutils' env resetting ignored signals (8.31+)
+        boolean envReset = run(concat(unshare, List.of("/usr/bin/env", "--default-signal=INT", "true")));
+        if (!envReset && !run(concat(unshare, List.of("true"))))
+            return off(root ? "unshare cannot create mount, pid and IPC namespaces here (a container without CAP_SYS_ADMIN?): run micros where root may, or with --no-sandbox"
+                    : "this user cannot create user, mount and pid namespaces: run as root, or enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)");
+        if (root) {
+            MicroUsers users = new MicroUsers(user);
             boolean disk = onPath("mkfs.ext4") != null && onPath("truncate") != null && Files.exists(Path.of("/dev/loop-control"));
-            return new Sandbox(Mode.ROOT, disk ? TmpKind.DISK : TmpKind.TMPFS, tmpSize, user, ids[0], ids[1], null);
+            return new Sandbox(Mode.ROOT, disk ? TmpKind.DISK : TmpKind.TMPFS, tmpSize, users, envReset, null);
         }
-        if (!userNamespacesWork()) return off("this user cannot create user namespaces: run as root, or enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)");
-        return new Sandbox(Mode.USERNS, TmpKind.TMPFS, tmpSize, null, -1, -1, null);
+        return new Sandbox(Mode.USERNS, TmpKind.TMPFS, tmpSize, null, envReset, null);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     public Mode mode() {
@@ -121,24 +120,49 @@ public final class Sandbox {
         return "/mnt";
     }
 
-    /** One line for the start-up output. */
-    public String summary() {
-        if (!on()) return "sandbox: off (" + reason + "): micros can write anywhere this user can";
-        return "sandbox: read-only filesystem, private " + Units.formatSize(tmpSize) + " /tmp ("
-                + (tmp == TmpKind.DISK ? "disk-backed" : "tmpfs, counted in the memory limit") + "), "
-                + (mode == Mode.ROOT ? "micros run as " + user + " (uid " + uid + ") without capabilities" : "in a user namespace without capabilities");
+    /** An isolation property, whether this machine gives it to micros, and how or why not (for doctor). */
+    public record Property(String name, boolean on, String how) {}
+
+    public List<Property> properties() {
+        String tmpHow = tmp == TmpKind.DISK ? "a fresh disk-backed ext4 image" : "a tmpfs counted in the memory limit";
+        return List.of(
+                new Property("read-only filesystem", on(), on() ? "every mount read-only in the micro's mount namespace but its private /tmp ("
+                        + tmpHow + "); micros' state folder hidden but for .micros/build/<micro>" : reason),
+                new Property("pid namespace", on(), on() ? "each micro in its own (unshare -p): its /proc lists its processes only; micros and other micros cannot be named or signalled" : reason),
+                new Property("user per micro", mode == Mode.ROOT, switch (mode) {
+                    case ROOT -> "each process micro its own uid and gid (free ones from 900000, or counting up from --user), no capabilities (setpriv)";
+                    case USERNS -> "micros is not root: every micro runs as this user, each in its own user namespace without capabilities; run as root for a uid per micro";
+                    default -> reason;
+                }),
+                new Property("network", false, "not isolated: micros share the host's network, so any local process, another micro included, can connect to a micro's port directly, bypassing the gateway (a network namespace per micro would need a relay into it, and outbound traffic new tools)"));
     }
 
-    /** The command that builds the micro's filesystem view, drops privileges, then runs {@code argv}. */
-    public List<String> wrap(List<String> argv, Path src, Path runDir, String micro) {
+    /** One line for the start-up output. */
+    public String summary() {
+        if (!on()) return "sandbox: off (" + reason + "): micros can write anywhere this user can, and see and signal each other and micros";
+        return "sandbox: read-only filesystem, private " + Units.formatSize(tmpSize) + " /tmp ("
+                + (tmp == TmpKind.DISK ? "disk-backed" : "tmpfs, counted in the memory limit") + "), "
+                + (mode == Mode.ROOT ? "micros run as " + users.describe() + " without capabilities" : "in a user namespace without capabilities")
+                + ", each in its own pid namespace; " + NETWORK;
+    }
+
+    /**
+     * The command that builds the micro's view in new mount and pid namespaces, drops
+     * privileges, then runs {@code argv} under an init that reaps orphans.
+     * @param state micros' state folder: hidden from the micro but for {@code build/<micro>}
+     */
+    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro) {
         if (!on()) return argv;
-        List<String> out = new ArrayList<>(mode == Mode.ROOT
-                ? List.of("unshare", "-m", "--propagation", "private")
-                : List.of("unshare", "-U", "-r", "-m", "--propagation", "private"));
+        // the outer sh hands its pid (the namespace's holder, the pid micros reports) to the script
+        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "MICROS_SANDBOX_PID=$$ exec \"$@\"", "micros-sandbox"));
+        out.addAll(mode == Mode.ROOT
+                ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
+                : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
+        int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
         out.addAll(List.of("/bin/sh", "-c", SCRIPT, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
                 tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),
-                Integer.toString(Math.max(uid, 0)), Integer.toString(Math.max(gid, 0)), src.toString(), runDir.toString(),
-                micro + ".tmp.img", stage(), "--"));
+                Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(),
+                micro + ".tmp.img", stage(), state.toAbsolutePath().normalize().toString(), micro, envReset ? "1" : "0", "--"));
         if (!argv.get(0).contains("/")) out.addAll(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\"")); // sh's PATH search skips folders the micro's user cannot enter; setpriv's does not
         out.addAll(argv);
         return out;
@@ -150,6 +174,8 @@ public final class Sandbox {
      */
     public void checkReadable(String micro, Path src) {
         if (mode != Mode.ROOT) return;
+        int[] ids = users.of(micro); // gives the micro its uid, in Spacefile order, or says why it cannot have one
+        int uid = ids[0], gid = ids[1];
         Path real;
         try {
             real = src.toRealPath();
@@ -163,15 +189,15 @@ public final class Sandbox {
         else for (Path p = real; p != null; p = p.getParent()) chain.add(0, p);
         for (Path p : chain) {
             boolean last = p.equals(real);
-            if (!allowed(p, last ? Set.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE) : Set.of(PosixFilePermission.OTHERS_EXECUTE)))
-                throw UserError.config("micro '" + micro + "': " + p + " cannot be " + (last ? "read" : "entered") + " by " + user + " (uid " + uid
-                        + "), the user micros run as: make it " + (last ? "readable (chmod -R o+rX " + p + ")" : "enterable (chmod o+x " + p + ")")
+            if (!allowed(p, last ? Set.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE) : Set.of(PosixFilePermission.OTHERS_EXECUTE), uid, gid))
+                throw UserError.config("micro '" + micro + "': " + p + " cannot be " + (last ? "read" : "entered") + " by " + users.name(micro)
+                        + ", the user it runs as: make it " + (last ? "readable (chmod -R o+rX " + p + ")" : "enterable (chmod o+x " + p + ")")
                         + ", choose another user with --user, or run with --no-sandbox");
         }
     }
 
     /** Whether uid:gid has these permissions on p (as owner, group or other). */
-    private boolean allowed(Path p, Set<PosixFilePermission> asOther) {
+    private static boolean allowed(Path p, Set<PosixFilePermission> asOther, int uid, int gid) {
         try {
             PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class);
             Set<PosixFilePermission> perms = a.permissions();
@@ -185,21 +211,6 @@ public final class Sandbox {
         }
     }
 
-    /** uid and gid of a user name or number, from /etc/passwd. */
-    static int[] resolveUser(String user) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
-                String[] f = line.split(":");
-                if (f.length >= 4 && (f[0].equals(user) || f[2].equals(user))) return new int[] {Integer.parseInt(f[2]), Integer.parseInt(f[3])};
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // below
-        }
-        if (user.matches("[0-9]+")) return new int[] {Integer.parseInt(user), Integer.parseInt(user)};
-        if (user.equals("nobody")) return new int[] {65534, 65534};
-        throw UserError.config("--user " + user + ": no such user in /etc/passwd; give a user name or a numeric uid");
-    }
-
     static boolean isRoot() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
@@ -209,9 +220,9 @@ public final class Sandbox {
         }
     }
 
-    private static boolean userNamespacesWork() {
+    private static boolean run(List<String> argv) {
         try {
-            Process p = new ProcessBuilder("unshare", "-U", "-r", "-m", "true").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;

@@ -48,8 +48,10 @@ class FaultsTest {
         return (Long) Json.object(r.text()).get("pid");
     }
 
+    /** Signals the micro's process: {@code pid} is what it reports, its pid in its own pid namespace when sandboxed. */
     private static void signal(long pid, String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor();
+        long host = Procs.hostPid(pid);
+        if (host > 0) new ProcessBuilder("kill", "-" + sig, Long.toString(host)).start().waitFor();
     }
 
     @Test

@@ -132,7 +132,7 @@ class SandboxTest {
             Path app = Apps.copy("sandbox", locked);
             Jar.Result r = Jar.run(app, Map.of(), "run", "--port", "0");
             assertEquals(2, r.exit(), r.all());
-            assertTrue(r.out().contains("micros: micro 'one': " + locked + " cannot be entered by nobody (uid 65534), the user micros run as: make it enterable (chmod o+x " + locked + ")"), r.all());
+            assertTrue(r.out().contains("micros: micro 'one': " + locked + " cannot be entered by uid 900000, the user it runs as: make it enterable (chmod o+x " + locked + ")"), r.all());
             Jar.Result asRoot = Jar.run(app, Map.of(), "check", "--user", "root", "--expect", "GET /one/whoami 200");
             assertEquals(0, asRoot.exit(), asRoot.all());
         } finally {
@@ -155,9 +155,12 @@ class SandboxTest {
     void doctorAndTheBannerSayWhetherItIsOn() throws Exception {
         Jar.Result doctor = Jar.run(dir, "doctor");
         assertTrue(doctor.out().matches("(?s).*read-only filesystem +yes +.*"), doctor.all());
+        assertTrue(doctor.out().matches("(?s).*pid namespace +yes +each micro in its own.*"), doctor.all());
+        assertTrue(doctor.out().matches("(?s).*user per micro +yes +each process micro its own uid.*"), doctor.all());
+        assertTrue(doctor.out().matches("(?s).*network +no +not isolated: .*"), doctor.all());
         Path other = Apps.copy("sandbox", dir.resolve("banner"));
         Jar.Result check = Jar.run(other, Map.of(), "check", "--expect", "/one/whoami 200");
-        assertTrue(check.out().contains("sandbox: read-only filesystem, private 512 MiB /tmp (disk-backed), micros run as nobody (uid 65534) without capabilities"), check.all());
+        assertTrue(check.out().contains("sandbox: read-only filesystem, private 512 MiB /tmp (disk-backed), micros run as uid 900000 to uid 900001, one per micro, without capabilities, each in its own pid namespace; network not isolated"), check.all());
         Jar.Result off = Jar.run(other, Map.of(), "check", "--no-sandbox", "--expect", "/one/whoami 200");
         assertTrue(off.out().contains("sandbox: off (--no-sandbox was given)"), off.all());
     }

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import micros.support.Apps;
+import micros.support.Http;
 import micros.support.Jar;
 
 /**
@@ -98,6 +99,28 @@ class UserNamespaceSandboxTest {
         assertFalse(two.contains("userns-from-one"), two.toString());
         Map<String, Object> full = get("/one/fill?mb=16");
         assertEquals("ENOSPC", full.get("result"), full.toString());
+    }
+
+    @Test
+    void aMicroCannotStopNameOrReadMicros() throws Exception {
+        long pid = micros.process.pid(); // setpriv executes micros: the same process
+        assertEquals("ESRCH", get("/one/kill?pid=" + pid + "&sig=19").get("result"), "SIGSTOP to micros");
+        assertEquals("ESRCH", get("/one/kill?pid=" + pid + "&sig=9").get("result"));
+        assertEquals("ENOENT", get("/one/read?path=/proc/" + pid + "/cmdline").get("result"));
+        @SuppressWarnings("unchecked")
+        List<Object> pids = (List<Object>) get("/one/pids").get("pids");
+        assertTrue(pids.contains(1L) && pids.size() <= 4, "its own processes only: " + pids);
+        assertEquals(200, Http.get(port, "/two/whoami").status(), "micros still answers");
+        assertTrue(micros.process.isAlive());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyReachableMountButTmpIsReadOnly() throws Exception {
+        Map<String, List<Object>> visible = new java.util.LinkedHashMap<>(); // the later of two mounts at one place covers the earlier
+        for (Object m : (List<Object>) get("/one/mounts").get("mounts")) visible.put((String) ((List<Object>) m).get(0), (List<Object>) m);
+        for (List<Object> m : visible.values())
+            assertEquals(!m.get(0).equals("/tmp"), List.of(((String) m.get(1)).split(",")).contains("ro"), m.toString());
     }
 
     @Test

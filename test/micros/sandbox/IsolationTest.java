@@ -1,0 +1,194 @@
+package micros.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import micros.runtime.RunConfig;
+import micros.runtime.Supervisor;
+import micros.support.Apps;
+import micros.support.Jar;
+
+/**
+ * What one micro can reach of another and of micros, tried from inside real micros: each has
+ * its own pid namespace and /proc, its own uid, and a read-only view where micros' state folder
+ * shows only its build environment. The app lives outside /tmp so that folder is really there.
+ */
+class IsolationTest {
+    static Path base, root, state;
+    static Apps.Running app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Apps.require("python3");
+        Sandbox s = Sandbox.detect(true, 8L << 20, Sandbox.defaultUser());
+        Assumptions.assumeTrue(s.mode() == Sandbox.Mode.ROOT, "the isolation tests need root here: " + (s.on() ? "running without root" : s.reason()));
+        base = Files.createTempDirectory(Path.of("/var/tmp"), "micros-isolation-");
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        root = Apps.copy("sandbox", base);
+        state = root.resolve(".micros");
+        Files.createDirectories(state.resolve("build/one"));
+        Files.writeString(state.resolve("build/one/marker"), "one's environment\n");
+        app = Apps.start(root, Apps.Options.defaults().sandbox(new RunConfig.Sandboxing(true, 8L << 20, null))
+                .limits(new RunConfig.Limits(Duration.ofSeconds(20), 256L << 20, 256, 1 << 20, true)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) app.close();
+        if (base != null) new ProcessBuilder("rm", "-rf", base.toString()).start().waitFor();
+    }
+
+    private static Map<String, Object> get(String target) throws Exception {
+        return SandboxTest.ask(app.port(), target);
+    }
+
+    private static long hostPid(String micro) throws Exception {
+        get("/" + micro + "/whoami"); // awake
+        for (Supervisor s : app.emulator.runtime().supervisors()) if (s.micro().name().equals(micro)) return s.pid();
+        throw new IllegalStateException(micro);
+    }
+
+    /** The pid namespace of the micro's pid 1 (the holder's child). */
+    private static String pidNamespace(long holder) throws Exception {
+        long init = ProcessHandle.of(holder).orElseThrow().children().findFirst().orElseThrow().pid();
+        return Files.readSymbolicLink(Path.of("/proc/" + init + "/ns/pid")).toString();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aMicroSeesItsOwnProcessesOnly() throws Exception {
+        String ns = pidNamespace(hostPid("one"));
+        Set<Long> expected = new TreeSet<>(); // each process of that namespace, by its pid there
+        for (Path p : Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+            try {
+                if (!Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(ns)) continue;
+                for (String line : Files.readAllLines(p.resolve("status")))
+                    if (line.startsWith("NSpid:")) expected.add(Long.parseLong(line.substring(line.lastIndexOf('\t') + 1).trim()));
+            } catch (java.io.IOException gone) {
+                // ended meanwhile
+            }
+        }
+        Set<Long> seen = new TreeSet<>((List<Long>) (List<?>) get("/one/pids").get("pids"));
+        assertTrue(seen.contains(1L), "its pid 1 is its init: " + seen);
+        assertTrue(seen.contains((Long) get("/one/whoami").get("pid")), seen.toString());
+        assertEquals(expected, seen, "/proc lists exactly the micro's own processes");
+        assertFalse(seen.contains(ProcessHandle.current().pid()), "micros' pid is not there");
+    }
+
+    @Test
+    void theEmulatorAndAnotherMicroCannotBeSignalledOrRead() throws Exception {
+        long micros = ProcessHandle.current().pid(); // the emulator runs in the test's JVM
+        assertEquals("ESRCH", get("/one/kill?pid=" + micros + "&sig=0").get("result"));
+        assertEquals("ESRCH", get("/one/kill?pid=" + micros + "&sig=19").get("result"), "SIGSTOP to micros");
+        assertEquals("ENOENT", get("/one/read?path=/proc/" + micros + "/cmdline").get("result"), "micros' command line");
+        assertEquals("ENOENT", get("/one/read?path=/proc/" + micros + "/environ").get("result"));
+        long two = (Long) get("/two/whoami").get("pid");
+        long twoOnHost = ProcessHandle.of(hostPid("two")).orElseThrow().descendants()
+                .filter(h -> h.info().commandLine().orElse("").contains("probe.py") && !h.info().command().orElse("").endsWith("sh")).findFirst().orElseThrow().pid();
+        for (long pid : List.of(two, twoOnHost)) {
+            assertEquals("ESRCH", get("/one/kill?pid=" + pid + "&sig=9").get("result"), "SIGKILL to micro two as " + pid);
+            assertEquals("ENOENT", get("/one/write?path=/proc/" + pid + "/root/tmp/from-one").get("result"), "two's /tmp through /proc as " + pid);
+            assertEquals("ENOENT", get("/one/read?path=/proc/" + pid + "/environ").get("result"));
+        }
+        assertEquals(two, get("/two/whoami").get("pid"), "two still runs");
+    }
+
+    /**
+     * Measured, not wished: micros shares the host's network, so a micro (like any local
+     * process) finds another micro's port in /proc/net/tcp and talks to it directly, past the
+     * gateway and its authentication; the start-up line says so. When this fails, the network
+     * became isolated: update Sandbox.NETWORK, the README and this test.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theNetworkIsNotIsolatedAndTheStartUpLineSaysSo() throws Exception {
+        long twoPort = -1;
+        for (Supervisor s : app.emulator.runtime().supervisors()) if (s.micro().name().equals("two")) twoPort = portOf(s);
+        List<Long> listening = (List<Long>) (List<?>) get("/one/listening").get("ports");
+        assertTrue(listening.contains(twoPort) && listening.contains((long) app.port()), "micro two's port and the gateway's are listed: " + listening);
+        assertEquals("ok", get("/one/connect?port=" + twoPort).get("result"), "micro one reaches micro two directly");
+        assertEquals("ok", get("/one/connect?port=" + app.port()).get("result"), "and the gateway");
+        assertTrue(app.emulator.runtime().sandbox().summary().endsWith(Sandbox.NETWORK), app.emulator.runtime().sandbox().summary());
+    }
+
+    private static long portOf(Supervisor s) throws Exception {
+        get("/" + s.micro().name() + "/whoami");
+        Supervisor.Endpoint e = s.acquire();
+        s.release();
+        return e.port();
+    }
+
+    @Test
+    void eachMicroRunsAsItsOwnUser() throws Exception {
+        Object one = get("/one/whoami").get("uid"), two = get("/two/whoami").get("uid");
+        assertNotEquals(one, two);
+        assertTrue((Long) one >= 900000 && (Long) two > (Long) one, "free uids from 900000, in Spacefile order: " + one + ", " + two);
+        String line = app.emulator.runtime().sandbox().summary();
+        assertTrue(line.matches(".*micros run as (uid " + one + " to uid " + two + "|uids " + one + ", " + two + "), one per micro, without capabilities.*"), line);
+        assertTrue(Files.exists(MicroUsers.CLAIMS.resolve(one.toString())), "claimed, so another run picks other uids");
+    }
+
+    @Test
+    void aUserWhoseNextUidsAreTakenIsRefusedWithTheReason() throws Exception {
+        Path other = Apps.copy("sandbox", base.resolve("users"));
+        Jar.Result daemon = Jar.run(other, Map.of(), "check", "--user", "daemon", "--expect", "GET /one/whoami 200");
+        assertEquals(2, daemon.exit(), daemon.all());
+        assertTrue(daemon.out().contains("micros: --user daemon: uid 2, for micro 'two', belongs to user 'bin' in /etc/passwd: micros gives each micro its own unused uid"), daemon.all());
+        Process squatter = new ProcessBuilder("setpriv", "--reuid=910001", "--regid=910001", "--clear-groups", "sleep", "60").start();
+        try {
+            Jar.Result busy = Jar.run(other, Map.of(), "check", "--user", "910000", "--expect", "GET /two/whoami 200");
+            assertEquals(2, busy.exit(), busy.all());
+            assertTrue(busy.out().contains("micros: --user 910000: uid 910001, for micro 'two', is used by a running process"), busy.all());
+            Jar.Result free = Jar.run(other, Map.of(), "check", "--user", "910002", "--expect", "GET /two/whoami 200");
+            assertEquals(0, free.exit(), free.all());
+        } finally {
+            squatter.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyMountButTmpIsReadOnly() throws Exception {
+        List<List<String>> mounts = (List<List<String>>) (List<?>) get("/one/mounts").get("mounts");
+        assertTrue(mounts.stream().anyMatch(m -> m.get(0).equals("/proc")), mounts.toString());
+        // where the host stacks two mounts at one place, the later covers the earlier whole: only it can be reached
+        Map<String, List<String>> visible = new java.util.LinkedHashMap<>();
+        for (List<String> m : mounts) visible.put(m.get(0), m);
+        for (List<String> m : visible.values()) {
+            boolean ro = List.of(m.get(1).split(",")).contains("ro");
+            if (m.get(0).equals("/tmp")) assertFalse(ro, "/tmp is writable");
+            else assertTrue(ro, m.get(0) + " is mounted " + m.get(1));
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theStateFolderShowsOnlyTheMicrosOwnBuildEnvironment() throws Exception {
+        assertTrue(Files.exists(state.resolve("project-key")) && Files.exists(state.resolve("run.properties")));
+        assertEquals(List.of("build"), get("/one/ls?path=" + state).get("files"));
+        assertEquals(List.of("one"), get("/one/ls?path=" + state.resolve("build")).get("files"));
+        assertEquals("ok", get("/one/read?path=" + state.resolve("build/one/marker")).get("result"));
+        SandboxTest.assertReadOnly(app.port(), state.resolve("build/one/new").toString());
+        for (String micro : List.of("one", "two")) {
+            assertEquals("ENOENT", get("/" + micro + "/read?path=" + state.resolve("run.properties")).get("result"), "the owner token");
+            assertEquals("ENOENT", get("/" + micro + "/read?path=" + state.resolve("project-key")).get("result"));
+        }
+        assertEquals(List.of(), get("/two/ls?path=" + state).get("files"), "two has no build environment");
+    }
+}
