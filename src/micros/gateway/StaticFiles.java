@@ -65,6 +65,8 @@ final class StaticFiles {
     private final SpaceIgnore ignore;
     private final String base; // the folder relative to the micro's src ("" or "dist/"), as ignore rules see paths; null when outside
     private final String state; // the state folder relative to the served folder, when it is inside (MICROS_STATE_DIR)
+    private final java.util.concurrent.ConcurrentHashMap<String, Boolean> ignored = new java.util.concurrent.ConcurrentHashMap<>(); // the rules' answers: regexes once per path
+    private static final int IGNORE_CACHE = 4096;
 
     private StaticFiles(Path folder, SpaceIgnore ignore, String base, String state) {
         this.folder = folder;
@@ -281,7 +283,13 @@ final class StaticFiles {
         if (name.equals(STATE)) return true;
         String rel = at.isEmpty() ? name : String.join("/", at) + "/" + name;
         if (rel.equals(state)) return true; // the walk passes through it to reach anything inside
-        return ignore.ignored(base == null ? rel : base + rel, dir);
+        String key = dir ? rel + "/" : rel;
+        Boolean known = ignored.get(key);
+        if (known != null) return known;
+        boolean result = ignore.ignored(base == null ? rel : base + rel, dir);
+        if (ignored.size() >= IGNORE_CACHE) ignored.clear(); // bounded: a crawler's random paths cannot grow it
+        ignored.put(key, result);
+        return result;
     }
 
     /**
