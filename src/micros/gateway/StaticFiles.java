@@ -98,9 +98,20 @@ final class StaticFiles {
         if (realFolder.startsWith(realSrc)) {
             String rel = slashes(realSrc.relativize(realFolder));
             base = rel.isEmpty() ? "" : rel + "/";
+            // a folder the rules leave out of the upload (dist, build) was built on Space: its files are
+            // build output, matched against the rules relative to the folder itself
+            if (!rel.isEmpty() && builtOnSpace(ignore, rel)) base = null;
         }
         String inside = realState.startsWith(realFolder) && !realState.equals(realFolder) ? slashes(realFolder.relativize(realState)) : null;
         return new StaticFiles(folder, ignore, base, inside);
+    }
+
+    private static boolean builtOnSpace(SpaceIgnore ignore, String rel) {
+        if (ignore.ignored(rel + "/index.html", false)) return true; // "dist/**"
+        for (int i = rel.indexOf('/'); ; i = rel.indexOf('/', i + 1)) {
+            if (ignore.ignored(i < 0 ? rel : rel.substring(0, i), true)) return true;
+            if (i < 0) return false;
+        }
     }
 
     private static Path real(Path p) {

@@ -59,6 +59,10 @@ class StaticSecretsTest {
                     src: www
                     engine: static
                     serve: dist
+                  - name: pub
+                    src: pub
+                    engine: static
+                    serve: public
                 """);
         write("index.html", "root page");
         write("notes.txt", "notes");
@@ -74,8 +78,11 @@ class StaticSecretsTest {
         write("race/f.txt", "public content");
         write("www/dist/index.html", "built page");
         write("www/dist/.env", "built env");
-        write("www/dist/private/p.txt", "left out by www's own .spaceignore");
-        write("www/.spaceignore", "dist/private/\n");
+        write("www/dist/private/p.txt", "build output");
+        write("www/.spaceignore", "dist/**\n"); // the local build is not uploaded: Space builds dist itself
+        write("pub/public/ok.txt", "uploaded as is");
+        write("pub/public/private/p.txt", "left out by pub's own .spaceignore");
+        write("pub/.spaceignore", "public/private/\n");
         Files.createSymbolicLink(root.resolve("state"), Path.of(".micros"));
         Files.createSymbolicLink(root.resolve("envlink.txt"), Path.of(".env"));
         Files.createSymbolicLink(root.resolve("notes-link.txt"), Path.of("sub/../notes.txt"));
@@ -97,7 +104,7 @@ class StaticSecretsTest {
     @ParameterizedTest
     @ValueSource(strings = {"/.micros/run.properties", "/.micros/project-key", "/.micros/", "/.micros", "/state/run.properties",
             "/state/project-key", "/.env", "/.git/config", "/.git/", "/.spaceignore", "/private/a.txt", "/cert.key", "/anchored.txt",
-            "/sub/.env", "/node_modules/x/index.js", "/envlink.txt", "/www/.env", "/www/private/p.txt", "/%2emicros/run.properties"})
+            "/sub/.env", "/node_modules/x/index.js", "/envlink.txt", "/www/.env", "/pub/private/p.txt", "/%2emicros/run.properties"})
     void whatSpaceWouldNotHavePackagedIsNotServed(String path) throws Exception {
         Response r = Http.get(app.port(), path);
         assertEquals(404, r.status(), path + ": " + r.text());
@@ -111,6 +118,8 @@ class StaticSecretsTest {
         assertEquals("served: the rule is anchored", Http.get(app.port(), "/sub/anchored.txt").text());
         assertEquals("notes", Http.get(app.port(), "/notes-link.txt").text(), "a symlink inside the folder is followed");
         assertEquals("built page", Http.get(app.port(), "/www/").text(), "'dist' in the default list does not hide a served dist");
+        assertEquals("build output", Http.get(app.port(), "/www/private/p.txt").text(), "nor does 'dist/**' in .spaceignore");
+        assertEquals("uploaded as is", Http.get(app.port(), "/pub/ok.txt").text());
         assertEquals("public content", Http.get(app.port(), "/race/f.txt").text());
     }
 
