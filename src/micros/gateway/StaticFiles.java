@@ -1,7 +1,6 @@
 package micros.gateway;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -86,12 +85,7 @@ final class StaticFiles {
         try {
             ignore = SpaceIgnore.forSource(src);
         } catch (IOException e) { // an unreadable .spaceignore: the default list still applies
-            ignore = new SpaceIgnore();
-            try (InputStream in = SpaceIgnore.class.getResourceAsStream("default.spaceignore")) {
-                if (in != null) ignore.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException ignored) {
-                // nothing more to add
-            }
+            ignore = SpaceIgnore.defaults();
         }
         Path realFolder = real(folder), realSrc = real(src.toAbsolutePath().normalize()), realState = real(state.toAbsolutePath().normalize());
         String base = null;
