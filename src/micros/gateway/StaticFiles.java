@@ -1,7 +1,6 @@
 package micros.gateway;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -65,6 +64,8 @@ final class StaticFiles {
     private final SpaceIgnore ignore;
     private final String base; // the folder relative to the micro's src ("" or "dist/"), as ignore rules see paths; null when outside
     private final String state; // the state folder relative to the served folder, when it is inside (MICROS_STATE_DIR)
+    private final java.util.concurrent.ConcurrentHashMap<String, Boolean> ignored = new java.util.concurrent.ConcurrentHashMap<>(); // the rules' answers: regexes once per path
+    private static final int IGNORE_CACHE = 4096;
 
     private StaticFiles(Path folder, SpaceIgnore ignore, String base, String state) {
         this.folder = folder;
@@ -84,21 +85,27 @@ final class StaticFiles {
         try {
             ignore = SpaceIgnore.forSource(src);
         } catch (IOException e) { // an unreadable .spaceignore: the default list still applies
-            ignore = new SpaceIgnore();
-            try (InputStream in = SpaceIgnore.class.getResourceAsStream("default.spaceignore")) {
-                if (in != null) ignore.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException ignored) {
-                // nothing more to add
-            }
+            ignore = SpaceIgnore.defaults();
         }
         Path realFolder = real(folder), realSrc = real(src.toAbsolutePath().normalize()), realState = real(state.toAbsolutePath().normalize());
         String base = null;
         if (realFolder.startsWith(realSrc)) {
             String rel = slashes(realSrc.relativize(realFolder));
             base = rel.isEmpty() ? "" : rel + "/";
+            // a folder the rules leave out of the upload (dist, build) was built on Space: its files are
+            // build output, matched against the rules relative to the folder itself
+            if (!rel.isEmpty() && builtOnSpace(ignore, rel)) base = null;
         }
         String inside = realState.startsWith(realFolder) && !realState.equals(realFolder) ? slashes(realFolder.relativize(realState)) : null;
         return new StaticFiles(folder, ignore, base, inside);
+    }
+
+    private static boolean builtOnSpace(SpaceIgnore ignore, String rel) {
+        if (ignore.ignored(rel + "/index.html", false)) return true; // "dist/**"
+        for (int i = rel.indexOf('/'); ; i = rel.indexOf('/', i + 1)) {
+            if (ignore.ignored(i < 0 ? rel : rel.substring(0, i), true)) return true;
+            if (i < 0) return false;
+        }
     }
 
     private static Path real(Path p) {
@@ -281,7 +288,13 @@ final class StaticFiles {
         if (name.equals(STATE)) return true;
         String rel = at.isEmpty() ? name : String.join("/", at) + "/" + name;
         if (rel.equals(state)) return true; // the walk passes through it to reach anything inside
-        return ignore.ignored(base == null ? rel : base + rel, dir);
+        String key = dir ? rel + "/" : rel;
+        Boolean known = ignored.get(key);
+        if (known != null) return known;
+        boolean result = ignore.ignored(base == null ? rel : base + rel, dir);
+        if (ignored.size() >= IGNORE_CACHE) ignored.clear(); // bounded: a crawler's random paths cannot grow it
+        ignored.put(key, result);
+        return result;
     }
 
     /**

@@ -25,12 +25,20 @@ public final class SpaceIgnore {
 
     /** The default list plus the src folder's .spaceignore, if any. */
     public static SpaceIgnore forSource(Path src) throws IOException {
+        SpaceIgnore s = defaults();
+        Path own = src.resolve(".spaceignore");
+        if (Files.isRegularFile(own)) s.add(Files.readString(own));
+        return s;
+    }
+
+    /** Space's default list alone. */
+    public static SpaceIgnore defaults() {
         SpaceIgnore s = new SpaceIgnore();
         try (InputStream in = SpaceIgnore.class.getResourceAsStream("default.spaceignore")) {
             if (in != null) s.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the jar's default.spaceignore cannot be read", e);
         }
-        Path own = src.resolve(".spaceignore");
-        if (Files.isRegularFile(own)) s.add(Files.readString(own));
         return s;
     }
 
