@@ -32,9 +32,9 @@ record Access(String user, int uid, int gid) {
         return user.equals("nobody") ? new Access(user, 65534, 65534) : null;
     }
 
-    /** "nobody (uid 65534)". */
+    /** "nobody (uid 65534)", or "uid 900000" for a uid with no name (micros' own per-micro uids). */
     String who() {
-        return user + " (uid " + uid + ")";
+        return user.equals(Integer.toString(uid)) ? "uid " + uid : user + " (uid " + uid + ")";
     }
 
     /** The first path on the way to {@code program} that this user cannot enter or execute; null when it can run it. */

@@ -68,7 +68,7 @@ public final class AppRuntime {
         log.secret(apiKey);
         try { // Space's builder: installs, --build's commands, frontend builds; a micro whose install fails answers 503
             this.built = BuildStep.run(app, state.path().resolve("build"), log, shell,
-                    sandbox.mode() == Sandbox.Mode.ROOT ? cfg.sandbox().user() : null, cfg.install(), cfg.build(), cfg.dev());
+                    sandbox.accessUser(), cfg.install(), cfg.build(), cfg.dev());
         } catch (RuntimeException e) {
             limiter.close();
             throw e;

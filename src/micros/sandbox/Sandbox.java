@@ -67,6 +67,11 @@ public final class Sandbox {
         return null;
     }
 
+    /** The user whose access the build step checks interpreters against when micros runs as root; null otherwise. */
+    public String accessUser() {
+        return mode == Mode.ROOT ? users.base() : null;
+    }
+
     /** Gives back the uids this run claimed. */
     public void close() {
         if (users != null) users.release();
