@@ -22,7 +22,7 @@ final class Connection implements Runnable {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     static final int MAX_HEAD = 64 * 1024;
     private static final int DRAIN = 64 * 1024;
-    private static final int READY = 0, PARKED = 1, CLOSE = 2;
+    private static final int READY = 0, PARKED = 1, CLOSE = 2, TLS = 3;
 
     final Server server;
     final SocketChannel ch;
@@ -41,6 +41,7 @@ final class Connection implements Runnable {
     private long bodyLeft;       // fixed length: bytes still to read
     private long chunkLeft;      // chunked: bytes left in this chunk; -1 before the first chunk
     private boolean bodyDone = true; // no request body pending (before the first request, too)
+    private boolean fresh = true;    // no byte read yet: the first may say TLS
 
     Connection(Server server, SocketChannel ch) throws IOException {
         this.server = server;
@@ -59,6 +60,12 @@ final class Connection implements Runnable {
                 int r = readHead();
                 if (r == PARKED) {
                     parked = true;
+                    return;
+                }
+                if (r == TLS) { // the TLS bridge owns the socket from here on
+                    parked = true;
+                    server.closed(this);
+                    server.tls.serve(ch, Arrays.copyOfRange(in, ip, il));
                     return;
                 }
                 if (r == CLOSE || !serve()) break;
@@ -111,6 +118,10 @@ final class Connection implements Runnable {
             if (n < 0) return CLOSE;
             if (il == ip) headDeadline = System.nanoTime() + server.headTimeoutNanos();
             il += n;
+            if (fresh) {
+                fresh = false;
+                if (server.tls != null && in[ip] == 0x16) return TLS; // a TLS handshake record (RFC 8446 §5.1)
+            }
         }
     }
 

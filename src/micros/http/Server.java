@@ -29,6 +29,7 @@ public final class Server {
     }
 
     final Handler handler;
+    final TlsBridge tls;   // null: plain HTTP only
     final Deadlines deadlines = new Deadlines();
     private final Settings settings;
     private final ServerSocketChannel listener;
@@ -42,8 +43,10 @@ public final class Server {
     private final BiConsumer<Exchange, RuntimeException> onError;
     private volatile boolean running = true;
 
-    private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
+    private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
+                   javax.net.ssl.SSLContext tls) throws IOException {
         this.listener = listener;
+        this.tls = tls == null ? null : new TlsBridge(tls, this);
         this.handler = handler;
         this.settings = settings;
         this.onError = onError;
@@ -57,6 +60,12 @@ public final class Server {
 
     /** Binds and starts serving; BindException when the port is taken. */
     public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
+        return start(host, port, handler, settings, onError, null);
+    }
+
+    /** As above; with a TLS context the port also answers TLS (a connection whose first byte is a TLS handshake). */
+    public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
+                               javax.net.ssl.SSLContext tls) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -65,7 +74,7 @@ public final class Server {
             ch.close();
             throw e;
         }
-        Server s = new Server(ch, handler, settings, onError);
+        Server s = new Server(ch, handler, settings, onError, tls);
         s.acceptor.start();
         return s;
     }
@@ -75,6 +84,15 @@ public final class Server {
             return ((InetSocketAddress) listener.getLocalAddress()).getPort();
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /** Where it listens. */
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) listener.getLocalAddress();
+        } catch (IOException e) {
+            return new InetSocketAddress(0);
         }
     }
 
@@ -193,6 +211,7 @@ public final class Server {
         acceptor.interrupt();
         parker.close();
         for (Connection c : open) c.close();
+        if (tls != null) tls.close();
         workers.shutdownNow();
         deadlines.close();
     }
