@@ -36,9 +36,11 @@ public final class Gateway implements Handler {
     private final Auth auth;
     private final Internal internal;
     private final micros.runtime.Metrics metrics;
+    private final micros.data.DataServer data; // null: no Base and Drive in this run
 
-    private Gateway(AppRuntime runtime, RunConfig cfg, Log log) {
+    private Gateway(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
         this.runtime = runtime;
+        this.data = data;
         this.router = new Router(runtime.app());
         this.limits = cfg.limits();
         this.forwarder = new Forwarder(limits.payload(), limits.payload());
@@ -57,10 +59,15 @@ public final class Gateway implements Handler {
 
     /** Binds the port and starts serving; a taken port is one sentence. */
     public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log) {
-        Gateway g = new Gateway(runtime, cfg, log);
+        return start(runtime, cfg, log, null);
+    }
+
+    /** With the app's data: the browser SDK's paths, and HTTPS on the same port with the data server's certificate. */
+    public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
+        Gateway g = new Gateway(runtime, cfg, log, data);
         try {
             g.server = Server.start(cfg.host(), cfg.port(), g, Server.Settings.DEFAULT,
-                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e));
+                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e), data == null ? null : data.tls());
         } catch (BindException e) {
             throw UserError.runtime(cfg.port() == 0 ? "cannot listen on " + cfg.host() + ": " + e.getMessage()
                     : "port " + cfg.port() + " on " + cfg.host() + " is already in use: stop the program using it, or pass --port N (--port 0 picks a free one)");
@@ -105,6 +112,11 @@ public final class Gateway implements Handler {
         if (path.equals("/__micros") || path.startsWith("/__micros/")) {
             if (auth.open() || auth.isOwner(ex)) internal.micros(ex, path);
             else unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
+            return;
+        }
+        if (data != null && micros.data.BrowserData.claims(path)) { // never forwarded to a micro
+            if (auth.open() || auth.isOwner(ex)) micros.data.BrowserData.serve(data, ex);
+            else unauthorized(ex, "Deta Base and Drive in the browser (/__space/v0/base, /__space/v0/drive) are for the app's owner.");
             return;
         }
         if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
