@@ -7,6 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
 import javax.net.ssl.SSLContext;
 
 import micros.data.base.BaseService;
@@ -31,17 +34,32 @@ public final class DataServer implements Handler, AutoCloseable {
     private final BaseService base;
     private final DriveService drive;
     private final LocalCa ca;
-    private final SSLContext tls;
+    private final Supplier<SSLContext> tls;
     private Server server;
 
     private DataServer(Path dataDir, String projectKey, LocalCa ca) throws IOException {
         this.dataDir = dataDir;
         this.projectKey = projectKey;
         this.ca = ca;
-        this.tls = ca.serverContext();
+        this.tls = loadInBackground(ca);
         String projectId = projectId(projectKey);
         this.base = new BaseService(dataDir, projectId, projectKey);
         this.drive = new DriveService(dataDir, projectId, projectKey);
+    }
+
+    /** Reading the key and starting the JDK's TLS takes ~100-200 ms: done while the rest starts, awaited at the first TLS connection. */
+    private static Supplier<SSLContext> loadInBackground(LocalCa ca) {
+        CompletableFuture<SSLContext> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(ca.serverContext());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        }, "micros-tls-load");
+        t.setDaemon(true);
+        t.start();
+        return f::join;
     }
 
     public static String projectId(String projectKey) {
@@ -100,7 +118,7 @@ public final class DataServer implements Handler, AutoCloseable {
     }
 
     /** The TLS context with micros' server certificate (the gateway serves HTTPS with it too). */
-    public SSLContext tls() {
+    public Supplier<SSLContext> tls() {
         return tls;
     }
 

@@ -44,7 +44,7 @@ public final class Server {
     private volatile boolean running = true;
 
     private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
-                   javax.net.ssl.SSLContext tls) throws IOException {
+                   java.util.function.Supplier<javax.net.ssl.SSLContext> tls) throws IOException {
         this.listener = listener;
         this.tls = tls == null ? null : new TlsBridge(tls, this);
         this.handler = handler;
@@ -63,9 +63,12 @@ public final class Server {
         return start(host, port, handler, settings, onError, null);
     }
 
-    /** As above; with a TLS context the port also answers TLS (a connection whose first byte is a TLS handshake). */
+    /**
+     * As above; with a TLS context the port also answers TLS (a connection whose first byte is a
+     * TLS handshake). The context is asked for at the first such connection (it may still be loading).
+     */
     public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
-                               javax.net.ssl.SSLContext tls) throws IOException {
+                               java.util.function.Supplier<javax.net.ssl.SSLContext> tls) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);

@@ -23,12 +23,12 @@ import javax.net.ssl.SSLSocket;
  */
 final class TlsBridge {
     private static final int HANDSHAKE_MILLIS = 10_000;
-    private final SSLContext context;
+    private final java.util.function.Supplier<SSLContext> context;
     private final Server server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    TlsBridge(SSLContext context, Server server) {
+    TlsBridge(java.util.function.Supplier<SSLContext> context, Server server) {
         this.context = context;
         this.server = server;
     }
@@ -40,7 +40,7 @@ final class TlsBridge {
         Socket plain = null;
         try {
             raw.setSoTimeout(HANDSHAKE_MILLIS);
-            tls = (SSLSocket) context.getSocketFactory().createSocket(raw, new ByteArrayInputStream(consumed), true);
+            tls = (SSLSocket) context.get().getSocketFactory().createSocket(raw, new ByteArrayInputStream(consumed), true);
             open.add(tls);
             if (closed) return;
             tls.startHandshake();

@@ -10,19 +10,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 
 import micros.util.UserError;
 
@@ -77,8 +80,13 @@ public final class LocalCa {
         return dir.resolve("micros-ca.pem");
     }
 
+    /** The server's private key (PKCS#8, PEM), readable by the owner only; its presence means the CA is complete. */
     private Path serverKeys() {
-        return dir.resolve("server.p12");
+        return dir.resolve("server-key.pem");
+    }
+
+    private Path serverChain() {
+        return dir.resolve("server-chain.pem");
     }
 
     /** The system's CAs followed by micros' CA, as PEM: what the micros get as SSL_CERT_FILE and the like. */
@@ -103,15 +111,19 @@ public final class LocalCa {
 
     /** A TLS context serving the server certificate (with the CA in its chain). */
     public SSLContext serverContext() {
-        try (InputStream in = Files.newInputStream(serverKeys())) {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(in, PASS.toCharArray());
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, PASS.toCharArray());
+        try {
+            String pem = Files.readString(serverKeys(), StandardCharsets.US_ASCII);
+            byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+            List<X509Certificate> chain = new ArrayList<>();
+            try (InputStream in = Files.newInputStream(serverChain())) {
+                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) chain.add((X509Certificate) c);
+            }
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            // no trust managers: clients are not asked for certificates, and the JDK's CA list need not be read
+            ctx.init(new KeyManager[] {new FixedKeyManager(key, chain.toArray(new X509Certificate[0]))}, new TrustManager[0], null);
             return ctx;
-        } catch (IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
             throw UserError.runtime("cannot read micros' TLS certificate in " + dir + " (" + e.getMessage()
                     + "): delete that folder and micros makes a new one (browsers must then trust the new CA)");
         }
@@ -131,7 +143,8 @@ public final class LocalCa {
                 makeIn(work);
                 Files.move(work.resolve("ca.p12"), dir.resolve("ca.p12"), StandardCopyOption.ATOMIC_MOVE);
                 Files.move(work.resolve("micros-ca.pem"), caCert(), StandardCopyOption.ATOMIC_MOVE);
-                Files.move(work.resolve("server.p12"), serverKeys(), StandardCopyOption.ATOMIC_MOVE); // last: its presence means done
+                Files.move(work.resolve("server-chain.pem"), serverChain(), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(work.resolve("server-key.pem"), serverKeys(), StandardCopyOption.ATOMIC_MOVE); // last: its presence means done
             } finally {
                 try (var files = Files.list(work)) {
                     for (Path p : (Iterable<Path>) files::iterator) Files.deleteIfExists(p);
@@ -167,16 +180,14 @@ public final class LocalCa {
             try (InputStream in = Files.newInputStream(w.resolve("server.pem"))) {
                 signed = CertificateFactory.getInstance("X.509").generateCertificates(in);
             }
-            List<Certificate> chain = new ArrayList<>(signed);
-            if (chain.size() == 1) chain.add(caCert);
-            KeyStore out = KeyStore.getInstance("PKCS12");
-            out.load(null, null);
-            out.setKeyEntry("server", key, PASS.toCharArray(), chain.toArray(new Certificate[0]));
-            Path file = w.resolve("server.p12");
+            StringBuilder chain = new StringBuilder();
+            for (Certificate c : signed) chain.append(pem((X509Certificate) c));
+            if (signed.size() == 1) chain.append(pem(caCert));
+            Files.writeString(w.resolve("server-chain.pem"), chain, StandardCharsets.US_ASCII);
+            Path file = w.resolve("server-key.pem");
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try (var os = Files.newOutputStream(file)) {
-                out.store(os, PASS.toCharArray());
-            }
+            Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
             Files.setPosixFilePermissions(Path.of(ca), PosixFilePermissions.fromString("rw-------"));
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException(e.getMessage(), e);
