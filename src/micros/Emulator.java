@@ -88,6 +88,8 @@ public final class Emulator implements AutoCloseable {
         run.put("port", Integer.toString(e.port()));
         run.put("host", cfg.host());
         run.put("owner_token", cfg.ownerToken());
+        run.put("data_host", data.hostPort());
+        run.put("ca_bundle", runtime.runFolder().resolve("ca-bundle.pem").toString());
         state.writeRun(run);
         return e;
     }

@@ -61,6 +61,14 @@ public final class DriveStore {
     }
 
     /** Why a file name is refused (Deta's rules), or null when it is fine. */
+    public static String invalidNameReason(String name) {
+        return invalidName(name);
+    }
+
+    public static String invalidDriveReason(String drive) {
+        return invalidDrive(drive);
+    }
+
     static String invalidName(String name) {
         if (name == null || name.isEmpty()) return "the file name is missing";
         if (name.endsWith("/")) return "the file name must not end with a slash";
