@@ -46,7 +46,7 @@ public final class Gateway implements Handler {
         this.forwarder = new Forwarder(limits.payload(), limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
-        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg));
+        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), data == null ? null : new DataPage(data));
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Upstream.Pool pool = new Upstream.Pool();

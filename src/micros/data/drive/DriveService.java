@@ -308,6 +308,11 @@ public final class DriveService implements Handler {
         }
     }
 
+    /** Query parameters as {@link #params} reads them (for the dashboard's forms). */
+    public static Map<String, String> queryParams(String query) {
+        return params(query);
+    }
+
     /** Query parameters, decoded as a form (quote_plus: + is a space); the first of each name wins. */
     static Map<String, String> params(String query) {
         Map<String, String> m = new LinkedHashMap<>();
