@@ -106,6 +106,7 @@ public final class DriveService implements Handler {
             }
         }
         String prefix = q.getOrDefault("prefix", ""), last = q.get("last");
+        if (last != null && last.isEmpty()) last = null; // the Node SDK always sends last=
         List<String> names = new ArrayList<>();
         boolean more = false;
         for (String n : store.names(drive)) {

@@ -178,12 +178,18 @@ public final class DriveStore {
     /** Remembers the content type the uploader gave (null forgets it: the name decides). */
     public void type(String drive, String name, String type) throws IOException {
         Path f = drive(drive).resolve("types").resolve(encode(name));
-        if (type == null || type.isBlank()) {
+        if (type == null || type.isBlank() || unspecified(type)) {
             Files.deleteIfExists(f);
             return;
         }
         Files.createDirectories(f.getParent());
         Files.writeString(f, type.strip(), StandardCharsets.UTF_8);
+    }
+
+    /** What SDKs send when they were given no type (the Node SDK: binary/octet-stream): the name decides then. */
+    private static boolean unspecified(String type) {
+        String t = type.strip().toLowerCase(java.util.Locale.ROOT);
+        return t.equals("binary/octet-stream") || t.equals("application/octet-stream");
     }
 
     /** The file's content type: as uploaded, else from its name, else application/octet-stream. */
@@ -229,7 +235,7 @@ public final class DriveStore {
 
     public void uploadType(String drive, String id, String type) throws IOException {
         Path f = uploadDir(drive, id).resolve("type");
-        if (type != null && !type.isBlank() && !Files.exists(f)) Files.writeString(f, type.strip(), StandardCharsets.UTF_8);
+        if (type != null && !type.isBlank() && !unspecified(type) && !Files.exists(f)) Files.writeString(f, type.strip(), StandardCharsets.UTF_8);
     }
 
     /** Whether the upload exists and is for this name. */
