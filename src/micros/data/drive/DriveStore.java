@@ -33,6 +33,20 @@ public final class DriveStore {
     public DriveStore(Path dataDir) throws IOException {
         this.root = dataDir.resolve("drives");
         Files.createDirectories(root);
+        removeTemporaries();
+    }
+
+    /** A run killed in the middle of a write leaves its temporary file (never a half file under a real name): dropped at the next start. */
+    private void removeTemporaries() throws IOException {
+        try (DirectoryStream<Path> drives = Files.newDirectoryStream(root)) {
+            for (Path d : drives) {
+                Path files = d.resolve("files");
+                if (!Files.isDirectory(files)) continue;
+                try (DirectoryStream<Path> tmp = Files.newDirectoryStream(files, ".tmp-*")) {
+                    for (Path t : tmp) Files.deleteIfExists(t);
+                }
+            }
+        }
     }
 
     /** A name's path component, or null when it cannot be one (too long). */
