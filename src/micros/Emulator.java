@@ -62,7 +62,7 @@ public final class Emulator implements AutoCloseable {
         Gateway gateway;
         DataServer data = null;
         try {
-            data = DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.load());
+            data = DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host());
             runtime.dataEnv(data.env(runtime.runFolder().resolve("ca-bundle.pem")));
             for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
             gateway = Gateway.start(runtime, cfg, log, data);

@@ -37,22 +37,22 @@ public final class DataServer implements Handler, AutoCloseable {
     private final Supplier<SSLContext> tls;
     private Server server;
 
-    private DataServer(Path dataDir, String projectKey, LocalCa ca) throws IOException {
+    private DataServer(Path dataDir, String projectKey, LocalCa ca, String host) throws IOException {
         this.dataDir = dataDir;
         this.projectKey = projectKey;
         this.ca = ca;
-        this.tls = loadInBackground(ca);
+        this.tls = loadInBackground(ca, host);
         String projectId = projectId(projectKey);
         this.base = new BaseService(dataDir, projectId, projectKey);
         this.drive = new DriveService(dataDir, projectId, projectKey);
     }
 
     /** Reading the key and starting the JDK's TLS takes ~100-200 ms: done while the rest starts, awaited at the first TLS connection. */
-    private static Supplier<SSLContext> loadInBackground(LocalCa ca) {
+    private static Supplier<SSLContext> loadInBackground(LocalCa ca, String host) {
         CompletableFuture<SSLContext> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                f.complete(ca.serverContext());
+                f.complete(ca.serverContext(host));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
@@ -67,12 +67,15 @@ public final class DataServer implements Handler, AutoCloseable {
         return u < 0 ? projectKey : projectKey.substring(0, u);
     }
 
-    /** Opens the data (a clear sentence when it cannot) and serves it on a loopback port. */
-    public static DataServer start(Path dataDir, String projectKey, LocalCa ca) {
+    /**
+     * Opens the data (a clear sentence when it cannot) and serves it on a loopback port. The
+     * certificate also names {@code gatewayHost} (the gateway shares it), signed once per host.
+     */
+    public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost) {
         DataServer d;
         try {
             java.nio.file.Files.createDirectories(dataDir);
-            d = new DataServer(dataDir, projectKey, ca);
+            d = new DataServer(dataDir, projectKey, ca, gatewayHost);
         } catch (IOException e) {
             throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + "): make it writable, or point MICROS_STATE_DIR elsewhere");
         }

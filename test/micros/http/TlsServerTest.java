@@ -123,6 +123,24 @@ class TlsServerTest {
     }
 
     @Test
+    void aGatewayOnAnotherAddressGetsACertificateNamingIt() throws Exception {
+        LocalCa ca = LocalCa.load();
+        Server other = Server.start("127.0.0.2", 0, ex -> ex.send(200, "text/plain", "other".getBytes(StandardCharsets.UTF_8)),
+                Server.Settings.DEFAULT, (ex, e) -> { }, () -> ca.serverContext("127.0.0.2"));
+        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("127.0.0.2", other.port())) {
+            var p = s.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS"); // 127.0.0.2 must be in the certificate
+            s.setSSLParameters(p);
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("other", Http.read(s.getInputStream(), false).text());
+        } finally {
+            other.stop();
+        }
+        assertTrue(java.nio.file.Files.exists(ca.dir().resolve("hosts/127.0.0.2/server-key.pem")), "signed once, kept for the next run");
+    }
+
+    @Test
     void aServerWithoutTlsAnswersAHandshakeAsBadHttp() throws Exception {
         Server plain = Server.start("127.0.0.1", 0, ex -> ex.send(200, "text/plain", new byte[0]), Server.Settings.DEFAULT, (ex, e) -> { });
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), plain.port())) {

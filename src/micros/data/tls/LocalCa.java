@@ -58,6 +58,23 @@ public final class LocalCa {
         return load(defaultDir());
     }
 
+    /**
+     * The per-user CA, or when that place cannot be written (a user without a home, a read-only
+     * home) one in {@code fallback} (the project's state folder).
+     */
+    public static LocalCa loadOr(Path fallback) {
+        Path dir = defaultDir();
+        if (!Files.exists(dir.resolve("server-key.pem")) && System.getenv("MICROS_CA_DIR") == null) {
+            try {
+                Files.createDirectories(dir);
+                if (!Files.isWritable(dir)) dir = fallback;
+            } catch (IOException | SecurityException e) {
+                dir = fallback;
+            }
+        }
+        return load(dir);
+    }
+
     public static LocalCa load(Path dir) {
         LocalCa ca = new LocalCa(dir);
         if (!Files.exists(ca.serverKeys())) {
@@ -111,12 +128,35 @@ public final class LocalCa {
 
     /** A TLS context serving the server certificate (with the CA in its chain). */
     public SSLContext serverContext() {
+        return context(serverKeys(), serverChain());
+    }
+
+    /**
+     * A TLS context whose certificate also names {@code host} (the address the gateway listens on,
+     * when it is neither a loopback name nor a wildcard); that certificate is signed once per host.
+     */
+    public SSLContext serverContext(String host) {
+        String h = host == null ? "" : host.strip();
+        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+        if (h.isEmpty() || List.of("localhost", "127.0.0.1", "::1", "0.0.0.0", "::").contains(h.toLowerCase(java.util.Locale.ROOT))) return serverContext();
+        Path hostDir = dir.resolve("hosts").resolve(h.replaceAll("[^A-Za-z0-9.-]", "_"));
+        if (!Files.exists(hostDir.resolve("server-key.pem"))) {
+            try {
+                makeHost(h, hostDir);
+            } catch (IOException e) {
+                throw UserError.runtime("cannot sign a certificate for " + h + " in " + dir + " (" + e.getMessage() + ")");
+            }
+        }
+        return context(hostDir.resolve("server-key.pem"), hostDir.resolve("server-chain.pem"));
+    }
+
+    private SSLContext context(Path keyFile, Path chainFile) {
         try {
-            String pem = Files.readString(serverKeys(), StandardCharsets.US_ASCII);
+            String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
             byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
             PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
             List<X509Certificate> chain = new ArrayList<>();
-            try (InputStream in = Files.newInputStream(serverChain())) {
+            try (InputStream in = Files.newInputStream(chainFile)) {
                 for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) chain.add((X509Certificate) c);
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
@@ -154,44 +194,80 @@ public final class LocalCa {
         }
     }
 
+    private static final String LOOPBACK_NAMES = "dns:localhost,ip:127.0.0.1,ip:::1";
+
     private static void makeIn(Path w) throws IOException {
-        String ca = w.resolve("ca.p12").toString(), server = w.resolve("server-key.p12").toString();
-        // the two key pairs at once: each keytool is a JVM start
+        String ca = w.resolve("ca.p12").toString();
+        // the CA's key pair and the server's at once: each keytool is a JVM start
         Process a = keytool(w, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
                 "-dname", "CN=micros local CA,O=micros", "-validity", "3650", "-ext", "bc:c=ca:true,pathlen:0", "-ext", "ku:c=keyCertSign,cRLSign",
                 "-keystore", ca, "-storetype", "PKCS12", "-storepass", PASS, "-keypass", PASS);
-        Process b = keytool(w, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                "-dname", "CN=localhost,O=micros", "-validity", "825",
-                "-keystore", server, "-storetype", "PKCS12", "-storepass", PASS, "-keypass", PASS);
+        Process b = serverKeyPair(w);
         await(a, "making the CA's key");
         await(b, "making the server's key");
-        await(keytool(w, "-certreq", "-alias", "server", "-keystore", server, "-storepass", PASS, "-file", w.resolve("server.csr").toString()), "the certificate request");
-        await(keytool(w, "-gencert", "-alias", "ca", "-keystore", ca, "-storepass", PASS, "-sigalg", "SHA256withECDSA", "-validity", "825",
-                "-infile", w.resolve("server.csr").toString(), "-outfile", w.resolve("server.pem").toString(), "-rfc",
-                "-ext", "san=dns:localhost,ip:127.0.0.1,ip:::1", "-ext", "eku=serverAuth", "-ext", "ku:c=digitalSignature",
-                "-ext", "bc:c=ca:false"), "signing the server certificate");
         try {
-            KeyStore caStore = read(ca);
-            X509Certificate caCert = (X509Certificate) caStore.getCertificate("ca");
+            X509Certificate caCert = (X509Certificate) read(ca).getCertificate("ca");
             Files.writeString(w.resolve("micros-ca.pem"), pem(caCert), StandardCharsets.US_ASCII);
-            KeyStore keyStore = read(server);
-            PrivateKey key = (PrivateKey) keyStore.getKey("server", PASS.toCharArray());
-            Collection<? extends Certificate> signed;
-            try (InputStream in = Files.newInputStream(w.resolve("server.pem"))) {
-                signed = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
-            StringBuilder chain = new StringBuilder();
-            for (Certificate c : signed) chain.append(pem((X509Certificate) c));
-            if (signed.size() == 1) chain.append(pem(caCert));
-            Files.writeString(w.resolve("server-chain.pem"), chain, StandardCharsets.US_ASCII);
-            Path file = w.resolve("server-key.pem");
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+            signServer(w, ca, caCert, LOOPBACK_NAMES);
             Files.setPosixFilePermissions(Path.of(ca), PosixFilePermissions.fromString("rw-------"));
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    @SuppressWarnings("try") // the lock is held by the try, never used in it
+    private void makeHost(String host, Path hostDir) throws IOException {
+        Files.createDirectories(hostDir.getParent());
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.lock()) {
+            if (Files.exists(hostDir.resolve("server-key.pem"))) return;
+            Path work = Files.createTempDirectory(dir, "making-");
+            try {
+                await(serverKeyPair(work), "making the server's key");
+                X509Certificate caCert = (X509Certificate) read(dir.resolve("ca.p12").toString()).getCertificate("ca");
+                boolean ip = host.contains(":") || host.matches("[0-9.]+");
+                signServer(work, dir.resolve("ca.p12").toString(), caCert, LOOPBACK_NAMES + (ip ? ",ip:" : ",dns:") + host);
+                Files.createDirectories(hostDir);
+                Files.move(work.resolve("server-chain.pem"), hostDir.resolve("server-chain.pem"), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(work.resolve("server-key.pem"), hostDir.resolve("server-key.pem"), StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException(e.getMessage(), e);
+            } finally {
+                try (var files = Files.list(work)) {
+                    for (Path p : (Iterable<Path>) files::iterator) Files.deleteIfExists(p);
+                }
+                Files.deleteIfExists(work);
+            }
+        }
+    }
+
+    private static Process serverKeyPair(Path w) throws IOException {
+        return keytool(w, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
+                "-dname", "CN=localhost,O=micros", "-validity", "825",
+                "-keystore", w.resolve("server-key.p12").toString(), "-storetype", "PKCS12", "-storepass", PASS, "-keypass", PASS);
+    }
+
+    /** Has the CA sign the key pair in {@code w} for the names; writes server-chain.pem and server-key.pem (owner only) there. */
+    private static void signServer(Path w, String ca, X509Certificate caCert, String names) throws IOException, java.security.GeneralSecurityException {
+        String server = w.resolve("server-key.p12").toString();
+        await(keytool(w, "-certreq", "-alias", "server", "-keystore", server, "-storepass", PASS, "-file", w.resolve("server.csr").toString()), "the certificate request");
+        await(keytool(w, "-gencert", "-alias", "ca", "-keystore", ca, "-storepass", PASS, "-sigalg", "SHA256withECDSA", "-validity", "825",
+                "-infile", w.resolve("server.csr").toString(), "-outfile", w.resolve("server.pem").toString(), "-rfc",
+                "-ext", "san=" + names, "-ext", "eku=serverAuth", "-ext", "ku:c=digitalSignature",
+                "-ext", "bc:c=ca:false"), "signing the server certificate");
+        PrivateKey key = (PrivateKey) read(server).getKey("server", PASS.toCharArray());
+        Collection<? extends Certificate> signed;
+        try (InputStream in = Files.newInputStream(w.resolve("server.pem"))) {
+            signed = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        }
+        StringBuilder chain = new StringBuilder();
+        for (Certificate c : signed) chain.append(pem((X509Certificate) c));
+        if (signed.size() == 1) chain.append(pem(caCert));
+        Files.writeString(w.resolve("server-chain.pem"), chain, StandardCharsets.US_ASCII);
+        Path file = w.resolve("server-key.pem");
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
     }
 
     private static KeyStore read(String file) throws IOException, java.security.GeneralSecurityException {
