@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
@@ -41,25 +40,26 @@ public final class DataServer implements Handler, AutoCloseable {
         this.dataDir = dataDir;
         this.projectKey = projectKey;
         this.ca = ca;
-        this.tls = loadInBackground(ca, host);
+        this.tls = loadLazily(ca, host);
         String projectId = projectId(projectKey);
         this.base = new BaseService(dataDir, projectId, projectKey);
         this.drive = new DriveService(dataDir, projectId, projectKey);
     }
 
-    /** Reading the key and starting the JDK's TLS takes ~100-200 ms: done while the rest starts, awaited at the first TLS connection. */
-    private static Supplier<SSLContext> loadInBackground(LocalCa ca, String host) {
-        CompletableFuture<SSLContext> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(ca.serverContext(host));
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
+    /**
+     * Reading the key and starting the JDK's TLS costs ~100-200 ms of CPU: done at the first TLS
+     * connection, so runs (and tests) that never speak TLS never pay it.
+     */
+    private static Supplier<SSLContext> loadLazily(LocalCa ca, String host) {
+        return new Supplier<>() {
+            private SSLContext ctx;
+
+            @Override
+            public synchronized SSLContext get() {
+                if (ctx == null) ctx = ca.serverContext(host);
+                return ctx;
             }
-        }, "micros-tls-load");
-        t.setDaemon(true);
-        t.start();
-        return f::join;
+        };
     }
 
     public static String projectId(String projectKey) {
