@@ -23,7 +23,8 @@ import micros.support.Http;
 
 /** Test helpers: raw HTTPS that trusts only micros' CA, the python SDK copied into a fixture, the fixture's code runner. */
 final class DataClient {
-    static final Path SDK = Path.of("..", "shared", "sdk", "deta-python").toAbsolutePath().normalize();
+    static final Path SDK = (System.getenv("DETA_SDK") != null ? Path.of(System.getenv("DETA_SDK"))
+            : Path.of("..", "shared", "sdk", "deta-python")).toAbsolutePath().normalize();
     static final String OWNER = "Cookie: space_token=" + Apps.OWNER + "\r\n";
 
     private DataClient() {}
@@ -59,7 +60,7 @@ final class DataClient {
 
     /** Copies the official python SDK into the fixture's micro (skips the test when it is not there). */
     static void copySdk(Path microDir) throws IOException {
-        Assumptions.assumeTrue(Files.isDirectory(SDK.resolve("deta")), "the deta python SDK is not at " + SDK + ": this test runs the real SDK");
+        Assumptions.assumeTrue(Files.isDirectory(SDK.resolve("deta")), "the deta python SDK is not at " + SDK + " (set DETA_SDK): this test runs the real SDK");
         Path to = microDir.resolve("sdk");
         try (Stream<Path> walk = Files.walk(SDK.resolve("deta"))) {
             for (Path p : (Iterable<Path>) walk::iterator) {

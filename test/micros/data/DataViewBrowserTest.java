@@ -99,7 +99,8 @@ class DataViewBrowserTest {
             data.base().importItems("people", List.of(micros.util.Json.parse("{\"key\":\"a\",\"name\":\"Ada\",\"age\":36}"),
                     micros.util.Json.parse("{\"key\":\"b\",\"name\":\"Bob\",\"age\":12}")), true);
             String queried = dumpDom(chromium, profile, spki(data.ca().dir().resolve("server-chain.pem")),
-                    "https://localhost:" + app.port() + "/__micros/data?base=people&query=" + java.net.URLEncoder.encode("{\"age?gt\": 20}", StandardCharsets.UTF_8));
+                    "https://localhost:" + app.port() + "/__micros/data?base=people&query=" + java.net.URLEncoder.encode("{\"age?gt\": 20}", StandardCharsets.UTF_8)
+                            + "&space_token=" + Apps.OWNER);
             assertTrue(queried.contains("data-base=\"people\""), queried);
             assertTrue(queried.contains("2 items"), queried);
             assertTrue(queried.contains("Ada") && !queried.contains("Bob"), queried);
