@@ -66,10 +66,15 @@ public final class DriveStore {
         ByteArrayOutputStream out = new ByteArrayOutputStream(component.length());
         for (int i = 0; i < component.length(); i++) {
             char c = component.charAt(i);
-            if (c == '%' && i + 2 < component.length()) {
-                out.write(Integer.parseInt(component.substring(i + 1, i + 3), 16));
+            int hi = c == '%' && i + 2 < component.length() ? Character.digit(component.charAt(i + 1), 16) : -1;
+            int lo = hi < 0 ? -1 : Character.digit(component.charAt(i + 2), 16);
+            if (lo >= 0) {
+                out.write(hi * 16 + lo);
                 i += 2;
-            } else out.write(c);
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8); // a file put there by hand
+                out.write(b, 0, b.length);
+            }
         }
         return out.toString(StandardCharsets.UTF_8);
     }
