@@ -178,6 +178,17 @@ class DriveTest {
     }
 
     @Test
+    void aMicroCallsTheAppOverHttpsAsSpacesCrossMicroExampleDid() throws Exception {
+        String out = DataClient.run(app.port(), """
+                import os, urllib.request
+                req = urllib.request.Request("https://" + os.environ["DETA_SPACE_APP_HOSTNAME"] + "/run", data=b"result = 'inner'",
+                                             headers={"X-API-Key": os.environ["DETA_API_KEY"]})
+                result = urllib.request.urlopen(req).read().decode()  # default verification, micros' CA bundle
+                """);
+        assertEquals("\"\\\"inner\\\"\"", out);
+    }
+
+    @Test
     void theBrowserPathIsForTheOwnerAndNeverForwarded() throws Exception {
         String k = "X-API-Key: " + key + "\r\n";
         assertEquals(201, drive("POST", "/v1/" + pid + "/web/files?name=page.txt", k, "from the browser path".getBytes(StandardCharsets.UTF_8)).status());
