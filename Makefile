@@ -16,7 +16,7 @@ SAMPLE ?= samples/hello
 # which tests: all by default; e.g. make test SELECT="--select-class micros.sandbox.LimitsTest"
 SELECT ?= --scan-class-path
 
-.PHONY: all jar test run clean bench stress
+.PHONY: all jar test run clean bench bench-data stress
 all: jar
 jar: build/micros.jar
 
@@ -60,6 +60,11 @@ bench: build/micros.jar
 	@$(JAVAC) --release $(RELEASE) -d build/bench/hello test/bench/HelloServer.java
 	@$(JAR) --create --file build/bench/hello.jar --main-class HelloServer -C build/bench/hello .
 	$(JAVA) test/bench/Bench.java
+	test/bench/data-bench.sh
+
+# Deta Base and Drive through the python SDK over HTTPS (also the last part of bench).
+bench-data: build/micros.jar
+	test/bench/data-bench.sh
 
 clean:
 	rm -rf build

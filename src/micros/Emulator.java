@@ -9,6 +9,8 @@ import java.time.Clock;
 
 import micros.actions.Scheduler;
 import micros.actions.SelfClient;
+import micros.data.DataServer;
+import micros.data.tls.LocalCa;
 import micros.gateway.Gateway;
 import micros.runtime.AppRuntime;
 import micros.runtime.Log;
@@ -28,6 +30,7 @@ public final class Emulator implements AutoCloseable {
     private final Log log;
     private volatile boolean closed;
     private Scheduler scheduler;
+    private DataServer data;
 
     private Emulator(App app, RunConfig cfg, AppRuntime runtime, Gateway gateway, StateDir state, Log log) {
         this.app = app;
@@ -59,13 +62,19 @@ public final class Emulator implements AutoCloseable {
         Sandbox sandbox = Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
         AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox);
         Gateway gateway;
+        DataServer data = null;
         try {
-            gateway = Gateway.start(runtime, cfg, log);
+            data = DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host());
+            runtime.dataEnv(data.env(runtime.runFolder().resolve("ca-bundle.pem")));
+            for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
+            gateway = Gateway.start(runtime, cfg, log, data);
         } catch (RuntimeException e) {
+            if (data != null) data.close();
             runtime.shutdown();
             throw e;
         }
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
+        e.data = data;
         runtime.hostname(e.hostPort());
         runtime.startSweeper();
         SelfClient self = new SelfClient("http://" + e.hostPort(), cfg.ownerToken(), cfg.limits().timeout());
@@ -78,6 +87,8 @@ public final class Emulator implements AutoCloseable {
         run.put("port", Integer.toString(e.port()));
         run.put("host", cfg.host());
         run.put("owner_token", cfg.ownerToken());
+        run.put("data_host", data.hostPort());
+        run.put("ca_bundle", runtime.runFolder().resolve("ca-bundle.pem").toString());
         state.writeRun(run);
         return e;
     }
@@ -114,6 +125,16 @@ public final class Emulator implements AutoCloseable {
         return log;
     }
 
+    /** The app's Deta Base and Drive. */
+    public DataServer data() {
+        return data;
+    }
+
+    /** The gateway's HTTPS URL (same port). */
+    public String httpsUrl() {
+        return "https://" + hostPort();
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -135,6 +156,7 @@ public final class Emulator implements AutoCloseable {
         if (scheduler != null) scheduler.stop();
         gateway.stop();
         runtime.shutdown();
+        if (data != null) data.close();
         state.clearRun(micros.util.Pids.self());
     }
 }

@@ -86,6 +86,16 @@ public final class RunCommand {
         for (String stale : limiter.cleaned()) log.event("removed the cgroups of a run that did not stop cleanly: " + stale);
     }
 
+    /** Where the app's data is, and how a browser comes to trust micros' HTTPS. */
+    static void data(Emulator e, Log log) {
+        if (e.data() == null) return;
+        log.plain("  data: Deta Base and Drive at https://" + e.data().hostPort() + " (DETA_BASE_HOST, DETA_DRIVE_HOST), stored in "
+                + e.data().dataDir() + "; `micros data env` prints them for other programs");
+        log.plain("  https: " + e.httpsUrl() + " answers too; to trust it in a browser, import " + e.data().ca().caCert()
+                + " as a certificate authority (Chrome: Settings > Privacy and security > Security > Manage certificates > Authorities;"
+                + " Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import)");
+    }
+
     static void banner(Emulator e, RunConfig cfg, Log log) {
         App app = e.app();
         log.plain("micros " + Main.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
@@ -98,6 +108,7 @@ public final class RunCommand {
             log.plain(String.format("  %-" + width + "s  %-" + pathWidth + "s  %-" + engineWidth + "s  %s", m.name(), path, m.engine(), plan.describe()));
         }
         limits(e, log);
+        data(e, log);
         access(e, cfg, log);
         actions(e, log);
         log.plain("Press Ctrl-C to stop.");

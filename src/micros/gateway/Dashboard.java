@@ -121,7 +121,7 @@ final class Dashboard {
                 + "<title>micros: " + esc(runtime.app().displayName()) + "</title>\n<style>\n" + CSS + "</style>\n</head>\n<body>\n"
                 + "<header><h1>" + esc(runtime.app().displayName()) + " <span class=\"muted\">on micros</span></h1>\n"
                 + "<p class=\"muted\">" + esc(runtime.limiter().summary()) + "<br>" + esc(runtime.sandbox().summary())
-                + (cfg.isPublic() ? "<br>authentication: off (--public)" : "") + "</p></header>\n"
+                + (cfg.isPublic() ? "<br>authentication: off (--public)" : "") + "</p>\n<nav><a href=\"/__micros/data\">Data: Bases and Drives</a></nav></header>\n"
                 + "<main id=\"live\" aria-live=\"off\">\n" + fragment() + "</main>\n"
                 + "<p id=\"notice\" role=\"status\" aria-live=\"polite\"></p>\n"
                 + "<script>\n" + JS + "</script>\n</body>\n</html>\n";

@@ -36,15 +36,17 @@ public final class Gateway implements Handler {
     private final Auth auth;
     private final Internal internal;
     private final micros.runtime.Metrics metrics;
+    private final micros.data.DataServer data; // null: no Base and Drive in this run
 
-    private Gateway(AppRuntime runtime, RunConfig cfg, Log log) {
+    private Gateway(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
         this.runtime = runtime;
+        this.data = data;
         this.router = new Router(runtime.app());
         this.limits = cfg.limits();
         this.forwarder = new Forwarder(limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
-        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg));
+        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), data == null ? null : new DataPage(data));
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Upstream.Pool pool = new Upstream.Pool();
@@ -58,12 +60,17 @@ public final class Gateway implements Handler {
 
     /** Binds the port and starts serving; a taken port is one sentence. */
     public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log) {
-        Gateway g = new Gateway(runtime, cfg, log);
+        return start(runtime, cfg, log, null);
+    }
+
+    /** With the app's data: the browser SDK's paths, and HTTPS on the same port with the data server's certificate. */
+    public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
+        Gateway g = new Gateway(runtime, cfg, log, data);
         try {
             Server.Settings settings = Server.Settings.DEFAULT.withMaxBody(cfg.limits().payload())
                     .withReadTimeout(cfg.limits().read());
             g.server = Server.start(cfg.host(), cfg.port(), g, settings,
-                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e));
+                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e), data == null ? null : data.tls());
         } catch (BindException e) {
             throw UserError.runtime(cfg.port() == 0 ? "cannot listen on " + cfg.host() + ": " + e.getMessage()
                     : "port " + cfg.port() + " on " + cfg.host() + " is already in use: stop the program using it, or pass --port N (--port 0 picks a free one)");
@@ -88,7 +95,9 @@ public final class Gateway implements Handler {
     }
 
     /** What {@link #admit} leaves for {@link #handle} when the request is for micros' own endpoints. */
-    private record Own(boolean dashboard, String path) {}
+    private record Own(int kind, String path) {
+        static final int DASHBOARD = 0, APP_ACTIONS = 1, DATA = 2;
+    }
 
     /**
      * Everything that does not need the body, decided before a byte of it is read (as Space's
@@ -118,14 +127,26 @@ public final class Gateway implements Handler {
                 unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
                 return false;
             }
-            return own(ex, new Own(true, path));
+            return own(ex, new Own(Own.DASHBOARD, path));
+        }
+        if (data != null && micros.data.BrowserData.claims(path)) { // never forwarded to a micro
+            if (!auth.open() && !auth.isOwner(ex)) {
+                unauthorized(ex, "Deta Base and Drive in the browser (/__space/v0/base, /__space/v0/drive) are for the app's owner.");
+                return false;
+            }
+            if (ex.contentLength() > limits.payload()) {
+                Responses.text(ex, 413, tooLarge() + "\n");
+                return false;
+            }
+            ex.attach(new Own(Own.DATA, path));
+            return true;
         }
         if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
             if (!auth.isOwner(ex)) {
                 unauthorized(ex, RESERVED);
                 return false;
             }
-            return own(ex, new Own(false, path));
+            return own(ex, new Own(Own.APP_ACTIONS, path));
         }
         Router.Route route = router.route(path);
         Micro m = route.micro();
@@ -169,8 +190,11 @@ public final class Gateway implements Handler {
     public void handle(Exchange ex) throws IOException {
         Object a = ex.attachment();
         if (a instanceof Own own) {
-            if (own.dashboard()) internal.micros(ex, own.path());
-            else internal.appActions(ex, own.path());
+            switch (own.kind()) {
+                case Own.DASHBOARD -> internal.micros(ex, own.path());
+                case Own.APP_ACTIONS -> internal.appActions(ex, own.path());
+                default -> micros.data.BrowserData.serve(data, ex);
+            }
             return;
         }
         Router.Route route = (Router.Route) a;

@@ -23,12 +23,18 @@ import micros.util.Json;
 final class Internal {
     private final App app;
     private final Dashboard dashboard;
+    private final DataPage data; // null: no data in this run
     private volatile Scheduler scheduler;
     private volatile SelfClient self;
 
     Internal(App app, Dashboard dashboard) {
+        this(app, dashboard, null);
+    }
+
+    Internal(App app, Dashboard dashboard, DataPage data) {
         this.app = app;
         this.dashboard = dashboard;
+        this.data = data;
     }
 
     void connect(Scheduler scheduler, SelfClient self) {
@@ -58,6 +64,10 @@ final class Internal {
             if (path.endsWith("/state")) Responses.send(ex, 200, "application/json", dashboard.json());
             else if ("fragment=1".equals(ex.rawQuery())) Responses.html(ex, 200, dashboard.fragment());
             else Responses.html(ex, 200, dashboard.page());
+            return;
+        }
+        if (data != null && (path.equals("/__micros/data") || path.startsWith("/__micros/data/"))) {
+            data.serve(ex, path);
             return;
         }
         if (path.startsWith("/__micros/actions/")) {

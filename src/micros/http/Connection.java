@@ -21,7 +21,7 @@ final class Connection implements Runnable {
     static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     static final int MAX_HEAD = 64 * 1024;
-    private static final int READY = 0, PARKED = 1, CLOSE = 2, NEXT = 3;
+    private static final int READY = 0, PARKED = 1, CLOSE = 2, NEXT = 3, TLS = 4;
     private static final long LINGER_NANOS = 2_000_000_000L;
 
     final Server server;
@@ -49,6 +49,7 @@ final class Connection implements Runnable {
     // closing: the response is out, the client's remaining bytes are read and dropped on the parker
     volatile boolean lingering;
     long lingerUntil;
+    private boolean fresh = true;    // no byte read yet: the first may say TLS
 
     Connection(Server server, SocketChannel ch) throws IOException {
         this.server = server;
@@ -68,6 +69,12 @@ final class Connection implements Runnable {
                     int r = readHead();
                     if (r == PARKED) {
                         parked = true;
+                        return;
+                    }
+                    if (r == TLS) { // the TLS bridge owns the socket from here on
+                        parked = true;
+                        server.closed(this);
+                        server.tls.serve(ch, Arrays.copyOfRange(in, ip, il));
                         return;
                     }
                     if (r == CLOSE) break;
@@ -137,6 +144,10 @@ final class Connection implements Runnable {
             if (n < 0) return CLOSE;
             if (il == ip) headDeadline = System.nanoTime() + server.headTimeoutNanos();
             il += n;
+            if (fresh) {
+                fresh = false;
+                if (server.tls != null && in[ip] == 0x16) return TLS; // a TLS handshake record (RFC 8446 §5.1)
+            }
         }
     }
 

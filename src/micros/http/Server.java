@@ -44,6 +44,7 @@ public final class Server {
     private static final java.nio.file.Path SPOOL = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
 
     final Handler handler;
+    final TlsBridge tls;   // null: plain HTTP only
     final Deadlines deadlines = new Deadlines();
     private final Settings settings;
     private final ServerSocketChannel listener;
@@ -58,8 +59,10 @@ public final class Server {
     private volatile boolean running = true;
     private final java.util.concurrent.ArrayBlockingQueue<byte[]> readBuffers = new java.util.concurrent.ArrayBlockingQueue<>(32);
 
-    private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
+    private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
+                   java.util.function.Supplier<javax.net.ssl.SSLContext> tls) throws IOException {
         this.listener = listener;
+        this.tls = tls == null ? null : new TlsBridge(tls, this);
         this.handler = handler;
         this.settings = settings;
         this.onError = onError;
@@ -73,6 +76,15 @@ public final class Server {
 
     /** Binds and starts serving; BindException when the port is taken. */
     public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError) throws IOException {
+        return start(host, port, handler, settings, onError, null);
+    }
+
+    /**
+     * As above; with a TLS context the port also answers TLS (a connection whose first byte is a
+     * TLS handshake). The context is asked for at the first such connection (it may still be loading).
+     */
+    public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
+                               java.util.function.Supplier<javax.net.ssl.SSLContext> tls) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -81,7 +93,7 @@ public final class Server {
             ch.close();
             throw e;
         }
-        Server s = new Server(ch, handler, settings, onError);
+        Server s = new Server(ch, handler, settings, onError, tls);
         s.acceptor.start();
         return s;
     }
@@ -91,6 +103,15 @@ public final class Server {
             return ((InetSocketAddress) listener.getLocalAddress()).getPort();
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /** Where it listens. */
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) listener.getLocalAddress();
+        } catch (IOException e) {
+            return new InetSocketAddress(0);
         }
     }
 
@@ -228,6 +249,7 @@ public final class Server {
         acceptor.interrupt();
         parker.close();
         for (Connection c : open) c.closeNow();
+        if (tls != null) tls.close();
         workers.shutdownNow();
         deadlines.close();
     }

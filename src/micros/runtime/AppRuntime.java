@@ -52,6 +52,7 @@ public final class AppRuntime {
     private final StateDir state;
     private final Metrics metrics;
     private volatile String hostname = "localhost";
+    private volatile Map<String, String> dataEnv = Map.of();
     private volatile boolean closed;
     private Thread sweeper;
 
@@ -176,6 +177,16 @@ public final class AppRuntime {
         return List.copyOf(supervisors.values());
     }
 
+    /** Variables every micro gets on top of Space's (the data hosts and the CA bundle). */
+    public void dataEnv(Map<String, String> env) {
+        this.dataEnv = Map.copyOf(env);
+    }
+
+    /** The run's temporary folder, readable by sandboxed micros. */
+    public Path runFolder() {
+        return runDir;
+    }
+
     /** The gateway's host:port, as DETA_SPACE_APP_HOSTNAME; set once it listens. */
     public void hostname(String hostPort) {
         this.hostname = hostPort;
@@ -200,6 +211,7 @@ public final class AppRuntime {
             env.put("PATH", venvBin + File.pathSeparator + env.getOrDefault("PATH", "/usr/bin:/bin"));
             env.put("VIRTUAL_ENV", venvBin.getParent().toString());
         }
+        dataEnv.forEach((k, v) -> { if (!cfg.env().containsKey(k)) env.put(k, v); }); // a value given with --env wins
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
         argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, state.path(), m.name())));

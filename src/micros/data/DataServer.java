@@ -1,0 +1,172 @@
+package micros.data;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
+
+import micros.data.base.BaseService;
+import micros.data.drive.DriveService;
+import micros.data.tls.LocalCa;
+import micros.http.Exchange;
+import micros.http.Handler;
+import micros.http.Server;
+import micros.util.UserError;
+
+/**
+ * The app's Deta Base and Drive, as Space gave them through DETA_PROJECT_KEY: one HTTPS server on
+ * a loopback port that the micros reach through DETA_BASE_HOST / DETA_DRIVE_HOST, trusting
+ * micros' local CA through the usual CA-bundle variables. {@code /v1/<pid>/<name>/items|query}
+ * goes to Base, {@code /files|/uploads} to Drive. Data lives in the state folder's {@code data/}.
+ */
+public final class DataServer implements Handler, AutoCloseable {
+    /** The variables that make a program trust micros' CA (next to the system's CAs). */
+    public static final List<String> CA_VARIABLES = List.of("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE");
+    private final Path dataDir;
+    private final String projectKey;
+    private final BaseService base;
+    private final DriveService drive;
+    private final LocalCa ca;
+    private final Supplier<SSLContext> tls;
+    private Server server;
+
+    private DataServer(Path dataDir, String projectKey, LocalCa ca, String host) throws IOException {
+        this.dataDir = dataDir;
+        this.projectKey = projectKey;
+        this.ca = ca;
+        this.tls = loadLazily(ca, host);
+        String projectId = projectId(projectKey);
+        this.base = new BaseService(dataDir, projectId, projectKey);
+        this.drive = new DriveService(dataDir, projectId, projectKey);
+    }
+
+    /**
+     * Reading the key and starting the JDK's TLS costs ~100-200 ms of CPU: done at the first TLS
+     * connection, so runs (and tests) that never speak TLS never pay it.
+     */
+    private static Supplier<SSLContext> loadLazily(LocalCa ca, String host) {
+        return new Supplier<>() {
+            private SSLContext ctx;
+
+            @Override
+            public synchronized SSLContext get() {
+                if (ctx == null) ctx = ca.serverContext(host);
+                return ctx;
+            }
+        };
+    }
+
+    public static String projectId(String projectKey) {
+        int u = projectKey.indexOf('_');
+        return u < 0 ? projectKey : projectKey.substring(0, u);
+    }
+
+    /**
+     * Opens the data (a clear sentence when it cannot) and serves it on a loopback port. The
+     * certificate also names {@code gatewayHost} (the gateway shares it), signed once per host.
+     */
+    public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost) {
+        DataServer d;
+        try {
+            java.nio.file.Files.createDirectories(dataDir);
+            d = new DataServer(dataDir, projectKey, ca, gatewayHost);
+        } catch (IOException e) {
+            throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + "): make it writable, or point MICROS_STATE_DIR elsewhere");
+        }
+        try {
+            d.server = Server.start("127.0.0.1", 0, d, Server.Settings.DEFAULT, (ex, e) -> { }, d.tls);
+        } catch (IOException e) {
+            d.base.close();
+            throw UserError.runtime("cannot listen on a loopback port for Deta Base and Drive: " + e.getMessage());
+        }
+        return d;
+    }
+
+    /** Opens the data without serving it (for the data commands). */
+    public static DataServer open(Path dataDir, String projectKey) {
+        try {
+            java.nio.file.Files.createDirectories(dataDir);
+            String projectId = projectId(projectKey);
+            return new DataServer(dataDir, projectKey, null, new BaseService(dataDir, projectId, projectKey), new DriveService(dataDir, projectId, projectKey));
+        } catch (IOException e) {
+            throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private DataServer(Path dataDir, String projectKey, LocalCa ca, BaseService base, DriveService drive) {
+        this.dataDir = dataDir;
+        this.projectKey = projectKey;
+        this.ca = ca;
+        this.tls = null;
+        this.base = base;
+        this.drive = drive;
+    }
+
+    public BaseService base() {
+        return base;
+    }
+
+    public DriveService drive() {
+        return drive;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The TLS context with micros' server certificate (the gateway serves HTTPS with it too). */
+    public Supplier<SSLContext> tls() {
+        return tls;
+    }
+
+    public LocalCa ca() {
+        return ca;
+    }
+
+    /** host:port, as DETA_BASE_HOST and DETA_DRIVE_HOST take it. */
+    public String hostPort() {
+        return "127.0.0.1:" + server.port();
+    }
+
+    /** What every micro gets: the data hosts, and a CA bundle (written to {@code bundle}) it trusts. */
+    public Map<String, String> env(Path bundle) {
+        try {
+            ca.writeBundle(bundle);
+        } catch (IOException e) {
+            throw UserError.runtime("cannot write the CA bundle for the micros to " + bundle + ": " + e.getMessage());
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DETA_BASE_HOST", hostPort());
+        env.put("DETA_DRIVE_HOST", hostPort());
+        for (String v : CA_VARIABLES) env.put(v, bundle.toString());
+        return env;
+    }
+
+    @Override
+    public void handle(Exchange ex) throws IOException {
+        String[] p = ex.rawPath().split("/", 6); // "", v1, pid, name, items|query|files|uploads, ...
+        String service = p.length >= 5 && p[1].equals("v1") ? p[4] : "";
+        switch (service) {
+            case "items", "query" -> base.handle(ex);
+            case "files", "uploads" -> drive.handle(ex);
+            default -> ex.send(404, "application/json", "{\"errors\":[\"not found: Base is at /v1/<project_id>/<base>/items, Drive at /v1/<project_id>/<drive>/files\"]}"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    public String projectKey() {
+        return projectKey;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.stop();
+        base.close();
+    }
+}

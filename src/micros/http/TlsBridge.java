@@ -1,0 +1,110 @@
+package micros.http;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * TLS on a micros port without touching the plain path: a connection whose first byte is a TLS
+ * handshake is handed here; the bridge completes the handshake on a blocking {@link SSLSocket}
+ * layered over the accepted socket (with the bytes already read given back to it) and relays
+ * the decrypted bytes to the same server's plain side over loopback. HTTP parsing, limits and
+ * handlers are then exactly those of plain HTTP.
+ */
+final class TlsBridge {
+    private static final int HANDSHAKE_MILLIS = 10_000;
+    private final java.util.function.Supplier<SSLContext> context;
+    private final Server server;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    TlsBridge(java.util.function.Supplier<SSLContext> context, Server server) {
+        this.context = context;
+        this.server = server;
+    }
+
+    /** Serves one TLS connection on the calling thread until either side ends it. */
+    void serve(SocketChannel ch, byte[] consumed) {
+        Socket raw = ch.socket();
+        SSLSocket tls = null;
+        Socket plain = null;
+        try {
+            raw.setSoTimeout(HANDSHAKE_MILLIS);
+            tls = (SSLSocket) context.get().getSocketFactory().createSocket(raw, new ByteArrayInputStream(consumed), true);
+            open.add(tls);
+            if (closed) return;
+            tls.startHandshake();
+            tls.setSoTimeout(0); // the plain side enforces the idle and request timeouts
+            plain = new Socket();
+            open.add(plain);
+            plain.setTcpNoDelay(true);
+            plain.connect(loopback(), HANDSHAKE_MILLIS);
+            Socket back = plain;
+            SSLSocket front = tls;
+            Thread replies = new Thread(() -> relay(back, front), "micros-tls-relay");
+            replies.setDaemon(true);
+            replies.start();
+            relay(tls, plain);
+        } catch (IOException | RuntimeException e) {
+            // a failed handshake (an untrusted certificate, plain bytes after 0x16) ends the connection
+        } finally {
+            closeQuietly(plain);
+            closeQuietly(tls != null ? tls : raw);
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    private InetSocketAddress loopback() {
+        InetSocketAddress at = server.address();
+        InetAddress a = at.getAddress();
+        return a == null || a.isAnyLocalAddress() ? new InetSocketAddress(InetAddress.getLoopbackAddress(), at.getPort()) : at;
+    }
+
+    /** Copies one direction; when it ends, the other direction is ended too. */
+    private void relay(Socket from, Socket to) {
+        byte[] buf = new byte[16 * 1024];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                out.flush();
+            }
+        } catch (IOException e) {
+            // one side went away
+        } finally {
+            closeQuietly(to);
+            closeQuietly(from);
+        }
+    }
+
+    private void closeQuietly(Socket s) {
+        if (s == null) return;
+        open.remove(s);
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    void close() {
+        closed = true;
+        for (Socket s : open) closeQuietly(s);
+    }
+}

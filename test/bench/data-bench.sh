@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs data_bench.py against a micros run (a static app: only its data is measured).
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+jar="$here/../../build/micros.jar"
+sdk="${DETA_SDK:-$here/../../../shared/sdk/deta-python}"
+if [ ! -d "$sdk/deta" ]; then echo "data bench: skipped, the deta python SDK is not at $sdk (set DETA_SDK)"; exit 0; fi
+dir=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+mkdir -p "$dir/app/site"
+echo hi > "$dir/app/site/index.html"
+printf 'v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: .\n' > "$dir/app/Spacefile"
+java -jar "$jar" run "$dir/app" --port 0 > "$dir/log" 2>&1 &
+pid=$!
+for i in $(seq 100); do grep -q "Press Ctrl-C" "$dir/log" && break; sleep 0.1; done
+eval "$(java -jar "$jar" data env "$dir/app")"
+echo "== Deta Base and Drive on micros (python SDK over HTTPS)"
+PYTHONPATH="$sdk" /usr/bin/python3 "$here/data_bench.py"
