@@ -80,7 +80,7 @@ public final class DataServer implements Handler, AutoCloseable {
             throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + "): make it writable, or point MICROS_STATE_DIR elsewhere");
         }
         try {
-            d.server = Server.start("127.0.0.1", 0, d, Server.Settings.DEFAULT, (ex, e) -> { }, d.tls);
+            d.server = Server.start("127.0.0.1", 0, d, Server.Settings.DEFAULT.withMaxBody(BODY_LIMIT), (ex, e) -> { }, d.tls);
         } catch (IOException e) {
             d.base.close();
             throw UserError.runtime("cannot listen on a loopback port for Deta Base and Drive: " + e.getMessage());
@@ -146,6 +146,16 @@ public final class DataServer implements Handler, AutoCloseable {
         env.put("DETA_DRIVE_HOST", hostPort());
         for (String v : CA_VARIABLES) env.put(v, bundle.toString());
         return env;
+    }
+
+    /** Bodies are read whole before {@link #handle}: one Drive refuses by its length first. */
+    private static final long BODY_LIMIT = (16 << 20) + 1; // Deta's largest (Base's 16 MB): past it the server answers 413 by itself
+
+    @Override
+    public boolean admit(Exchange ex) throws IOException {
+        String[] p = ex.rawPath().split("/", 6);
+        String service = p.length >= 5 && p[1].equals("v1") ? p[4] : "";
+        return !(service.equals("files") || service.equals("uploads")) || drive.admit(ex);
     }
 
     @Override

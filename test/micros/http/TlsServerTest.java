@@ -37,7 +37,7 @@ class TlsServerTest {
             InputStream in = ex.body();
             for (int k; (k = in.read(buf)) > 0; ) n += k;
             ex.send(200, "text/plain", (ex.method() + " " + ex.rawPath() + " " + n).getBytes(StandardCharsets.UTF_8));
-        }, new Server.Settings(64, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5)), (ex, e) -> { }, ca::serverContext);
+        }, new Server.Settings(64, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), 0), (ex, e) -> { }, ca::serverContext);
     }
 
     @AfterAll

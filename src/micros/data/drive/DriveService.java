@@ -39,6 +39,14 @@ public final class DriveService implements Handler {
         return store;
     }
 
+    /** Before the body is read: a body over Drive's 10 MB is refused by its length, as Deta did, without reading it. */
+    @Override
+    public boolean admit(Exchange ex) throws IOException {
+        if (ex.contentLength() <= MAX_DIRECT) return true;
+        tooLarge(ex);
+        return false;
+    }
+
     @Override
     public void handle(Exchange ex) throws IOException {
         String[] p = ex.rawPath().split("/", 5); // "", v1, pid, drive, rest
