@@ -44,7 +44,7 @@ public final class Gateway implements Handler {
         this.forwarder = new Forwarder(limits.payload(), limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
-        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg));
+        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), log);
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Upstream.Pool pool = new Upstream.Pool();
@@ -102,19 +102,24 @@ public final class Gateway implements Handler {
             Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
             return;
         }
-        if (path.equals("/__micros") || path.startsWith("/__micros/")) {
+        Router.Route direct = path.startsWith(Internal.DIRECT) ? internal.direct(path) : null;
+        if (direct != null && !auth.isOwner(ex)) { // micros' own calls to one micro (app actions), as the owner
+            unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
+            return;
+        }
+        if (direct == null && (path.equals("/__micros") || path.startsWith("/__micros/"))) {
             if (auth.open() || auth.isOwner(ex)) internal.micros(ex, path);
             else unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
             return;
         }
-        if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
+        if (direct == null && (path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
             if (auth.isOwner(ex)) internal.appActions(ex, path);
             else unauthorized(ex, RESERVED);
             return;
         }
-        Router.Route route = router.route(path);
+        Router.Route route = direct != null ? direct : router.route(path);
         Micro m = route.micro();
-        if (!auth.allows(ex, m, route.path())) {
+        if (direct == null && !auth.allows(ex, m, route.path())) {
             unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
             return;
         }
