@@ -19,7 +19,7 @@ import micros.util.Words;
 
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = micros.util.Programs.VERSION;
     static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init");
 
     private Main() {}

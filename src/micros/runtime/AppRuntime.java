@@ -268,14 +268,7 @@ public final class AppRuntime {
 
     /** The executable's path when it is on PATH, else null. */
     public static Path onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) return null;
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) continue;
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p;
-        }
-        return null;
+        return micros.util.Programs.onPath(name);
     }
 
     private static String install(String runtime) {
