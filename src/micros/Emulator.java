@@ -54,7 +54,8 @@ public final class Emulator implements AutoCloseable {
             throw e;
         }
         if (cleaned != null) log.event(cleaned);
-        Sandbox sandbox = Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
+        Sandbox sandbox = cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
+                : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
         AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox);
         Gateway gateway;
         try {

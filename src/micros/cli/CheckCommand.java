@@ -71,6 +71,8 @@ public final class CheckCommand {
         }
         if (expectations.isEmpty())
             expectations = app.micros().stream().map(m -> new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null)).toList();
+        RunOptions.warnUndeclared(app, cfg, log);
+        RunOptions.warnUnset(app, cfg, log);
         List<String[]> rows = new ArrayList<>();
         int failed = 0;
         try (Emulator e = Emulator.start(app, cfg, log)) {

@@ -30,6 +30,7 @@ public final class RunCommand {
             app = RunOptions.load(file, new PrintStream(PrintStream.nullOutputStream()));
         }
         RunOptions.warnUndeclared(app, cfg, log);
+        RunOptions.warnUnset(app, cfg, log);
         Emulator emulator = Emulator.start(app, cfg, log);
         App started = app;
         Thread sizes = new Thread(() -> { // measuring node_modules can take a moment: not on the start-up path

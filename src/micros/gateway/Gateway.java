@@ -146,7 +146,12 @@ public final class Gateway implements Handler {
 
     private static final String RESERVED = "Paths under /__space/ are reserved for the app's owner.";
 
-    private static void unauthorized(Exchange ex, String why) throws IOException {
+    private void unauthorized(Exchange ex, String why) throws IOException {
+        if (auth.open()) { // --public prints no login link: say how the owner gets in instead
+            Responses.text(ex, 401, why + " micros runs with --public, so it printed no login link: start it with --owner-token T"
+                    + " and open any page with ?space_token=T, or run without --public.\n");
+            return;
+        }
         String accept = ex.header("Accept");
         if (accept != null && accept.contains("text/html")) {
             Responses.html(ex, 401, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private app</title></head>\n<body>"

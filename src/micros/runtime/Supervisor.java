@@ -323,7 +323,7 @@ public final class Supervisor {
         }
         awaitOutput(p);
         StringBuilder sb = new StringBuilder(micro.name() + ": failed to start: " + why);
-        List<String> last = tail.last(10);
+        List<String> last = tail.excerpt(10);
         if (!last.isEmpty()) sb.append("; its last output:");
         log.event(sb.toString());
         for (String line : last) log.event("  " + micro.name() + " | " + line);
@@ -496,7 +496,7 @@ public final class Supervisor {
     }
 
     public List<String> lastLines(int n) {
-        return tail.last(n);
+        return tail.excerpt(n);
     }
 
     /** How a process ended, as a phrase after the micro's name: the limit that killed it, or its exit status. */

@@ -37,11 +37,27 @@ final class Fields {
         for (Entry e : m.entries()) {
             String key = e.key().value();
             if (known.contains(key)) continue;
+            String hint = misplaced(key, e.value(), known);
+            if (hint != null) {
+                error(e.key(), join(field, key), "unknown key (" + hint + ")");
+                continue;
+            }
             String suggestion = Words.closest(key, known);
             error(e.key(), join(field, key), "unknown key" + (suggestion != null ? " (did you mean '" + suggestion + "'?)"
                     : "; known keys here: " + String.join(", ", known)));
         }
         return m;
+    }
+
+    /** Keys people bring from other platforms to a micro, and where their meaning goes in a Spacefile; null for others. */
+    private static String misplaced(String key, YamlNode value, List<String> known) {
+        if (!known.contains("run")) return null; // only a micro's keys
+        if (key.equals("command") && value instanceof YamlNode.Scalar)
+            return "did you mean 'run'? 'run' is the command that starts the micro; 'commands' are build steps run before it";
+        if (key.equals("env") || key.equals("environment"))
+            return "a micro's environment variables are declared under presets: 'presets: env: - name: NAME' (with an optional 'default: VALUE');"
+                    + " their values come from --env or --env-file";
+        return null;
     }
 
     boolean require(Mapping m, String key, String field, String hint) {
