@@ -74,8 +74,7 @@ final class Fields {
     }
 
     String text(YamlNode n, String field) {
-        if (n instanceof Scalar s && (s.style() != YamlNode.Style.PLAIN
-                || !(s.isNull() || s.asBoolean() != null || s.isNumber()))) return s.value();
+        if (n instanceof Scalar s && (s.style() != YamlNode.Style.PLAIN || !(s.isNull() || s.yamlType() != null))) return s.value();
         String hint = n instanceof Scalar s && !s.isNull() ? ": put it in quotes (\"" + s.value() + "\")" : "";
         error(n, field, "expected text, got " + n.describe() + hint);
         return null;
@@ -85,6 +84,10 @@ final class Fields {
         YamlNode n = m.get(key);
         if (n == null) return null;
         if (n instanceof Scalar s && s.asBoolean() != null) return s.asBoolean();
+        if (n instanceof Scalar s && "boolean".equals(s.yamlType())) { // yes/no/on/off: a boolean to one YAML reader, text to another
+            error(n, join(field, key), "expected true or false, got '" + s.value() + "' (YAML readers disagree on what it means): write true or false");
+            return null;
+        }
         error(n, join(field, key), "expected true or false, got " + n.describe());
         return null;
     }
