@@ -80,7 +80,7 @@ public final class Main {
             case "check" -> CheckCommand.run(rest, out);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
-            case "init" -> InitCommand.run(rest, System.in, out);
+            case "init" -> InitCommand.run(rest, System.in, out, err);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }
