@@ -77,7 +77,7 @@ public final class Main {
         return switch (command) {
             case "validate" -> ValidateCommand.run(rest, out);
             case "run" -> RunCommand.run(rest, out);
-            case "check" -> CheckCommand.run(rest, out);
+            case "check" -> CheckCommand.run(rest, out, err);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
             case "init" -> InitCommand.run(rest, System.in, out, err);
