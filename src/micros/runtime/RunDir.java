@@ -26,6 +26,12 @@ import java.util.stream.Stream;
 final class RunDir implements AutoCloseable {
     static final String PREFIX = "micros-run-";
     private static final Duration LEGACY_AGE = Duration.ofDays(1), FRESH = Duration.ofSeconds(10);
+    /**
+     * This process's own live folders, never judged by their lock: on Linux, closing any
+     * channel to a file drops every lock the process holds on it, so opening a sibling run's
+     * .lock to test it would unlock that run for other processes.
+     */
+    private static final java.util.Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Path path;
     private final FileChannel lockFile;
 
@@ -49,6 +55,7 @@ final class RunDir implements AutoCloseable {
                 Files.setPosixFilePermissions(made, PosixFilePermissions.fromString("rwxr-xr-x"));
                 FileChannel ch = FileChannel.open(made.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 ch.lock();
+                LIVE.add(made);
                 return new RunDir(made, ch);
             } catch (FileAlreadyExistsException e) {
                 if (attempt > 10) throw e;
@@ -66,6 +73,7 @@ final class RunDir implements AutoCloseable {
     }
 
     private static boolean stale(Path dir) {
+        if (LIVE.contains(dir)) return false;
         Path lock = dir.resolve(".lock");
         if (!Files.exists(lock)) {
             try {
@@ -87,7 +95,7 @@ final class RunDir implements AutoCloseable {
             l.release();
             return true;
         } catch (OverlappingFileLockException e) {
-            return false; // a live run in this process
+            return false; // a live run in this process (LIVE should have said so)
         } catch (IOException e) {
             return false; // another user's run: not ours to judge
         }
@@ -104,6 +112,7 @@ final class RunDir implements AutoCloseable {
     /** Releases the lock and deletes the folder. */
     @Override
     public void close() {
+        LIVE.remove(path);
         try {
             lockFile.close();
         } catch (IOException ignored) {

@@ -1,5 +1,6 @@
 package micros.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,5 +73,21 @@ class RunDirTest {
         RunDir.create(tmp).close();
         assertFalse(Files.exists(old));
         assertTrue(Files.exists(recent), "maybe a running older micros");
+    }
+
+    @Test
+    void checkingASiblingRunOfThisProcessDoesNotUnlockIt() throws Exception {
+        try (RunDir live = RunDir.create(tmp)) {
+            // aged from another process: Java's setLastModifiedTime opens the file, and closing it would drop this process's lock
+            assertEquals(0, new ProcessBuilder("touch", "-d", "1 minute ago", live.path().resolve(".lock").toString()).start().waitFor());
+            RunDir.create(tmp).close(); // a second run in this JVM looks at the first one's folder
+            Process other = holder(); // another process then cleans: the first run's lock must still hold
+            try {
+                new BufferedReader(new InputStreamReader(other.getInputStream())).readLine();
+                assertTrue(Files.isDirectory(live.path()), "a live run's folder survives another process's cleaning");
+            } finally {
+                other.destroyForcibly().waitFor();
+            }
+        }
     }
 }
