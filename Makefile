@@ -39,15 +39,17 @@ build/test-classes.stamp: build/micros.jar $(JUNIT_JAR) $(TEST_SRC)
 
 # Every test; the last line is "N passed, N failed[, N skipped]".
 test: build/test-classes.stamp
-	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
-	    --class-path build/test-classes:build/classes $(SELECT) \
+	@test/subreaper $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
+	    --class-path build/test-classes:build/classes:test/resources $(SELECT) \
+	    --config junit.jupiter.extensions.autodetection.enabled=true \
 	    --exclude-tag slow 2>&1 | tee build/test-output.txt | grep -av '^\[.*\]$$' ; \
 	test/summarize build/test-output.txt
 
 # Slow reliability tests (soak, many connections, full-size fuzzing).
 stress: build/test-classes.stamp
-	@$(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
-	    --class-path build/test-classes:build/classes $(SELECT) \
+	@test/subreaper $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
+	    --class-path build/test-classes:build/classes:test/resources $(SELECT) \
+	    --config junit.jupiter.extensions.autodetection.enabled=true \
 	    --include-tag slow 2>&1 | tee build/stress-output.txt | grep -av '^\[.*\]$$' ; \
 	test/summarize build/stress-output.txt
 

@@ -59,7 +59,8 @@ public final class Emulator implements AutoCloseable {
         if (cleaned != null) log.event(cleaned);
         log.secret(cfg.ownerToken()); // before any micro or build can print one
         cfg.apiKeys().forEach(log::secret);
-        Sandbox sandbox = Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
+        Sandbox sandbox = cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
+                : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
         AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox);
         Gateway gateway;
         DataServer data = null;

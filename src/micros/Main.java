@@ -19,7 +19,7 @@ import micros.util.Words;
 
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = micros.util.Programs.VERSION;
     static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "data");
 
     private Main() {}
@@ -77,10 +77,10 @@ public final class Main {
         return switch (command) {
             case "validate" -> ValidateCommand.run(rest, out);
             case "run" -> RunCommand.run(rest, out);
-            case "check" -> CheckCommand.run(rest, out);
+            case "check" -> CheckCommand.run(rest, out, err);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
-            case "init" -> InitCommand.run(rest, System.in, out);
+            case "init" -> InitCommand.run(rest, System.in, out, err);
             case "data" -> micros.cli.DataCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };

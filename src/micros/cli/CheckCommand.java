@@ -52,9 +52,16 @@ public final class CheckCommand {
     }
 
     public static int run(List<String> args, PrintStream out) throws InterruptedException {
-        Options o = Options.parse("check", args, RunOptions.flags("--strict"), RunOptions.valued("--expect"));
+        return run(args, out, System.err);
+    }
+
+    public static int run(List<String> args, PrintStream stdout, PrintStream err) throws InterruptedException {
+        Options o = Options.parse("check", args, RunOptions.flags("--strict", "--json"), RunOptions.valued("--expect", "--junit"));
+        boolean json = o.flag("--json");
+        PrintStream out = json ? err : stdout; // with --json, stdout holds the JSON alone
         Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
         List<Expectation> expectations = o.all("--expect").stream().map(Expectation::parse).toList();
+        Path junit = o.value("--junit", null) == null ? null : Path.of(o.value("--junit", null));
         RunConfig cfg = RunOptions.config(o, file, 0);
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
         App app = RunOptions.load(file, out);
@@ -67,49 +74,65 @@ public final class CheckCommand {
         }
         if (expectations.isEmpty())
             expectations = app.micros().stream().map(m -> new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null)).toList();
-        List<String[]> rows = new ArrayList<>();
-        int failed = 0;
+        RunOptions.warnUndeclared(app, cfg, log);
+        RunOptions.warnUnset(app, cfg, log);
+        List<CheckReport.Result> results = new ArrayList<>();
+        java.time.Instant started = java.time.Instant.now();
+        long t0 = System.nanoTime();
         java.util.Map<String, String> notBuilt;
         try (Emulator e = Emulator.start(app, cfg, log)) {
             notBuilt = e.runtime().buildFailures();
             RunCommand.limits(e, log);
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-            for (Expectation x : expectations) {
-                String[] row = check(e, client, x, cfg);
-                if (!row[4].equals("ok")) failed++;
-                rows.add(row);
+            for (Expectation x : expectations) results.add(check(e, client, x, cfg));
+        }
+        long total = (System.nanoTime() - t0) / 1_000_000;
+        long failed = results.stream().filter(r -> !r.ok()).count();
+        if (junit != null) {
+            try {
+                java.nio.file.Files.writeString(junit, CheckReport.junit(app.displayName(), results, total, started));
+            } catch (IOException ex) {
+                throw UserError.runtime("cannot write the JUnit report " + junit + ": " + ex.getMessage());
             }
         }
-        printTable(out, rows);
+        printTable(out, results);
         notBuilt.forEach((name, why) -> out.println("micro " + name + ": not installed or built: " + why));
         if (!notBuilt.isEmpty()) {
             out.println(ValidateCommand.plural(notBuilt.size(), "micro") + " could not be installed or built: check failed");
+            if (json) stdout.println(CheckReport.json(app.displayName(), results, total));
             return 1;
         }
-        out.println(failed == 0 ? "all " + ValidateCommand.plural(rows.size(), "check") + " passed"
-                : failed + " of " + ValidateCommand.plural(rows.size(), "check") + " failed");
+        out.println(failed == 0 ? "all " + ValidateCommand.plural(results.size(), "check") + " passed"
+                : failed + " of " + ValidateCommand.plural(results.size(), "check") + " failed");
+        if (json) stdout.println(CheckReport.json(app.displayName(), results, total));
         return failed == 0 ? 0 : 1;
     }
 
-    private static String[] check(Emulator e, HttpClient client, Expectation x, RunConfig cfg) throws InterruptedException {
+    private static CheckReport.Result check(Emulator e, HttpClient client, Expectation x, RunConfig cfg) throws InterruptedException {
         Micro m = e.runtime().app().micros().stream().filter(mm -> routes(mm, x.path())).findFirst().orElse(e.app().primary());
         Supervisor s = e.runtime().supervisor(m);
         long coldBefore = s == null ? 0 : s.coldStarts();
-        String request = x.method() + " " + x.path();
-        String status, result, cold = "-";
+        String expected = x.status() == null ? "an answer below 500" : x.status();
+        int status = -1;
+        String reason = null;
+        long t0 = System.nanoTime();
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(e.url() + x.path())).timeout(cfg.limits().timeout().plusSeconds(5))
                     .header("Cookie", "space_token=" + cfg.ownerToken()); // checks run as the app's owner
             b.method(x.method(), HttpRequest.BodyPublishers.noBody());
             HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            status = Integer.toString(r.statusCode());
-            result = x.passes(r.statusCode()) ? "ok" : "fail (expected " + (x.status() == null ? "an answer below 500" : x.status()) + ")";
+            status = r.statusCode();
+            if (!x.passes(status)) {
+                String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                reason = "expected " + expected + ", got " + status + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
+            }
         } catch (IOException | IllegalArgumentException ex) {
-            status = "-";
-            result = "fail (" + ex.getMessage() + ")";
+            reason = String.valueOf(ex.getMessage());
         }
-        if (s != null && s.coldStarts() > coldBefore) cold = s.lastColdStartMillis() + " ms";
-        return new String[] {m.name(), request, status, cold, result};
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        long cold = s != null && s.coldStarts() > coldBefore ? s.lastColdStartMillis() : -1;
+        List<String> last = reason != null && s != null ? s.lastLines(20) : List.of();
+        return new CheckReport.Result(m.name(), x.method(), x.path(), status, expected, cold, millis, reason == null, reason, last);
     }
 
     private static boolean routes(Micro m, String path) {
@@ -117,7 +140,12 @@ public final class CheckCommand {
         return path.equals(m.prefix()) || path.startsWith(m.prefix() + "/") || path.startsWith(m.prefix() + "?");
     }
 
-    private static void printTable(PrintStream out, List<String[]> rows) {
+    private static void printTable(PrintStream out, List<CheckReport.Result> results) {
+        List<String[]> rows = new ArrayList<>();
+        for (CheckReport.Result r : results)
+            rows.add(new String[] {r.micro(), r.request(), r.status() < 0 ? "-" : Integer.toString(r.status()),
+                    r.coldStartMillis() < 0 ? "-" : r.coldStartMillis() + " ms",
+                    r.ok() ? "ok" : "fail (" + (r.status() < 0 ? r.reason() : "expected " + r.expected()) + ")"});
         String[] head = {"micro", "request", "status", "cold start", "result"};
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) w[i] = head[i].length();

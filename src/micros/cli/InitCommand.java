@@ -28,26 +28,40 @@ public final class InitCommand {
 
     private record Found(Path folder, Candidate candidate) {}
 
+    /** At most this many micros in a Spacefile (Space's rule). */
+    static final int MAX_MICROS = 5;
+
     public static int run(List<String> args, InputStream stdin, PrintStream out) {
+        return run(args, stdin, out, System.err);
+    }
+
+    /** Only the proposed Spacefile goes to {@code out} (so {@code init --print > Spacefile} works); progress and questions to {@code err}. */
+    public static int run(List<String> args, InputStream stdin, PrintStream out, PrintStream err) {
         Options o = Options.parse("init", args, List.of("--yes", "--print"), List.of());
+        if (o.flag("--yes") && o.flag("--print"))
+            throw UserError.config("--yes writes the Spacefile and --print only shows it: give one of them");
         Path root = Path.of(o.positional(1, "one folder") == null ? "." : o.positional(1, "one folder")).toAbsolutePath().normalize();
         if (!Files.isDirectory(root)) throw UserError.config(root + " is not a folder");
         Path spacefile = root.resolve("Spacefile");
-        if (Files.exists(spacefile) && !o.flag("--print"))
+        boolean exists = Files.exists(spacefile);
+        if (exists && !o.flag("--print"))
             throw UserError.config(spacefile + " already exists: micros init never overwrites it (edit it, or remove it first)");
         boolean ask = !o.flag("--yes") && !o.flag("--print");
         BufferedReader answers = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        out.println("No Spacefile found, trying to auto-detect the configuration of " + root + " ...");
+        err.println(exists ? spacefile + " exists (it is not changed); what micros init would propose for " + root + " ..."
+                : "No Spacefile found, trying to auto-detect the configuration of " + root + " ...");
         List<Found> found = new ArrayList<>();
         try {
-            for (Path folder : Detector.folders(root)) {
+            // as Space's CLI: a root folder that is itself a micro is the app; else each folder one level down
+            List<Path> folders = Detector.detect(root).isEmpty() ? Detector.folders(root) : List.of(root);
+            for (Path folder : folders) {
                 List<Candidate> c = Detector.detect(folder);
                 if (c.isEmpty()) continue;
                 if (c.size() == 1) {
                     found.add(new Found(folder, c.get(0)));
                     continue;
                 }
-                Candidate chosen = choose(root, folder, c, ask, answers, out);
+                Candidate chosen = choose(root, folder, c, ask, answers, err);
                 if (chosen != null) found.add(new Found(folder, chosen));
             }
         } catch (IOException e) {
@@ -55,15 +69,26 @@ public final class InitCommand {
         }
         if (found.isEmpty())
             throw UserError.config("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py, go.mod, Cargo.toml, index.html): write the Spacefile by hand");
+        if (found.size() > MAX_MICROS) {
+            StringBuilder list = new StringBuilder();
+            for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.candidate.engine()).append(')');
+            throw UserError.config("found " + found.size() + " micros but a Spacefile holds at most " + MAX_MICROS + ": " + list
+                    + "; nothing written: drop or merge folders until " + MAX_MICROS + " remain (micros init skips hidden folders and "
+                    + String.join(", ", Detector.SKIPPED) + "), or write the Spacefile by hand");
+        }
         String text = spacefile(root, found);
-        out.println("micros detected the following configuration:");
+        var proposal = SpacefileReader.parse(text, spacefile);
+        if (!proposal.valid()) // never hand out a file that validate refuses
+            throw UserError.runtime("the proposed Spacefile does not pass validate (" + proposal.problems() + "): nothing written; write it by hand");
+        err.println("micros detected the following configuration:");
         for (Found f : found)
-            out.println("  micro found in \"" + rel(root, f.folder) + "\": engine " + f.candidate.engine() + " (" + f.candidate.why() + ")");
-        out.println();
+            err.println("  micro found in \"" + rel(root, f.folder) + "\": engine " + f.candidate.engine() + " (" + f.candidate.why() + ")");
+        err.println();
         out.print(text);
-        out.println();
+        out.flush();
         if (o.flag("--print")) return 0;
-        if (ask && !"y".equalsIgnoreCase(prompt(answers, out, "Write this to " + spacefile + "? [y/N] ")))
+        err.println();
+        if (ask && !"y".equalsIgnoreCase(prompt(answers, err, "Write this to " + spacefile + "? [y/N] ", "use --yes to write it, --print to only look")))
             throw UserError.config("nothing written");
         try {
             Files.writeString(spacefile, text);
@@ -71,7 +96,7 @@ public final class InitCommand {
             throw UserError.runtime("cannot write " + spacefile + ": " + e.getMessage());
         }
         var reading = SpacefileReader.read(spacefile);
-        out.println("wrote " + spacefile + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
+        err.println("wrote " + spacefile + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
         return 0;
     }
 
@@ -81,11 +106,11 @@ public final class InitCommand {
         for (int i = 0; i < options.size(); i++)
             list.append(i == 0 ? "" : ", ").append(options.get(i).engine()).append(" (").append(options.get(i).why()).append(')');
         if (!ask)
-            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run 'micros init' without --yes or --print to choose");
+            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run 'micros init' in a terminal, without --yes or --print, to choose");
         out.println("Several engines fit \"" + rel(root, folder) + "\":");
         for (int i = 0; i < options.size(); i++) out.println("  " + (i + 1) + ") " + options.get(i).engine() + " (" + options.get(i).why() + ")");
         out.println("  " + (options.size() + 1) + ") none: leave this folder out");
-        String a = prompt(answers, out, "Which one? [1-" + (options.size() + 1) + "] ");
+        String a = prompt(answers, out, "Which one? [1-" + (options.size() + 1) + "] ", "answer with a number in a terminal, or write the Spacefile by hand");
         try {
             int n = Integer.parseInt(a.strip());
             if (n >= 1 && n <= options.size()) return options.get(n - 1);
@@ -96,12 +121,13 @@ public final class InitCommand {
         throw UserError.config("no engine chosen for \"" + rel(root, folder) + "\": nothing written");
     }
 
-    private static String prompt(BufferedReader in, PrintStream out, String question) {
+    /** Asks on {@code out}; at the end of input, stops saying {@code otherwise} (advice that fits this question). */
+    private static String prompt(BufferedReader in, PrintStream out, String question, String otherwise) {
         out.print(question);
         out.flush();
         try {
             String line = in.readLine();
-            if (line == null) throw UserError.config("no answer (end of input): nothing written; use --yes to accept, --print to only look");
+            if (line == null) throw UserError.config("no answer (end of input): nothing written; " + otherwise);
             return line.strip();
         } catch (IOException e) {
             throw UserError.config("no answer: nothing written");

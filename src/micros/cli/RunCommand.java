@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import micros.Emulator;
-import micros.Main;
 import micros.runtime.Engines;
 import micros.runtime.Log;
 import micros.runtime.RunConfig;
@@ -26,6 +25,7 @@ public final class RunCommand {
         App app = RunOptions.load(file, out);
         log.names(app.micros().stream().map(Micro::name).toList());
         RunOptions.warnUndeclared(app, cfg, log);
+        RunOptions.warnUnset(app, cfg, log);
         Emulator emulator = Emulator.start(app, cfg, log);
         App started = app;
         Thread sizes = new Thread(() -> { // measuring node_modules can take a moment: not on the start-up path
@@ -98,7 +98,7 @@ public final class RunCommand {
 
     static void banner(Emulator e, RunConfig cfg, Log log) {
         App app = e.app();
-        log.plain("micros " + Main.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
+        log.plain("micros " + micros.util.Programs.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
         int pathWidth = app.micros().stream().mapToInt(m -> (m.prefix().isEmpty() ? "/" : m.prefix()).length()).max().orElse(1);
         int engineWidth = app.micros().stream().mapToInt(m -> m.engine().id().length()).max().orElse(6);

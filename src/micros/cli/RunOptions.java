@@ -198,4 +198,14 @@ public final class RunOptions {
                 log.event("warning: " + name + " from --env/--env-file is not declared in any micro's presets.env, so no micro receives it (Space only sets declared variables)");
         }
     }
+
+    /** Preset variables with no value (--env, --env-file, the shell with --dev) and no default: the app would read None/undefined. */
+    public static void warnUnset(App app, RunConfig cfg, Log log) {
+        for (Micro m : app.micros())
+            for (EnvVar v : m.env()) {
+                if (v.defaultValue() != null || cfg.env().containsKey(v.name()) || cfg.dev() && System.getenv(v.name()) != null) continue;
+                log.event("warning: micro '" + m.name() + "': " + v.name() + " has no value and no default, so the micro starts without it"
+                        + ": set it with --env " + v.name() + "=VALUE or a line " + v.name() + "=VALUE in an --env-file FILE");
+            }
+    }
 }

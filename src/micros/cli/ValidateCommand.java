@@ -16,8 +16,19 @@ public final class ValidateCommand {
 
     public static int run(List<String> args, PrintStream out) {
         Options o = Options.parse("validate", args, List.of("--json"), List.of());
-        Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
-        Reading read = SpacefileReader.read(file);
+        String given = o.positional(1, "one Spacefile path");
+        Path file;
+        Reading read;
+        try {
+            file = SpacefileReader.locate(given);
+            read = SpacefileReader.read(file);
+        } catch (UserError e) {
+            if (!o.flag("--json")) throw e;
+            // scripts get JSON whatever happened: the one problem, at no line
+            Problem p = new Problem(Problem.Severity.ERROR, false, given == null ? "Spacefile" : given, 0, 0, "", e.getMessage());
+            out.println("[" + p.toJson() + "]");
+            return e.exitCode();
+        }
         List<Problem> sizes = read.sizeProblems(Problem.Severity.ERROR); // Space refused packages past its limits
         List<Problem> all = new java.util.ArrayList<>(read.problems());
         all.addAll(sizes);

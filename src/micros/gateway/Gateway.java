@@ -46,7 +46,7 @@ public final class Gateway implements Handler {
         this.forwarder = new Forwarder(limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
-        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), data == null ? null : new DataPage(data));
+        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), data == null ? null : new DataPage(data), log);
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Upstream.Pool pool = new Upstream.Pool();
@@ -122,14 +122,20 @@ public final class Gateway implements Handler {
             Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
             return false;
         }
-        if (path.equals("/__micros") || path.startsWith("/__micros/")) {
+        Router.Route direct = path.startsWith(Internal.DIRECT) ? internal.direct(path) : null;
+        if (direct != null && !auth.isOwner(ex)) { // micros' own calls to one micro (app actions), as the owner
+            unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
+            return false;
+        }
+        if (direct != null && Internal.refusedCrossSite(ex)) return false; // the owner's cookie rides along with other local sites' posts
+        if (direct == null && (path.equals("/__micros") || path.startsWith("/__micros/"))) {
             if (!auth.open() && !auth.isOwner(ex)) {
                 unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
                 return false;
             }
             return own(ex, new Own(Own.DASHBOARD, path));
         }
-        if (data != null && micros.data.BrowserData.claims(path)) { // never forwarded to a micro
+        if (direct == null && data != null && micros.data.BrowserData.claims(path)) { // never forwarded to a micro
             if (!auth.open() && !auth.isOwner(ex)) {
                 unauthorized(ex, "Deta Base and Drive in the browser (/__space/v0/base, /__space/v0/drive) are for the app's owner.");
                 return false;
@@ -141,16 +147,16 @@ public final class Gateway implements Handler {
             ex.attach(new Own(Own.DATA, path));
             return true;
         }
-        if ((path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
+        if (direct == null && (path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
             if (!auth.isOwner(ex)) {
                 unauthorized(ex, RESERVED);
                 return false;
             }
             return own(ex, new Own(Own.APP_ACTIONS, path));
         }
-        Router.Route route = router.route(path);
+        Router.Route route = direct != null ? direct : router.route(path);
         Micro m = route.micro();
-        if (!auth.allows(ex, m, route.path())) {
+        if (direct == null && !auth.allows(ex, m, route.path())) {
             unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
             return false;
         }
@@ -237,7 +243,12 @@ public final class Gateway implements Handler {
 
     private static final String RESERVED = "Paths under /__space/ are reserved for the app's owner.";
 
-    private static void unauthorized(Exchange ex, String why) throws IOException {
+    private void unauthorized(Exchange ex, String why) throws IOException {
+        if (auth.open()) { // --public prints no login link: say how the owner gets in instead
+            Responses.text(ex, 401, why + " micros runs with --public, so it printed no login link: start it with --owner-token T"
+                    + " and open any page with ?space_token=T, or run without --public.\n");
+            return;
+        }
         String accept = ex.header("Accept");
         if (accept != null && accept.contains("text/html")) {
             Responses.html(ex, 401, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private app</title></head>\n<body>"

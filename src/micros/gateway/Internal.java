@@ -11,6 +11,7 @@ import micros.http.Exchange;
 
 import micros.actions.Scheduler;
 import micros.actions.SelfClient;
+import micros.runtime.Log;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
 import micros.util.Json;
@@ -19,22 +20,36 @@ import micros.util.Json;
  * The gateway's own endpoints, all for the owner: {@code POST /__micros/actions/ID} (run an
  * action now, for `trigger` and the dashboard) and, when micros provide app actions, Space's
  * {@code GET /__space/actions} (every such micro's list) and {@code POST /__space/actions/NAME}.
+ * micros reaches each micro for those through {@code /__micros/to/NAME/PATH} (owner only): a
+ * primary micro's own {@code /__space/actions} would otherwise come back to this endpoint.
  */
 final class Internal {
+    static final String DIRECT = "/__micros/to/";
     private final App app;
     private final Dashboard dashboard;
     private final DataPage data; // null: no data in this run
+    private final Log log;
     private volatile Scheduler scheduler;
     private volatile SelfClient self;
 
-    Internal(App app, Dashboard dashboard) {
-        this(app, dashboard, null);
-    }
-
-    Internal(App app, Dashboard dashboard, DataPage data) {
+    Internal(App app, Dashboard dashboard, DataPage data, Log log) {
         this.app = app;
         this.dashboard = dashboard;
         this.data = data;
+        this.log = log;
+    }
+
+    /** {@code /__micros/to/NAME/PATH} as a route to micro NAME at /PATH, or null for no such micro. */
+    Router.Route direct(String path) {
+        String rest = path.substring(DIRECT.length());
+        int slash = rest.indexOf('/');
+        String name = slash < 0 ? rest : rest.substring(0, slash);
+        Micro m = app.micros().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        return m == null ? null : new Router.Route(m, slash < 0 ? "/" : rest.substring(slash));
+    }
+
+    private static String to(Micro m, String path) {
+        return DIRECT + m.name() + (path.startsWith("/") ? path : "/" + path);
     }
 
     void connect(Scheduler scheduler, SelfClient self) {
@@ -102,7 +117,7 @@ final class Internal {
      * Browsers say where a request comes from in Sec-Fetch-Site and Origin; programs (`trigger`,
      * curl) send neither and are let through.
      */
-    private static boolean refusedCrossSite(Exchange ex) throws IOException {
+    static boolean refusedCrossSite(Exchange ex) throws IOException {
         String method = ex.method();
         if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) return false;
         String site = ex.header("Sec-Fetch-Site");
@@ -135,15 +150,23 @@ final class Internal {
         String name = path.substring("/__space/actions/".length());
         for (Map<String, Object> a : actions) {
             if (!name.equals(a.get("name"))) continue;
+            Micro m = app.micro((String) a.get("micro"));
             String actionPath = String.valueOf(a.getOrDefault("path", "/"));
-            String prefix = app.micro((String) a.get("micro")).prefix();
             String body = new String(ex.body().readNBytes(1 << 20), StandardCharsets.UTF_8);
             String type = ex.header("Content-Type");
-            Scheduler.Result r = c.send("POST", prefix + (actionPath.startsWith("/") ? actionPath : "/" + actionPath), body, type == null ? "application/json" : type);
+            Scheduler.Result r = c.send("POST", to(m, actionPath), body, type == null ? "application/json" : type);
+            if (!r.ok()) log.event(m.name() + ": app action " + name + ": POST " + actionPath + " " + failure(r));
             Responses.send(ex, r.status() == 0 ? 502 : r.status(), "application/json", r.body() == null ? "" : r.body());
             return;
         }
-        Responses.text(ex, 404, "no app action '" + name + "'\n");
+        List<String> known = actions.stream().map(a -> String.valueOf(a.get("name"))).toList();
+        Responses.text(ex, 404, "no app action '" + name + "'" + (known.isEmpty() ? ": the micros provide none" : "; known: " + String.join(", ", known)) + "\n");
+    }
+
+    private static String failure(Scheduler.Result r) {
+        String body = r.body() == null ? "" : r.body().strip();
+        if (body.length() > 200) body = body.substring(0, 200) + "...";
+        return (r.status() == 0 ? "failed" : "answered " + r.status()) + (body.isEmpty() ? "" : ": " + body.replaceAll("\\s+", " "));
     }
 
     /** Each providing micro's GET /__space/actions, its actions marked with the micro's name. */
@@ -151,12 +174,18 @@ final class Internal {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Micro m : app.micros()) {
             if (!m.provideActions()) continue;
-            Scheduler.Result r = c.send("GET", m.prefix() + "/__space/actions", null, null);
-            if (!r.ok()) continue;
+            Scheduler.Result r = c.send("GET", to(m, "/__space/actions"), null, null);
+            if (!r.ok()) {
+                log.event(m.name() + ": app actions: GET /__space/actions " + failure(r));
+                continue;
+            }
             try {
                 Object doc = Json.parse(r.body());
                 Object list = doc instanceof Map<?, ?> map ? map.get("actions") : doc;
-                if (!(list instanceof List<?> l)) continue;
+                if (!(list instanceof List<?> l)) {
+                    log.event(m.name() + ": app actions: GET /__space/actions answered without an \"actions\" list");
+                    continue;
+                }
                 for (Object item : l) {
                     if (!(item instanceof Map<?, ?> a)) continue;
                     Map<String, Object> copy = new LinkedHashMap<>();
@@ -165,7 +194,7 @@ final class Internal {
                     out.add(copy);
                 }
             } catch (IllegalArgumentException e) {
-                // a micro that answers with something else provides no actions
+                log.event(m.name() + ": app actions: GET /__space/actions did not answer JSON ({\"actions\": [...]}): " + e.getMessage());
             }
         }
         return out;

@@ -7,12 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import micros.build.BuildStep;
 import micros.build.Prepared;
@@ -40,6 +38,7 @@ public final class AppRuntime {
     private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
     private final Map<String, Prepared> built;   // what the build step left for each micro
     private final Path runDir;
+    private RunDir run; // holds the folder's lock while the run lives
     private final String projectKey;
     private final String apiKey = StateDir.token();
     private final Limiter limiter;
@@ -280,19 +279,9 @@ public final class AppRuntime {
     }
 
     /** The run's private temporary folder (Files.createTempDirectory would set up SecureRandom: slow at start). */
-    private static Path runDir() throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        for (int attempt = 0; ; attempt++) {
-            Path dir = tmp.resolve("micros-run-" + StateDir.random(12, "abcdefghijklmnopqrstuvwxyz0123456789"));
-            try {
-                Path made = Files.createDirectory(dir);
-                // readable by all: a sandboxed micro runs as another user and needs the launchers
-                Files.setPosixFilePermissions(made, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-                return made;
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                if (attempt > 10) throw e;
-            }
-        }
+    private Path runDir() throws IOException {
+        run = RunDir.create(Path.of(System.getProperty("java.io.tmpdir")));
+        return run.path();
     }
 
     /** The legacy launchers come out of the jar when a micro first needs one. */
@@ -309,23 +298,12 @@ public final class AppRuntime {
     }
 
     private void deleteRunDir() {
-        try (Stream<Path> walk = Files.walk(runDir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary folder: the system cleans it eventually
-        }
+        if (run != null) run.close();
     }
 
     /** The executable's path when it is on PATH, else null. */
     public static Path onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) return null;
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) continue;
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p;
-        }
-        return null;
+        return micros.util.Programs.onPath(name);
     }
 
     private static String install(String runtime) {

@@ -16,7 +16,8 @@ import micros.util.Json;
 /**
  * One line per event: {@code HH:MM:SS name | text}, names padded to one width, a colour
  * per micro only on a terminal without NO_COLOR; or one JSON object per line.
- * Registered secrets are replaced by "[redacted]" in every line.
+ * Registered secrets are replaced by "[redacted]" in every line. A micro's own escape
+ * sequences are dropped, but its colours on a terminal.
  */
 public final class Log {
     public enum Format { TEXT, JSON }
@@ -65,7 +66,7 @@ public final class Log {
 
     /** A line a micro wrote on stdout or stderr (or its build step). */
     public void micro(String micro, String stream, String text) {
-        write(micro, stream, text);
+        write(micro, stream, Controls.clean(text, color)); // colour kept on a terminal; titles, clears, moves never
     }
 
     /** Something micros did or saw. */

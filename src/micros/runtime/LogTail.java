@@ -3,9 +3,12 @@ package micros.runtime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** The last lines a micro wrote, for error messages and the dashboard. */
 public final class LogTail {
+    /** The line that names an error: Node's "Error: Cannot find module 'x'", Python's "ModuleNotFoundError: ...", Go's "panic: ...". */
+    private static final Pattern ERROR = Pattern.compile("^(Uncaught )?([A-Za-z_$][\\w$.]*)?(Error|Exception)( \\[[A-Z0-9_]+\\])?: .*|^panic: .*|^Fatal error: .*");
     private final int capacity;
     private final ArrayDeque<String> lines;
 
@@ -22,5 +25,27 @@ public final class LogTail {
     public synchronized List<String> last(int n) {
         List<String> all = new ArrayList<>(lines);
         return all.subList(Math.max(0, all.size() - n), all.size());
+    }
+
+    /**
+     * The last {@code n} lines, but with the error line when the tail does not show it: a
+     * Node stack trace ends with "at ..." lines, its code and the Node version, so the line that
+     * matters ("Error: Cannot find module 'express'") comes first, then "...", then the tail.
+     */
+    public synchronized List<String> excerpt(int n) {
+        List<String> all = new ArrayList<>(lines);
+        int from = Math.max(0, all.size() - n);
+        int error = -1;
+        for (int i = all.size() - 1; i >= 0; i--)
+            if (ERROR.matcher(all.get(i).strip()).matches()) {
+                error = i;
+                break;
+            }
+        if (error < 0 || error >= from) return all.subList(from, all.size());
+        List<String> out = new ArrayList<>();
+        out.add(all.get(error));
+        out.add("...");
+        out.addAll(all.subList(Math.max(from + 2, error + 1), all.size()));
+        return out;
     }
 }

@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ends a micro's whole process tree: the process, its process group (micros start each
- * micro in its own session) and every descendant found, SIGTERM first, SIGKILL after a grace.
+ * Ends a micro's whole process tree: the process, its descendants, and every process still in
+ * its session or process group (micros start each micro as a session leader, so a child whose
+ * parent died, reparented away from the tree, is still found), SIGTERM first, SIGKILL after a
+ * grace. The session is found even after its leader has ended: Linux does not reuse a pid
+ * while it names a live session or group.
  */
 public final class ProcessTree {
     private static final String KILL = Files.isExecutable(Path.of("/bin/kill")) ? "/bin/kill" : "kill";
@@ -22,7 +25,7 @@ public final class ProcessTree {
         List<ProcessHandle> all = members(root);
         signalGroup(root.pid(), "TERM");
         all.forEach(ProcessHandle::destroy);
-        if (awaitGone(all, grace.toMillis()) && !groupAlive(root.pid())) return false;
+        if (awaitGone(all, grace.toMillis()) && members(root).stream().noneMatch(ProcessTree::running)) return false;
         kill(root);
         return true;
     }
@@ -36,10 +39,17 @@ public final class ProcessTree {
         awaitGone(all, 2000);
     }
 
-    private static List<ProcessHandle> members(ProcessHandle root) {
+    /** The root (even if it ended), its descendants, and the processes of its session and group. */
+    public static List<ProcessHandle> members(ProcessHandle root) {
         List<ProcessHandle> all = new ArrayList<>();
         all.add(root);
         root.descendants().forEach(all::add);
+        long id = root.pid();
+        ProcessHandle.allProcesses().forEach(p -> {
+            if (p.pid() == id || all.contains(p)) return;
+            long[] ids = sessionAndGroup(p.pid());
+            if (ids != null && (ids[0] == id || ids[1] == id)) all.add(p);
+        });
         return all;
     }
 
@@ -73,18 +83,19 @@ public final class ProcessTree {
         }
     }
 
-    /** Whether a process of the group still runs (a daemon that escaped the descendant walk). */
-    private static boolean groupAlive(long pgid) {
-        return ProcessHandle.allProcesses().anyMatch(p -> pgidOf(p.pid()) == pgid && running(p));
+    static long pgidOf(long pid) {
+        long[] ids = sessionAndGroup(pid);
+        return ids == null ? -1 : ids[1];
     }
 
-    static long pgidOf(long pid) {
+    /** {session id, process group id} from /proc/PID/stat, or null when it is gone. */
+    private static long[] sessionAndGroup(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[2]);
+            return new long[] {Long.parseLong(f[3]), Long.parseLong(f[2])};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
     }
 

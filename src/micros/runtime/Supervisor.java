@@ -354,7 +354,7 @@ public final class Supervisor {
         }
         awaitOutput(p);
         StringBuilder sb = new StringBuilder(micro.name() + ": failed to start: " + why);
-        List<String> last = tail.last(10);
+        List<String> last = tail.excerpt(10);
         if (!last.isEmpty()) sb.append("; its last output:");
         log.event(sb.toString());
         for (String line : last) log.event("  " + micro.name() + " | " + line);
@@ -538,7 +538,7 @@ public final class Supervisor {
 
     /** The last lines, redacted as the log is (the dashboard shows them). */
     public List<String> lastLines(int n) {
-        return tail.last(n).stream().map(log::redact).toList();
+        return tail.excerpt(n).stream().map(log::redact).toList();
     }
 
     /** How a process ended, as a phrase after the micro's name: the limit that killed it, or its exit status. */

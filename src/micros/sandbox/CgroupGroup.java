@@ -92,14 +92,17 @@ final class CgroupGroup implements MicroGroup {
     public boolean terminate(ProcessHandle main, Duration grace) {
         thaw(); // a frozen task would not see the SIGTERM
         List<ProcessHandle> all = members();
-        if (main != null && !all.contains(main)) all.add(main);
+        // the tree and session too: stopping must not depend on the group alone (a process the group lost, a group that kills nothing)
+        List<ProcessHandle> tree = main == null ? List.of() : ProcessTree.members(main);
+        for (ProcessHandle h : tree) if (!all.contains(h)) all.add(h);
         all.forEach(ProcessHandle::destroy);
         long until = System.nanoTime() + grace.toNanos();
         while (System.nanoTime() < until) {
-            if (members().isEmpty() && (main == null || !ProcessTree.running(main))) return false;
+            if (members().isEmpty() && tree.stream().noneMatch(ProcessTree::running)) return false;
             sleep(10);
         }
         killAll(main);
+        tree.forEach(ProcessHandle::destroyForcibly); // those that left the tree when its root ended
         return true;
     }
 

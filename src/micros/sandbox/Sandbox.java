@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import micros.util.Units;
-import micros.runtime.AppRuntime;
 import micros.util.UserError;
 
 /**
@@ -238,7 +237,7 @@ public final class Sandbox {
     }
 
     private static Path onPath(String name) {
-        Path p = AppRuntime.onPath(name);
+        Path p = micros.util.Programs.onPath(name);
         if (p != null) return p;
         for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) if (Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name);
         return null;

@@ -40,8 +40,14 @@ mount -o remount,bind,ro /
 if [ "$kind" = disk ]; then
   # made through the staging bind mount: the loop device's open file must not pin a mount the micro sees
   img="$stage/run/$img"
-  truncate -s "$size" "$img"
-  mkfs.ext4 -q -F -O ^has_journal -E root_owner="$uid:$gid" "$img" >/dev/null 2>&1
+  # ext4's metadata and its kernel reserve (2%, at most 4096 blocks) come on top: a larger image, and what is
+  # left over reserved for root (the micro is not), so the micro can write exactly $size
+  truncate -s $(( size + size / 16 + 4194304 )) "$img"
+  mkfs.ext4 -q -F -O ^has_journal -m 0 -E root_owner="$uid:$gid" "$img" >/dev/null 2>&1
+  set -- $(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block count: *//p; s/^Free blocks: *//p; s/^Block size: *//p') "$@"
+  resv=$(( $1 / 50 )); [ "$resv" -gt 4096 ] && resv=4096
+  tune2fs -r $(( $2 - resv - size / $3 )) "$img" >/dev/null 2>&1 || true
+  shift 3
   mount -o loop,nosuid,nodev "$img" /tmp
   rm -f "$img"   # the loop device keeps the image; it goes when the micro does
   chmod 1777 /tmp

@@ -20,7 +20,11 @@ import micros.util.Json;
  * fit several engines (a stray package.json beside a Flask main.py): all are returned.
  */
 public final class Detector {
-    private static final Set<String> SKIP = Set.of("node_modules", "venv", "virtualenv", "__pycache__", "build", "dist", "target", "public", "static");
+    /** Folders never proposed as micros: dependencies, virtual environments, build output, and a frontend's assets. */
+    public static final List<String> SKIPPED = List.of("node_modules", "venv", "virtualenv", "__pycache__", "build", "dist", "target", "public", "static");
+    private static final Set<String> SKIP = Set.copyOf(SKIPPED);
+    /** A module-level "NAME = FastAPI(...)" (or Flask, Starlette, Quart), optionally with a type or a module prefix. */
+    private static final Pattern APP_OBJECT = Pattern.compile("(?m)^([A-Za-z_][A-Za-z0-9_]*)\\s*(?::[^=\\n]+)?=\\s*(?:[A-Za-z_][A-Za-z0-9_]*\\.)?(FastAPI|Starlette|Quart|Flask)\\s*\\(");
 
     private Detector() {}
 
@@ -96,18 +100,58 @@ public final class Detector {
             }
         }
         if (markers.isEmpty()) return null;
-        String t = text.toString(), run = null, framework = null;
+        String t = text.toString(), framework = null, server = null;
+        List<String> classes = List.of();
         if (t.contains("fastapi") || t.contains("uvicorn")) {
-            run = "uvicorn main:app";
+            server = "uvicorn";
             framework = t.contains("fastapi") ? "FastAPI" : "uvicorn";
+            classes = List.of("FastAPI", "Starlette", "Quart");
         } else if (t.contains("gunicorn")) {
-            run = "gunicorn main:app";
+            server = "gunicorn";
             framework = "gunicorn";
+            classes = List.of("Flask");
         } else if (t.contains("flask")) {
-            run = "flask --app main run";
+            server = "flask";
             framework = "Flask";
+            classes = List.of("Flask");
         }
-        return new Candidate(Engine.PYTHON39, String.join(", ", markers) + (framework == null ? "" : " with " + framework), run, List.of(), List.of(), null);
+        String why = String.join(", ", markers) + (framework == null ? "" : " with " + framework);
+        if (server == null) return new Candidate(Engine.PYTHON39, why, null, List.of(), List.of(), null);
+        String[] app = appObject(dir, classes); // the run names a module and a variable that exist, or there is no run
+        if (app == null)
+            return new Candidate(Engine.PYTHON39, why + "; no 'run': no .py file here creates the " + String.join(" or ", classes)
+                    + " app at module level, so add run: yourself (such as " + server + " module:variable)", null, List.of(), List.of(), null);
+        String run = switch (server) {
+            case "flask" -> "flask --app " + (app[1].equals("app") ? app[0] : app[0] + ":" + app[1]) + " run";
+            default -> server + " " + app[0] + ":" + app[1];
+        };
+        return new Candidate(Engine.PYTHON39, why, run, List.of(), List.of(), null);
+    }
+
+    /** {module, variable} of the first module-level app object of those classes: main.py, app.py, then the other .py files by name. */
+    private static String[] appObject(Path dir, List<String> classes) {
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".py") && Files.isRegularFile(p)).forEach(files::add);
+        } catch (IOException e) {
+            return null;
+        }
+        files.sort(java.util.Comparator.comparing((Path p) -> switch (p.getFileName().toString()) {
+            case "main.py" -> 0;
+            case "app.py" -> 1;
+            default -> 2;
+        }).thenComparing(p -> p.getFileName().toString()));
+        for (Path f : files) {
+            String module = f.getFileName().toString().replaceAll("\\.py$", "");
+            if (!module.matches("[A-Za-z_][A-Za-z0-9_]*")) continue;
+            try {
+                Matcher m = APP_OBJECT.matcher(Files.readString(f));
+                while (m.find()) if (classes.contains(m.group(2))) return new String[] {module, m.group(1)};
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // unreadable: not this one
+            }
+        }
+        return null;
     }
 
     private static String cargoName(Path cargo) {

@@ -37,11 +37,27 @@ final class Fields {
         for (Entry e : m.entries()) {
             String key = e.key().value();
             if (known.contains(key)) continue;
+            String hint = misplaced(key, e.value(), known);
+            if (hint != null) {
+                error(e.key(), join(field, key), "unknown key (" + hint + ")");
+                continue;
+            }
             String suggestion = Words.closest(key, known);
             error(e.key(), join(field, key), "unknown key" + (suggestion != null ? " (did you mean '" + suggestion + "'?)"
                     : "; known keys here: " + String.join(", ", known)));
         }
         return m;
+    }
+
+    /** Keys people bring from other platforms to a micro, and where their meaning goes in a Spacefile; null for others. */
+    private static String misplaced(String key, YamlNode value, List<String> known) {
+        if (!known.contains("run")) return null; // only a micro's keys
+        if (key.equals("command") && value instanceof YamlNode.Scalar)
+            return "did you mean 'run'? 'run' is the command that starts the micro; 'commands' are build steps run before it";
+        if (key.equals("env") || key.equals("environment"))
+            return "a micro's environment variables are declared under presets: 'presets: env: - name: NAME' (with an optional 'default: VALUE');"
+                    + " their values come from --env or --env-file";
+        return null;
     }
 
     boolean require(Mapping m, String key, String field, String hint) {
@@ -58,8 +74,7 @@ final class Fields {
     }
 
     String text(YamlNode n, String field) {
-        if (n instanceof Scalar s && (s.style() != YamlNode.Style.PLAIN
-                || !(s.isNull() || s.asBoolean() != null || s.isNumber()))) return s.value();
+        if (n instanceof Scalar s && (s.style() != YamlNode.Style.PLAIN || !(s.isNull() || s.yamlType() != null))) return s.value();
         String hint = n instanceof Scalar s && !s.isNull() ? ": put it in quotes (\"" + s.value() + "\")" : "";
         error(n, field, "expected text, got " + n.describe() + hint);
         return null;
@@ -69,6 +84,10 @@ final class Fields {
         YamlNode n = m.get(key);
         if (n == null) return null;
         if (n instanceof Scalar s && s.asBoolean() != null) return s.asBoolean();
+        if (n instanceof Scalar s && "boolean".equals(s.yamlType())) { // yes/no/on/off: a boolean to one YAML reader, text to another
+            error(n, join(field, key), "expected true or false, got '" + s.value() + "' (YAML readers disagree on what it means): write true or false");
+            return null;
+        }
         error(n, join(field, key), "expected true or false, got " + n.describe());
         return null;
     }

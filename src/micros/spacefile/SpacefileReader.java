@@ -42,21 +42,51 @@ public final class SpacefileReader {
                 throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see 'micros init')");
             return f;
         }
-        if (!Files.exists(p)) throw UserError.config(p + " does not exist: pass a Spacefile or a folder holding one");
+        if (!Files.exists(p)) throw UserError.config(missing(p));
         return p;
+    }
+
+    /** Why a path that does not resolve does not: absent, or a symbolic link that leads nowhere (or in a loop). */
+    private static String missing(Path p) {
+        if (Files.isSymbolicLink(p)) {
+            try {
+                p.toRealPath();
+            } catch (java.nio.file.FileSystemException e) {
+                if (e.getReason() != null && e.getReason().toLowerCase(java.util.Locale.ROOT).contains("too many levels"))
+                    return p + " is a symbolic link that loops back on itself: point it at the Spacefile";
+            } catch (IOException e) {
+                // fall through
+            }
+            return p + " is a symbolic link to something that does not exist: point it at the Spacefile";
+        }
+        return p + " does not exist: pass a Spacefile or a folder holding one";
+    }
+
+    /** At most YamlText.MAX_BYTES + 1 bytes: enough to tell a Spacefile from anything larger (even endless, like /dev/zero). */
+    private static byte[] readBounded(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(YamlText.MAX_BYTES + 1);
+        }
     }
 
     public static Reading read(Path file) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            if (Files.isDirectory(file)) throw UserError.config(file + " is a folder, not a Spacefile: pass the Spacefile in it");
+            bytes = readBounded(file);
         } catch (NoSuchFileException e) {
-            throw UserError.config(file + " does not exist: pass a Spacefile or a folder holding one");
+            throw UserError.config(missing(file));
         } catch (AccessDeniedException e) {
             throw UserError.config(file + " cannot be read (permission denied): check its permissions");
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() != null && e.getReason().toLowerCase(java.util.Locale.ROOT).contains("too many levels"))
+                throw UserError.config(file + " is a symbolic link that loops back on itself: point it at the Spacefile");
+            throw UserError.config(file + " cannot be read: " + (e.getReason() != null ? e.getReason() : e.getMessage()));
         } catch (IOException e) {
             throw UserError.config(file + " cannot be read: " + e.getMessage());
         }
+        if (bytes.length > YamlText.MAX_BYTES)
+            throw UserError.config(file + " is over 1 MiB: a Spacefile is a few KiB of YAML, so this is not one");
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

@@ -94,7 +94,7 @@ final class Validator {
             return;
         }
         Long n = v instanceof Scalar s ? s.asInteger() : null;
-        if (n == null) f.error(v, "v", "expected the number 0, got " + v.describe() + (v instanceof Scalar ? ": write 'v: 0' without quotes" : ""));
+        if (n == null) f.error(v, "v", "expected the number 0, got " + v.describe() + (v instanceof Scalar s && s.style() != YamlNode.Style.PLAIN ? ": write 'v: 0' without quotes" : ": write 'v: 0'"));
         else if (n != 0) f.error(v, "v", n + " is not a Spacefile version: the only version is 0");
     }
 

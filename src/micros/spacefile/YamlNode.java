@@ -14,6 +14,14 @@ public sealed interface YamlNode {
     /** How a scalar was written; only plain scalars are resolved to null, booleans and numbers. */
     enum Style { PLAIN, SINGLE_QUOTED, DOUBLE_QUOTED, LITERAL, FOLDED }
 
+    java.util.regex.Pattern YAML11_BOOL = java.util.regex.Pattern.compile("yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF");
+    java.util.regex.Pattern YAML_INT = java.util.regex.Pattern.compile(
+            "[-+]?0b[01_]+|[-+]?0o?[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+");
+    java.util.regex.Pattern YAML_FLOAT = java.util.regex.Pattern.compile(
+            "[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?\\.[0-9_]+([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
+    java.util.regex.Pattern YAML11_DATE = java.util.regex.Pattern.compile(
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?([ \\t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?");
+
     record Scalar(String value, Style style, int line, int column) implements YamlNode {
         public boolean isNull() {
             return style == Style.PLAIN && (value.isEmpty() || value.equals("~")
@@ -65,11 +73,25 @@ public sealed interface YamlNode {
             return c >= '0' && c <= '9';
         }
 
+        /**
+         * What a YAML reader makes of this plain value when it is not text: "boolean", "number"
+         * or "date", by YAML 1.2's core schema and by the YAML 1.1 reader (PyYAML) Space's
+         * tooling used (yes/no/on/off, 0x1F, 0o17, 017, 1_000, 1:20, .inf, .nan, 2024-01-31);
+         * null for text (and for null, see {@link #isNull}).
+         */
+        public String yamlType() {
+            if (style != Style.PLAIN || isNull()) return null;
+            if (asBoolean() != null || YAML11_BOOL.matcher(value).matches()) return "boolean";
+            if (isNumber() || YAML_INT.matcher(value).matches() || YAML_FLOAT.matcher(value).matches()) return "number";
+            if (YAML11_DATE.matcher(value).matches()) return "date";
+            return null;
+        }
+
         @Override
         public String describe() {
             if (isNull()) return "nothing (an empty value)";
-            if (asBoolean() != null) return "the boolean " + value;
-            if (isNumber()) return "the number " + value;
+            String type = yamlType();
+            if (type != null) return "the " + type + " " + value;
             return "the text '" + value + "'";
         }
     }

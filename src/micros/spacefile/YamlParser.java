@@ -24,8 +24,18 @@ public final class YamlParser {
     private int li;                // the line being read
     private boolean plainHadComment;
 
+    private static final int MAX_DEPTH = 64; // real Spacefiles nest about 6 deep
+    private int depth;
+
     public static YamlNode parse(String source) throws YamlException {
+        YamlText.check(source);
         return new YamlParser(source).document();
+    }
+
+    /** Counts one level of nesting; past MAX_DEPTH the file is refused (no Spacefile nests so deep, and the stack is finite). */
+    private void enter(int line, int col) throws YamlException {
+        if (++depth > MAX_DEPTH)
+            throw error(line, col, "the YAML nests more than " + MAX_DEPTH + " levels deep here: a Spacefile nests a few levels, so this is not one");
     }
 
     private YamlParser(String source) {
@@ -89,6 +99,15 @@ public final class YamlParser {
     // ---- block structure ----
 
     private YamlNode blockNode(int parentIndent) throws YamlException {
+        enter(li, col(li));
+        try {
+            return blockNodeAt(parentIndent);
+        } finally {
+            depth--;
+        }
+    }
+
+    private YamlNode blockNodeAt(int parentIndent) throws YamlException {
         int c = col(li);
         String s = text[li];
         if (s.charAt(c) == '?' && (c + 1 == s.length() || isBlank(s.charAt(c + 1))))
@@ -479,6 +498,15 @@ public final class YamlParser {
     }
 
     private YamlNode flowNode(Cursor cur) throws YamlException {
+        enter(cur.line, cur.col);
+        try {
+            return flowNodeAt(cur);
+        } finally {
+            depth--;
+        }
+    }
+
+    private YamlNode flowNodeAt(Cursor cur) throws YamlException {
         skipFlowSpace(cur, null);
         char ch = text[cur.line].charAt(cur.col);
         if (ch == '[') return flowSequence(cur);

@@ -46,9 +46,11 @@ class InitTest {
             "package.json | {\"dependencies\":{\"nuxt\":\"3\"}} | nuxt | -",
             "package.json | {\"devDependencies\":{\"nuxt3\":\"3\"}} | nuxt | -",
             "package.json | {\"scripts\":{\"start\":\"node server.js\"}} | nodejs16 | npm start",
-            "requirements.txt | fastapi==0.92\\nuvicorn | python3.9 | uvicorn main:app",
-            "requirements.txt | flask | python3.9 | flask --app main run",
-            "requirements.txt | gunicorn\\nrequests | python3.9 | gunicorn main:app",
+            "requirements.txt | fastapi==0.92\\nuvicorn | python3.9 | -",
+            "requirements.txt | flask | python3.9 | -",
+            "requirements.txt | gunicorn\\nrequests | python3.9 | -",
+            "main.py | from fastapi import FastAPI\\napp = FastAPI() | python3.9 | uvicorn main:app",
+            "main.py | import flask\\nserver = flask.Flask(__name__) | python3.9 | flask --app main:server run",
             "Pipfile | [packages]\\nrequests = \"*\" | python3.9 | -",
             "setup.py | from setuptools import setup | python3.9 | -",
             "main.py | app = None | python3.9 | -",
@@ -98,7 +100,7 @@ class InitTest {
         assertFalse(Files.exists(project.resolve("Spacefile")));
         Jar.Result asked = Jar.runWithInput(project, "2\ny\n", "init");
         assertEquals(0, asked.exit(), asked.all());
-        assertTrue(asked.out().contains("Several engines fit \".\":\n  1) nodejs16 (package.json)\n  2) python3.9 (main.py with Flask)"), asked.all());
+        assertTrue(asked.err().contains("Several engines fit \".\":\n  1) nodejs16 (package.json)\n  2) python3.9 (main.py with Flask)"), asked.all());
         App app = written(project);
         assertEquals("python3.9", app.micros().get(0).engine().id());
         assertEquals("flask --app main run", app.micros().get(0).run());
@@ -129,5 +131,95 @@ class InitTest {
         Jar.Result empty = Jar.run(Files.createDirectories(dir.resolve("empty")), "init", "--yes");
         assertEquals(2, empty.exit());
         assertTrue(empty.err().contains("no micro found"), empty.all());
+    }
+
+    @Test
+    void printWritesOnlyTheSpacefileToStdout() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("index.html"), "<p>x</p>");
+        Jar.Result r = Jar.run(project, "init", "--print");
+        assertEquals(0, r.exit(), r.all());
+        Files.writeString(project.resolve("Spacefile"), r.out());
+        written(project);
+        assertTrue(r.out().startsWith("# Spacefile written by micros init"), r.out());
+        assertTrue(r.err().contains("No Spacefile found"), r.all());
+        assertFalse(r.out().contains("micro found in"), r.out());
+    }
+
+    @Test
+    void printWithASpacefileSaysItExistsAndLeavesIt() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("index.html"), "<p>x</p>");
+        write(project.resolve("Spacefile"), "# mine\n");
+        Jar.Result r = Jar.run(project, "init", "--print");
+        assertEquals(0, r.exit(), r.all());
+        assertFalse(r.all().contains("No Spacefile found"), r.all());
+        assertTrue(r.err().contains("exists (it is not changed)"), r.all());
+        assertEquals("# mine\n", Files.readString(project.resolve("Spacefile")));
+    }
+
+    @Test
+    void moreThanFiveMicrosAreNeverWritten() throws Exception {
+        Path project = dir.resolve("p");
+        for (String f : new String[] {"a", "b", "c", "d", "e", "f"}) write(project.resolve(f + "/index.html"), "<p>x</p>");
+        for (String mode : new String[] {"--yes", "--print"}) {
+            Jar.Result r = Jar.run(project, "init", mode);
+            assertEquals(2, r.exit(), r.all());
+            assertTrue(r.err().contains("found 6 micros but a Spacefile holds at most 5: ./a (static), ./b (static)"), r.all());
+            assertTrue(r.err().contains("drop or merge"), r.all());
+            assertEquals("", r.out());
+            assertFalse(Files.exists(project.resolve("Spacefile")));
+        }
+    }
+
+    @Test
+    void aRootThatIsAMicroIsTheWholeApp() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("requirements.txt"), "flask\n");
+        write(project.resolve("app.py"), "from flask import Flask\nserver = Flask(__name__)\n");
+        write(project.resolve("docs/index.html"), "<p>docs</p>");
+        write(project.resolve("mypackage/setup.py"), "");
+        Jar.Result r = Jar.run(project, "init", "--yes");
+        assertEquals(0, r.exit(), r.all());
+        App app = written(project);
+        assertEquals(1, app.micros().size(), r.all());
+        assertEquals(".", app.primary().src());
+        assertEquals("flask --app app:server run", app.primary().run());
+    }
+
+    @Test
+    void runCommandsNameAModuleAndVariableThatExist() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("requirements.txt"), "gunicorn\nflask\n");
+        write(project.resolve("app.py"), "import flask\napplication: flask.Flask = flask.Flask(__name__)\n");
+        Jar.Result r = Jar.run(project, "init", "--yes");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals("gunicorn app:application", written(project).primary().run());
+
+        Path none = dir.resolve("q");
+        write(none.resolve("requirements.txt"), "uvicorn\n");
+        write(none.resolve("server.py"), "print('no app here')\n");
+        Jar.Result n = Jar.run(none, "init", "--yes");
+        assertEquals(0, n.exit(), n.all());
+        assertEquals(null, written(none).primary().run());
+        assertTrue(n.err().contains("no 'run': no .py file here creates the FastAPI or Starlette or Quart app"), n.all());
+    }
+
+    @Test
+    void yesAndPrintTogetherAreRefusedAndTheAdviceDoesNotLoop() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("index.html"), "<p>x</p>");
+        Jar.Result both = Jar.run(project, "init", "--yes", "--print");
+        assertEquals(2, both.exit(), both.all());
+        assertTrue(both.err().contains("give one of them"), both.all());
+
+        write(project.resolve("package.json"), "{}");
+        write(project.resolve("main.py"), "");
+        Jar.Result yes = Jar.run(project, "init", "--yes");
+        assertEquals(2, yes.exit());
+        assertTrue(yes.err().contains("in a terminal"), yes.all());
+        Jar.Result eof = Jar.runWithInput(project, "", "init");
+        assertEquals(2, eof.exit());
+        assertFalse(eof.err().contains("--yes"), "no advice to use --yes, which refuses this folder: " + eof.all());
     }
 }

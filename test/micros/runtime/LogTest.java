@@ -68,4 +68,22 @@ class LogTest {
         assertEquals(1, seen.size());
         assertEquals("frontend", seen.get(0).micro());
     }
+
+    private static final String NASTY = "\u001b]0;TITLE\u0007\u001b[2J\u001b[H\u001b[31mred\u001b[0m bell\u0007 nul\u0000 c1\u0085 \u009b2J ls\u2028end\u001bc";
+
+    @Test
+    void onATerminalAMicrosColoursStayButNoOtherControlSequence() {
+        log(Log.Format.TEXT, true).micro("api", "stdout", NASTY);
+        String line = text().substring(text().indexOf("|\u001b[0m ") + 6).strip();
+        assertEquals("\u001b[31mred\u001b[0m bell nul c1  ls" + "end", line);
+    }
+
+    @Test
+    void offATerminalAndInJsonEveryControlSequenceIsDropped() {
+        log(Log.Format.TEXT, false).micro("api", "stdout", NASTY);
+        assertTrue(text().endsWith("| red bell nul c1  lsend\n"), text());
+        out.reset();
+        log(Log.Format.JSON, true).micro("api", "stdout", NASTY);
+        assertTrue(text().contains("\"text\":\"red bell nul c1  lsend\""), text());
+    }
 }

@@ -78,7 +78,8 @@ class SandboxTest {
         Map<String, Object> full = get("/one/fill?mb=16");
         assertEquals("ENOSPC", full.get("result"), full.toString());
         long size = (Long) full.get("size");
-        assertTrue(size > (4L << 20) && size <= (8L << 20), "stopped at the 8 MiB size: " + size);
+        // all of it is the micro's: ext4's own metadata and reserve do not come out of --tmp (the small file takes a block)
+        assertTrue(size >= (8L << 20) - (128 << 10) && size <= (8L << 20), "stopped at the 8 MiB size: " + size);
     }
 
     @Test

@@ -70,6 +70,14 @@ class ValidatorTest {
     }
 
     @Test
+    void keysFromOtherPlatformsPointAtTheirSpacefilePlace() throws Exception {
+        assertTrue(error(ONE + "    command: node index.js\n", 6, "micros[0].command").contains("did you mean 'run'?"));
+        String env = error(ONE + "    env:\n      - name: A\n", 6, "micros[0].env");
+        assertTrue(env.contains("presets: env: - name: NAME"), env);
+        assertTrue(env.contains("--env"), env);
+    }
+
+    @Test
     void oneToFiveMicros() throws Exception {
         assertTrue(error("v: 0\nmicros: []\n", 2, "micros").contains("empty"));
         StringBuilder six = new StringBuilder("v: 0\nmicros:\n");
