@@ -44,6 +44,14 @@ public final class Emulator implements AutoCloseable {
 
     /** Starts with a given limiter (tests point one at a fake cgroup tree). */
     public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter) {
+        return start(app, cfg, log, limiter, Map.of());
+    }
+
+    /**
+     * {@code micros gateway}: the process micros named in {@code remotes} run elsewhere and are only
+     * forwarded to; their platform limits and sandboxes them (pass {@link Limiter#platform}).
+     */
+    public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter, Map<String, micros.runtime.Remote> remotes) {
         StateDir state;
         String cleaned;
         try {
@@ -54,8 +62,9 @@ public final class Emulator implements AutoCloseable {
             throw e;
         }
         if (cleaned != null) log.event(cleaned);
-        Sandbox sandbox = Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
-        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox);
+        Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
+                : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
+        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes);
         Gateway gateway;
         try {
             gateway = Gateway.start(runtime, cfg, log);

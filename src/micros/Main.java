@@ -20,7 +20,7 @@ import micros.util.Words;
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
     public static final String VERSION = "0.1.0";
-    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init");
+    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "gateway", "export");
 
     private Main() {}
 
@@ -81,6 +81,7 @@ public final class Main {
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
             case "init" -> InitCommand.run(rest, System.in, out);
+            case "gateway" -> micros.cli.GatewayCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }

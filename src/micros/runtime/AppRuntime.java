@@ -38,7 +38,7 @@ public final class AppRuntime {
     private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
     private final Path runDir;
     private final String projectKey;
-    private final String apiKey = StateDir.token();
+    private final String apiKey;
     private final Limiter limiter;
     private final Sandbox sandbox;
     private final java.util.concurrent.ScheduledExecutorService freezer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -53,6 +53,11 @@ public final class AppRuntime {
     private Thread sweeper;
 
     public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox) {
+        this(app, cfg, log, state, limiter, sandbox, Map.of());
+    }
+
+    /** @param remotes process micros that run elsewhere, by name ({@code micros gateway}): forwarded to, never started */
+    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox, Map<String, Remote> remotes) {
         this.app = app;
         this.cfg = cfg;
         this.log = log;
@@ -60,6 +65,9 @@ public final class AppRuntime {
         this.sandbox = sandbox;
         this.state = state;
         this.metrics = new Metrics(app);
+        // remote micros got their DETA_API_KEY from their platform (a Secret): the gateway accepts the same one
+        String shared = remotes.isEmpty() ? null : shell.get("DETA_API_KEY");
+        this.apiKey = shared != null && !shared.isBlank() ? shared : StateDir.token();
         this.projectKey = state.projectKey();
         try {
             this.runDir = runDir();
@@ -71,6 +79,11 @@ public final class AppRuntime {
             Path src = srcDir(m);
             Engines.Start plan = Engines.plan(m, src, cfg.dev(), runDir);
             plans.put(m.name(), plan);
+            Remote remote = remotes.get(m.name()); // (a Remote never needs a launcher or a src folder here)
+            if (remote != null) { // its src folder and runtimes live where it runs
+                supervisors.put(m.name(), Supervisor.remote(m, remote, group(m), log));
+                continue;
+            }
             if (!Files.isDirectory(src)) {
                 config.add("micro '" + m.name() + "': its src folder '" + m.src() + "' does not exist in " + app.root());
                 continue;
