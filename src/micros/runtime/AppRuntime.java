@@ -66,7 +66,7 @@ public final class AppRuntime {
         this.state = state;
         this.metrics = new Metrics(app);
         // remote micros got their DETA_API_KEY from their platform (a Secret): the gateway accepts the same one
-        String shared = remotes.isEmpty() ? null : shell.get("DETA_API_KEY");
+        String shared = remotes.isEmpty() ? null : cfg.env().getOrDefault("DETA_API_KEY", shell.get("DETA_API_KEY"));
         this.apiKey = shared != null && !shared.isBlank() ? shared : StateDir.token();
         this.projectKey = state.projectKey();
         try {
