@@ -82,6 +82,7 @@ public final class Main {
             case "trigger" -> TriggerCommand.run(rest, out);
             case "init" -> InitCommand.run(rest, System.in, out);
             case "gateway" -> micros.cli.GatewayCommand.run(rest, out);
+            case "export" -> micros.cli.ExportCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }
