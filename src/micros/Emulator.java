@@ -62,6 +62,8 @@ public final class Emulator implements AutoCloseable {
             throw e;
         }
         if (cleaned != null) log.event(cleaned);
+        log.secret(cfg.ownerToken()); // before any micro or build can print one
+        cfg.apiKeys().forEach(log::secret);
         Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
                 : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
         AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes);
@@ -72,9 +74,6 @@ public final class Emulator implements AutoCloseable {
             runtime.shutdown();
             throw e;
         }
-        log.secret(cfg.ownerToken());
-        cfg.apiKeys().forEach(log::secret);
-        log.secret(runtime.apiKey());
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
         runtime.hostname(e.hostPort());
         runtime.startSweeper();

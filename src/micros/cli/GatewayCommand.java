@@ -28,7 +28,7 @@ import micros.util.UserError;
 public final class GatewayCommand {
     static final List<String> FLAGS = List.of("--public");
     static final List<String> VALUED = List.of("--micro", "--port", "--host", "--log-format", "--app-version", "--timeout", "--read-timeout",
-            "--payload", "--owner-token", "--api-key");
+            "--payload", "--owner-token", "--api-key", "--owner-token-file", "--api-key-file");
 
     private GatewayCommand() {}
 

@@ -26,7 +26,8 @@ import micros.util.Units;
 public final class RunOptions {
     public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits", "--no-sandbox", "--freeze", "--no-freeze");
     public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
-            "--timeout", "--read-timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user");
+            "--timeout", "--read-timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user",
+            "--owner-token-file", "--api-key-file");
 
     private RunOptions() {}
 
@@ -59,12 +60,57 @@ public final class RunOptions {
             if (eq <= 0) throw UserError.config("--env " + pair + ": write NAME=VALUE");
             env.put(name("--env", pair.substring(0, eq)), pair.substring(eq + 1));
         }
-        String owner = o.value("--owner-token", StateDir.token());
-        if (owner.length() < 8) throw UserError.config("--owner-token: use at least 8 characters (it is the only thing guarding the app)");
-        List<String> keys = o.all("--api-key").isEmpty() ? List.of(StateDir.token()) : o.all("--api-key");
+        String owner = ownerToken(o, System.getenv());
+        List<String> keys = apiKeys(o, System.getenv());
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
                 o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys), sandboxing(o),
                 o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"));
+    }
+
+    /** Environment variables that hold secrets for micros itself: never passed on to micros or builds. */
+    public static final String OWNER_ENV = "MICROS_OWNER_TOKEN", KEYS_ENV = "MICROS_API_KEYS";
+
+    /**
+     * The owner token from --owner-token, --owner-token-file or MICROS_OWNER_TOKEN (the first one
+     * given, in that order), else a random one. A file or the environment keep it out of
+     * /proc/PID/cmdline, which every local user and every micro can read.
+     */
+    static String ownerToken(Options o, Map<String, String> environment) {
+        String owner = o.value("--owner-token", null);
+        String from = "--owner-token";
+        if (owner == null && o.value("--owner-token-file", null) != null) {
+            owner = secretFile("--owner-token-file", o.value("--owner-token-file", null)).strip();
+            from = "--owner-token-file";
+        }
+        if (owner == null && environment.get(OWNER_ENV) != null && !environment.get(OWNER_ENV).isBlank()) {
+            owner = environment.get(OWNER_ENV).strip();
+            from = OWNER_ENV;
+        }
+        if (owner == null) return StateDir.token();
+        if (owner.length() < 8) throw UserError.config(from + ": use at least 8 characters (it is the only thing guarding the app)");
+        if (!owner.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ';' && c != ','))
+            throw UserError.config(from + ": use printable ASCII without spaces, ';' or ',' (the token travels in a cookie)");
+        return owner;
+    }
+
+    /** API keys from --api-key, --api-key-file (one a line) and MICROS_API_KEYS (comma-separated); a random one when none. */
+    static List<String> apiKeys(Options o, Map<String, String> environment) {
+        List<String> keys = new ArrayList<>(o.all("--api-key"));
+        for (String file : o.all("--api-key-file"))
+            for (String line : secretFile("--api-key-file", file).split("\\R"))
+                if (!line.isBlank() && !line.strip().startsWith("#")) keys.add(line.strip());
+        String env = environment.get(KEYS_ENV);
+        if (keys.isEmpty() && env != null)
+            for (String k : env.split(",")) if (!k.isBlank()) keys.add(k.strip());
+        return keys.isEmpty() ? List.of(StateDir.token()) : keys;
+    }
+
+    private static String secretFile(String option, String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (IOException | java.nio.file.InvalidPathException | java.io.UncheckedIOException e) {
+            throw UserError.config(option + " " + file + ": cannot read it (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+        }
     }
 
     static RunConfig.Sandboxing sandboxing(Options o) {

@@ -38,7 +38,7 @@ final class ExportReadme {
         r.append("kubectl create secret generic ").append(n.secret()).append(" --namespace ").append(n.namespace()).append(" \\\n");
         List<String> keys = new ArrayList<>(List.of("MICROS_OWNER_TOKEN=<the owner's login token, 8 characters or more>",
                 "DETA_PROJECT_KEY=<a random project key>", "DETA_API_KEY=<a random key the micros use to call the app>"));
-        if (apiKeys) keys.add("MICROS_API_KEY=<the key clients send in X-Space-App-Key>");
+        if (apiKeys) keys.add("MICROS_API_KEYS=<the keys clients send in X-Space-App-Key, comma-separated>");
         for (Micro m : remote)
             for (EnvVar v : m.env())
                 keys.add(Manifests.presetKey(m, v) + "=" + (v.defaultValue() != null ? v.defaultValue() : "<" + v.name() + ", optional>"));
@@ -46,7 +46,7 @@ final class ExportReadme {
             r.append("  --from-literal='").append(keys.get(i).replace("'", "'\\''")).append('\'').append(i < keys.size() - 1 ? " \\\n" : "\n");
         r.append("kubectl apply -k .\n```\n\n");
         r.append("Every secret (the owner's token, DETA_PROJECT_KEY, DETA_API_KEY");
-        if (apiKeys) r.append(", the API key");
+        if (apiKeys) r.append(", the API keys");
         r.append(", and each preset variable, with the Spacefile's default above) comes from the Secret `").append(n.secret())
                 .append("` through `secretKeyRef`; none is written in these files. Log in with `https://").append(n.host())
                 .append("/?space_token=TOKEN`. Change the host `").append(n.host()).append("` in `ingress.example.yaml` and in the micros' "

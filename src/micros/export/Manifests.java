@@ -108,13 +108,13 @@ public final class Manifests {
     /** The front door: a data volume, one gateway replica (it owns the data and runs the scheduled actions), its Service. */
     static List<Map<String, Object>> gateway(Names n, List<Micro> remote, boolean apiKeys) {
         Map<String, Object> labels = map("app.kubernetes.io/name", n.gateway(), "app.kubernetes.io/part-of", n.app());
-        List<Object> args = new ArrayList<>(List.of("--host", "0.0.0.0", "--port", "8080", "--owner-token", "$(MICROS_OWNER_TOKEN)"));
-        if (apiKeys) args.addAll(List.of("--api-key", "$(MICROS_API_KEY)"));
+        // the owner token and API keys come from the environment (MICROS_OWNER_TOKEN, MICROS_API_KEYS): never on the command line
+        List<Object> args = new ArrayList<>(List.of("--host", "0.0.0.0", "--port", "8080"));
         for (Micro m : remote) args.addAll(List.of("--micro", m.name() + "=" + n.url(m)));
         List<Object> env = new ArrayList<>();
         env.add(secretEnv("MICROS_OWNER_TOKEN", n.secret(), "MICROS_OWNER_TOKEN", false));
         env.add(secretEnv("DETA_API_KEY", n.secret(), "DETA_API_KEY", false));
-        if (apiKeys) env.add(secretEnv("MICROS_API_KEY", n.secret(), "MICROS_API_KEY", false));
+        if (apiKeys) env.add(secretEnv("MICROS_API_KEYS", n.secret(), "MICROS_API_KEYS", false));
         Map<String, Object> container = map(
                 "name", "gateway",
                 "image", n.image("gateway"),

@@ -41,9 +41,21 @@ final class Auth {
         return token != null && owner.length > 0 && MessageDigest.isEqual(owner, bytes(token));
     }
 
-    /** The owner: a valid space_token cookie. */
+    /**
+     * The owner: a valid space_token cookie. Any of them counts: a browser sends every cookie of
+     * that name (another path, another site on the same host), and one that is not ours must not hide ours.
+     */
     boolean isOwner(Exchange ex) {
-        return isOwnerToken(cookie(ex.headers("Cookie"), COOKIE));
+        List<String> headers = ex.headers("Cookie");
+        if (headers == null || owner.length == 0) return false;
+        for (String h : headers) {
+            if (!h.contains(COOKIE)) continue;
+            for (String part : h.split(";")) {
+                String p = part.strip();
+                if (p.startsWith(COOKIE + "=") && isOwnerToken(p.substring(COOKIE.length() + 1))) return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -66,9 +78,20 @@ final class Auth {
         return false;
     }
 
+    /**
+     * Whether a normalised path is Space's reserved /__space/...: a first segment that is __space
+     * in any letter case (Express matches routes case-insensitively), or __space followed by an
+     * encoded slash or backslash (frameworks that decode the path see /__space/...).
+     */
     static boolean isReserved(String path) {
-        return path.equals("/__space") || path.startsWith("/__space/");
+        int n = RESERVED.length();
+        if (path.length() < n || !path.regionMatches(true, 0, RESERVED, 0, n)) return false;
+        if (path.length() == n || path.charAt(n) == '/') return true;
+        return path.length() >= n + 3 && path.charAt(n) == '%' && path.charAt(n + 1) == '2' && (path.charAt(n + 2) | 0x20) == 'f'
+                || path.length() >= n + 3 && path.charAt(n) == '%' && path.charAt(n + 1) == '5' && (path.charAt(n + 2) | 0x20) == 'c';
     }
+
+    private static final String RESERVED = "/__space";
 
     /** The value of one cookie among the Cookie headers, or null. */
     static String cookie(List<String> headers, String name) {

@@ -296,11 +296,11 @@ final class Forwarder {
                     } else if (is(b, p, nameLen, "transfer-encoding")) {
                         chunked = endsWithChunked(b, vs, ve);
                     } else if (is(b, p, nameLen, "connection")) {
-                        String v = new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
-                        if (v.contains("close")) u.closeAfter = true;
-                        else if (v.contains("keep-alive")) u.closeAfter = false;
+                        if (contains(b, vs, ve, "close")) u.closeAfter = true;
+                        else if (contains(b, vs, ve, "keep-alive")) u.closeAfter = false;
                     } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
-                            && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")) {
+                            && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")
+                            && !(is(b, p, nameLen, "set-cookie") && setsLoginCookie(b, vs, ve))) { // the owner's cookie is the gateway's
                         if (kept == MAX_RESPONSE_HEADERS) {
                             o.detail = "sent more than " + MAX_RESPONSE_HEADERS + " headers";
                             return Result.BAD_RESPONSE;
@@ -406,6 +406,24 @@ final class Forwarder {
         for (int i = from; i < to; i++) if (b[i] == x) return i;
         return -1;
     }
+
+    /** Whether b[from..to) holds a lower-case ASCII word, ignoring case (no String made). */
+    private static boolean contains(byte[] b, int from, int to, String lower) {
+        for (int i = from; i + lower.length() <= to; i++) if (is(b, i, lower.length(), lower)) return true;
+        return false;
+    }
+
+    /** Whether a Set-Cookie value sets space_token, which would shadow (or forge) the owner's login. */
+    private static boolean setsLoginCookie(byte[] b, int from, int to) {
+        int n = LOGIN_COOKIE.length;
+        if (to - from < n) return false;
+        for (int i = 0; i < n; i++) if (b[from + i] != LOGIN_COOKIE[i]) return false;
+        int i = from + n;
+        while (i < to && (b[i] == ' ' || b[i] == '\t')) i++;
+        return i < to && b[i] == '=';
+    }
+
+    private static final byte[] LOGIN_COOKIE = Auth.COOKIE.getBytes(StandardCharsets.US_ASCII);
 
     /** Case-insensitive comparison of a header name with a lower-case ASCII word. */
     private static boolean is(byte[] b, int off, int len, String lower) {

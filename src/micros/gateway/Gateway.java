@@ -30,7 +30,7 @@ public final class Gateway implements Handler {
     private final Forwarder forwarder;
     private final Deadlines deadlines = new Deadlines();
     private final Map<String, Upstream.Pool> pools = new HashMap<>();
-    private final Map<String, Path> folders = new HashMap<>();
+    private final Map<String, StaticFiles> folders = new HashMap<>();
     private final RunConfig.Limits limits;
     private final Log log;
     private final Auth auth;
@@ -51,7 +51,8 @@ public final class Gateway implements Handler {
             Upstream.Pool pool = new Upstream.Pool(s == null ? null : s.remote());
             pools.put(m.name(), pool);
             if (s != null) s.onStop(pool::drain);
-            if (runtime.plan(m) instanceof Engines.Folder f) folders.put(m.name(), f.folder());
+            if (runtime.plan(m) instanceof Engines.Folder f)
+                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.srcDir(m), micros.runtime.StateDir.of(runtime.app().root()).path()));
         }
     }
 
@@ -132,10 +133,10 @@ public final class Gateway implements Handler {
             unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
             return false;
         }
-        Path folder = folders.get(m.name());
+        StaticFiles folder = folders.get(m.name());
         if (folder != null) {
             try {
-                StaticFiles.serve(ex, folder, route.path(), m.prefix());
+                folder.serve(ex, route.path(), m.prefix());
             } finally {
                 metrics.of(m.name()).status(ex.status());
             }
@@ -203,7 +204,10 @@ public final class Gateway implements Handler {
         }
         String rest = Auth.withoutParam(query, "space_token");
         ex.addHeader("Set-Cookie", Auth.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax");
-        ex.addHeader("Location", rawPath + (rest == null ? "" : "?" + rest));
+        // the normalised path: "//evil.com/" would be a link to another site (an open redirect)
+        String path = PathNormalizer.normalize(rawPath);
+        if (path == null || path.startsWith("//")) path = "/";
+        ex.addHeader("Location", path + (rest == null ? "" : "?" + rest));
         Responses.text(ex, 302, "logged in\n");
     }
 

@@ -43,6 +43,7 @@ final class Internal {
 
     /** /__micros/... */
     void micros(Exchange ex, String path) throws IOException {
+        if (refusedCrossSite(ex)) return;
         if (path.equals("/__micros")) {
             ex.addHeader("Location", "/__micros/");
             Responses.text(ex, 301, "the dashboard is at /__micros/\n");
@@ -85,8 +86,30 @@ final class Internal {
         Responses.text(ex, 404, "no such micros endpoint\n");
     }
 
+    /**
+     * Answers 403 to a state-changing request another site's page sent: the owner's cookie goes
+     * with posts from other local origins (SameSite counts every port of localhost as one site).
+     * Browsers say where a request comes from in Sec-Fetch-Site and Origin; programs (`trigger`,
+     * curl) send neither and are let through.
+     */
+    private static boolean refusedCrossSite(Exchange ex) throws IOException {
+        String method = ex.method();
+        if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) return false;
+        String site = ex.header("Sec-Fetch-Site");
+        boolean cross = site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none");
+        String origin = ex.header("Origin");
+        if (!cross && origin != null) {
+            int scheme = origin.indexOf("://");
+            String host = ex.header("Host");
+            cross = scheme < 0 || host == null || !origin.substring(scheme + 3).equalsIgnoreCase(host);
+        }
+        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `micros trigger`\n");
+        return cross;
+    }
+
     /** Space's app actions: /__space/actions and /__space/actions/NAME. */
     void appActions(Exchange ex, String path) throws IOException {
+        if (refusedCrossSite(ex)) return;
         SelfClient c = self;
         if (c == null) {
             Responses.text(ex, 503, "micros is starting\n");

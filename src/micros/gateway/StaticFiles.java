@@ -3,10 +3,22 @@ package micros.gateway;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -16,14 +28,23 @@ import java.util.Locale;
 import java.util.Map;
 
 import micros.http.Exchange;
+import micros.spacefile.SpaceIgnore;
 
 /**
  * Serves a static micro's folder: Content-Type by extension, index.html for folders, ETag and
  * Last-Modified with 304s, HEAD. Never a byte from outside the folder: "..", encoded slashes and
- * backslashes, NUL bytes and symlinks that lead out all get 404.
+ * backslashes, NUL bytes and symlinks that lead out all get 404. The file is opened once, one
+ * component at a time from an open folder without following links (openat with O_NOFOLLOW), so
+ * swapping a file for a symlink between a check and the read cannot leak anything; a symlink is
+ * followed only by walking its target the same way, from the served folder. What Space would
+ * not have packaged is not served either (404, as if absent): the state folder (.micros), the
+ * default ignore list and the micro's .spaceignore (.git/, .env, ...).
  */
 final class StaticFiles {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final int MAX_LINKS = 8;
+    private static final String STATE = ".micros";
+    private static final Set<java.nio.file.OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
             Map.entry("css", "text/css; charset=utf-8"), Map.entry("js", "text/javascript; charset=utf-8"),
@@ -40,47 +61,97 @@ final class StaticFiles {
             Map.entry("ogg", "audio/ogg"), Map.entry("wav", "audio/wav"), Map.entry("pdf", "application/pdf"),
             Map.entry("zip", "application/zip"), Map.entry("wasm", "application/wasm"), Map.entry("gz", "application/gzip"));
 
-    private StaticFiles() {}
+    private final Path folder;
+    private final SpaceIgnore ignore;
+    private final String base; // the folder relative to the micro's src ("" or "dist/"), as ignore rules see paths; null when outside
+    private final String state; // the state folder relative to the served folder, when it is inside (MICROS_STATE_DIR)
+
+    private StaticFiles(Path folder, SpaceIgnore ignore, String base, String state) {
+        this.folder = folder;
+        this.ignore = ignore;
+        this.base = base;
+        this.state = state;
+    }
 
     /**
-     * @param folder the folder served (must exist)
+     * @param folder the folder served
+     * @param src    the micro's src folder (its .spaceignore applies, to paths relative to it)
+     * @param state  the run's state folder, never served
+     */
+    static StaticFiles of(Path folder, Path src, Path state) {
+        folder = folder.toAbsolutePath().normalize();
+        SpaceIgnore ignore;
+        try {
+            ignore = SpaceIgnore.forSource(src);
+        } catch (IOException e) { // an unreadable .spaceignore: the default list still applies
+            ignore = new SpaceIgnore();
+            try (InputStream in = SpaceIgnore.class.getResourceAsStream("default.spaceignore")) {
+                if (in != null) ignore.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // nothing more to add
+            }
+        }
+        Path realFolder = real(folder), realSrc = real(src.toAbsolutePath().normalize()), realState = real(state.toAbsolutePath().normalize());
+        String base = null;
+        if (realFolder.startsWith(realSrc)) {
+            String rel = slashes(realSrc.relativize(realFolder));
+            base = rel.isEmpty() ? "" : rel + "/";
+        }
+        String inside = realState.startsWith(realFolder) && !realState.equals(realFolder) ? slashes(realFolder.relativize(realState)) : null;
+        return new StaticFiles(folder, ignore, base, inside);
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p;
+        }
+    }
+
+    private static String slashes(Path rel) {
+        return rel.toString().replace('\\', '/');
+    }
+
+    /**
      * @param path   the normalised path inside the micro ("/" for its root)
      * @param prefix the micro's URL prefix, for redirects ("" for the primary)
      */
-    static void serve(Exchange ex, Path folder, String path, String prefix) throws IOException {
+    void serve(Exchange ex, String path, String prefix) throws IOException {
         String method = ex.method();
         if (!method.equals("GET") && !method.equals("HEAD")) {
             ex.addHeader("Allow", "GET, HEAD");
             Responses.text(ex, 405, "a static micro answers GET and HEAD only\n");
             return;
         }
-        Path file = resolve(folder, path);
-        if (file == null) {
-            Responses.text(ex, 404, "not found\n");
-            return;
-        }
-        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-        if (attrs.isDirectory()) {
+        List<String> segments = segments(path);
+        Opened file = segments == null ? null : open(segments);
+        if (file != null && file.channel == null) { // a folder
             if (!path.endsWith("/")) { // relative links in index.html need the slash
                 String query = ex.rawQuery();
                 ex.addHeader("Location", prefix + path + "/" + (query == null ? "" : "?" + query));
                 Responses.text(ex, 301, "moved to " + prefix + path + "/\n");
                 return;
             }
-            file = resolve(folder, path + "index.html");
-            if (file == null || !Files.isRegularFile(file)) {
-                Responses.text(ex, 404, "not found\n");
-                return;
-            }
-            attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            List<String> index = new ArrayList<>(segments);
+            index.add("index.html");
+            file = open(index);
+            if (file != null && file.channel == null) file = null;
         }
-        if (!attrs.isRegularFile()) {
+        if (file == null) {
             Responses.text(ex, 404, "not found\n");
             return;
         }
-        Instant modified = attrs.lastModifiedTime().toInstant();
-        String etag = "\"" + Long.toHexString(attrs.size()) + "-" + Long.toHexString(modified.toEpochMilli()) + "\"";
-        ex.addHeader("Content-Type", contentType(file));
+        try (SeekableByteChannel in = file.channel) {
+            send(ex, in, file);
+        }
+    }
+
+    private static void send(Exchange ex, SeekableByteChannel in, Opened file) throws IOException {
+        long size = in.size(); // of the file opened, whatever the name points to by now
+        Instant modified = file.attrs.lastModifiedTime().toInstant();
+        String etag = "\"" + Long.toHexString(size) + "-" + Long.toHexString(modified.toEpochMilli()) + "\"";
+        ex.addHeader("Content-Type", contentType(file.name));
         ex.addHeader("Last-Modified", HTTP_DATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC)));
         ex.addHeader("ETag", etag);
         ex.addHeader("Cache-Control", "no-cache");
@@ -89,23 +160,34 @@ final class StaticFiles {
             ex.end();
             return;
         }
-        long size = attrs.size();
-        if (method.equals("HEAD")) {
+        if (ex.method().equals("HEAD")) {
             ex.addHeader("Content-Length", Long.toString(size));
             ex.sendHead(200, -2);
             ex.end();
             return;
         }
         ex.sendHead(200, size);
-        try (InputStream in = Files.newInputStream(file)) {
-            OutputStream out = ex.responseBody();
-            in.transferTo(out);
-            ex.end();
+        OutputStream out = ex.responseBody();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(size, 1)));
+        long left = size;
+        while (left > 0) { // exactly the announced length, even if the file grows meanwhile
+            buf.clear().limit((int) Math.min(buf.capacity(), left));
+            int n = in.read(buf);
+            if (n < 0) { // it shrank: the announced length cannot be kept
+                ex.cut();
+                return;
+            }
+            out.write(buf.array(), 0, n);
+            left -= n;
         }
+        ex.end();
     }
 
-    /** The file a normalised path names inside the folder, or null when it is not inside or does not exist. */
-    static Path resolve(Path folder, String path) {
+    /** A regular file opened for reading (channel) or a folder (no channel), with the name it was found under. */
+    private record Opened(SeekableByteChannel channel, BasicFileAttributes attrs, String name) {}
+
+    /** The decoded segments of a normalised path, or null when it holds something never served (escaped slashes, NUL, bad UTF-8). */
+    private static List<String> segments(String path) {
         String lower = path.toLowerCase(Locale.ROOT);
         if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") || path.contains("\\")) return null;
         String decoded;
@@ -115,19 +197,128 @@ final class StaticFiles {
             return null;
         }
         if (decoded.indexOf('\0') >= 0 || decoded.contains("\\")) return null;
-        Path candidate = folder;
+        List<String> out = new ArrayList<>();
         for (String segment : decoded.split("/")) {
             if (segment.isEmpty() || segment.equals(".")) continue;
             if (segment.equals("..")) return null;
-            candidate = candidate.resolve(segment);
+            out.add(segment);
         }
+        return out;
+    }
+
+    /**
+     * Walks the segments from the served folder, each opened relative to the last without following
+     * links; a symlink's target is put in its place and the walk starts again from the folder.
+     * Returns null for anything absent, hidden, or reached only by leaving the folder.
+     */
+    private Opened open(List<String> segments) throws IOException {
+        Deque<String> todo = new ArrayDeque<>(segments);
+        List<String> at = new ArrayList<>(); // where the walk is: real folders below the served one
+        int links = 0;
+        SecureDirectoryStream<Path> dir = root();
+        if (dir == null) return null;
         try {
-            Path real = candidate.toRealPath();
-            Path root = folder.toRealPath();
-            return real.startsWith(root) ? real : null;
-        } catch (IOException | java.nio.file.InvalidPathException e) {
+            while (!todo.isEmpty()) {
+                String name = todo.removeFirst();
+                Path p = Path.of(name);
+                BasicFileAttributes a;
+                try {
+                    a = dir.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+                } catch (IOException | java.nio.file.InvalidPathException e) {
+                    return null;
+                }
+                if (hidden(at, name, a.isDirectory())) return null;
+                if (a.isSymbolicLink()) {
+                    if (++links > MAX_LINKS) return null;
+                    List<String> target = follow(at, name);
+                    if (target == null) return null;
+                    for (int i = target.size() - 1; i >= 0; i--) todo.addFirst(target.get(i));
+                    dir.close();
+                    dir = root();
+                    if (dir == null) return null;
+                    at.clear();
+                    continue;
+                }
+                if (todo.isEmpty() && a.isRegularFile()) {
+                    try {
+                        return new Opened(dir.newByteChannel(p, READ_NOFOLLOW), a, name);
+                    } catch (IOException e) { // swapped for a symlink (ELOOP) or removed since
+                        return null;
+                    }
+                }
+                if (!a.isDirectory()) return null;
+                SecureDirectoryStream<Path> next;
+                try {
+                    next = dir.newDirectoryStream(p, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException e) {
+                    return null;
+                }
+                dir.close();
+                dir = next;
+                at.add(name);
+                if (todo.isEmpty()) return new Opened(null, a, name);
+            }
+            return new Opened(null, null, ""); // the served folder itself
+        } finally {
+            dir.close();
+        }
+    }
+
+    private SecureDirectoryStream<Path> root() throws IOException {
+        DirectoryStream<Path> d;
+        try {
+            d = Files.newDirectoryStream(folder);
+        } catch (IOException e) {
             return null;
         }
+        if (d instanceof SecureDirectoryStream<Path> s) return s;
+        d.close();
+        throw new IOException("this system cannot open files relative to a folder (no openat): static files are not served");
+    }
+
+    /** Not served: the state folder, and what Space's ignore rules left out of the package. */
+    private boolean hidden(List<String> at, String name, boolean dir) {
+        if (name.equals(STATE)) return true;
+        String rel = at.isEmpty() ? name : String.join("/", at) + "/" + name;
+        if (rel.equals(state)) return true; // the walk passes through it to reach anything inside
+        return ignore.ignored(base == null ? rel : base + rel, dir);
+    }
+
+    /**
+     * The path a symlink at {@code at/name} points to, as segments below the served folder, or null
+     * when it leads out. Reading the link is not atomic with the walk, but whatever it says is
+     * walked again from the folder without following links, so it can never reach outside.
+     */
+    private List<String> follow(List<String> at, String name) {
+        Path target;
+        Path realFolder = real(folder);
+        try {
+            Path link = realFolder;
+            for (String s : at) link = link.resolve(s);
+            target = Files.readSymbolicLink(link.resolve(name));
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        if (target.isAbsolute()) {
+            Path t = target.normalize();
+            Path inside = t.startsWith(realFolder) ? realFolder.relativize(t) : t.startsWith(folder) ? folder.relativize(t) : null;
+            if (inside == null) return null;
+            target = inside;
+        } else {
+            out.addAll(at);
+        }
+        for (Path part : target) {
+            String s = part.toString();
+            if (s.isEmpty() || s.equals(".")) continue;
+            if (s.equals("..")) {
+                if (out.isEmpty()) return null;
+                out.remove(out.size() - 1);
+            } else {
+                out.add(s);
+            }
+        }
+        return out;
     }
 
     /** Strict percent-decoding as UTF-8; malformed escapes or byte sequences are refused. */
@@ -174,8 +365,7 @@ final class StaticFiles {
         }
     }
 
-    private static String contentType(Path file) {
-        String name = file.getFileName().toString();
+    private static String contentType(String name) {
         int dot = name.lastIndexOf('.');
         String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
         return TYPES.getOrDefault(ext, "application/octet-stream");

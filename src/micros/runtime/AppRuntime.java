@@ -69,6 +69,8 @@ public final class AppRuntime {
         String shared = remotes.isEmpty() ? null : cfg.env().getOrDefault("DETA_API_KEY", shell.get("DETA_API_KEY"));
         this.apiKey = shared != null && !shared.isBlank() ? shared : StateDir.token();
         this.projectKey = state.projectKey();
+        log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
+        log.secret(apiKey);
         try {
             this.runDir = runDir();
         } catch (IOException e) {

@@ -18,8 +18,10 @@ public final class Builder {
                 log.event(m.name() + ": build: " + command);
                 int code;
                 try {
-                    Process p = new ProcessBuilder("/bin/sh", "-c", command).directory(src.toFile())
-                            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command).directory(src.toFile())
+                            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    pb.environment().keySet().removeAll(MicroEnvironment.SECRETS); // a build step needs no owner token
+                    Process p = pb.start();
                     Thread out = OutputPump.start(m.name(), p.getInputStream(), "stdout", (s, line) -> log.micro(m.name(), "build", line));
                     Thread err = OutputPump.start(m.name(), p.getErrorStream(), "stderr", (s, line) -> log.micro(m.name(), "build", line));
                     code = p.waitFor();

@@ -106,7 +106,8 @@ public final class Log {
         return v < 10 ? "0" + v : Integer.toString(v);
     }
 
-    private String redact(String text) {
+    /** The text with every registered secret replaced by "[redacted]". */
+    public String redact(String text) {
         for (String s : secrets) if (text.contains(s)) text = text.replace(s, "[redacted]");
         return text;
     }

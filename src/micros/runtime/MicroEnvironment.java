@@ -18,11 +18,15 @@ public final class MicroEnvironment {
     /** Values shared by every micro of a run. */
     public record Shared(String projectKey, String apiKey, String hostname, String appVersion) {}
 
+    /** micros' own secrets (the owner token, API keys) given in the environment: never passed on. */
+    public static final java.util.Set<String> SECRETS = java.util.Set.of("MICROS_OWNER_TOKEN", "MICROS_API_KEYS");
+
     public static Map<String, String> build(Micro m, boolean dev, Map<String, String> given, Map<String, String> shell,
                                             Shared shared, int port, Path home, Path tmp, Map<String, String> engineEnv) {
         Map<String, String> env = new HashMap<>();
         if (dev) {
             env.putAll(shell);
+            env.keySet().removeAll(SECRETS);
         } else {
             env.put("PATH", shell.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
             env.put("LANG", shell.getOrDefault("LANG", "C.UTF-8"));

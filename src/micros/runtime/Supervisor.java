@@ -35,6 +35,9 @@ public final class Supervisor {
     /** Where a ready micro listens; {@code connection} is the probe's connection, already open, or null. */
     public record Endpoint(int port, long generation, Socket connection) {}
 
+    // the endpoint of the process while the state is AWAKE, else null: read without the lock on every request
+    private volatile Endpoint awakeEndpoint;
+
     /** A request cannot be served by this micro now; {@code status} is the HTTP status to answer with. */
     public static final class Unavailable extends Exception {
         private final int status;
@@ -67,7 +70,10 @@ public final class Supervisor {
     private final java.util.concurrent.ScheduledExecutorService freezer;
     private final java.util.concurrent.atomic.AtomicBoolean freezePending = new java.util.concurrent.atomic.AtomicBoolean();
     private static final long FREEZE_GRACE_NANOS = 100_000_000L;
-    private boolean frozen, announcedFreeze;
+    // written under freezeLock, read without it by each request (see thaw): freezing is set before the
+    // freezer looks at inFlight, and a request counts itself in flight before it looks at either
+    private volatile boolean frozen, freezing;
+    private boolean announcedFreeze;
 
     // guarded by lock
     private State state;
@@ -121,6 +127,7 @@ public final class Supervisor {
             s.remote = remote;
             s.state = State.AWAKE;
             s.port = remote.port();
+            s.awakeEndpoint = new Endpoint(remote.port(), 0, null); // awake for good: the lock-free path serves it
         }
         return s;
     }
@@ -143,6 +150,16 @@ public final class Supervisor {
      * until {@link #release()}. Waits at most the start limit for a cold start.
      */
     public Endpoint acquire() throws Unavailable {
+        Endpoint fast = awakeEndpoint; // awake: no lock on the request path
+        if (fast != null) {
+            inFlight.incrementAndGet();
+            lastUsed = System.nanoTime();
+            if (awakeEndpoint == fast) {
+                thaw(); // in flight first, then thawed: a freeze that comes later sees the request
+                return fast;
+            }
+            inFlight.decrementAndGet(); // it stopped meanwhile: the slow path says what to do
+        }
         CompletableFuture<Endpoint> future;
         boolean starter = false;
         Endpoint awake = null;
@@ -159,7 +176,7 @@ public final class Supervisor {
                 case AWAKE -> {
                     inFlight.incrementAndGet();
                     lastUsed = System.nanoTime();
-                    awake = new Endpoint(port, generation, null);
+                    awake = awakeEndpoint; // made once per process: no allocation per request
                 }
                 case UNAVAILABLE -> throw new Unavailable(503, unavailableReason);
                 case BACKOFF -> {
@@ -177,6 +194,7 @@ public final class Supervisor {
             } else {
                 future = starting = new CompletableFuture<>();
                 state = State.STARTING;
+                awakeEndpoint = null;
                 starter = true;
             }
         }
@@ -213,26 +231,38 @@ public final class Supervisor {
         freezePending.set(false);
         boolean announce = false;
         synchronized (freezeLock) {
-            if (frozen || inFlight.get() > 0) return;
-            long idle = System.nanoTime() - lastUsed;
-            if (idle < FREEZE_GRACE_NANOS) { // a request came and went meanwhile: look again later
-                if (freezePending.compareAndSet(false, true))
-                    freezer.schedule(this::freezeIfIdle, FREEZE_GRACE_NANOS - idle, TimeUnit.NANOSECONDS);
-                return;
+            freezing = true; // before inFlight is read: a request arriving now takes freezeLock and waits (see thaw)
+            try {
+                announce = freezeNow();
+            } finally {
+                freezing = false;
             }
-            synchronized (lock) {
-                if (state != State.AWAKE) return;
-            }
-            if (!group.canFreeze()) return;
-            group.freeze();
-            frozen = true;
-            announce = !announcedFreeze;
-            announcedFreeze = true;
         }
         if (announce) log.event(micro.name() + ": frozen between requests, as on Space (thawed for each request; --no-freeze keeps it running)");
     }
 
+    /** Under freezeLock: freezes when still idle; true the first time (to announce it). */
+    private boolean freezeNow() {
+        if (frozen || inFlight.get() > 0) return false;
+        long idle = System.nanoTime() - lastUsed;
+        if (idle < FREEZE_GRACE_NANOS) { // a request came and went meanwhile: look again later
+            if (freezePending.compareAndSet(false, true))
+                freezer.schedule(this::freezeIfIdle, FREEZE_GRACE_NANOS - idle, TimeUnit.NANOSECONDS);
+            return false;
+        }
+        synchronized (lock) {
+            if (state != State.AWAKE) return false;
+        }
+        if (!group.canFreeze()) return false;
+        group.freeze();
+        frozen = true;
+        boolean first = !announcedFreeze;
+        announcedFreeze = true;
+        return first;
+    }
+
     private void thaw() {
+        if (!frozen && !freezing) return;
         synchronized (freezeLock) {
             if (!frozen) return;
             group.thaw();
@@ -288,6 +318,7 @@ public final class Supervisor {
                 return;
             }
             state = State.AWAKE;
+            awakeEndpoint = new Endpoint(newPort, gen, null);
             failures = 0;
             starting = null;
             killed = null;
@@ -337,6 +368,7 @@ public final class Supervisor {
             long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failures - 1, 10));
             backoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
             state = State.BACKOFF;
+            awakeEndpoint = null;
             starting = null;
             lastFailure = (failures > 1 ? "failed to start " + failures + " times in a row; last time it " : "") + why;
             message = "micro \"" + micro.name() + "\" " + why;
@@ -377,12 +409,14 @@ public final class Supervisor {
             process = null;
             if (state == State.AWAKE) {
                 state = State.ASLEEP;
+                awakeEndpoint = null;
                 long ranMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
                 if (ranMillis < 1000) { // a micro that dies right after starting is crashing, not finishing
                     failures++;
                     lastFailure = lastExit + " right after starting";
                     if (failures > 1) {
                         state = State.BACKOFF;
+                        awakeEndpoint = null;
                         backoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failures - 1, 10)));
                     }
                 }
@@ -402,6 +436,7 @@ public final class Supervisor {
             p = process;
             gen = generation;
             state = State.STOPPING;
+            awakeEndpoint = null;
         }
         log.event(micro.name() + ": stopping (" + reason + ")");
         synchronized (freezeLock) {
@@ -416,7 +451,10 @@ public final class Supervisor {
         if (forced && !grace.isZero()) log.event(micro.name() + ": did not stop within " + grace.toSeconds() + "s; sent SIGKILL");
         synchronized (lock) {
             if (process == p) process = null;
-            if (state == State.STOPPING) state = unavailableReason != null ? State.UNAVAILABLE : State.ASLEEP;
+            if (state == State.STOPPING) {
+                state = unavailableReason != null ? State.UNAVAILABLE : State.ASLEEP;
+                awakeEndpoint = null;
+            }
             lock.notifyAll();
         }
         onStop.accept(gen);
@@ -426,11 +464,15 @@ public final class Supervisor {
     public void retire(String reason, Duration grace) {
         synchronized (lock) {
             unavailableReason = reason;
-            if (process == null) state = State.UNAVAILABLE;
+            if (process == null) {
+                state = State.UNAVAILABLE;
+                awakeEndpoint = null;
+            }
         }
         stop(reason, grace);
         synchronized (lock) {
             state = State.UNAVAILABLE;
+            awakeEndpoint = null;
         }
         group.remove();
     }
@@ -515,8 +557,9 @@ public final class Supervisor {
         return lastColdStartMillis;
     }
 
+    /** The last lines, redacted as the log is (the dashboard shows them). */
     public List<String> lastLines(int n) {
-        return tail.last(n);
+        return tail.last(n).stream().map(log::redact).toList();
     }
 
     /** How a process ended, as a phrase after the micro's name: the limit that killed it, or its exit status. */

@@ -131,7 +131,7 @@ final class Validator {
             f.error(m.entry("include").key(), field + ".include", "'include' is not allowed on the " + engine + " engine: it serves the 'serve' folder");
         if (m.entry("public") != null && m.entry("public_routes") != null)
             f.error(m.entry("public_routes").key(), field + ".public_routes", "use either 'public' or 'public_routes', not both ('public: true' is the same as public_routes: [\"/*\"])");
-        if (src != null) sourceChecks(m, field, src, engine, serve);
+        if (src != null) sourceChecks(m, field, src, engine, serve, include);
         if (engine == Engine.CUSTOM && run == null)
             f.warning(m, field, "a custom micro needs 'run:' to start: micros cannot guess its command", false);
 
@@ -154,7 +154,7 @@ final class Validator {
         return null;
     }
 
-    private void sourceChecks(Mapping m, String field, String src, Engine engine, String serve) {
+    private void sourceChecks(Mapping m, String field, String src, Engine engine, String serve, List<String> include) {
         Path dir = resolve(root, src);
         if (dir == null) {
             f.error(m.get("src"), field + ".src", unusable(src));
@@ -169,17 +169,68 @@ final class Validator {
             f.warning(m.get("src"), field + ".src", "folder '" + src + "' does not exist (paths are relative to the Spacefile's folder)", true);
             return;
         }
+        if (leadsOut(dir)) {
+            f.error(m.get("src"), field + ".src", outside("src", src, "a symlink on the way leads outside the project folder"));
+            return;
+        }
+        if (include != null && m.get("include") instanceof Sequence items)
+            for (int i = 0; i < include.size() && i < items.items().size(); i++)
+                insideProject(items.items().get(i), field + ".include[" + i + "]", "include", include.get(i), dir);
         String folder = serve != null ? serve : engine != null ? engine.defaultServe() : null;
         Path served = folder == null ? null : resolve(dir, folder);
         if (folder != null && served == null) {
             f.error(m.get("serve") != null ? m.get("serve") : m, field + ".serve", unusable(folder));
             return;
         }
+        if (serve != null && !insideProject(m.get("serve"), field + ".serve", "serve", serve, dir)) return;
         if (engine != null && engine.staticLike() && served != null && !Files.isDirectory(served)) {
             YamlNode at = m.get("serve") != null ? m.get("serve") : m;
             f.warning(at, field + ".serve", "folder '" + folder + "' does not exist in '" + src + "'"
                     + (serve == null ? " (the " + engine + " engine serves it by default)" : "") + ": build it first, or run with --build", true);
         }
+    }
+
+    /**
+     * Whether a 'serve' or 'include' path stays inside the project (symlinks included), reporting an
+     * error naming the field and the path when not: on Space nothing outside the pushed project existed.
+     */
+    private boolean insideProject(YamlNode at, String field, String key, String p, Path microDir) {
+        if (p.strip().startsWith("/")) {
+            f.error(at, field, "'" + p + "' is an absolute path: '" + key + "' paths are relative to the micro's folder (its src), such as '"
+                    + key + ": " + (key.equals("serve") ? "dist" : "static/") + "'");
+            return false;
+        }
+        Path target;
+        try {
+            target = microDir.resolve(p.strip()).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            f.error(at, field, unusable(p));
+            return false;
+        }
+        if (!target.startsWith(root)) {
+            f.error(at, field, outside(key, p, "it climbs out of the project folder"));
+            return false;
+        }
+        if (leadsOut(target)) {
+            f.error(at, field, outside(key, p, "a symlink on the way leads outside the project folder"));
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether an existing path inside the project resolves, through symlinks, to somewhere outside it. */
+    private boolean leadsOut(Path p) {
+        if (!Files.exists(p)) return false;
+        try {
+            return !p.toRealPath().startsWith(root.toRealPath());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static String outside(String key, String p, String why) {
+        return "'" + key + ": " + p + "' is outside the project: " + why + "; on Space nothing outside the pushed project existed, so keep "
+                + key + " paths inside it";
     }
 
     private boolean presets(Mapping m, String field, List<EnvVar> env) {

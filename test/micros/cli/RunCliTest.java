@@ -75,6 +75,36 @@ class RunCliTest {
         stopsEverything("INT");
     }
 
+    /** The owner token and API keys can stay off the command line (readable in /proc/PID/cmdline by everyone). */
+    @Test
+    void secretsFromTheEnvironmentOrAFile() throws Exception {
+        Apps.require("node");
+        Path app = Apps.copy("auth", dir.resolve("app"));
+        Path keys = dir.resolve("keys.txt");
+        Files.writeString(keys, "# API keys\nkey-from-file-0001\nkey-from-file-0002\n");
+        String owner = "owner-from-env-0123456789";
+        try (Proc p = Jar.start(app, Map.of("MICROS_OWNER_TOKEN", owner), "run", "--port", "0", "--api-key-file", keys.toString())) {
+            int port = port(p.await("is listening on", 20));
+            p.await("Press Ctrl-C to stop.", 5);
+            assertTrue(p.output().contains("key-from-file-0001, key-from-file-0002"), p.output());
+            String cmdline = Files.readString(Path.of("/proc/" + p.process.pid() + "/cmdline"));
+            assertFalse(cmdline.contains(owner) || cmdline.contains("key-from-file"), cmdline);
+            assertEquals(302, Http.get(port, "/?space_token=" + owner).status());
+            assertEquals(401, Http.get(port, "/?space_token=" + Apps.OWNER).status());
+            Http.Response keyed = Http.send(port, "GET /api/x HTTP/1.1\r\nHost: x\r\nX-Space-App-Key: key-from-file-0002\r\nConnection: close\r\n\r\n", null);
+            assertEquals(200, keyed.status(), keyed.text());
+            Jar.Result trigger = Jar.run(app, Map.of(), "trigger", "tick"); // finds the token in .micros/run.properties
+            assertEquals(0, trigger.exit(), trigger.all());
+        }
+        Files.writeString(dir.resolve("short"), "short\n");
+        Jar.Result bad = Jar.run(app, Map.of(), "run", "--port", "0", "--owner-token-file", dir.resolve("short").toString());
+        assertEquals(2, bad.exit(), bad.all());
+        assertTrue(bad.all().contains("--owner-token-file: use at least 8 characters"), bad.all());
+        Jar.Result missing = Jar.run(app, Map.of(), "run", "--port", "0", "--api-key-file", dir.resolve("nope").toString());
+        assertEquals(2, missing.exit(), missing.all());
+        assertTrue(missing.all().contains("--api-key-file " + dir.resolve("nope") + ": cannot read it"), missing.all());
+    }
+
     @Test
     void bannerListsEachMicroAndHowItStarts() throws Exception {
         Apps.require("node");

@@ -33,6 +33,19 @@ class ValidateCliTest {
         noStackTrace(r);
     }
 
+    /** validate and run both refuse a Spacefile that publishes files outside its project. */
+    @Test
+    void servingOutsideTheProjectIsRefusedByValidateAndRun() throws Exception {
+        Files.createDirectories(dir.resolve("site"));
+        Files.writeString(dir.resolve("Spacefile"), "v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: ../../../../etc\n    public: true\n");
+        for (String[] command : new String[][] {{"validate"}, {"run", "--port", "0"}}) {
+            Result r = Jar.run(dir, command);
+            assertEquals(2, r.exit(), r::all);
+            assertTrue(r.all().contains("micros[0].serve: 'serve: ../../../../etc' is outside the project"), r::all);
+            noStackTrace(r);
+        }
+    }
+
     @Test
     void yamlErrorExitsTwoWithLineAndColumn() throws Exception {
         Files.writeString(dir.resolve("Spacefile"), "v: 0\nmicros:\n\t- name: api\n");

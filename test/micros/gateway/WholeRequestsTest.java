@@ -37,7 +37,9 @@ import micros.util.Json;
  * did: against a micro on Python's http.server, which trusts whatever framing it is given.
  */
 class WholeRequestsTest {
-    static final Duration TIMEOUT = Duration.ofSeconds(1), READ = Duration.ofMillis(2500);
+    // the execution timeout is also the cold-start limit: generous, so a busy machine starts python in time;
+    // the read timeout is longer, so a body may take longer than the micro may run
+    static final Duration TIMEOUT = Duration.ofSeconds(4), READ = Duration.ofSeconds(6);
     static final String OWNER = "Cookie: space_token=" + Apps.OWNER + "\r\n";
     @TempDir
     static Path dir;

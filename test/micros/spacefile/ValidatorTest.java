@@ -247,6 +247,29 @@ class ValidatorTest {
         assertTrue(slash.valid(), slash.problems()::toString);
     }
 
+    /** A cloned app's Spacefile must not publish files outside the project (serve: ../../../../etc served /etc/passwd). */
+    @Test
+    void serveIncludeAndSrcCannotLeaveTheProject() throws Exception {
+        String web = "v: 0\nmicros:\n  - name: web\n    src: web\n    engine: static\n    serve: dist\n";
+        assertTrue(read(web).valid());
+        String up = error(web.replace("serve: dist", "serve: ../../../../etc"), 6, "micros[0].serve");
+        assertTrue(up.contains("'serve: ../../../../etc' is outside the project"), up);
+        String abs = error(web.replace("serve: dist", "serve: /etc"), 6, "micros[0].serve");
+        assertTrue(abs.contains("'/etc' is an absolute path: 'serve' paths are relative to the micro's folder"), abs);
+        Files.createDirectories(dir.resolve("outside"));
+        Path project = dir.resolve("web");
+        Files.createSymbolicLink(project.resolve("etc"), Path.of("/etc"));
+        String link = error(web.replace("serve: dist", "serve: etc"), 6, "micros[0].serve");
+        assertTrue(link.contains("'serve: etc' is outside the project: a symlink"), link);
+        String node = "v: 0\nmicros:\n  - name: api\n    src: api\n    engine: nodejs16\n    include:\n      - index.js\n      - ../../web\n";
+        assertTrue(error(node, 8, "micros[0].include[1]").contains("'include: ../../web' is outside the project"));
+        Files.createSymbolicLink(dir.resolve("api/secrets"), Path.of("/root"));
+        assertTrue(error(node.replace("../../web", "secrets/"), 8, "micros[0].include[1]").contains("a symlink"));
+        assertTrue(error(node.replace("../../web", "/etc/passwd"), 8, "micros[0].include[1]").contains("absolute path"));
+        Files.createSymbolicLink(dir.resolve("linked"), Path.of("/usr"));
+        assertTrue(error(ONE.replace("src: api", "src: linked"), 4, "micros[0].src").contains("'src: linked' is outside the project: a symlink"));
+    }
+
     @Test
     void customWithoutRunCannotStart() throws Exception {
         Reading r = read("v: 0\nmicros:\n  - name: x\n    src: api\n    engine: custom\n");

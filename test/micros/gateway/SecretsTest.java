@@ -1,0 +1,158 @@
+package micros.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import micros.support.Apps;
+import micros.support.Http;
+import micros.support.Http.Response;
+
+/**
+ * What an outside review found: reserved paths by another spelling, an open redirect on login,
+ * micros setting the login cookie, secrets on the dashboard, cross-site posts to the dashboard.
+ */
+class SecretsTest {
+    @TempDir
+    static Path dir;
+    static Apps.Running app;
+    static final String OWNER = "Cookie: space_token=" + Apps.OWNER + "\r\n";
+
+    static final String APP_JS = """
+            const http = require("http");
+            console.log("project key " + process.env.DETA_PROJECT_KEY + " api key " + process.env.DETA_API_KEY);
+            http.createServer((req, res) => {
+              const url = new URL(req.url, "http://x");
+              if (url.pathname === "/print") { console.log("printed " + url.searchParams.get("text")); return res.end("ok"); }
+              if (url.pathname === "/set-cookie") {
+                res.setHeader("Set-Cookie", ["space_token=forged; Path=/", "space_token =forged2", "other=1; Path=/", "space_tokenx=2"]);
+                return res.end("cookies");
+              }
+              res.end("reached " + req.method + " " + req.url);
+            }).listen(Number(process.env.PORT), "127.0.0.1");
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Apps.require("node");
+        Path root = dir.resolve("app");
+        Files.createDirectories(root.resolve("node"));
+        Files.writeString(root.resolve("node/app.js"), APP_JS);
+        Files.writeString(root.resolve("Spacefile"), """
+                v: 0
+                micros:
+                  - name: main
+                    src: node
+                    engine: nodejs16
+                    run: node app.js
+                    primary: true
+                    public: true
+                    actions:
+                      - id: tick
+                        name: Tick
+                        trigger: schedule
+                        default_interval: 1 hour
+                  - name: node
+                    src: node
+                    engine: nodejs16
+                    run: node app.js
+                    public: true
+                """);
+        app = Apps.start(root, Apps.Options.defaults().isPublic(false));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) app.close();
+    }
+
+    private static Response send(String method, String target, String headers) throws Exception {
+        return Http.send(app.port(), method + " " + target + " HTTP/1.1\r\nHost: x\r\n" + headers + "Content-Length: 0\r\nConnection: close\r\n\r\n", null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/__SPACE/v0/actions", "/__Space/v0/actions", "/__space%2Fv0%2Factions", "/__space%2fv0%2factions",
+            "/__SPACE%2Fv0%2Factions", "/__space%5Cv0%5Cactions", "/__spac%65/v0/actions", "/node/__SPACE/v0/actions",
+            "/node/__space%2Fv0%2Factions", "/node/__space%2fv0%2factions", "/node/__sPaCe", "/node/./__space/v0/actions"})
+    void reservedPathsByAnotherSpellingNeedTheOwner(String path) throws Exception {
+        Response r = send("POST", path, "");
+        assertEquals(401, r.status(), path + ": " + r.text());
+        assertFalse(r.text().contains("reached"), path);
+        assertTrue(send("POST", path, OWNER).text().startsWith("reached POST"), "the owner still gets through: " + path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/__spacex/v0", "/node/__spaces", "/node/x/__SPACE/v0/actions", "/__space_/x"})
+    void lookAlikesAreNotReserved(String path) throws Exception {
+        assertTrue(send("POST", path, "").text().startsWith("reached POST"), path);
+    }
+
+    @Test
+    void loginNeverRedirectsToAnotherSite() throws Exception {
+        Response r = send("GET", "//evil.com/?space_token=" + Apps.OWNER, "");
+        assertEquals(302, r.status());
+        assertEquals("/evil.com/", r.header("location"));
+        Response kept = send("GET", "/a//b/./c?x=1&space_token=" + Apps.OWNER + "&y=2", "");
+        assertEquals("/a/b/c?x=1&y=2", kept.header("location"));
+        Response triple = send("GET", "///evil.com?space_token=" + Apps.OWNER, "");
+        assertFalse(triple.header("location").startsWith("//"), triple.header("location"));
+    }
+
+    @Test
+    void microsCannotSetTheLoginCookie() throws Exception {
+        Response r = send("GET", "/node/set-cookie", "");
+        assertEquals(200, r.status());
+        assertEquals(java.util.List.of("other=1; Path=/", "space_tokenx=2"), r.all("set-cookie"));
+    }
+
+    @Test
+    void anyValidLoginCookieCounts() throws Exception {
+        // a cookie a micro (or another app on localhost) set first must not hide the owner's
+        assertEquals(200, send("GET", "/__micros/api/state", "Cookie: space_token=forged; space_token=" + Apps.OWNER + "\r\n").status());
+        assertEquals(200, send("GET", "/__micros/api/state", "Cookie: space_token=forged\r\n" + OWNER).status());
+        assertEquals(401, send("GET", "/__micros/api/state", "Cookie: space_token=forged; a=" + Apps.OWNER + "\r\n").status());
+    }
+
+    @Test
+    void theDashboardShowsNoSecrets() throws Exception {
+        Path key = dir.resolve("app/.micros/project-key");
+        String projectKey = Files.readString(key).strip();
+        assertTrue(send("GET", "/print?text=" + URLEncoder.encode(Apps.OWNER + " " + Apps.API_KEY, StandardCharsets.UTF_8), "").text().equals("ok"));
+        assertTrue(app.awaitLog("printed"));
+        for (String l : app.output().split("\n"))
+            assertFalse(l.contains(projectKey) || l.contains(Apps.OWNER) || l.contains(Apps.API_KEY), "log: " + l);
+        assertTrue(app.output().contains("project key [redacted] api key [redacted]"), app.output());
+        for (String page : new String[] {"/__micros/", "/__micros/api/state", "/__micros/?fragment=1"}) {
+            String text = send("GET", page, OWNER).text();
+            assertTrue(text.contains("printed [redacted] [redacted]"), page + ": " + text);
+            assertTrue(text.contains("project key [redacted] api key [redacted]"), page);
+            assertFalse(text.contains(projectKey), page);
+            assertFalse(text.contains(Apps.OWNER), page);
+            assertFalse(text.contains(Apps.API_KEY), page);
+        }
+    }
+
+    @Test
+    void crossSitePostsToTheDashboardAreRefused() throws Exception {
+        String action = "/__micros/actions/tick";
+        assertEquals(403, send("POST", action, OWNER + "Origin: http://127.0.0.1:1\r\n").status());
+        assertEquals(403, send("POST", action, OWNER + "Origin: null\r\n").status());
+        assertEquals(403, send("POST", action, OWNER + "Sec-Fetch-Site: cross-site\r\n").status());
+        assertEquals(403, send("POST", action, OWNER + "Sec-Fetch-Site: same-site\r\nOrigin: http://x\r\n").status());
+        assertEquals(200, send("POST", action, OWNER + "Sec-Fetch-Site: same-origin\r\nOrigin: http://x\r\n").status(), "the dashboard's own form");
+        assertEquals(200, send("POST", action, OWNER).status(), "programs (micros trigger, curl) send neither header");
+        assertEquals(200, send("GET", "/__micros/api/state", OWNER + "Sec-Fetch-Site: cross-site\r\n").status(), "reading is not a change");
+    }
+}
