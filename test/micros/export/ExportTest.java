@@ -205,6 +205,31 @@ class ExportTest {
         assertEquals(2, Main.run(new String[] {"export", "helm"}, new PrintStream(b), new PrintStream(b)));
     }
 
+    /** The gateway's image holds what `micros gateway` needs: run it on gateway/app, the micros started as their images would. */
+    @Test
+    void theGatewaysFilesServeTheAppInFrontOfItsMicros() throws Exception {
+        Apps.require("node", "python3");
+        Path out = dir.resolve("hello");
+        assertEquals(0, export(app("hello"), out).exit());
+        App hello = SpacefileReader.read(app("hello").resolve("Spacefile")).app();
+        try (micros.support.RemoteMicros remote = micros.support.RemoteMicros.start(hello, Map.of())) {
+            List<String> args = new ArrayList<>(List.of("gateway", out.resolve("gateway/app").toString(), "--port", "0"));
+            remote.remotes().forEach((name, r) -> args.addAll(List.of("--micro", name + "=" + r.url())));
+            try (micros.support.Jar.Proc p = micros.support.Jar.start(dir, Map.of("MICROS_OWNER_TOKEN", Apps.OWNER), args.toArray(String[]::new))) {
+                p.await("Press Ctrl-C to stop.", 20);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(p.output());
+                assertTrue(m.find(), p.output());
+                int port = Integer.parseInt(m.group(1));
+                assertTrue(micros.support.Http.get(port, "/").text().contains("<"), "the static primary, from the image's files");
+                assertEquals(200, micros.support.Http.get(port, "/api/health").status(), "a public route");
+                assertEquals(401, micros.support.Http.get(port, "/greet/").status(), "private by default");
+                micros.support.Http.Response greet = micros.support.Http.send(port, "GET /greet/?name=K8s HTTP/1.1\r\nHost: x\r\nCookie: space_token="
+                        + Apps.OWNER + "\r\nConnection: close\r\n\r\n", null);
+                assertEquals("Hello, K8s! (from greet)\n", greet.text());
+            }
+        }
+    }
+
     /** Golden files for the sample app; MICROS_UPDATE_GOLDEN=1 rewrites them. */
     @Test
     void theSampleMatchesItsGoldenFiles() throws Exception {
