@@ -47,6 +47,14 @@ public final class Emulator implements AutoCloseable {
 
     /** Starts with a given limiter (tests point one at a fake cgroup tree). */
     public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter) {
+        return start(app, cfg, log, limiter, Map.of());
+    }
+
+    /**
+     * {@code micros gateway}: the process micros named in {@code remotes} run elsewhere and are only
+     * forwarded to; their platform limits and sandboxes them (pass {@link Limiter#platform}).
+     */
+    public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter, Map<String, micros.runtime.Remote> remotes) {
         StateDir state;
         String cleaned;
         try {
@@ -59,9 +67,10 @@ public final class Emulator implements AutoCloseable {
         if (cleaned != null) log.event(cleaned);
         log.secret(cfg.ownerToken()); // before any micro or build can print one
         cfg.apiKeys().forEach(log::secret);
-        Sandbox sandbox = cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
+        Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
+                : cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
                 : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
-        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox);
+        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes);
         Gateway gateway;
         DataServer data = null;
         try {

@@ -20,7 +20,7 @@ import micros.util.Words;
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
     public static final String VERSION = micros.util.Programs.VERSION;
-    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "data");
+    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "data", "gateway", "export");
 
     private Main() {}
 
@@ -82,6 +82,8 @@ public final class Main {
             case "trigger" -> TriggerCommand.run(rest, out);
             case "init" -> InitCommand.run(rest, System.in, out, err);
             case "data" -> micros.cli.DataCommand.run(rest, out);
+            case "gateway" -> micros.cli.GatewayCommand.run(rest, out);
+            case "export" -> micros.cli.ExportCommand.run(rest, out);
             default -> throw UserError.config("'" + command + "' is not available yet in this build");
         };
     }

@@ -35,6 +35,9 @@ public final class DoctorCommand {
             String freezing = limiter.freezing();
             row(out, "frozen between requests", freezing != null, freezing != null ? freezing + ", thawed before each request" : "it needs cgroups: " + (limiter.reason() != null ? limiter.reason() : "no freezer is mounted"));
             for (String stale : limiter.cleaned()) out.println("cleaned: the cgroups of a run that did not stop cleanly: " + stale);
+            out.println();
+            out.println("micros gateway (micros running elsewhere): memory, processes, the read-only filesystem and freezing are "
+                    + Limiter.PLATFORM + " that runs them; the timeout and the payload limit stay micros'");
             return 0;
         } finally {
             limiter.close();

@@ -44,6 +44,7 @@ final class Dashboard {
     String state(Micro m) {
         Supervisor s = runtime.supervisor(m);
         if (s == null) return "static";
+        if (s.remote() != null) return "remote";
         return switch (s.state()) {
             case ASLEEP -> s.killed() ? "killed" : "asleep";
             case STARTING -> "starting";
@@ -206,7 +207,8 @@ final class Dashboard {
 
     private String memory(Supervisor s) {
         long cur = s.group().memoryCurrent(), peak = s.group().memoryPeak(), limit = cfg.limits().memory();
-        if (cur < 0) return "<span class=\"muted\">" + (runtime.limiter().mode() == micros.sandbox.Limiter.Mode.NONE ? "not limited" : "&ndash;") + "</span>";
+        if (cur < 0) return "<span class=\"muted\">" + (runtime.limiter().byPlatform() ? micros.sandbox.Limiter.PLATFORM
+                : runtime.limiter().mode() == micros.sandbox.Limiter.Mode.NONE ? "not limited" : "&ndash;") + "</span>";
         return "<meter min=\"0\" max=\"" + limit + "\" value=\"" + Math.min(cur, limit) + "\" high=\"" + (limit * 8 / 10) + "\" aria-label=\"memory used\"></meter> "
                 + Units.formatSize(cur) + " of " + Units.formatSize(limit) + (peak > 0 ? " <small>(peak " + Units.formatSize(peak) + ")</small>" : "");
     }

@@ -118,7 +118,7 @@ final class Forwarder {
         Outcome o = sc.outcome;
         RequestBody body = ex.requestBody();
         long length = body == null ? 0 : body.length();
-        writeHead(sc, ex, target, cookie, length);
+        writeHead(sc, ex, target, cookie, length, pool.remote);
         byte[] small = body == null ? null : body.memory();
         if (small != null && length <= sc.body.length) sc.put(small, 0, (int) length); // head and a small body leave in one write
         else small = null;
@@ -127,7 +127,7 @@ final class Forwarder {
             try {
                 u = first != null ? new Upstream(first, generation) : pool.poll(generation);
                 first = null;
-                if (u == null) u = Upstream.connect(port, generation);
+                if (u == null) u = pool.remote == null ? Upstream.connect(port, generation) : Upstream.connect(pool.remote, generation);
             } catch (IOException e) {
                 if (u != null) u.close();
                 return o.set(ticket.fired() ? Result.TIMEOUT : Result.CONNECT_FAILED, null);
@@ -157,9 +157,14 @@ final class Forwarder {
         }
     }
 
-    private static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length) {
+    /**
+     * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
+     *               (a Knative service is routed by Host) and the client's Host goes on as X-Forwarded-Host
+     */
+    private static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote) {
         sc.put(ex.method());
         sc.put((byte) ' ');
+        if (remote != null) sc.put(remote.base());
         sc.put(target);
         sc.put(HTTP11, 0, HTTP11.length);
         String connection = ex.header("Connection");
@@ -167,10 +172,21 @@ final class Forwarder {
         for (int i = 0; i < ex.headerCount(); i++) {
             if (hopByHop(ex, i) || (cookie != null && ex.nameIs(i, "Cookie"))) continue;
             if (connection != null && listed(connection, ex.name(i))) continue;
+            if (remote != null && (ex.nameIs(i, "Host") || ex.nameIs(i, "X-Forwarded-Host"))) continue;
             if (!hasHost && ex.nameIs(i, "Host")) hasHost = true;
             ex.copyHeader(i, sc);
         }
-        if (!hasHost) sc.put("Host: localhost\r\n");
+        if (remote != null) {
+            sc.put("Host: ");
+            sc.put(remote.authority());
+            sc.put(CRLF, 0, 2);
+            String host = ex.header("Host");
+            if (host != null) {
+                sc.put("X-Forwarded-Host: ");
+                sc.put(host);
+                sc.put(CRLF, 0, 2);
+            }
+        } else if (!hasHost) sc.put("Host: localhost\r\n");
         if (cookie != null && !cookie.isEmpty()) {
             sc.put("Cookie: ");
             sc.put(cookie);

@@ -49,9 +49,9 @@ public final class Gateway implements Handler {
         this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), data == null ? null : new DataPage(data), log);
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
-            Upstream.Pool pool = new Upstream.Pool();
-            pools.put(m.name(), pool);
             Supervisor s = runtime.supervisor(m);
+            Upstream.Pool pool = new Upstream.Pool(s == null ? null : s.remote());
+            pools.put(m.name(), pool);
             if (s != null) s.onStop(pool::drain);
             if (runtime.plan(m) instanceof Engines.Folder f)
                 folders.put(m.name(), StaticFiles.of(f.folder(), runtime.srcDir(m), micros.runtime.StateDir.of(runtime.app().root()).path()));
@@ -291,8 +291,10 @@ public final class Gateway implements Handler {
         switch (o.result) {
             case TIMEOUT -> {
                 String limit = Units.format(limits.timeout());
-                log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (Space's execution timeout); killing the micro");
-                s.stop("execution timeout", java.time.Duration.ZERO);
+                boolean remote = s.remote() != null; // its platform ends it (Knative: the same timeout); micros cuts the connection
+                log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (Space's execution timeout); "
+                        + (remote ? "cut the connection to " + s.remote().url() : "killing the micro"));
+                if (!remote) s.stop("execution timeout", java.time.Duration.ZERO);
                 metrics.of(s.micro().name()).timeouts.increment();
                 status = 504;
                 message = name + " did not answer within " + limit + " (Space's execution timeout)";
@@ -308,8 +310,9 @@ public final class Gateway implements Handler {
             }
             default -> {
                 status = 502;
-                String why = o.result == Forwarder.Result.CONNECT_FAILED ? "refused the connection" : o.detail;
-                boolean broken = o.result != Forwarder.Result.BAD_RESPONSE;
+                String why = o.result == Forwarder.Result.CONNECT_FAILED
+                        ? (s.remote() != null ? "could not be reached at " + s.remote().url() : "refused the connection") : o.detail;
+                boolean broken = o.result != Forwarder.Result.BAD_RESPONSE && s.remote() == null;
                 String exit = broken ? awaitExit(s, ep.generation()) : null; // a broken connection is often a process that just died
                 if (exit != null) why = exit + (exit.startsWith("exited") ? " while answering" : "");
                 if (exit != null && exit.contains("out of memory")) metrics.of(s.micro().name()).oom.increment();

@@ -33,10 +33,21 @@ final class Upstream implements Closeable {
     }
 
     static Upstream connect(int port, long generation) throws IOException {
+        return connect(new InetSocketAddress(LOOPBACK, port), generation);
+    }
+
+    /** A connection to a micro that runs elsewhere; its name is looked up again for each new connection. */
+    static Upstream connect(micros.runtime.Remote remote, long generation) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(remote.host(), remote.port());
+        if (address.isUnresolved()) throw new java.net.UnknownHostException(remote.host());
+        return connect(address, generation);
+    }
+
+    private static Upstream connect(InetSocketAddress address, long generation) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress(LOOPBACK, port), 5000);
+            s.connect(address, 5000);
             return new Upstream(s, generation);
         } catch (IOException e) {
             s.close();
@@ -81,6 +92,15 @@ final class Upstream implements Closeable {
         private static final int MAX_IDLE = 64;
         private final ArrayDeque<Upstream> idle = new ArrayDeque<>();
         private long generation;
+        final micros.runtime.Remote remote; // where the micro runs when it is not a local process, else null
+
+        Pool() {
+            this(null);
+        }
+
+        Pool(micros.runtime.Remote remote) {
+            this.remote = remote;
+        }
 
         /** An idle connection to reuse, or null. */
         Upstream poll(long gen) {

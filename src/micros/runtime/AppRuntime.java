@@ -40,7 +40,7 @@ public final class AppRuntime {
     private final Path runDir;
     private RunDir run; // holds the folder's lock while the run lives
     private final String projectKey;
-    private final String apiKey = StateDir.token();
+    private final String apiKey;
     private final Limiter limiter;
     private final Sandbox sandbox;
     private final java.util.concurrent.ScheduledExecutorService freezer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -56,6 +56,11 @@ public final class AppRuntime {
     private Thread sweeper;
 
     public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox) {
+        this(app, cfg, log, state, limiter, sandbox, Map.of());
+    }
+
+    /** @param remotes process micros that run elsewhere, by name ({@code micros gateway}): forwarded to, never started */
+    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox, Map<String, Remote> remotes) {
         this.app = app;
         this.cfg = cfg;
         this.log = log;
@@ -63,6 +68,9 @@ public final class AppRuntime {
         this.sandbox = sandbox;
         this.state = state;
         this.metrics = new Metrics(app);
+        // remote micros got their DETA_API_KEY from their platform (a Secret): the gateway accepts the same one
+        String shared = remotes.isEmpty() ? null : cfg.env().getOrDefault("DETA_API_KEY", shell.get("DETA_API_KEY"));
+        this.apiKey = shared != null && !shared.isBlank() ? shared : StateDir.token();
         this.projectKey = state.projectKey();
         log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
         log.secret(apiKey);
@@ -92,6 +100,11 @@ public final class AppRuntime {
                 plan = new Engines.Command(List.copyOf(argv), c.shown().replaceFirst("^python3", which), c.env(), List.of());
             }
             plans.put(m.name(), plan);
+            Remote remote = remotes.get(m.name()); // (a Remote never needs a launcher or a src folder here)
+            if (remote != null) { // its src folder and runtimes live where it runs
+                supervisors.put(m.name(), Supervisor.remote(m, remote, group(m), log));
+                continue;
+            }
             if (!Files.isDirectory(src)) {
                 config.add("micro '" + m.name() + "': its src folder '" + m.src() + "' does not exist in " + app.root());
                 continue;

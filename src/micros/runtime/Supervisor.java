@@ -88,6 +88,7 @@ public final class Supervisor {
     private long lastExitGeneration;
     private String killed;   // why the last process was killed (a limit, the timeout), until the next start
 
+    private volatile Remote remote; // set once, before the supervisor is shared
     private volatile long lastUsed = System.nanoTime();
     private volatile long readySince;
     private final AtomicLong coldStarts = new AtomicLong();
@@ -114,6 +115,26 @@ public final class Supervisor {
         this.log = log;
         this.unavailableReason = unavailableReason;
         this.state = unavailableReason != null ? State.UNAVAILABLE : State.ASLEEP;
+    }
+
+    /**
+     * A micro that runs elsewhere ({@code micros gateway}): always awake at the remote's port,
+     * with nothing to start, stop, freeze or limit; the platform running it does that.
+     */
+    public static Supervisor remote(Micro micro, Remote remote, MicroGroup group, Log log) {
+        Supervisor s = new Supervisor(micro, (port, g) -> { throw new IOException("it runs at " + remote.url()); }, group, Duration.ZERO, log, null);
+        synchronized (s.lock) {
+            s.remote = remote;
+            s.state = State.AWAKE;
+            s.port = remote.port();
+            s.awakeEndpoint = new Endpoint(remote.port(), 0, null); // awake for good: the lock-free path serves it
+        }
+        return s;
+    }
+
+    /** Where the micro runs when it runs elsewhere, else null. */
+    public Remote remote() {
+        return remote;
     }
 
     public Micro micro() {

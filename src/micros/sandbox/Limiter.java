@@ -44,6 +44,19 @@ public final class Limiter {
         this.pidsParent = pidsParent;
     }
 
+    /** The reason of a limiter for remote micros: their platform (a container, Knative) limits them, not micros. */
+    public static final String PLATFORM = "enforced by the platform";
+
+    /** For `micros gateway`: no groups; the start-up lines, doctor and the dashboard say the platform limits the micros. */
+    public static Limiter platform(RunConfig.Limits limits) {
+        return none(limits, PLATFORM);
+    }
+
+    /** Whether the micros' memory, processes, sandbox and freezing are the platform's business. */
+    public boolean byPlatform() {
+        return mode == Mode.NONE && PLATFORM.equals(reason);
+    }
+
     public static Limiter none(RunConfig.Limits limits, String reason) {
         return new Limiter(Mode.NONE, reason, limits, null, null, null, null);
     }
@@ -139,6 +152,7 @@ public final class Limiter {
     /** One line for the start-up output: "limits: memory 512 MiB, pids 1024 via cgroup v1; timeout 20s; payload 5.5 MiB". */
     public String summary() {
         String rest = "timeout " + Units.format(limits.timeout()) + "; payload " + Units.formatSize(limits.payload());
+        if (byPlatform()) return "limits: " + rest + " (by micros); memory " + Units.formatSize(limits.memory()) + " and processes: " + PLATFORM;
         if (mode == Mode.NONE) return "limits: " + rest + "; memory and processes not enforced";
         String via = switch (mode) {
             case V2 -> "cgroup v2";
@@ -153,7 +167,7 @@ public final class Limiter {
 
     /** One line per limit that is not enforced, and why (empty when all are). */
     public List<String> unenforced() {
-        if (mode != Mode.NONE) return List.of();
+        if (mode != Mode.NONE || byPlatform()) return List.of();
         return List.of("limits: memory (" + Units.formatSize(limits.memory()) + ") not enforced: " + reason,
                 "limits: processes (" + limits.pids() + ") not enforced: " + reason);
     }

@@ -143,6 +143,7 @@ public final class Sandbox {
 
     /** One line for the start-up output. */
     public String summary() {
+        if (!on() && Limiter.PLATFORM.equals(reason)) return "sandbox: " + reason + " (each micro's container: read-only root, private /tmp, non-root)";
         if (!on()) return "sandbox: off (" + reason + "): micros can write anywhere this user can, and see and signal each other and micros";
         return "sandbox: read-only filesystem, private " + Units.formatSize(tmpSize) + " /tmp ("
                 + (tmp == TmpKind.DISK ? "disk-backed" : "tmpfs, counted in the memory limit") + "), "

@@ -27,7 +27,14 @@ public final class Apps {
     public static final Path FIXTURES = Path.of("test/fixtures/apps").toAbsolutePath();
     public static final String OWNER = "test-owner-token-0123456789", API_KEY = "test-api-key-0123456789";
 
+    /** When true (a test class with {@link RemoteMicros.GatewayMode}), {@link #start} runs `micros gateway` in front of micros the test starts. */
+    static volatile boolean gatewayMode;
+
     private Apps() {}
+
+    public static boolean gatewayMode() {
+        return gatewayMode;
+    }
 
     /** Skips the test (with the reason) when a runtime the fixture needs is missing. */
     public static void require(String... runtimes) {
@@ -95,11 +102,17 @@ public final class Apps {
         public final Emulator emulator;
         public final List<Log.Line> lines;
         private final ByteArrayOutputStream out;
+        private final AutoCloseable remote; // gateway mode: the micros the test started, else null
 
         Running(Emulator e, ByteArrayOutputStream out, List<Log.Line> lines) {
+            this(e, out, lines, null);
+        }
+
+        Running(Emulator e, ByteArrayOutputStream out, List<Log.Line> lines, AutoCloseable remote) {
             this.emulator = e;
             this.out = out;
             this.lines = lines;
+            this.remote = remote;
         }
 
         public int port() {
@@ -128,6 +141,13 @@ public final class Apps {
         @Override
         public void close() {
             emulator.close();
+            if (remote != null) {
+                try {
+                    remote.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
     }
 
@@ -146,6 +166,27 @@ public final class Apps {
         Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
         List<Log.Line> lines = new CopyOnWriteArrayList<>();
         log.listen(lines::add);
+        if (gatewayMode && limiter == null) return gateway(app, cfg, log, out, lines);
         return new Running(limiter == null ? Emulator.start(app, cfg, log) : Emulator.start(app, cfg, log, limiter), out, lines);
+    }
+
+    /** `micros gateway` in-process, in front of the app's process micros started here on their own ports. */
+    private static Running gateway(App app, RunConfig cfg, Log log, ByteArrayOutputStream out, List<Log.Line> lines) {
+        RemoteMicros remote;
+        try {
+            remote = RemoteMicros.start(app, cfg.env());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        java.util.Map<String, String> env = new java.util.HashMap<>(cfg.env());
+        env.put("DETA_API_KEY", remote.apiKey); // the key the micros were given (from a Secret, in a cluster)
+        RunConfig shared = new RunConfig(cfg.spacefile(), cfg.host(), cfg.port(), false, false, cfg.idle(), Map.copyOf(env), cfg.isPublic(),
+                cfg.logFormat(), cfg.appVersion(), cfg.limits(), cfg.ownerToken(), cfg.apiKeys(), cfg.sandbox(), false);
+        try {
+            return new Running(Emulator.start(app, shared, log, micros.sandbox.Limiter.platform(cfg.limits()), remote.remotes()), out, lines, remote);
+        } catch (RuntimeException e) {
+            remote.close();
+            throw e;
+        }
     }
 }

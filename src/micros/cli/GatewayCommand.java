@@ -1,0 +1,92 @@
+package micros.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import micros.Emulator;
+import micros.Main;
+import micros.runtime.Log;
+import micros.runtime.Remote;
+import micros.runtime.RunConfig;
+import micros.sandbox.Limiter;
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.spacefile.SpacefileReader;
+import micros.util.UserError;
+
+/**
+ * {@code micros gateway [PATH] --micro NAME=URL ...}: the same gateway as {@code run} (auth,
+ * routing, whole requests, limits on requests, actions, dashboard), forwarding to micros that
+ * run elsewhere (a Knative service, another machine) instead of starting them. Static micros
+ * are still served from their folder.
+ */
+public final class GatewayCommand {
+    static final List<String> FLAGS = List.of("--public");
+    static final List<String> VALUED = List.of("--micro", "--port", "--host", "--log-format", "--app-version", "--timeout", "--read-timeout",
+            "--payload", "--owner-token", "--api-key", "--owner-token-file", "--api-key-file");
+
+    private GatewayCommand() {}
+
+    public static int run(List<String> args, PrintStream out) throws InterruptedException {
+        Options o = Options.parse("gateway", args, FLAGS, VALUED);
+        Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
+        RunConfig cfg = RunOptions.config(o, file, 4200);
+        Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
+        App app = RunOptions.load(file, out);
+        Map<String, Remote> remotes = remotes(app, o.all("--micro"));
+        log.names(app.micros().stream().map(Micro::name).toList());
+        Emulator emulator = Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes);
+        banner(emulator, cfg, remotes, log);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            log.event("stopped");
+            stopped.countDown();
+        }, "micros-shutdown"));
+        new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
+        return 0;
+    }
+
+    /** The --micro NAME=URL values: one for every process micro, none for another name. */
+    public static Map<String, Remote> remotes(App app, List<String> values) {
+        Map<String, Remote> remotes = new LinkedHashMap<>();
+        List<String> names = app.micros().stream().map(Micro::name).toList();
+        for (String v : values) {
+            int eq = v.indexOf('=');
+            if (eq <= 0) throw UserError.config("--micro " + v + ": write NAME=URL, for example --micro api=http://api.default.svc.cluster.local");
+            String name = v.substring(0, eq);
+            if (!names.contains(name)) throw UserError.config("--micro " + v + ": the Spacefile has no micro '" + name + "' (its micros: " + String.join(", ", names) + ")");
+            Micro m = app.micros().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+            if (m.engine().staticLike())
+                throw UserError.config("--micro " + v + ": '" + name + "' is a " + m.engine() + " micro: the gateway serves its files itself");
+            if (remotes.put(name, Remote.parse(name, v.substring(eq + 1))) != null) throw UserError.config("--micro " + name + " is given twice");
+        }
+        List<String> missing = new ArrayList<>();
+        for (Micro m : app.micros()) if (!m.engine().staticLike() && !remotes.containsKey(m.name())) missing.add(m.name());
+        if (!missing.isEmpty())
+            throw UserError.config("no --micro NAME=URL for " + String.join(", ", missing) + ": every process micro needs the URL it runs at");
+        return remotes;
+    }
+
+    static void banner(Emulator e, RunConfig cfg, Map<String, Remote> remotes, Log log) {
+        App app = e.app();
+        log.plain("micros " + Main.VERSION + " gateway: " + app.displayName() + " is listening on " + e.url());
+        int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
+        for (Micro m : app.micros()) {
+            Remote r = remotes.get(m.name());
+            String path = m.prefix().isEmpty() ? "/" : m.prefix();
+            log.plain(String.format("  %-" + width + "s  %s -> %s", m.name(), path, r != null ? r.url() : e.runtime().plan(m).describe()));
+        }
+        log.plain(e.runtime().limiter().summary());
+        log.plain(e.runtime().sandbox().summary());
+        log.plain("freezing: " + Limiter.PLATFORM + " (Knative scales an idle micro to zero instead)");
+        RunCommand.access(e, cfg, log);
+        RunCommand.actions(e, log);
+        log.plain("Press Ctrl-C to stop.");
+    }
+}

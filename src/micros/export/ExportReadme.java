@@ -1,0 +1,74 @@
+package micros.export;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import micros.spacefile.App;
+import micros.spacefile.App.EnvVar;
+import micros.spacefile.App.Micro;
+
+/** The export's README.md: what runs where, how to build and apply it, and what does not carry over. */
+final class ExportReadme {
+    private ExportReadme() {}
+
+    static String text(App app, Manifests.Names n, List<Micro> remote, List<Dockerfiles.Static> statics, boolean apiKeys, String marker) {
+        StringBuilder r = new StringBuilder();
+        r.append(marker).append("\n# ").append(app.displayName()).append(" on Kubernetes with Knative\n\n");
+        r.append("Written by `micros export knative` from the app's Spacefile. The app keeps one front door, as on Space: "
+                + "`micros gateway` (Deployment `").append(n.gateway()).append("`) does the login, API keys, public routes, reserved paths, "
+                + "whole requests, the payload limit, the execution timeout, scheduled actions and the dashboard, and serves the static micros' files. "
+                + "Each process micro is a Knative Service that scales to zero, reachable only inside the cluster.\n\n");
+        r.append("## What runs where\n\n| micro | path | runs as | image |\n|---|---|---|---|\n");
+        for (Micro m : app.micros()) {
+            String path = m.prefix().isEmpty() ? "/" : m.prefix();
+            boolean isRemote = remote.contains(m);
+            r.append("| ").append(m.name()).append(" | `").append(path).append("` | ")
+                    .append(isRemote ? "Knative Service `" + n.service(m) + "` (" + n.url(m) + ")" : "files served by the gateway")
+                    .append(" | `").append(isRemote ? n.image(Names.dns(m.name())) : n.image("gateway")).append("` |\n");
+        }
+        r.append("\nFolders: `micros/NAME/` holds a micro's Dockerfile, what Space would have packaged (`app/`, after `include` and "
+                + "`.spaceignore`), the legacy launcher when the micro has no `run`, and its `service.yaml`; `gateway/` holds micros.jar, "
+                + "the Spacefile, the static micros' files and `gateway.yaml` (a PersistentVolumeClaim for `.micros` — the data micros keeps "
+                + "for the app, such as Base and Drive — one gateway replica, and its Service); `ingress.example.yaml` shows the app's "
+                + "host as an Ingress and as a Gateway API HTTPRoute.\n\n");
+        r.append("## Build and apply\n\n```sh\n");
+        for (Micro m : remote) r.append("docker build -t ").append(n.image(Names.dns(m.name()))).append(" micros/").append(m.name()).append('\n');
+        r.append("docker build -t ").append(n.image("gateway")).append(" gateway\n");
+        r.append("# push the images where the cluster pulls from (--image-prefix sets the registry part of their names)\n\n");
+        r.append("kubectl create secret generic ").append(n.secret()).append(" --namespace ").append(n.namespace()).append(" \\\n");
+        List<String> keys = new ArrayList<>(List.of("MICROS_OWNER_TOKEN=<the owner's login token, 8 characters or more>",
+                "DETA_PROJECT_KEY=<a random project key>", "DETA_API_KEY=<a random key the micros use to call the app>"));
+        if (apiKeys) keys.add("MICROS_API_KEYS=<the keys clients send in X-Space-App-Key, comma-separated>");
+        for (Micro m : remote)
+            for (EnvVar v : m.env())
+                keys.add(Manifests.presetKey(m, v) + "=" + (v.defaultValue() != null ? v.defaultValue() : "<" + v.name() + ", optional>"));
+        for (int i = 0; i < keys.size(); i++)
+            r.append("  --from-literal='").append(keys.get(i).replace("'", "'\\''")).append('\'').append(i < keys.size() - 1 ? " \\\n" : "\n");
+        r.append("kubectl apply -k .\n```\n\n");
+        r.append("Every secret (the owner's token, DETA_PROJECT_KEY, DETA_API_KEY");
+        if (apiKeys) r.append(", the API keys");
+        r.append(", and each preset variable, with the Spacefile's default above) comes from the Secret `").append(n.secret())
+                .append("` through `secretKeyRef`; none is written in these files. Log in with `https://").append(n.host())
+                .append("/?space_token=TOKEN`. Change the host `").append(n.host()).append("` in `ingress.example.yaml` and in the micros' "
+                + "`DETA_SPACE_APP_HOSTNAME`.\n\n");
+        r.append("## What Space promised, and who keeps it here\n\n"
+                + "- Private by default, public routes, API keys, reserved `/__space/` paths, whole requests, the 5.5 MiB payload limit, "
+                + "scheduled actions: the gateway, as with `micros run`.\n"
+                + "- The 20 s execution timeout: the gateway answers 504 and cuts the connection; Knative's `timeoutSeconds: "
+                + Manifests.TIMEOUT_SECONDS + "` ends the request on the micro's side.\n"
+                + "- Scale to zero and cold starts: Knative (`autoscaling.knative.dev/min-scale: \"0\"`).\n"
+                + "- 512 MiB of memory: the container's memory limit (Kubernetes kills the container; Knative starts another).\n"
+                + "- The sandbox: a read-only root filesystem, a private " + Manifests.TMP + " `/tmp` (an emptyDir; Knative needs "
+                + "`kubernetes.podspec-volumes-emptydir` enabled, the default in recent releases), no capabilities, not root (uid 65534).\n\n");
+        r.append("## What does not carry over\n\n"
+                + "- The 1024-process limit is a node-level setting on Kubernetes (the kubelet's `podPidsLimit`), not one a Service can set.\n"
+                + "- Freezing between requests: Knative keeps an idle micro running until it scales it to zero.\n"
+                + "- One uid per micro: every micro runs as uid 65534 in its own container; containers, not uids, keep them apart.\n"
+                + "- The gateway keeps its data on one volume: run one replica (scheduled actions would otherwise fire once per replica).\n"
+                + "- A micro's own URL: a micro sees its Knative host in `Host`, and the app's host in `X-Forwarded-Host`.\n");
+        if (statics.stream().anyMatch(Dockerfiles.Static::build))
+            r.append("- Static micros with a build (`commands`, or `npm run build` when the folder to serve is missing) are built in the "
+                    + "gateway's image; their files are served by the gateway.\n");
+        return r.toString();
+    }
+}

@@ -1,0 +1,114 @@
+package micros.export;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import micros.runtime.AppRuntime;
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.util.UserError;
+
+/**
+ * {@code micros export knative}: writes, under one folder, an image and a Knative Service per
+ * process micro, and the gateway (micros itself) as the app's front door. Files are written in
+ * a fixed order with no dates or random values: the same app gives the same bytes.
+ */
+public final class KnativeExport {
+    static final String MARKER = "<!-- written by micros export knative; running it again replaces this folder -->";
+
+    private KnativeExport() {}
+
+    /** Writes the export; returns the files written, relative to {@code out}, in order. */
+    public static List<String> write(App app, Path spacefile, Path out, Manifests.Names names, Path jar) throws IOException {
+        prepare(out);
+        List<String> written = new ArrayList<>();
+        List<Micro> remote = new ArrayList<>();
+        List<Dockerfiles.Static> statics = new ArrayList<>();
+        Path gatewayDir = out.resolve("gateway");
+        List<String> resources = new ArrayList<>();
+        for (Micro m : app.micros()) {
+            Path src = app.root().resolve(relative(m.src())).normalize();
+            if (m.engine().staticLike()) {
+                Path folder = src.resolve(m.serveFolder()).normalize();
+                String rel = Package.relative(app.root(), folder);
+                boolean build = !m.commands().isEmpty() || !Files.isDirectory(folder) && Files.isRegularFile(src.resolve("package.json"));
+                List<String> files = build ? Package.files(src, m.include()) : Package.all(folder);
+                Path target = build ? gatewayDir.resolve("build").resolve(m.name()) : gatewayDir.resolve("app").resolve(rel);
+                Package.copy(build ? src : folder, files, target);
+                Files.createDirectories(target);
+                statics.add(new Dockerfiles.Static(m, rel, build, files.contains("package-lock.json")));
+                continue;
+            }
+            remote.add(m);
+            Path dir = out.resolve("micros").resolve(m.name());
+            List<String> files = Package.files(src, m.include());
+            Package.copy(src, files, dir.resolve("app"));
+            Files.createDirectories(dir.resolve("app"));
+            String launcher = Dockerfiles.launcher(m);
+            if (launcher != null) {
+                try (InputStream in = AppRuntime.class.getResourceAsStream(launcher)) {
+                    if (in == null) throw UserError.runtime("this micros.jar lacks " + launcher);
+                    Files.write(dir.resolve(launcher), in.readAllBytes());
+                }
+            }
+            text(out, "micros/" + m.name() + "/Dockerfile", Dockerfiles.micro(app.displayName(), m, files), written);
+            text(out, "micros/" + m.name() + "/service.yaml", Yaml.documents(List.of(Manifests.knative(names, m))), written);
+            resources.add("micros/" + m.name() + "/service.yaml");
+        }
+        Files.createDirectories(gatewayDir.resolve("app"));
+        Files.copy(spacefile, gatewayDir.resolve("app").resolve("Spacefile"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(jar, gatewayDir.resolve("micros.jar"));
+        text(out, "gateway/Dockerfile", Dockerfiles.gateway(app.displayName(), statics), written);
+        boolean apiKeys = app.micros().stream().anyMatch(Micro::apiKeys);
+        text(out, "gateway/gateway.yaml", Yaml.documents(Manifests.gateway(names, remote, apiKeys)), written);
+        resources.add("gateway/gateway.yaml");
+        text(out, "ingress.example.yaml", Yaml.documents(Manifests.ingress(names)), written);
+        StringBuilder k = new StringBuilder("# kubectl apply -k . (after creating the Secret: see README.md)\n");
+        k.append("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+        for (String r : resources) k.append("  - ").append(Yaml.quote(r)).append('\n');
+        text(out, "kustomization.yaml", k.toString(), written);
+        text(out, "README.md", ExportReadme.text(app, names, remote, statics, apiKeys, MARKER), written);
+        return written;
+    }
+
+    /** An empty or missing folder, or one an earlier export wrote (then emptied); anything else is refused. */
+    private static void prepare(Path out) throws IOException {
+        if (Files.isDirectory(out)) {
+            boolean empty;
+            try (Stream<Path> list = Files.list(out)) {
+                empty = list.findAny().isEmpty();
+            }
+            if (!empty) {
+                Path readme = out.resolve("README.md");
+                if (!Files.isRegularFile(readme) || !Files.readString(readme).startsWith(MARKER))
+                    throw UserError.config("--out " + out + " is not empty and was not written by micros export: choose an empty or new folder");
+                try (Stream<Path> walk = Files.walk(out)) {
+                    for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) if (!p.equals(out)) Files.delete(p);
+                }
+            }
+        } else if (Files.exists(out)) {
+            throw UserError.config("--out " + out + " is a file: give a folder");
+        }
+        Files.createDirectories(out);
+    }
+
+    private static void text(Path out, String rel, String content, List<String> written) throws IOException {
+        Path p = out.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.write(p, content.getBytes(StandardCharsets.UTF_8));
+        written.add(rel);
+    }
+
+    static String relative(String src) {
+        String s = src.strip();
+        while (s.startsWith("/")) s = s.substring(1);
+        return s.isEmpty() ? "." : s;
+    }
+}

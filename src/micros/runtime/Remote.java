@@ -1,0 +1,33 @@
+package micros.runtime;
+
+import java.net.URI;
+
+import micros.util.UserError;
+
+/**
+ * A micro that runs elsewhere (`micros gateway --micro NAME=URL`): the gateway forwards to
+ * {@code host:port}, puts {@code base} in front of every path and sends {@code authority} as
+ * Host (a Knative service is routed by its Host). Nothing is started or limited by micros.
+ */
+public record Remote(String url, String host, int port, String base, String authority) {
+
+    /** Parses {@code http://host[:port][/base]}; anything else is one sentence. */
+    public static Remote parse(String name, String url) {
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw UserError.config("--micro " + name + "=" + url + ": not a URL (write http://host:port or http://host:port/base)");
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null
+                || u.getRawUserInfo() != null)
+            throw UserError.config("--micro " + name + "=" + url + ": write http://host[:port][/base] (plain HTTP; no query, user or fragment)");
+        int port = u.getPort() < 0 ? 80 : u.getPort();
+        String base = u.getRawPath() == null ? "" : u.getRawPath();
+        while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
+        String host = u.getHost();
+        String authority = (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + (u.getPort() < 0 ? "" : ":" + port);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        return new Remote(url, host, port, base, authority);
+    }
+}

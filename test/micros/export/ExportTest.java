@@ -1,0 +1,302 @@
+package micros.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import micros.Main;
+import micros.spacefile.App;
+import micros.spacefile.App.Micro;
+import micros.spacefile.SpacefileReader;
+import micros.spacefile.YamlNode;
+import micros.spacefile.YamlParser;
+import micros.support.Apps;
+
+/**
+ * `micros export knative` without a cluster: every YAML document parsed back and checked, every
+ * secret referenced and never inline, every Dockerfile COPY naming a file that exists, the same
+ * bytes twice, and golden files for the sample app.
+ */
+class ExportTest {
+    static final Path JAR = Path.of("build/micros.jar").toAbsolutePath();
+    static final Path GOLDEN = Path.of("test/fixtures/export-golden/hello").toAbsolutePath();
+    static final Set<String> KINDS = Set.of("serving.knative.dev/v1 Service", "v1 PersistentVolumeClaim", "apps/v1 Deployment", "v1 Service",
+            "networking.k8s.io/v1 Ingress", "gateway.networking.k8s.io/v1 HTTPRoute", "kustomize.config.k8s.io/v1beta1 Kustomization");
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out) {}
+
+    static Run export(Path app, Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("export", "knative", app.toString(), "--out", out.toString(), "--jar", JAR.toString()));
+        args.addAll(List.of(more));
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(b, true, StandardCharsets.UTF_8);
+        int exit = Main.run(args.toArray(String[]::new), ps, ps);
+        return new Run(exit, b.toString(StandardCharsets.UTF_8));
+    }
+
+    static Path app(String name) {
+        return name.equals("hello") ? Path.of("samples/hello").toAbsolutePath() : Apps.FIXTURES.resolve(name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hello", "export/back", "export/front", "export/nuxt", "engines", "routing", "auth"})
+    void everyManifestParsesBackWithSpacesLimitsAndNoInlineSecret(String name) throws Exception {
+        Path out = dir.resolve("out");
+        Run r = export(app(name), out, "--namespace", "apps");
+        assertEquals(0, r.exit(), r.out());
+        App app = SpacefileReader.read(app(name).resolve("Spacefile")).app();
+        String readme = Files.readString(out.resolve("README.md"));
+        List<Micro> process = app.micros().stream().filter(m -> !m.engine().staticLike()).toList();
+        int knative = 0, deployments = 0;
+        List<String> yamlFiles;
+        try (Stream<Path> walk = Files.walk(out)) {
+            yamlFiles = walk.filter(p -> p.toString().endsWith(".yaml") && !p.toString().contains("/app/") && !p.toString().contains("/build/"))
+                    .map(Path::toString).sorted().toList();
+        }
+        for (String file : yamlFiles) {
+            String text = Files.readString(Path.of(file));
+            for (String defaultValue : List.of("deta is cool")) assertFalse(text.contains(defaultValue), file + " has a preset value inline");
+            for (String doc : text.split("\n---\n")) {
+                YamlNode.Mapping d = (YamlNode.Mapping) YamlParser.parse(doc);
+                String kind = str(d, "apiVersion") + " " + str(d, "kind");
+                assertTrue(KINDS.contains(kind), file + ": " + kind);
+                if (!kind.equals("kustomize.config.k8s.io/v1beta1 Kustomization")) assertEquals("apps", str(d, "metadata", "namespace"), file);
+                if (kind.equals("serving.knative.dev/v1 Service")) {
+                    knative++;
+                    checkKnative(d, file);
+                }
+                if (kind.equals("apps/v1 Deployment")) {
+                    deployments++;
+                    YamlNode.Mapping c = first(d, "spec", "template", "spec", "containers");
+                    List<String> args = strings(c.get("args"));
+                    for (Micro m : process)
+                        assertTrue(args.contains(m.name() + "=http://" + Names.join(Manifests.appName(app), Names.dns(m.name())) + ".apps.svc.cluster.local"),
+                                "the gateway's --micro for " + m.name() + ": " + args);
+                    assertEquals(2 * process.size(), args.stream().filter(a -> a.equals("--micro")).count() * 2);
+                    assertEquals("/app/.micros", str(item(node(c, "volumeMounts"), 0), "mountPath"), "the data volume");
+                    assertEquals("true", str(c, "securityContext", "readOnlyRootFilesystem"));
+                }
+                for (YamlNode.Mapping env : envEntries(d)) {
+                    YamlNode from = env.get("valueFrom");
+                    String var = str(env, "name");
+                    if (from == null) {
+                        assertTrue(var.startsWith("DETA_SPACE_APP"), file + ": " + var + " is written inline");
+                        continue;
+                    }
+                    String key = str((YamlNode.Mapping) from, "secretKeyRef", "key");
+                    assertTrue(readme.contains("--from-literal='" + key + "="), "README's kubectl create secret has " + key);
+                }
+            }
+        }
+        assertEquals(process.size(), knative, "one Knative Service per process micro");
+        assertEquals(1, deployments);
+        checkDockerfiles(out, process);
+        assertTrue(readme.contains("node-level setting"), "README says what does not carry over");
+    }
+
+    private static void checkKnative(YamlNode.Mapping d, String file) {
+        assertEquals("cluster-local", str(d, "metadata", "labels", "networking.knative.dev/visibility"), file);
+        assertEquals("0", str(d, "spec", "template", "metadata", "annotations", "autoscaling.knative.dev/min-scale"), file);
+        assertEquals("20", str(d, "spec", "template", "spec", "timeoutSeconds"), file);
+        YamlNode.Mapping c = first(d, "spec", "template", "spec", "containers");
+        assertEquals("512Mi", str(c, "resources", "limits", "memory"), file);
+        assertEquals("true", str(c, "securityContext", "readOnlyRootFilesystem"), file);
+        assertEquals("true", str(c, "securityContext", "runAsNonRoot"), file);
+        assertEquals("/tmp", str(item(node(c, "volumeMounts"), 0), "mountPath"), file);
+        YamlNode.Mapping tmp = first(d, "spec", "template", "spec", "volumes");
+        assertEquals("512Mi", str(tmp, "emptyDir", "sizeLimit"), file);
+        List<String> names = new ArrayList<>();
+        for (YamlNode e : ((YamlNode.Sequence) c.get("env")).items()) names.add(str((YamlNode.Mapping) e, "name"));
+        assertTrue(names.containsAll(List.of("DETA_PROJECT_KEY", "DETA_API_KEY", "DETA_SPACE_APP_HOSTNAME", "DETA_SPACE_APP_MICRO_NAME")), names.toString());
+    }
+
+    /** COPY sources exist in the build context; the launcher and packaged files are what micros would run. */
+    private static void checkDockerfiles(Path out, List<Micro> process) throws IOException {
+        List<Path> dockerfiles = new ArrayList<>();
+        for (Micro m : process) dockerfiles.add(out.resolve("micros").resolve(m.name()).resolve("Dockerfile"));
+        dockerfiles.add(out.resolve("gateway/Dockerfile"));
+        for (Path f : dockerfiles) {
+            assertTrue(Files.isRegularFile(f), f.toString());
+            List<String> lines = Files.readAllLines(f);
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("FROM ")), f.toString());
+            for (String l : lines) {
+                if (!l.startsWith("COPY ") || l.startsWith("COPY --from=")) continue;
+                String source = l.split(" ")[1];
+                assertTrue(Files.exists(f.getParent().resolve(source)), f + ": COPY " + source + " names nothing");
+            }
+            String cmd = lines.stream().filter(l -> l.startsWith("CMD ") || l.startsWith("ENTRYPOINT ")).findFirst().orElseThrow();
+            assertTrue(cmd.contains("[\""), f + ": exec form: " + cmd);
+        }
+    }
+
+    @Test
+    void theSameAppGivesTheSameBytesAndAnExportReplacesItself() throws Exception {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        assertEquals(0, export(app("export/back"), a).exit());
+        assertEquals(0, export(app("export/back"), b).exit());
+        assertEquals(tree(a), tree(b));
+        Run again = export(app("export/back"), a);
+        assertEquals(0, again.exit(), again.out());
+        assertEquals(tree(b), tree(a));
+    }
+
+    @Test
+    void packagingFollowsIncludeAndSpaceignoreAndLeavesDependenciesOut() throws Exception {
+        Path out = dir.resolve("out");
+        assertEquals(0, export(app("export/back"), out).exit());
+        assertTrue(Files.exists(out.resolve("micros/py38/app/app.py")));
+        assertFalse(Files.exists(out.resolve("micros/py38/app/extra.py")), "not in include");
+        assertTrue(Files.exists(out.resolve("micros/py39/app/main.py")));
+        assertFalse(Files.exists(out.resolve("micros/py39/app/notes.txt")), ".spaceignore");
+        assertFalse(Files.exists(out.resolve("micros/py39/app/__pycache__")), "the default ignore list");
+        assertFalse(Files.exists(out.resolve("micros/node/app/node_modules")), "dependencies are installed in the image");
+        assertTrue(Files.readString(out.resolve("micros/node/Dockerfile")).contains("RUN npm ci\n"), "a lockfile: npm ci");
+        assertTrue(Files.readString(out.resolve("micros/kit/Dockerfile")).contains("RUN npm install\n"), "no lockfile: npm install");
+        String py = Files.readString(out.resolve("micros/py39/Dockerfile"));
+        assertTrue(py.contains("python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt"), py);
+        assertTrue(py.contains("FROM " + Dockerfiles.PYTHON39), py);
+        assertEquals(Files.readString(Path.of("src/micros/runtime/python_launcher.py")), Files.readString(out.resolve("micros/py39/python_launcher.py")));
+        assertTrue(Files.readString(out.resolve("micros/custom/Dockerfile")).contains("RUN chmod +x run.sh\n"), "the Spacefile's commands run in the image");
+        Path front = dir.resolve("front");
+        assertEquals(0, export(app("export/front"), front).exit());
+        String gw = Files.readString(front.resolve("gateway/Dockerfile"));
+        assertTrue(gw.contains("COPY --from=build-react /src/build/ /app/react/build/"), "the missing folder to serve is built: " + gw);
+        assertTrue(Files.exists(front.resolve("gateway/app/vue/dist/index.html")), "a present folder is copied as it is");
+        assertTrue(Files.exists(front.resolve("gateway/app/Spacefile")));
+    }
+
+    @Test
+    void anInvalidSpacefileOrAForeignFolderIsRefused() throws Exception {
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+        Files.writeString(bad.resolve("Spacefile"), "v: 0\nmicros:\n  - name: x\n    src: .\n    engine: nope\n");
+        Run r = export(bad, dir.resolve("out"));
+        assertEquals(2, r.exit(), r.out());
+        assertFalse(Files.exists(dir.resolve("out")), "nothing is written for an invalid Spacefile");
+        Path foreign = Files.createDirectories(dir.resolve("foreign"));
+        Files.writeString(foreign.resolve("notes.txt"), "mine");
+        Run f = export(app("hello"), foreign);
+        assertEquals(2, f.exit(), f.out());
+        assertTrue(f.out().contains("is not empty and was not written by micros export"), f.out());
+        assertEquals("mine", Files.readString(foreign.resolve("notes.txt")));
+        Run noOut = export(app("hello"), dir.resolve("x"));
+        assertEquals(0, noOut.exit());
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(new String[] {"export", "helm"}, new PrintStream(b), new PrintStream(b)));
+    }
+
+    /** The gateway's image holds what `micros gateway` needs: run it on gateway/app, the micros started as their images would. */
+    @Test
+    void theGatewaysFilesServeTheAppInFrontOfItsMicros() throws Exception {
+        Apps.require("node", "python3");
+        Path out = dir.resolve("hello");
+        assertEquals(0, export(app("hello"), out).exit());
+        App hello = SpacefileReader.read(app("hello").resolve("Spacefile")).app();
+        try (micros.support.RemoteMicros remote = micros.support.RemoteMicros.start(hello, Map.of())) {
+            List<String> args = new ArrayList<>(List.of("gateway", out.resolve("gateway/app").toString(), "--port", "0"));
+            remote.remotes().forEach((name, r) -> args.addAll(List.of("--micro", name + "=" + r.url())));
+            try (micros.support.Jar.Proc p = micros.support.Jar.start(dir, Map.of("MICROS_OWNER_TOKEN", Apps.OWNER), args.toArray(String[]::new))) {
+                p.await("Press Ctrl-C to stop.", 20);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(p.output());
+                assertTrue(m.find(), p.output());
+                int port = Integer.parseInt(m.group(1));
+                assertTrue(micros.support.Http.get(port, "/").text().contains("<"), "the static primary, from the image's files");
+                assertEquals(200, micros.support.Http.get(port, "/api/health").status(), "a public route");
+                assertEquals(401, micros.support.Http.get(port, "/greet/").status(), "private by default");
+                micros.support.Http.Response greet = micros.support.Http.send(port, "GET /greet/?name=K8s HTTP/1.1\r\nHost: x\r\nCookie: space_token="
+                        + Apps.OWNER + "\r\nConnection: close\r\n\r\n", null);
+                assertEquals("Hello, K8s! (from greet)\n", greet.text());
+            }
+        }
+    }
+
+    /** Golden files for the sample app; MICROS_UPDATE_GOLDEN=1 rewrites them. */
+    @Test
+    void theSampleMatchesItsGoldenFiles() throws Exception {
+        Path out = dir.resolve("hello");
+        assertEquals(0, export(app("hello"), out, "--image-prefix", "registry.invalid/space").exit());
+        for (String f : List.of("micros/api/Dockerfile", "micros/greet/service.yaml", "gateway/Dockerfile", "gateway/gateway.yaml")) {
+            Path golden = GOLDEN.resolve(f);
+            if (System.getenv("MICROS_UPDATE_GOLDEN") != null) {
+                Files.createDirectories(golden.getParent());
+                Files.copy(out.resolve(f), golden, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            assertEquals(Files.readString(golden), Files.readString(out.resolve(f)), f);
+        }
+    }
+
+    // ---- a few YAML helpers ----
+
+    private static Map<String, String> tree(Path root) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator)
+                files.put(root.relativize(p).toString(), java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return files;
+    }
+
+    private static YamlNode node(YamlNode n, String... path) {
+        for (String k : path) {
+            if (!(n instanceof YamlNode.Mapping m)) return null;
+            n = m.get(k);
+        }
+        return n;
+    }
+
+    private static String str(YamlNode n, String... path) {
+        YamlNode v = node(n, path);
+        return v == null ? null : ((YamlNode.Scalar) v).value();
+    }
+
+    private static YamlNode.Mapping item(YamlNode seq, int i) {
+        return (YamlNode.Mapping) ((YamlNode.Sequence) seq).items().get(i);
+    }
+
+    private static YamlNode.Mapping first(YamlNode n, String... path) {
+        return item(node(n, path), 0);
+    }
+
+    private static List<String> strings(YamlNode seq) {
+        List<String> out = new ArrayList<>();
+        for (YamlNode i : ((YamlNode.Sequence) seq).items()) out.add(((YamlNode.Scalar) i).value());
+        return out;
+    }
+
+    /** Every container env entry of a Knative Service or a Deployment. */
+    private static List<YamlNode.Mapping> envEntries(YamlNode.Mapping d) {
+        YamlNode containers = node(d, "spec", "template", "spec");
+        if (containers == null) return List.of();
+        YamlNode list = ((YamlNode.Mapping) containers).get("containers");
+        if (list == null) return List.of();
+        List<YamlNode.Mapping> out = new ArrayList<>();
+        for (YamlNode c : ((YamlNode.Sequence) list).items()) {
+            YamlNode env = ((YamlNode.Mapping) c).get("env");
+            if (env != null) for (YamlNode e : ((YamlNode.Sequence) env).items()) out.add((YamlNode.Mapping) e);
+        }
+        return out;
+    }
+}
