@@ -91,6 +91,37 @@ class IsolationTest {
         assertFalse(seen.contains(ProcessHandle.current().pid()), "micros' pid is not there");
     }
 
+    /** Its pid 1 reaps orphans; when the micro exits, what it left running ends with its namespace. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void orphansAreReapedAndEndWithTheMicro() throws Exception {
+        get("/two/orphan?secs=0.3");
+        get("/two/orphan?secs=1000");
+        Map<String, Object> states = Map.of();
+        for (int i = 0; i < 100; i++) { // the short one has ended: nothing stays a zombie
+            Thread.sleep(50);
+            states = (Map<String, Object>) get("/two/states").get("states");
+            if (!states.containsValue("Z") && states.size() == 4) break; // pid 1, sh, python, the long sleep
+        }
+        assertFalse(states.containsValue("Z"), "zombies: " + states);
+        assertEquals(4, states.size(), states.toString());
+        long holder = hostPid("two");
+        String ns = pidNamespace(holder);
+        long sleeper = ProcessHandle.of(holder).orElseThrow().descendants()
+                .filter(h -> h.info().commandLine().orElse("").contains("sleep 1000")).findFirst().orElseThrow().pid();
+        assertEquals(502, micros.support.Http.get(app.port(), "/two/exit").status());
+        for (int i = 0; i < 100 && ProcessHandle.of(sleeper).isPresent(); i++) Thread.sleep(20);
+        assertFalse(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false), "the orphan ended with the micro");
+        assertFalse(ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false));
+        for (Path p : Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+            try {
+                assertFalse(Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(ns), "process " + p + " is left in the micro's namespace");
+            } catch (java.io.IOException gone) {
+                // ended meanwhile
+            }
+        }
+    }
+
     @Test
     void theEmulatorAndAnotherMicroCannotBeSignalledOrRead() throws Exception {
         long micros = ProcessHandle.current().pid(); // the emulator runs in the test's JVM
