@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import micros.Main;
+
 import micros.export.KnativeExport;
 import micros.spacefile.App;
 import micros.spacefile.SpacefileReader;
@@ -34,7 +34,7 @@ public final class ExportCommand {
         var names = new micros.export.Manifests.Names(micros.export.Manifests.appName(app), ns, prefix);
         try {
             KnativeExport.write(app, file, Path.of(dir), names, jar);
-            out.println("micros " + Main.VERSION + ": exported " + app.displayName() + " to " + dir + ": " + Path.of(dir).resolve("README.md")
+            out.println("micros " + micros.util.Programs.VERSION + ": exported " + app.displayName() + " to " + dir + ": " + Path.of(dir).resolve("README.md")
                     + " says what runs where and how to build and apply it");
         } catch (IOException e) {
             throw UserError.runtime("cannot write the export to " + dir + ": " + e.getMessage());
@@ -49,7 +49,7 @@ public final class ExportCommand {
             return Path.of(given);
         }
         try {
-            Path self = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path self = Path.of(micros.util.Programs.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (Files.isRegularFile(self)) return self;
         } catch (Exception ignored) {
             // not run from a jar

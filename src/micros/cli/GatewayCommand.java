@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import micros.Emulator;
-import micros.Main;
+
 import micros.runtime.Log;
 import micros.runtime.Remote;
 import micros.runtime.RunConfig;
@@ -75,7 +75,7 @@ public final class GatewayCommand {
 
     static void banner(Emulator e, RunConfig cfg, Map<String, Remote> remotes, Log log) {
         App app = e.app();
-        log.plain("micros " + Main.VERSION + " gateway: " + app.displayName() + " is listening on " + e.url());
+        log.plain("micros " + micros.util.Programs.VERSION + " gateway: " + app.displayName() + " is listening on " + e.url());
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
         for (Micro m : app.micros()) {
             Remote r = remotes.get(m.name());

@@ -14,8 +14,8 @@ import micros.runtime.ProcessTree;
 /**
  * Fails a test class that leaves a process running: after every class (registered for all of
  * them through META-INF/services), no process the tests started may still run. `make test`
- * runs the JVM as a child subreaper (test/subreaper), so a micro whose parent died is adopted
- * by the JVM and still counts as one of its descendants. Leftovers are killed after the report,
+ * runs the JVM under a child subreaper (test/subreaper), so a micro whose parent died is adopted
+ * by it and still counts as one of its descendants (and is reaped when it ends). Leftovers are killed after the report,
  * so the next class starts clean.
  */
 public final class Leftovers implements AfterAllCallback {
@@ -30,8 +30,11 @@ public final class Leftovers implements AfterAllCallback {
         throw new AssertionError(context.getDisplayName() + " left " + left.size() + " process(es) running: " + list);
     }
 
+    /** What the tests started and is still running: under the subreaper when there is one (it adopts orphans), else under this JVM. */
     private static List<ProcessHandle> running() {
-        return ProcessHandle.current().descendants().filter(ProcessTree::running).toList();
+        ProcessHandle self = ProcessHandle.current();
+        ProcessHandle root = self.parent().filter(p -> Long.toString(p.pid()).equals(System.getenv("MICROS_TEST_SUBREAPER"))).orElse(self);
+        return root.descendants().filter(h -> h.pid() != self.pid()).filter(ProcessTree::running).toList();
     }
 
     private static String cmdline(long pid) {
