@@ -67,14 +67,31 @@ public final class Emulator implements AutoCloseable {
         if (cleaned != null) log.event(cleaned);
         log.secret(cfg.ownerToken()); // before any micro or build can print one
         cfg.apiKeys().forEach(log::secret);
-        Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
-                : cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
-                : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
-        AppRuntime runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes);
+        // the data server starts beside the sandbox probe and the build step (it waits on its disk and the CA, they on processes)
+        java.util.concurrent.CompletableFuture<DataServer> dataStart = new java.util.concurrent.CompletableFuture<>();
+        Thread starter = new Thread(() -> {
+            try {
+                dataStart.complete(DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host()));
+            } catch (RuntimeException | Error ex) {
+                dataStart.completeExceptionally(ex);
+            }
+        }, "micros-data-start");
+        starter.setDaemon(true);
+        starter.start();
+        AppRuntime runtime;
+        try {
+            Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
+                    : cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
+                    : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
+            runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes);
+        } catch (RuntimeException ex) {
+            dataStart.thenAccept(DataServer::close);
+            throw ex;
+        }
         Gateway gateway;
         DataServer data = null;
         try {
-            data = DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host());
+            data = started(dataStart);
             runtime.dataEnv(data.env(runtime.runFolder().resolve("ca-bundle.pem")));
             for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
             gateway = Gateway.start(runtime, cfg, log, data);
@@ -101,6 +118,17 @@ public final class Emulator implements AutoCloseable {
         run.put("ca_bundle", runtime.runFolder().resolve("ca-bundle.pem").toString());
         state.writeRun(run);
         return e;
+    }
+
+    /** The data server, or its start's own exception. */
+    private static DataServer started(java.util.concurrent.CompletableFuture<DataServer> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException ex) {
+            if (ex.getCause() instanceof RuntimeException r) throw r;
+            if (ex.getCause() instanceof Error err) throw err;
+            throw ex;
+        }
     }
 
     public int port() {

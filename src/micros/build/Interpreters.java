@@ -48,6 +48,11 @@ final class Interpreters {
         return pick(List.of("node"), shell, user, List.of("--version"), "install Node.js (and npm)", false);
     }
 
+    /** The node the micro's user can reach, without running it (its version is then not known: null). */
+    static Choice reachableNode(Map<String, String> shell, Access user) {
+        return pick(List.of("node"), shell, user, null, "install Node.js (and npm)", false);
+    }
+
     /** @param systemDirs also look in /usr/local/bin, /usr/bin and /bin (python: micros runs the one it picks by its full path) */
     private static Choice pick(List<String> names, Map<String, String> shell, Access user, List<String> versionArgs, String install, boolean systemDirs) {
         Map<String, List<String>> passed = new java.util.LinkedHashMap<>(); // why -> programs skipped for it
@@ -58,8 +63,8 @@ final class Interpreters {
                     passed.computeIfAbsent(user.who() + ", the user micros run as, cannot enter " + blocker, k -> new ArrayList<>()).add(p.toString());
                     continue;
                 }
-                String version = version(p, versionArgs);
-                if (version == null) {
+                String version = versionArgs == null ? null : version(p, versionArgs);
+                if (versionArgs != null && version == null) {
                     passed.computeIfAbsent("it did not run", k -> new ArrayList<>()).add(p.toString());
                     continue;
                 }
@@ -95,8 +100,16 @@ final class Interpreters {
         return List.copyOf(found);
     }
 
-    /** The program's version line, or null when it does not run. */
+    private static final java.util.concurrent.ConcurrentHashMap<List<String>, java.util.Optional<String>> VERSIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The program's version line, or null when it does not run; asked once per program and run (each spawn costs tens of ms at start-up). */
     static String version(Path program, List<String> args) {
+        List<String> key = new ArrayList<>(List.of(program.toString()));
+        key.addAll(args);
+        return VERSIONS.computeIfAbsent(key, k -> java.util.Optional.ofNullable(ask(program, args))).orElse(null);
+    }
+
+    private static String ask(Path program, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(program.toString()));
         cmd.addAll(args);
         try {

@@ -26,13 +26,22 @@ final class NodeDeps {
         // static and custom micros install what they need in their own `commands`, as on Space
         boolean installs = Files.isRegularFile(pkg) && e != Engine.STATIC && e != Engine.CUSTOM && !e.python();
         if (!installs && !runsOnNode) return Prepared.NOTHING;
+        if (!installs) { // only the line saying which node runs: its version is asked off the start-up path (~70 ms)
+            Interpreters.Choice reachable = Interpreters.reachableNode(ctx.shell(), ctx.user());
+            if (reachable.absent()) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
+            if (reachable.failure() != null) return Prepared.failed("micro '" + name + "': " + reachable.failure());
+            Thread t = new Thread(() -> {
+                String version = Interpreters.version(reachable.program(), List.of("--version"));
+                say(ctx, name, new Interpreters.Choice(reachable.program(), version == null ? "(its version did not print)" : version, reachable.note(), null));
+            }, "micros-node-version");
+            t.setDaemon(true);
+            t.start();
+            return Prepared.NOTHING;
+        }
         Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode ? ctx.user() : null);
         if (node.absent() && runsOnNode) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
         if (node.failure() != null) return Prepared.failed("micro '" + name + "': " + node.failure());
-        if (runsOnNode)
-            ctx.log().micro(name, "build", "runs on Node.js " + node.version() + " (" + node.program() + "); Space ran Node.js 16"
-                    + (node.note().isEmpty() ? "" : "; " + node.note()));
-        if (!installs) return Prepared.NOTHING;
+        if (runsOnNode) say(ctx, name, node);
         List<Path> npms = Interpreters.candidates("npm", ctx.shell());
         if (npms.isEmpty()) return Prepared.failed("micro '" + name + "': npm is not on PATH: install npm (it comes with Node.js) to install package.json's dependencies");
         String npm = npms.get(0).toString();
@@ -57,6 +66,11 @@ final class NodeDeps {
             Stamp.write(stampFile, Stamp.of("node=" + node.version(), pkg, after));
         }
         return Prepared.NOTHING;
+    }
+
+    private static void say(Context ctx, String name, Interpreters.Choice node) {
+        ctx.log().micro(name, "build", "runs on Node.js " + node.version() + " (" + node.program() + "); Space ran Node.js 16"
+                + (node.note().isEmpty() ? "" : "; " + node.note()));
     }
 
     private static Map<String, String> env(Context ctx) {

@@ -190,16 +190,11 @@ final class MicroUsers {
     /** Real and effective uids of every process now. */
     private static Set<Integer> runningUids() {
         Set<Integer> uids = new HashSet<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+        // a /proc/PID folder belongs to the process's uid: one stat each, not a status file read and parsed (faster start-up)
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), MicroUsers::isPid)) {
             for (Path p : procs) {
                 try {
-                    for (String line : Files.readAllLines(p.resolve("status")))
-                        if (line.startsWith("Uid:")) {
-                            String[] f = line.split("\\s+");
-                            uids.add(Integer.parseInt(f[1]));
-                            uids.add(Integer.parseInt(f[2]));
-                            break;
-                        }
+                    uids.add((Integer) Files.getAttribute(p, "unix:uid"));
                 } catch (IOException | RuntimeException gone) {
                     // ended meanwhile
                 }
@@ -208,6 +203,13 @@ final class MicroUsers {
             // no /proc: nothing to check
         }
         return uids;
+    }
+
+    private static boolean isPid(Path p) {
+        String name = p.getFileName().toString();
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) if (name.charAt(i) < '0' || name.charAt(i) > '9') return false;
+        return true;
     }
 
     /** uid, gid and whether it is an account, of a user name or number. */

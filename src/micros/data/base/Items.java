@@ -15,13 +15,16 @@ final class Items {
     static final int MAX_PUT_ITEMS = 25;
     static final String TTL = "__expires";
     private static final long MAX_INT = 9_999_999_999_999_999L; // 16 digits
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Made at first use: setting up SecureRandom costs tens of ms, not to be paid at every start. */
+    private static final class Random {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
     private static final char[] KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
     /** A 12-character key, as Deta generated when an item came without one. */
     static String newKey() {
         char[] k = new char[12];
-        for (int i = 0; i < k.length; i++) k[i] = KEY_CHARS[RANDOM.nextInt(KEY_CHARS.length)];
+        for (int i = 0; i < k.length; i++) k[i] = KEY_CHARS[Random.RANDOM.nextInt(KEY_CHARS.length)];
         return new String(k);
     }
 

@@ -27,7 +27,10 @@ import java.util.List;
 public final class DriveStore {
     static final int MAX_COMPONENT = 255;
     private static final String ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Made at first use: setting up SecureRandom costs tens of ms, not to be paid at every start. */
+    private static final class Random {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
     private final Path root;
 
     public DriveStore(Path dataDir) throws IOException {
@@ -331,7 +334,7 @@ public final class DriveStore {
 
     private static String id() {
         char[] c = new char[24];
-        for (int i = 0; i < c.length; i++) c[i] = ID_CHARS.charAt(RANDOM.nextInt(ID_CHARS.length()));
+        for (int i = 0; i < c.length; i++) c[i] = ID_CHARS.charAt(Random.RANDOM.nextInt(ID_CHARS.length()));
         return new String(c);
     }
 }
