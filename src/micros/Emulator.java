@@ -55,6 +55,11 @@ public final class Emulator implements AutoCloseable {
      * forwarded to; their platform limits and sandboxes them (pass {@link Limiter#platform}).
      */
     public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter, Map<String, micros.runtime.Remote> remotes) {
+        return start(app, cfg, log, limiter, remotes, DataServer.Listen.LOOPBACK);
+    }
+
+    /** As above, Base and Drive listening where {@code dataListen} says (remote micros reach them there). */
+    public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter, Map<String, micros.runtime.Remote> remotes, DataServer.Listen dataListen) {
         StateDir state;
         String cleaned;
         try {
@@ -71,7 +76,7 @@ public final class Emulator implements AutoCloseable {
         java.util.concurrent.CompletableFuture<DataServer> dataStart = new java.util.concurrent.CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
-                dataStart.complete(DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host()));
+                dataStart.complete(DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host(), dataListen));
             } catch (RuntimeException | Error ex) {
                 dataStart.completeExceptionally(ex);
             }

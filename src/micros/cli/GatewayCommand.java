@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import micros.Emulator;
+import micros.data.DataServer;
 
 import micros.runtime.Log;
 import micros.runtime.Remote;
 import micros.runtime.RunConfig;
+import micros.runtime.StateDir;
 import micros.sandbox.Limiter;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
@@ -28,7 +30,10 @@ import micros.util.UserError;
 public final class GatewayCommand {
     static final List<String> FLAGS = List.of("--public");
     static final List<String> VALUED = List.of("--micro", "--port", "--host", "--log-format", "--app-version", "--timeout", "--read-timeout",
-            "--payload", "--owner-token", "--api-key", "--owner-token-file", "--api-key-file");
+            "--payload", "--owner-token", "--api-key", "--owner-token-file", "--api-key-file",
+            "--data-host", "--data-port", "--data-name");
+    /** The project key remote micros were given (the export's Secret gives the gateway the same one). */
+    static final String PROJECT_KEY_ENV = "MICROS_PROJECT_KEY";
 
     private GatewayCommand() {}
 
@@ -39,8 +44,17 @@ public final class GatewayCommand {
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
         App app = RunOptions.load(file, out);
         Map<String, Remote> remotes = remotes(app, o.all("--micro"));
+        DataServer.Listen data = dataListen(o);
+        String key = System.getenv(PROJECT_KEY_ENV);
+        if (key != null && !key.isBlank()) {
+            if (!StateDir.isProjectKey(key.strip()))
+                throw UserError.config(PROJECT_KEY_ENV + " is not a project key: use 8 lowercase letters or digits, '_', then 32 letters or digits"
+                        + " (the DETA_PROJECT_KEY the remote micros get)");
+            log.secret(key.strip());
+            StateDir.of(app.root()).create().adoptProjectKey(key.strip());
+        }
         log.names(app.micros().stream().map(Micro::name).toList());
-        Emulator emulator = Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes);
+        Emulator emulator = Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes, data);
         banner(emulator, cfg, remotes, log);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -73,6 +87,24 @@ public final class GatewayCommand {
         return remotes;
     }
 
+    /** --data-host, --data-port and --data-name: where Base and Drive listen, and the name remote micros use. */
+    static DataServer.Listen dataListen(Options o) {
+        String host = o.value("--data-host", "127.0.0.1").strip();
+        if (host.isEmpty()) throw UserError.config("--data-host: give an address to bind, for example 0.0.0.0");
+        String portText = o.value("--data-port", "0");
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) throw UserError.config("--data-port " + portText + ": use a number from 0 to 65535 (0 picks a free port)");
+        String name = o.value("--data-name", null);
+        if (name != null && !name.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*"))
+            throw UserError.config("--data-name " + name + ": give the DNS name or IP address remote micros reach the gateway by, for example gateway.default.svc.cluster.local");
+        return new DataServer.Listen(host, port, name);
+    }
+
     static void banner(Emulator e, RunConfig cfg, Map<String, Remote> remotes, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + " gateway: " + app.displayName() + " is listening on " + e.url());
@@ -85,8 +117,17 @@ public final class GatewayCommand {
         log.plain(e.runtime().limiter().summary());
         log.plain(e.runtime().sandbox().summary());
         log.plain("freezing: " + Limiter.PLATFORM + " (Knative scales an idle micro to zero instead)");
+        data(e, log);
         RunCommand.access(e, cfg, log);
         RunCommand.actions(e, log);
         log.plain("Press Ctrl-C to stop.");
+    }
+
+    /** Where remote micros find Base and Drive, and what they must trust and be given. */
+    static void data(Emulator e, Log log) {
+        DataServer d = e.data();
+        log.plain("  data: Deta Base and Drive listen on " + d.bound() + ", stored in " + d.dataDir() + "; remote micros get DETA_BASE_HOST="
+                + d.hostPort() + " and DETA_DRIVE_HOST=" + d.hostPort() + ", DETA_PROJECT_KEY (`micros data env` prints it; "
+                + PROJECT_KEY_ENV + " sets it), and trust the CA in " + d.ca().caCert() + " (" + String.join(", ", DataServer.CA_VARIABLES) + ")");
     }
 }

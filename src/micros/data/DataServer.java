@@ -34,13 +34,29 @@ public final class DataServer implements Handler, AutoCloseable {
     private final DriveService drive;
     private final LocalCa ca;
     private final Supplier<SSLContext> tls;
+    private Listen listen = Listen.LOOPBACK;
     private Server server;
 
-    private DataServer(Path dataDir, String projectKey, LocalCa ca, String host) throws IOException {
+    /**
+     * Where the data server listens ({@code host}, {@code port}; 0 picks one) and the name the
+     * micros reach it by ({@code name}, null: the address itself); the certificate names both.
+     * Remote micros ({@code micros gateway}) need a reachable address and a name in the cert.
+     */
+    public record Listen(String host, int port, String name) {
+        public static final Listen LOOPBACK = new Listen("127.0.0.1", 0, null);
+
+        /** The host DETA_BASE_HOST names: the name, else the address (a wildcard shows as 127.0.0.1). */
+        String advertised() {
+            if (name != null) return name;
+            return List.of("0.0.0.0", "::", "[::]").contains(host) ? "127.0.0.1" : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        }
+    }
+
+    private DataServer(Path dataDir, String projectKey, LocalCa ca, List<String> hosts) throws IOException {
         this.dataDir = dataDir;
         this.projectKey = projectKey;
         this.ca = ca;
-        this.tls = loadLazily(ca, host);
+        this.tls = loadLazily(ca, hosts);
         String projectId = projectId(projectKey);
         this.base = new BaseService(dataDir, projectId, projectKey);
         this.drive = new DriveService(dataDir, projectId, projectKey);
@@ -50,13 +66,13 @@ public final class DataServer implements Handler, AutoCloseable {
      * Reading the key and starting the JDK's TLS costs ~100-200 ms of CPU: done at the first TLS
      * connection, so runs (and tests) that never speak TLS never pay it.
      */
-    private static Supplier<SSLContext> loadLazily(LocalCa ca, String host) {
+    private static Supplier<SSLContext> loadLazily(LocalCa ca, List<String> hosts) {
         return new Supplier<>() {
             private SSLContext ctx;
 
             @Override
             public synchronized SSLContext get() {
-                if (ctx == null) ctx = ca.serverContext(host);
+                if (ctx == null) ctx = ca.serverContext(hosts);
                 return ctx;
             }
         };
@@ -72,18 +88,28 @@ public final class DataServer implements Handler, AutoCloseable {
      * certificate also names {@code gatewayHost} (the gateway shares it), signed once per host.
      */
     public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost) {
+        return start(dataDir, projectKey, ca, gatewayHost, Listen.LOOPBACK);
+    }
+
+    /** As above, listening where {@code listen} says, the certificate also naming its address and name. */
+    public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost, Listen listen) {
         DataServer d;
         try {
             java.nio.file.Files.createDirectories(dataDir);
-            d = new DataServer(dataDir, projectKey, ca, gatewayHost);
+            List<String> hosts = new java.util.ArrayList<>(List.of(gatewayHost, listen.host()));
+            if (listen.name() != null) hosts.add(listen.name());
+            d = new DataServer(dataDir, projectKey, ca, hosts);
+            d.listen = listen;
         } catch (IOException e) {
             throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + "): make it writable, or point MICROS_STATE_DIR elsewhere");
         }
         try {
-            d.server = Server.start("127.0.0.1", 0, d, Server.Settings.DEFAULT.withMaxBody(BODY_LIMIT), (ex, e) -> { }, d.tls);
+            d.server = Server.start(listen.host(), listen.port(), d, Server.Settings.DEFAULT.withMaxBody(BODY_LIMIT), (ex, e) -> { }, d.tls);
         } catch (IOException e) {
             d.base.close();
-            throw UserError.runtime("cannot listen on a loopback port for Deta Base and Drive: " + e.getMessage());
+            throw listen == Listen.LOOPBACK ? UserError.runtime("cannot listen on a loopback port for Deta Base and Drive: " + e.getMessage())
+                    : UserError.runtime("cannot listen on " + listen.host() + ":" + listen.port() + " for Deta Base and Drive (" + e.getMessage()
+                    + "): choose another --data-port, or an address of this machine for --data-host");
         }
         return d;
     }
@@ -131,7 +157,13 @@ public final class DataServer implements Handler, AutoCloseable {
 
     /** host:port, as DETA_BASE_HOST and DETA_DRIVE_HOST take it. */
     public String hostPort() {
-        return "127.0.0.1:" + server.port();
+        return listen.advertised() + ":" + server.port();
+    }
+
+    /** Where the server listens, as host:port. */
+    public String bound() {
+        String h = listen.host();
+        return (h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h) + ":" + server.port();
     }
 
     /** What every micro gets: the data hosts, and a CA bundle (written to {@code bundle}) it trusts. */

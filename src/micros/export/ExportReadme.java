@@ -37,14 +37,35 @@ final class ExportReadme {
         r.append("# push the images where the cluster pulls from (--image-prefix sets the registry part of their names)\n\n");
         r.append("kubectl create secret generic ").append(n.secret()).append(" --namespace ").append(n.namespace()).append(" \\\n");
         List<String> keys = new ArrayList<>(List.of("MICROS_OWNER_TOKEN=<the owner's login token, 8 characters or more>",
-                "DETA_PROJECT_KEY=<a random project key>", "DETA_API_KEY=<a random key the micros use to call the app>"));
+                "DETA_PROJECT_KEY=<a project key: 8 lowercase letters or digits, _, 32 letters or digits>", "DETA_API_KEY=<a random key the micros use to call the app>"));
         if (apiKeys) keys.add("MICROS_API_KEYS=<the keys clients send in X-Space-App-Key, comma-separated>");
         for (Micro m : remote)
             for (EnvVar v : m.env())
                 keys.add(Manifests.presetKey(m, v) + "=" + (v.defaultValue() != null ? v.defaultValue() : "<" + v.name() + ", optional>"));
         for (int i = 0; i < keys.size(); i++)
             r.append("  --from-literal='").append(keys.get(i).replace("'", "'\\''")).append('\'').append(i < keys.size() - 1 ? " \\\n" : "\n");
+        String ns = " --namespace " + n.namespace();
+        r.append("# the gateway first: it makes the app's certificate authority on its volume (" + Manifests.CA_DIR + ")\n");
+        r.append("kubectl apply -f gateway/gateway.yaml\n");
+        r.append("kubectl rollout status deployment/").append(n.gateway()).append(ns).append('\n');
+        r.append("# the micros trust that CA for Base and Drive: a ConfigMap made from the gateway's files\n");
+        r.append("kubectl exec").append(ns).append(" deploy/").append(n.gateway()).append(" -- cat ").append(Manifests.CA_DIR).append('/')
+                .append(Manifests.CA_CERT).append(" > ").append(Manifests.CA_CERT).append('\n');
+        r.append("kubectl exec").append(ns).append(" deploy/").append(n.gateway()).append(" -- cat /etc/ssl/certs/ca-certificates.crt > ")
+                .append(Manifests.CA_BUNDLE).append('\n');
+        r.append("cat ").append(Manifests.CA_CERT).append(" >> ").append(Manifests.CA_BUNDLE).append('\n');
+        r.append("kubectl create configmap ").append(n.ca()).append(ns).append(" --from-file=").append(Manifests.CA_CERT)
+                .append(" --from-file=").append(Manifests.CA_BUNDLE).append('\n');
         r.append("kubectl apply -k .\n```\n\n");
+        r.append("Base and Drive: the gateway serves them (`--data-host 0.0.0.0 --data-port ").append(Manifests.DATA_PORT)
+                .append(" --data-name ").append(n.dataName()).append("`) over TLS on its Service's port ").append(Manifests.DATA_PORT)
+                .append(", with a certificate from its CA that names `").append(n.dataName()).append("`; every micro gets `DETA_BASE_HOST` and `DETA_DRIVE_HOST` = `")
+                .append(n.dataName()).append(':').append(Manifests.DATA_PORT).append("`, the Secret's `DETA_PROJECT_KEY` (the gateway takes the same one as "
+                + "`MICROS_PROJECT_KEY`), and the ConfigMap `").append(n.ca()).append("` mounted read-only at `").append(Manifests.CA_MOUNT)
+                .append("` (`NODE_EXTRA_CA_CERTS` names `").append(Manifests.CA_CERT).append("`; `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE` "
+                + "name `").append(Manifests.CA_BUNDLE).append("`, the system's CAs followed by micros' CA, so other HTTPS still works). The CA must be the "
+                + "gateway's: the one in `").append(Manifests.CA_DIR).append("` on its volume (`MICROS_CA_DIR`); if that volume is ever replaced, "
+                + "make the ConfigMap again.\n\n");
         r.append("Every secret (the owner's token, DETA_PROJECT_KEY, DETA_API_KEY");
         if (apiKeys) r.append(", the API keys");
         r.append(", and each preset variable, with the Spacefile's default above) comes from the Secret `").append(n.secret())

@@ -17,6 +17,9 @@ import micros.spacefile.App.Micro;
 public final class Manifests {
     static final int TIMEOUT_SECONDS = 20;
     static final String MEMORY = "512Mi", TMP = "512Mi";
+    /** The gateway's Base and Drive port, and where the micros find micros' CA (a ConfigMap made from the gateway's). */
+    static final int DATA_PORT = 4443;
+    static final String CA_MOUNT = "/etc/micros-ca", CA_CERT = "micros-ca.pem", CA_BUNDLE = "ca-bundle.pem", CA_DIR = "/app/.micros/ca";
 
     /** The names and settings every manifest shares. */
     public record Names(String app, String namespace, String imagePrefix) {
@@ -38,6 +41,16 @@ public final class Manifests {
 
         String data() {
             return micros.export.Names.join(app, "data");
+        }
+
+        /** The ConfigMap with the gateway's CA certificate (and a bundle: the system's CAs and it). */
+        String ca() {
+            return micros.export.Names.join(app, "ca");
+        }
+
+        /** The gateway Service's cluster name: what DETA_BASE_HOST names, and the data server's certificate. */
+        String dataName() {
+            return gateway() + "." + namespace + ".svc.cluster.local";
         }
 
         /** Where the gateway reaches a micro: its Knative service's cluster-local address. */
@@ -71,6 +84,11 @@ public final class Manifests {
         env.add(map("name", "DETA_SPACE_APP_MICRO_TYPE", "value", m.primary() ? "primary" : "normal"));
         env.add(secretEnv("DETA_PROJECT_KEY", n.secret(), "DETA_PROJECT_KEY", false));
         env.add(secretEnv("DETA_API_KEY", n.secret(), "DETA_API_KEY", false));
+        // Base and Drive: the gateway's data server, over TLS with the gateway's CA (mounted from the ConfigMap)
+        env.add(map("name", "DETA_BASE_HOST", "value", n.dataName() + ":" + DATA_PORT));
+        env.add(map("name", "DETA_DRIVE_HOST", "value", n.dataName() + ":" + DATA_PORT));
+        for (String v : micros.data.DataServer.CA_VARIABLES)
+            env.add(map("name", v, "value", CA_MOUNT + "/" + (v.equals("NODE_EXTRA_CA_CERTS") ? CA_CERT : CA_BUNDLE))); // node adds to its own CAs, the rest replace theirs
         for (EnvVar v : m.env()) env.add(secretEnv(v.name(), n.secret(), presetKey(m, v), v.defaultValue() == null));
         Map<String, Object> container = map(
                 "name", "micro",
@@ -79,7 +97,7 @@ public final class Manifests {
                 "env", env,
                 "resources", map("limits", map("memory", MEMORY), "requests", map("memory", "128Mi")),
                 "securityContext", restricted(),
-                "volumeMounts", List.of(map("name", "tmp", "mountPath", "/tmp")));
+                "volumeMounts", List.of(map("name", "tmp", "mountPath", "/tmp"), map("name", "micros-ca", "mountPath", CA_MOUNT, "readOnly", true)));
         return map(
                 "apiVersion", "serving.knative.dev/v1",
                 "kind", "Service",
@@ -90,7 +108,8 @@ public final class Manifests {
                         "spec", map(
                                 "timeoutSeconds", TIMEOUT_SECONDS,
                                 "containers", List.of(container),
-                                "volumes", List.of(map("name", "tmp", "emptyDir", map("sizeLimit", TMP)))))));
+                                "volumes", List.of(map("name", "tmp", "emptyDir", map("sizeLimit", TMP)),
+                                        map("name", "micros-ca", "configMap", map("name", n.ca())))))));
     }
 
     /** Space's sandbox as a container's: read-only root, no privileges, not root. */
@@ -109,17 +128,20 @@ public final class Manifests {
     static List<Map<String, Object>> gateway(Names n, List<Micro> remote, boolean apiKeys) {
         Map<String, Object> labels = map("app.kubernetes.io/name", n.gateway(), "app.kubernetes.io/part-of", n.app());
         // the owner token and API keys come from the environment (MICROS_OWNER_TOKEN, MICROS_API_KEYS): never on the command line
-        List<Object> args = new ArrayList<>(List.of("--host", "0.0.0.0", "--port", "8080"));
+        List<Object> args = new ArrayList<>(List.of("--host", "0.0.0.0", "--port", "8080",
+                "--data-host", "0.0.0.0", "--data-port", Integer.toString(DATA_PORT), "--data-name", n.dataName()));
         for (Micro m : remote) args.addAll(List.of("--micro", m.name() + "=" + n.url(m)));
         List<Object> env = new ArrayList<>();
         env.add(secretEnv("MICROS_OWNER_TOKEN", n.secret(), "MICROS_OWNER_TOKEN", false));
         env.add(secretEnv("DETA_API_KEY", n.secret(), "DETA_API_KEY", false));
+        env.add(secretEnv("MICROS_PROJECT_KEY", n.secret(), "DETA_PROJECT_KEY", false)); // Base and Drive take the key the micros get
+        env.add(map("name", "MICROS_CA_DIR", "value", CA_DIR)); // the CA on the data volume: the micros' ConfigMap is made from it
         if (apiKeys) env.add(secretEnv("MICROS_API_KEYS", n.secret(), "MICROS_API_KEYS", false));
         Map<String, Object> container = map(
                 "name", "gateway",
                 "image", n.image("gateway"),
                 "args", args,
-                "ports", List.of(map("name", "http", "containerPort", 8080)),
+                "ports", List.of(map("name", "http", "containerPort", 8080), map("name", "data", "containerPort", DATA_PORT)),
                 "env", env,
                 "readinessProbe", map("tcpSocket", map("port", 8080)),
                 "resources", map("limits", map("memory", MEMORY), "requests", map("memory", "128Mi")),
@@ -138,7 +160,8 @@ public final class Manifests {
                                         map("name", "tmp", "emptyDir", map("sizeLimit", TMP)))))));
         Map<String, Object> service = map("apiVersion", "v1", "kind", "Service",
                 "metadata", map("name", n.gateway(), "namespace", n.namespace(), "labels", labels),
-                "spec", map("selector", labels, "ports", List.of(map("name", "http", "port", 80, "targetPort", "http"))));
+                "spec", map("selector", labels, "ports", List.of(map("name", "http", "port", 80, "targetPort", "http"),
+                        map("name", "data", "port", DATA_PORT, "targetPort", "data"))));
         return List.of(pvc, deployment, service);
     }
 

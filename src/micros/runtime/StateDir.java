@@ -74,6 +74,22 @@ public final class StateDir {
         }
     }
 
+    /** Whether {@code key} has the form of a project key ({@code <8 lowercase letters or digits>_<32 letters or digits>}). */
+    public static boolean isProjectKey(String key) {
+        return key != null && key.matches("[a-z0-9]{8}_[A-Za-z0-9]{32}");
+    }
+
+    /** Makes {@code key} the project's key from now on (`micros gateway` given the key its remote micros have). */
+    public void adoptProjectKey(String key) {
+        if (!isProjectKey(key)) throw new IllegalArgumentException("not a project key");
+        try {
+            Path f = dir.resolve("project-key");
+            if (!Files.exists(f) || !Files.readString(f).strip().equals(key)) writePrivate(f, key + "\n");
+        } catch (IOException e) {
+            throw cannotWrite(e);
+        }
+    }
+
     /** Notes a micro's process (pid and its start time, so a recycled pid is never mistaken for it). */
     public synchronized void recordProcess(long pid) {
         try {

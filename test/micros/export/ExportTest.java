@@ -96,12 +96,24 @@ class ExportTest {
                     assertEquals(2 * process.size(), args.stream().filter(a -> a.equals("--micro")).count() * 2);
                     assertEquals("/app/.micros", str(item(node(c, "volumeMounts"), 0), "mountPath"), "the data volume");
                     assertEquals("true", str(c, "securityContext", "readOnlyRootFilesystem"));
+                    String gateway = Names.join(Manifests.appName(app), "gateway");
+                    int data = args.indexOf("--data-name");
+                    assertEquals(gateway + ".apps.svc.cluster.local", args.get(data + 1), "Base and Drive's certificate names the gateway's Service: " + args);
+                    assertEquals("4443", args.get(args.indexOf("--data-port") + 1), args.toString());
+                    assertEquals("0.0.0.0", args.get(args.indexOf("--data-host") + 1), args.toString());
+                    assertEquals("DETA_PROJECT_KEY", str(env(c, "MICROS_PROJECT_KEY"), "valueFrom", "secretKeyRef", "key"), "the gateway's Base takes the micros' key");
+                    assertEquals("/app/.micros/ca", str(env(c, "MICROS_CA_DIR"), "value"), "the CA on the data volume");
+                }
+                if (kind.equals("v1 Service")) {
+                    List<String> ports = new ArrayList<>();
+                    for (YamlNode p : ((YamlNode.Sequence) node(d, "spec", "ports")).items()) ports.add(str(p, "port") + "->" + str(p, "targetPort"));
+                    assertEquals(List.of("80->http", "4443->data"), ports, file);
                 }
                 for (YamlNode.Mapping env : envEntries(d)) {
                     YamlNode from = env.get("valueFrom");
                     String var = str(env, "name");
                     if (from == null) {
-                        assertTrue(var.startsWith("DETA_SPACE_APP"), file + ": " + var + " is written inline");
+                        assertTrue(var.startsWith("DETA_SPACE_APP") || INLINE.contains(var), file + ": " + var + " is written inline");
                         continue;
                     }
                     String key = str((YamlNode.Mapping) from, "secretKeyRef", "key");
@@ -113,6 +125,19 @@ class ExportTest {
         assertEquals(1, deployments);
         checkDockerfiles(out, process);
         assertTrue(readme.contains("node-level setting"), "README says what does not carry over");
+        String ca = Names.join(Manifests.appName(app), "ca");
+        assertTrue(readme.contains("kubectl create configmap " + ca + " --namespace apps --from-file=micros-ca.pem --from-file=ca-bundle.pem"), readme);
+        assertTrue(readme.contains("cat /app/.micros/ca/micros-ca.pem > micros-ca.pem"), "README says where the gateway's CA is: " + readme);
+    }
+
+    /** Not secrets: where Base and Drive are, and where the CA is. */
+    static final Set<String> INLINE = Set.of("DETA_BASE_HOST", "DETA_DRIVE_HOST", "MICROS_CA_DIR", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+            "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE");
+
+    private static YamlNode.Mapping env(YamlNode.Mapping container, String name) {
+        for (YamlNode e : ((YamlNode.Sequence) container.get("env")).items())
+            if (name.equals(str(e, "name"))) return (YamlNode.Mapping) e;
+        throw new AssertionError("no " + name + " in " + container);
     }
 
     private static void checkKnative(YamlNode.Mapping d, String file) {
@@ -129,6 +154,19 @@ class ExportTest {
         List<String> names = new ArrayList<>();
         for (YamlNode e : ((YamlNode.Sequence) c.get("env")).items()) names.add(str((YamlNode.Mapping) e, "name"));
         assertTrue(names.containsAll(List.of("DETA_PROJECT_KEY", "DETA_API_KEY", "DETA_SPACE_APP_HOSTNAME", "DETA_SPACE_APP_MICRO_NAME")), names.toString());
+        // Base and Drive at the gateway's Service, its CA from the ConfigMap, mounted read-only
+        String app = str(d, "metadata", "labels", "app.kubernetes.io/part-of");
+        assertEquals(Names.join(app, "gateway") + ".apps.svc.cluster.local:4443", str(env(c, "DETA_BASE_HOST"), "value"), file);
+        assertEquals(str(env(c, "DETA_BASE_HOST"), "value"), str(env(c, "DETA_DRIVE_HOST"), "value"), file);
+        assertEquals("/etc/micros-ca/ca-bundle.pem", str(env(c, "SSL_CERT_FILE"), "value"), file);
+        assertEquals("/etc/micros-ca/ca-bundle.pem", str(env(c, "REQUESTS_CA_BUNDLE"), "value"), file);
+        assertEquals("/etc/micros-ca/micros-ca.pem", str(env(c, "NODE_EXTRA_CA_CERTS"), "value"), file);
+        YamlNode.Mapping caMount = item(node(c, "volumeMounts"), 1);
+        assertEquals("/etc/micros-ca", str(caMount, "mountPath"), file);
+        assertEquals("true", str(caMount, "readOnly"), file);
+        YamlNode.Mapping caVolume = item(node(d, "spec", "template", "spec", "volumes"), 1);
+        assertEquals(str(caMount, "name"), str(caVolume, "name"), file);
+        assertEquals(Names.join(app, "ca"), str(caVolume, "configMap", "name"), file);
     }
 
     /** COPY sources exist in the build context; the launcher and packaged files are what micros would run. */

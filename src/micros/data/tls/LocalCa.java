@@ -136,15 +136,29 @@ public final class LocalCa {
      * when it is neither a loopback name nor a wildcard); that certificate is signed once per host.
      */
     public SSLContext serverContext(String host) {
-        String h = host == null ? "" : host.strip();
-        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
-        if (h.isEmpty() || List.of("localhost", "127.0.0.1", "::1", "0.0.0.0", "::").contains(h.toLowerCase(java.util.Locale.ROOT))) return serverContext();
-        Path hostDir = dir.resolve("hosts").resolve(h.replaceAll("[^A-Za-z0-9.-]", "_"));
+        return serverContext(java.util.Arrays.asList(host));
+    }
+
+    /**
+     * A TLS context whose certificate also names every one of {@code hosts} that is neither a
+     * loopback name nor a wildcard (the gateway's address, the data server's, the DNS name remote
+     * micros reach it by); signed once per set of names.
+     */
+    public SSLContext serverContext(List<String> hosts) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (String host : hosts) {
+            String h = host == null ? "" : host.strip();
+            if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+            if (h.isEmpty() || List.of("localhost", "127.0.0.1", "::1", "0.0.0.0", "::").contains(h.toLowerCase(java.util.Locale.ROOT))) continue;
+            names.add(h);
+        }
+        if (names.isEmpty()) return serverContext();
+        Path hostDir = dir.resolve("hosts").resolve(String.join("+", names).replaceAll("[^A-Za-z0-9.+-]", "_"));
         if (!Files.exists(hostDir.resolve("server-key.pem"))) {
             try {
-                makeHost(h, hostDir);
+                makeHost(List.copyOf(names), hostDir);
             } catch (IOException e) {
-                throw UserError.runtime("cannot sign a certificate for " + h + " in " + dir + " (" + e.getMessage() + ")");
+                throw UserError.runtime("cannot sign a certificate for " + String.join(", ", names) + " in " + dir + " (" + e.getMessage() + ")");
             }
         }
         return context(hostDir.resolve("server-key.pem"), hostDir.resolve("server-chain.pem"));
@@ -216,7 +230,7 @@ public final class LocalCa {
     }
 
     @SuppressWarnings("try") // the lock is held by the try, never used in it
-    private void makeHost(String host, Path hostDir) throws IOException {
+    private void makeHost(List<String> hosts, Path hostDir) throws IOException {
         Files.createDirectories(hostDir.getParent());
         try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = lockFile.lock()) {
@@ -225,8 +239,9 @@ public final class LocalCa {
             try {
                 await(serverKeyPair(work), "making the server's key");
                 X509Certificate caCert = (X509Certificate) read(dir.resolve("ca.p12").toString()).getCertificate("ca");
-                boolean ip = host.contains(":") || host.matches("[0-9.]+");
-                signServer(work, dir.resolve("ca.p12").toString(), caCert, LOOPBACK_NAMES + (ip ? ",ip:" : ",dns:") + host);
+                StringBuilder san = new StringBuilder(LOOPBACK_NAMES);
+                for (String host : hosts) san.append(host.contains(":") || host.matches("[0-9.]+") ? ",ip:" : ",dns:").append(host);
+                signServer(work, dir.resolve("ca.p12").toString(), caCert, san.toString());
                 Files.createDirectories(hostDir);
                 Files.move(work.resolve("server-chain.pem"), hostDir.resolve("server-chain.pem"), StandardCopyOption.ATOMIC_MOVE);
                 Files.move(work.resolve("server-key.pem"), hostDir.resolve("server-key.pem"), StandardCopyOption.ATOMIC_MOVE);
