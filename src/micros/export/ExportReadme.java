@@ -35,6 +35,7 @@ final class ExportReadme {
         for (Micro m : remote) r.append("docker build -t ").append(n.image(Names.dns(m.name()))).append(" micros/").append(m.name()).append('\n');
         r.append("docker build -t ").append(n.image("gateway")).append(" gateway\n");
         r.append("# push the images where the cluster pulls from (--image-prefix sets the registry part of their names)\n\n");
+        r.append("# a project key: echo \"$(tr -dc a-z0-9 </dev/urandom | head -c 8)_$(tr -dc A-Za-z0-9 </dev/urandom | head -c 32)\"\n");
         r.append("kubectl create secret generic ").append(n.secret()).append(" --namespace ").append(n.namespace()).append(" \\\n");
         List<String> keys = new ArrayList<>(List.of("MICROS_OWNER_TOKEN=<the owner's login token, 8 characters or more>",
                 "DETA_PROJECT_KEY=<a project key: 8 lowercase letters or digits, _, 32 letters or digits>", "DETA_API_KEY=<a random key the micros use to call the app>"));
