@@ -58,8 +58,11 @@ public final class StateDir {
                 + "): make it writable, or point MICROS_STATE_DIR at a writable folder");
     }
 
-    /** DETA_PROJECT_KEY: {@code <projectid>_<secret>}, created once per project and kept. */
-    public String projectKey() {
+    /**
+     * DETA_PROJECT_KEY: {@code <projectid>_<secret>}, created once per project and kept. Synchronized:
+     * the data server's start and the runtime ask at once, and must not make two keys.
+     */
+    public synchronized String projectKey() {
         Path f = dir.resolve("project-key");
         try {
             if (Files.exists(f)) {
@@ -80,7 +83,7 @@ public final class StateDir {
     }
 
     /** Makes {@code key} the project's key from now on (`micros gateway` given the key its remote micros have). */
-    public void adoptProjectKey(String key) {
+    public synchronized void adoptProjectKey(String key) {
         if (!isProjectKey(key)) throw new IllegalArgumentException("not a project key");
         try {
             Path f = dir.resolve("project-key");
