@@ -73,10 +73,11 @@ public final class Emulator implements AutoCloseable {
         log.secret(cfg.ownerToken()); // before any micro or build can print one
         cfg.apiKeys().forEach(log::secret);
         // the data server starts beside the sandbox probe and the build step (it waits on its disk and the CA, they on processes)
+        String projectKey = state.projectKey(); // made here, once: the data server's thread and the runtime both read it
         java.util.concurrent.CompletableFuture<DataServer> dataStart = new java.util.concurrent.CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
-                dataStart.complete(DataServer.start(state.path().resolve("data"), state.projectKey(), LocalCa.loadOr(state.path().resolve("ca")), cfg.host(), dataListen));
+                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.loadOr(state.path().resolve("ca")), cfg.host(), dataListen));
             } catch (RuntimeException | Error ex) {
                 dataStart.completeExceptionally(ex);
             }

@@ -6,7 +6,7 @@ jar="$here/../../build/micros.jar"
 sdk="${DETA_SDK:-$here/../../../shared/sdk/deta-python}"
 if [ ! -d "$sdk/deta" ]; then echo "data bench: skipped, the deta python SDK is not at $sdk (set DETA_SDK)"; exit 0; fi
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'st=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; exit $st' EXIT
 mkdir -p "$dir/app/site"
 echo hi > "$dir/app/site/index.html"
 printf 'v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: .\n' > "$dir/app/Spacefile"

@@ -173,10 +173,19 @@ public final class DataServer implements Handler, AutoCloseable {
         } catch (IOException e) {
             throw UserError.runtime("cannot write the CA bundle for the micros to " + bundle + ": " + e.getMessage());
         }
+        // node adds NODE_EXTRA_CA_CERTS to its own roots and parses it at every start: micros' CA alone
+        // (the whole bundle cost a Node micro ~45 ms per cold start)
+        Path caOnly = bundle.resolveSibling("micros-ca.pem");
+        try {
+            java.nio.file.Files.copy(ca.caCert(), caOnly, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.setPosixFilePermissions(caOnly, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw UserError.runtime("cannot write micros' CA for the micros to " + caOnly + ": " + e.getMessage());
+        }
         Map<String, String> env = new LinkedHashMap<>();
         env.put("DETA_BASE_HOST", hostPort());
         env.put("DETA_DRIVE_HOST", hostPort());
-        for (String v : CA_VARIABLES) env.put(v, bundle.toString());
+        for (String v : CA_VARIABLES) env.put(v, (v.equals("NODE_EXTRA_CA_CERTS") ? caOnly : bundle).toString());
         return env;
     }
 

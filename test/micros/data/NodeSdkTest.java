@@ -86,6 +86,6 @@ class NodeSdkTest {
         assertEquals("hello.txt", r.get("del"));
         assertEquals(Map.of("deleted", List.of("a/b.bin", "never")), r.get("many"));
         assertEquals(List.of("big.bin"), r.get("after"));
-        assertEquals(List.of(app.emulator.data().hostPort(), app.emulator.runtime().runFolder().resolve("ca-bundle.pem").toString()), r.get("env"));
+        assertEquals(List.of(app.emulator.data().hostPort(), app.emulator.runtime().runFolder().resolve("micros-ca.pem").toString()), r.get("env"));
     }
 }
