@@ -1,12 +1,13 @@
 #!/bin/sh
 # Runs data_bench.py against a micros run (a static app: only its data is measured).
+# (set -e holds in the EXIT trap too: the stopped micros' status must not become the script's)
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 jar="$here/../../build/micros.jar"
 sdk="${DETA_SDK:-$here/../../../shared/sdk/deta-python}"
 if [ ! -d "$sdk/deta" ]; then echo "data bench: skipped, the deta python SDK is not at $sdk (set DETA_SDK)"; exit 0; fi
 dir=$(mktemp -d)
-trap 'st=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"; exit $st' EXIT
+trap 'st=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$dir"; exit $st' EXIT
 mkdir -p "$dir/app/site"
 echo hi > "$dir/app/site/index.html"
 printf 'v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: .\n' > "$dir/app/Spacefile"
