@@ -125,7 +125,8 @@ final class Forwarder {
         for (int attempt = 0; ; attempt++) {
             Upstream u = null;
             try {
-                u = first != null ? new Upstream(first, generation) : pool.poll(generation);
+                // a retry takes a fresh connection: another pooled one may have been dropped by the micro too
+                u = first != null ? new Upstream(first, generation) : attempt == 0 ? pool.poll(generation) : null;
                 first = null;
                 if (u == null) u = pool.remote == null ? Upstream.connect(port, generation) : Upstream.connect(pool.remote, generation);
             } catch (IOException e) {
