@@ -202,7 +202,13 @@ class ExportTest {
     @Test
     void packagingFollowsIncludeAndSpaceignoreAndLeavesDependenciesOut() throws Exception {
         Path out = dir.resolve("out");
-        assertEquals(0, export(app("export/back"), out).exit());
+        // what a developer's folder holds after a local run, made here rather than committed: installed modules, byte code
+        Path back = Apps.copy("export/back", dir.resolve("src"));
+        Files.createDirectories(back.resolve("node/node_modules/x"));
+        Files.writeString(back.resolve("node/node_modules/x/index.js"), "module.exports = 1;\n");
+        Files.createDirectories(back.resolve("py39/__pycache__"));
+        Files.write(back.resolve("py39/__pycache__/main.cpython-39.pyc"), new byte[] {0x61, 0x0d, 0x0d, 0x0a});
+        assertEquals(0, export(back, out).exit());
         assertTrue(Files.exists(out.resolve("micros/py38/app/app.py")));
         assertFalse(Files.exists(out.resolve("micros/py38/app/extra.py")), "not in include");
         assertTrue(Files.exists(out.resolve("micros/py39/app/main.py")));
