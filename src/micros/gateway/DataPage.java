@@ -2,7 +2,6 @@ package micros.gateway;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,16 +55,7 @@ final class DataPage {
             ex.addHeader("Content-Disposition", "attachment; filename*=UTF-8''" + URLEncoder.encode(base, StandardCharsets.UTF_8).replace("+", "%20"));
             ex.addHeader("Cache-Control", "no-store");
             long size = Files.size(f);
-            if (ex.method().equals("HEAD")) {
-                ex.addHeader("Content-Length", Long.toString(size));
-                ex.sendHead(200, -2);
-                ex.end();
-                return;
-            }
-            ex.sendHead(200, size);
-            OutputStream out = ex.responseBody();
-            in.transferTo(out);
-            ex.end();
+            ex.sendFixed(200, java.nio.channels.Channels.newChannel(in), size);
         }
     }
 

@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 
 import micros.http.ByteSink;
@@ -168,11 +170,11 @@ final class Forwarder {
         if (remote != null) sc.put(remote.base());
         sc.put(target);
         sc.put(HTTP11, 0, HTTP11.length);
-        String connection = ex.header("Connection");
+        String[] listed = connectionOptions(ex.header("Connection"));
         boolean hasHost = false;
         for (int i = 0; i < ex.headerCount(); i++) {
             if (hopByHop(ex, i) || (cookie != null && ex.nameIs(i, "Cookie"))) continue;
-            if (connection != null && listed(connection, ex.name(i))) continue;
+            if (listed != null && named(ex, i, listed)) continue;
             if (remote != null && (ex.nameIs(i, "Host") || ex.nameIs(i, "X-Forwarded-Host"))) continue;
             if (!hasHost && ex.nameIs(i, "Host")) hasHost = true;
             ex.copyHeader(i, sc);
@@ -212,9 +214,24 @@ final class Forwarder {
                 || ex.nameIs(i, "X-Real-IP");
     }
 
-    private static boolean listed(String connection, String name) {
-        for (String token : connection.split(","))
-            if (token.strip().equalsIgnoreCase(name)) return true;
+    /**
+     * The header names a Connection header lists beyond keep-alive and close (RFC 9110 §7.6.1:
+     * they are hop-by-hop too), or null: usually there are none, and nothing is made per header.
+     */
+    private static String[] connectionOptions(String connection) {
+        if (connection == null) return null;
+        List<String> names = null;
+        for (String token : connection.split(",")) {
+            String t = token.strip();
+            if (t.isEmpty() || t.equalsIgnoreCase("keep-alive") || t.equalsIgnoreCase("close")) continue;
+            if (names == null) names = new ArrayList<>(2);
+            names.add(t);
+        }
+        return names == null ? null : names.toArray(new String[0]);
+    }
+
+    private static boolean named(Exchange ex, int i, String[] names) {
+        for (String n : names) if (ex.nameIs(i, n)) return true;
         return false;
     }
 

@@ -1,8 +1,6 @@
 package micros.gateway;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -167,27 +165,7 @@ final class StaticFiles {
             ex.end();
             return;
         }
-        if (ex.method().equals("HEAD")) {
-            ex.addHeader("Content-Length", Long.toString(size));
-            ex.sendHead(200, -2);
-            ex.end();
-            return;
-        }
-        ex.sendHead(200, size);
-        OutputStream out = ex.responseBody();
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(size, 1)));
-        long left = size;
-        while (left > 0) { // exactly the announced length, even if the file grows meanwhile
-            buf.clear().limit((int) Math.min(buf.capacity(), left));
-            int n = in.read(buf);
-            if (n < 0) { // it shrank: the announced length cannot be kept
-                ex.cut();
-                return;
-            }
-            out.write(buf.array(), 0, n);
-            left -= n;
-        }
-        ex.end();
+        ex.sendFixed(200, in, size);
     }
 
     /** A regular file opened for reading (channel) or a folder (no channel), with the name it was found under. */

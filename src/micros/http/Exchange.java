@@ -247,6 +247,33 @@ public final class Exchange {
         end();
     }
 
+    /**
+     * A response of exactly {@code size} bytes read from {@code in} (a file): HEAD gets the
+     * length alone; a source that ends early cuts the connection rather than answer short.
+     */
+    public void sendFixed(int status, java.nio.channels.ReadableByteChannel in, long size) throws IOException {
+        if (method.equals("HEAD")) {
+            addHeader("Content-Length", Long.toString(size));
+            sendHead(status, -2);
+            end();
+            return;
+        }
+        sendHead(status, size);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(size, 1)));
+        long left = size;
+        while (left > 0) { // exactly the announced length, even if the file grows meanwhile
+            buf.clear().limit((int) Math.min(buf.capacity(), left));
+            int n = in.read(buf);
+            if (n < 0) { // it shrank: the announced length cannot be kept
+                cut();
+                return;
+            }
+            bodyOut.write(buf.array(), 0, n);
+            left -= n;
+        }
+        end();
+    }
+
     /** Finishes the response: the last chunk, and a flush. */
     public void end() throws IOException {
         if (cut || finished && !started) return;

@@ -2,7 +2,6 @@ package micros.data.drive;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -203,22 +202,7 @@ public final class DriveService implements Handler {
             long size = Files.size(f);
             ex.addHeader("Content-Type", store.type(drive, name));
             ex.addHeader("Accept-Ranges", "bytes");
-            if (ex.method().equals("HEAD")) {
-                ex.addHeader("Content-Length", Long.toString(size));
-                ex.sendHead(200, -2);
-                ex.end();
-                return;
-            }
-            ex.sendHead(200, size);
-            OutputStream out = ex.responseBody();
-            byte[] buf = new byte[64 * 1024];
-            long left = size;
-            int k;
-            while (left > 0 && (k = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
-                out.write(buf, 0, k);
-                left -= k;
-            }
-            ex.end();
+            ex.sendFixed(200, java.nio.channels.Channels.newChannel(in), size);
         }
     }
 
