@@ -60,6 +60,10 @@ final class Forwarder {
         }
         final Outcome outcome = new Outcome();
         final int[] keep = new int[MAX_RESPONSE_HEADERS * 4]; // response header spans to copy: name start/end, value start/end
+        // the parsed response head (parseHead)
+        int status, statusStart, statusEnd, kept;
+        long length;
+        boolean chunked, hasDate;
 
         @Override
         public void put(byte b) {
@@ -161,10 +165,41 @@ final class Forwarder {
     }
 
     /**
+     * Finishes, on a worker thread, a forward the event loop began ({@link LoopRelay}): from the
+     * parsed head ({@code parsed}), from waiting for the answer ({@code u} not null), or from the
+     * start when the request never left whole. The scratch holds what the loop had read.
+     */
+    Outcome takeOver(Exchange ex, Upstream.Pool pool, Upstream u, boolean parsed, int port, long generation,
+                     String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
+        Outcome o = sc.outcome;
+        if (u != null) {
+            ticket.watch(u);
+            Result r = parsed ? send(ex, u, sc, ticket, true) : relay(ex, u, sc, ticket, u.reused);
+            if (r != null) {
+                ticket.watch(null);
+                if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
+                else u.close();
+                return o.set(r, o.detail);
+            }
+            u.close(); // a stale pooled connection: the request goes again on a fresh one
+        }
+        sc.len = 0;
+        return forward(ex, pool, port, generation, null, target, cookie, ticket, sc);
+    }
+
+    /** Where the response head in u.buf[u.pos..u.lim) ends (its blank line), or -1 when it is not all there yet. */
+    static int headEnd(Upstream u) {
+        byte[] b = u.buf;
+        for (int i = u.pos; i + 3 < u.lim; i++)
+            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i;
+        return -1;
+    }
+
+    /**
      * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
      *               (a Knative service is routed by Host) and the client's Host goes on as X-Forwarded-Host
      */
-    private static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote) {
+    static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote) {
         sc.put(ex.method());
         sc.put((byte) ' ');
         if (remote != null) sc.put(remote.base());
@@ -262,9 +297,6 @@ final class Forwarder {
      */
     private Result relay(Exchange ex, Upstream u, Scratch sc, Deadlines.Ticket ticket, boolean mayRetry) {
         Outcome o = sc.outcome;
-        int status, statusStart, statusEnd, kept;
-        long length = -1;
-        boolean chunked = false, hasDate = false;
         u.closeAfter = false;
         try {
             while (true) {
@@ -278,66 +310,9 @@ final class Forwarder {
                     o.detail = "sent a response head over " + (MAX_HEAD / 1024) + " KiB";
                     return Result.BAD_RESPONSE;
                 }
-                byte[] b = u.buf;
-                int p = u.pos;
-                int lineEnd = indexOfCrlf(b, p, end);
-                status = parseStatus(b, p, lineEnd);
-                if (status < 0) {
-                    o.detail = "sent a malformed status line";
-                    return Result.BAD_RESPONSE;
-                }
-                u.closeAfter = b[p + 7] == '0';
-                statusStart = p + 9;
-                statusEnd = lineEnd;
-                p = lineEnd + 2;
-                kept = 0;
-                length = -1;
-                chunked = hasDate = false;
-                while (p < end) {
-                    int le = indexOfCrlf(b, p, end + 2);
-                    int colon = indexOf(b, (byte) ':', p, le);
-                    if (colon <= p) {
-                        o.detail = "sent a malformed header line";
-                        return Result.BAD_RESPONSE;
-                    }
-                    int vs = colon + 1, ve = le;
-                    while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) vs++;
-                    while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
-                    int nameLen = colon - p;
-                    if (is(b, p, nameLen, "content-length")) {
-                        long v = parseLength(b, vs, ve);
-                        if (v < 0 || (length >= 0 && length != v)) {
-                            o.detail = "sent an invalid Content-Length";
-                            return Result.BAD_RESPONSE;
-                        }
-                        length = v;
-                    } else if (is(b, p, nameLen, "transfer-encoding")) {
-                        chunked = endsWithChunked(b, vs, ve);
-                    } else if (is(b, p, nameLen, "connection")) {
-                        if (contains(b, vs, ve, "close")) u.closeAfter = true;
-                        else if (contains(b, vs, ve, "keep-alive")) u.closeAfter = false;
-                    } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
-                            && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")
-                            && !(is(b, p, nameLen, "set-cookie") && setsLoginCookie(b, vs, ve))) { // the owner's cookie is the gateway's
-                        if (kept == MAX_RESPONSE_HEADERS) {
-                            o.detail = "sent more than " + MAX_RESPONSE_HEADERS + " headers";
-                            return Result.BAD_RESPONSE;
-                        }
-                        if (is(b, p, nameLen, "date")) hasDate = true;
-                        int k = kept++ * 4;
-                        sc.keep[k] = p;
-                        sc.keep[k + 1] = colon;
-                        sc.keep[k + 2] = vs;
-                        sc.keep[k + 3] = ve;
-                    }
-                    p = le + 2;
-                }
-                u.pos = end + 4;
-                if (status >= 200) break;
-                if (status == 101) {
-                    o.detail = "switched protocols (WebSockets are not supported on Space)";
-                    return Result.BAD_RESPONSE;
-                }
+                Result bad = parseHead(u, end, sc);
+                if (bad != null) return bad;
+                if (sc.status >= 200) break;
                 // 1xx: an interim answer; the real one follows
             }
         } catch (IOException e) {
@@ -345,11 +320,96 @@ final class Forwarder {
             o.detail = ticket.fired() ? null : "closed the connection while answering";
             return ticket.fired() ? Result.TIMEOUT : Result.NO_RESPONSE;
         }
+        return send(ex, u, sc, ticket, true);
+    }
+
+    /**
+     * Parses the response head in u.buf[u.pos..end) into the scratch's status, framing and the
+     * spans of the headers to pass on; null when it is acceptable (u.pos then points past it).
+     */
+    static Result parseHead(Upstream u, int end, Scratch sc) {
+        Outcome o = sc.outcome;
+        byte[] b = u.buf;
+        int p = u.pos;
+        int lineEnd = indexOfCrlf(b, p, end);
+        int status = parseStatus(b, p, lineEnd);
+        if (status < 0) {
+            o.detail = "sent a malformed status line";
+            return Result.BAD_RESPONSE;
+        }
+        u.closeAfter = b[p + 7] == '0';
+        sc.statusStart = p + 9;
+        sc.statusEnd = lineEnd;
+        p = lineEnd + 2;
+        int kept = 0;
+        long length = -1;
+        boolean chunked = false, hasDate = false;
+        while (p < end) {
+            int le = indexOfCrlf(b, p, end + 2);
+            int colon = indexOf(b, (byte) ':', p, le);
+            if (colon <= p) {
+                o.detail = "sent a malformed header line";
+                return Result.BAD_RESPONSE;
+            }
+            int vs = colon + 1, ve = le;
+            while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) vs++;
+            while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
+            int nameLen = colon - p;
+            if (is(b, p, nameLen, "content-length")) {
+                long v = parseLength(b, vs, ve);
+                if (v < 0 || (length >= 0 && length != v)) {
+                    o.detail = "sent an invalid Content-Length";
+                    return Result.BAD_RESPONSE;
+                }
+                length = v;
+            } else if (is(b, p, nameLen, "transfer-encoding")) {
+                chunked = endsWithChunked(b, vs, ve);
+            } else if (is(b, p, nameLen, "connection")) {
+                if (contains(b, vs, ve, "close")) u.closeAfter = true;
+                else if (contains(b, vs, ve, "keep-alive")) u.closeAfter = false;
+            } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
+                    && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")
+                    && !(is(b, p, nameLen, "set-cookie") && setsLoginCookie(b, vs, ve))) { // the owner's cookie is the gateway's
+                if (kept == MAX_RESPONSE_HEADERS) {
+                    o.detail = "sent more than " + MAX_RESPONSE_HEADERS + " headers";
+                    return Result.BAD_RESPONSE;
+                }
+                if (is(b, p, nameLen, "date")) hasDate = true;
+                int k = kept++ * 4;
+                sc.keep[k] = p;
+                sc.keep[k + 1] = colon;
+                sc.keep[k + 2] = vs;
+                sc.keep[k + 3] = ve;
+            }
+            p = le + 2;
+        }
+        if (status == 101) {
+            o.detail = "switched protocols (WebSockets are not supported on Space)";
+            return Result.BAD_RESPONSE;
+        }
+        u.pos = end + 4;
+        sc.status = status;
+        sc.kept = kept;
+        sc.length = chunked ? -1 : length;
+        sc.chunked = chunked;
+        sc.hasDate = hasDate;
+        return null;
+    }
+
+    /**
+     * Sends the parsed head and then the body to the client. {@code flush}: false on the event
+     * loop, which has made sure the whole answer is in hand and fits the client's output buffer,
+     * and writes it out itself.
+     */
+    Result send(Exchange ex, Upstream u, Scratch sc, Deadlines.Ticket ticket, boolean flush) {
+        Outcome o = sc.outcome;
+        int status = sc.status;
+        long length = sc.length;
+        boolean chunked = sc.chunked;
         o.status = status;
         ex.noteStatus(status);
         boolean head = ex.method().equals("HEAD");
         boolean noBody = head || status == 204 || status == 304;
-        if (chunked) length = -1;
         if (!noBody && responseLimit > 0 && length > responseLimit) {
             o.detail = length + " bytes";
             return Result.RESPONSE_TOO_LARGE;
@@ -360,9 +420,9 @@ final class Forwarder {
         Out out = ex.raw();
         byte[] b = u.buf;
         out.put(client10 ? V10 : V11, 0, 9);
-        out.put(b, statusStart, statusEnd - statusStart);
+        out.put(b, sc.statusStart, sc.statusEnd - sc.statusStart);
         out.put(CRLF, 0, 2);
-        for (int i = 0; i < kept; i++) {
+        for (int i = 0; i < sc.kept; i++) {
             int k = i * 4;
             out.put(b, sc.keep[k], sc.keep[k + 1] - sc.keep[k]);
             out.put((byte) ':');
@@ -375,7 +435,7 @@ final class Forwarder {
         } else if (chunked && !noBody && !client10) {
             out.putHeader("Transfer-Encoding", "chunked");
         }
-        if (!hasDate) out.putHeader("Date", Exchange.date());
+        if (!sc.hasDate) out.putHeader("Date", Exchange.date());
         if (ex.closing()) out.putHeader("Connection", "close");
         else if (client10) out.putHeader("Connection", "keep-alive");
         out.put(CRLF, 0, 2);
@@ -387,7 +447,8 @@ final class Forwarder {
                 if (untilClose) u.closeAfter = true;
             }
             if (u.pos != u.lim) u.closeAfter = true; // more than the framing said: never reuse
-            ex.endRaw();
+            if (flush) ex.endRaw();
+            else ex.endRawBuffered();
         } catch (ClientGone e) {
             o.detail = e.getMessage();
             return Result.CLIENT_GONE;

@@ -37,6 +37,7 @@ public final class Gateway implements Handler {
     private final Internal internal;
     private final micros.runtime.Metrics metrics;
     private final micros.data.DataServer data; // null: no Base and Drive in this run
+    private final java.util.concurrent.ArrayBlockingQueue<LoopRelay> relays = new java.util.concurrent.ArrayBlockingQueue<>(256);
 
     private Gateway(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
         this.runtime = runtime;
@@ -191,10 +192,72 @@ public final class Gateway implements Handler {
 
     private static final long OWN_BODY_LIMIT = 1 << 20;
 
+    /**
+     * The event loop's question (see {@link micros.http.Relay}): the decisions of {@link #admit} and
+     * {@link #proxy} for the plain case, an awake micro's route that needs nothing else. Whatever
+     * else admit would look at (micros' own and reserved paths, logins, upgrades, static files,
+     * a micro that must start or thaw) is left to a worker: null.
+     */
+    @Override
+    public micros.http.Relay relay(Exchange ex) {
+        String path = PathNormalizer.normalize(ex.rawPath());
+        if (path == null || path.startsWith("/__")) return null;
+        String query = ex.rawQuery();
+        if ((query != null && Auth.param(query, "space_token") != null) || ex.header("Upgrade") != null) return null;
+        Router.Route route = router.route(path);
+        Micro m = route.micro();
+        if (folders.containsKey(m.name()) || !auth.allows(ex, m, route.path())) return null;
+        Supervisor s = runtime.supervisor(m);
+        if (s == null || s.remote() != null) return null;
+        Supervisor.Endpoint ep = s.tryAcquire();
+        if (ep == null) return null;
+        LoopRelay r = relays.poll();
+        if (r == null) r = new LoopRelay(this, forwarder);
+        r.begin(ex, s, ep, pools.get(m.name()), query == null ? route.path() : route.path() + "?" + query,
+                Auth.withoutLoginCookie(ex.headers("Cookie")), deadlines.arm(limits.timeout().toNanos()), forwarder.scratch());
+        return r;
+    }
+
+    /** A relay the loop finished: the micro is released, the request counted. */
+    void relayed(LoopRelay r) {
+        metrics.of(r.supervisor.micro().name()).status(r.ex.status());
+        recycle(r);
+    }
+
+    private void recycle(LoopRelay r) {
+        deadlines.disarm(r.ticket);
+        r.supervisor.release();
+        forwarder.recycle(r.sc);
+        r.ex = null;
+        r.upstream = null;
+        relays.offer(r);
+    }
+
+    /** A relay the loop handed over: finished here, on a worker, as {@link #proxy} would have. */
+    private void takeOver(Exchange ex, LoopRelay r) throws IOException {
+        Supervisor s = r.supervisor;
+        try {
+            Forwarder.Outcome o = r.sc.outcome;
+            if (o.result != null) { // the loop saw it fail: a bad head, an answer over the payload limit
+                if (r.upstream != null) r.upstream.close();
+            } else {
+                o = forwarder.takeOver(ex, r.pool, r.upstream, r.parsed, r.endpoint.port(), r.endpoint.generation(), r.target, r.cookie, r.ticket, r.sc);
+            }
+            if (o.result != Forwarder.Result.OK) failed(ex, s, r.endpoint, o, r.target);
+        } finally {
+            metrics.of(s.micro().name()).status(ex.status());
+            recycle(r);
+        }
+    }
+
     /** Serves a request {@link #admit} let through, its body now read whole. */
     @Override
     public void handle(Exchange ex) throws IOException {
         Object a = ex.attachment();
+        if (a instanceof LoopRelay r) {
+            takeOver(ex, r);
+            return;
+        }
         if (a instanceof Own own) {
             switch (own.kind()) {
                 case Own.DASHBOARD -> internal.micros(ex, own.path());

@@ -8,14 +8,23 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 
-/** One keep-alive HTTP/1.1 connection to a micro, with its own read buffer. */
+/**
+ * One keep-alive HTTP/1.1 connection to a micro, with its own read buffer. A connection made by
+ * the server's event loop is a non-blocking channel ({@link #channel}); a worker uses the blocking
+ * streams, and takes over a loop connection by switching it to blocking mode.
+ */
 final class Upstream implements Closeable {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     static final int BUFFER = 16 * 1024;
 
     final Socket socket;
+    final SocketChannel channel; // null for the readiness probe's plain socket
+    private ByteBuffer view;      // buf as a buffer, for channel reads
     final InputStream in;
     final OutputStream out;
     final long generation;
@@ -27,6 +36,7 @@ final class Upstream implements Closeable {
 
     Upstream(Socket socket, long generation) throws IOException {
         this.socket = socket;
+        this.channel = socket.getChannel();
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.generation = generation;
@@ -44,15 +54,42 @@ final class Upstream implements Closeable {
     }
 
     private static Upstream connect(InetSocketAddress address, long generation) throws IOException {
-        Socket s = new Socket();
+        SocketChannel ch = SocketChannel.open();
         try {
-            s.setTcpNoDelay(true);
-            s.connect(address, 5000);
-            return new Upstream(s, generation);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ch.socket().connect(address, 5000);
+            return new Upstream(ch.socket(), generation);
         } catch (IOException e) {
-            s.close();
+            ch.close();
             throw e;
         }
+    }
+
+    /**
+     * For the event loop: a non-blocking connection to a local micro, or null when the connection
+     * is not made at once (a micro whose backlog is full must not stall the loop; a worker waits).
+     */
+    static Upstream connectNow(int port, long generation) throws IOException {
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ch.configureBlocking(false);
+            if (ch.connect(new InetSocketAddress(LOOPBACK, port)) || ch.finishConnect()) return new Upstream(ch.socket(), generation);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        ch.close();
+        return null;
+    }
+
+    /** Non-blocking: reads what is there after {@code lim}; -1 at end of stream. */
+    int readNow() throws IOException {
+        if (view == null) view = ByteBuffer.wrap(buf);
+        view.limit(buf.length).position(lim);
+        int n = channel.read(view);
+        if (n > 0) lim += n;
+        return n;
     }
 
     /** Reads more bytes after {@code lim}, compacting the buffer first when it is full; -1 at end of stream. */
@@ -86,11 +123,15 @@ final class Upstream implements Closeable {
         }
     }
 
-    /** Idle connections to one micro. Connections from an earlier process (generation) are dropped. */
+    /**
+     * Idle connections to one micro. Connections from an earlier process (generation) are dropped.
+     * The event loop's non-blocking connections have their own list, which only the loop touches.
+     */
     static final class Pool {
         private static final long MAX_IDLE_NANOS = 2_000_000_000L; // under Node's and uvicorn's 5 s keep-alive
         private static final int MAX_IDLE = 64;
         private final ArrayDeque<Upstream> idle = new ArrayDeque<>();
+        private final ArrayDeque<Upstream> loopIdle = new ArrayDeque<>(); // the event loop's alone: no lock
         private long generation;
         final micros.runtime.Remote remote; // where the micro runs when it is not a local process, else null
 
@@ -155,6 +196,32 @@ final class Upstream implements Closeable {
             } catch (IOException e) {
                 return false;
             }
+        }
+
+        /** On the event loop: an idle non-blocking connection of this generation, or null. */
+        Upstream pollLoop(long gen) {
+            long now = System.nanoTime();
+            Upstream u;
+            while ((u = loopIdle.pollLast()) != null) {
+                // closed by the loop when the micro hung up; from an older process; or idle too long
+                if (u.channel.isOpen() && u.generation == gen && now - u.idleSince < MAX_IDLE_NANOS) {
+                    u.reused = true;
+                    return u;
+                }
+                u.close();
+            }
+            return null;
+        }
+
+        /** On the event loop: keeps a connection whose exchange ended cleanly. */
+        void offerLoop(Upstream u) {
+            if (loopIdle.size() >= MAX_IDLE) {
+                u.close();
+                return;
+            }
+            u.idleSince = System.nanoTime();
+            u.pos = u.lim = 0;
+            loopIdle.addLast(u);
         }
 
         synchronized void drain(long gen) {

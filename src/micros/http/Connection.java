@@ -22,6 +22,10 @@ final class Connection implements Runnable {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     static final int MAX_HEAD = 64 * 1024;
     private static final int READY = 0, PARKED = 1, CLOSE = 2, NEXT = 3, TLS = 4;
+    // where a worker takes up a connection the event loop hands over
+    static final int FROM_HEAD = 0, FROM_ADMIT = 1, FROM_SERVE = 2;
+    // what the event loop does next with a connection
+    static final int WAIT = 0, WORKER = 1, RELAYING = 2, CLOSED = 3, FLUSHING = 4;
     private static final long LINGER_NANOS = 2_000_000_000L;
 
     final Server server;
@@ -50,6 +54,13 @@ final class Connection implements Runnable {
     volatile boolean lingering;
     long lingerUntil;
     private boolean fresh = true;    // no byte read yet: the first may say TLS
+    // on the event loop
+    int resumeAt = FROM_HEAD;   // for the worker it is handed to: the head is parsed (admit it), or admitted (serve it)
+    Relay relay;                // the relay in flight, while the loop drives it
+    boolean flushing;           // a relayed response waits for the client to take it
+    long flushSince;
+    private boolean onLoop;     // parsing on the loop: a malformed head is left for a worker to answer
+    private java.nio.ByteBuffer inView;
 
     Connection(Server server, SocketChannel ch) throws IOException {
         this.server = server;
@@ -63,10 +74,12 @@ final class Connection implements Runnable {
     @Override
     public void run() {
         boolean parked = false;
+        int from = resumeAt;
+        resumeAt = FROM_HEAD;
         try {
-            while (!aborted) {
-                if (!readingBody) {
-                    int r = readHead();
+            for (; !aborted; from = FROM_HEAD) {
+                if (!readingBody && from != FROM_SERVE) {
+                    int r = from == FROM_ADMIT ? READY : readHead();
                     if (r == PARKED) {
                         parked = true;
                         return;
@@ -109,6 +122,10 @@ final class Connection implements Runnable {
                 ip = il = scanned = 0;
                 headDeadline = 0;
             }
+            if (fresh && il > ip) {
+                fresh = false;
+                if (server.tls != null && in[ip] == 0x16) return TLS; // a TLS handshake record (RFC 8446 §5.1)
+            }
             int end = findEnd(Math.max(ip, scanned - 3));
             if (end >= 0) {
                 scanned = 0;
@@ -126,29 +143,127 @@ final class Connection implements Runnable {
                 return CLOSE;
             }
             makeRoom();
-            int ready = sin.available();
-            if (il > ip && ready == 0) return server.park(this) ? PARKED : CLOSE; // a trickling head holds no thread
-            // JDK 17's channel sockets switch to non-blocking mode and back (4 fcntl calls) for every
-            // read with a timeout: when bytes are already there, a plain read needs no timeout
-            socket.setSoTimeout(ready > 0 ? 0 : server.linger());
-            int n;
-            try {
-                n = sin.read(in, il, in.length - il);
-            } catch (SocketTimeoutException quiet) {
-                if (il > ip && System.nanoTime() - headDeadline > 0) {
-                    reject(408, "the request head took too long to arrive");
-                    return CLOSE;
-                }
-                return server.park(this) ? PARKED : CLOSE;
-            }
+            // nothing there yet: the event loop waits for it (and may relay the next request itself);
+            // JDK 17's timed reads would also toggle the socket's blocking mode (4 fcntl) each time
+            if (sin.available() == 0) return server.park(this) ? PARKED : CLOSE;
+            socket.setSoTimeout(0);
+            int n = sin.read(in, il, in.length - il);
             if (n < 0) return CLOSE;
             if (il == ip) headDeadline = System.nanoTime() + server.headTimeoutNanos();
             il += n;
-            if (fresh) {
-                fresh = false;
-                if (server.tls != null && in[ip] == 0x16) return TLS; // a TLS handshake record (RFC 8446 §5.1)
+        }
+    }
+
+    // ---- on the event loop ----
+
+    /** The client's bytes arrived: read them, then look at what is in hand (see {@link #step}). */
+    int onReadable() {
+        if (readingBody) return WORKER;
+        try {
+            makeRoom();
+            if (inView == null || inView.array() != in) inView = java.nio.ByteBuffer.wrap(in);
+            inView.limit(in.length).position(il);
+            int n = ch.read(inView);
+            if (n < 0) return closeOnLoop(); // the client is done (or gave up in the middle of a head)
+            if (n == 0) return WAIT;
+            if (il == ip) headDeadline = System.nanoTime() + server.headTimeoutNanos();
+            il += n;
+        } catch (IOException e) {
+            closeNow();
+            return CLOSED;
+        }
+        return step();
+    }
+
+    /**
+     * A whole head in hand, without a body, is parsed and offered to the handler as a relay the loop
+     * drives (RELAYING). Anything else goes to a worker, which takes up where the loop stopped: a
+     * TLS hello, a malformed head (the worker parses it again and answers it), a request with a body,
+     * one the handler does not relay. WAIT: the head is not complete yet, or nothing is there.
+     */
+    int step() {
+        while (ip < il && (in[ip] == '\r' || in[ip] == '\n')) ip++;
+        if (ip == il) {
+            ip = il = scanned = 0;
+            headDeadline = 0;
+            return WAIT;
+        }
+        if (fresh) {
+            if (server.tls != null && in[ip] == 0x16) return WORKER;
+            fresh = false;
+        }
+        int end = findEnd(Math.max(ip, scanned - 3));
+        if (end < 0) {
+            scanned = il;
+            return il - ip >= MAX_HEAD ? WORKER : WAIT;
+        }
+        scanned = 0;
+        ex.reset();
+        boolean parsed;
+        int start = ip;
+        onLoop = true;
+        try {
+            parsed = parse(ip, end);
+        } catch (IOException | RuntimeException e) {
+            parsed = false;
+        } finally {
+            onLoop = false;
+        }
+        if (!parsed) {
+            ip = start; // parsing moves past the head before it checks the framing
+            return WORKER;
+        }
+        headDeadline = 0;
+        resumeAt = FROM_ADMIT;
+        if (ex.hasBody()) return WORKER;
+        Relay r;
+        try {
+            r = server.handler.relay(ex);
+        } catch (RuntimeException e) {
+            r = null; // the worker's admit meets the same problem, and reports it
+        }
+        if (r == null) return WORKER;
+        ex.attach(r);
+        resumeAt = FROM_SERVE;
+        if (r.start() != Relay.WAIT) return WORKER;
+        relay = r;
+        return RELAYING;
+    }
+
+    /** The relayed response is in {@code out}: writes it, then goes on to the next request (FLUSHING: wait until writable). */
+    int afterRelay() {
+        relay = null;
+        resumeAt = FROM_HEAD;
+        try {
+            if (!out.writeTo(ch)) {
+                if (!flushing) flushSince = System.nanoTime();
+                flushing = true;
+                return FLUSHING;
+            }
+        } catch (IOException e) {
+            closeNow();
+            return CLOSED;
+        }
+        flushing = false;
+        parkedAt = System.nanoTime();
+        if (ex.closing()) return closeOnLoop();
+        return step();
+    }
+
+    /** Ends the connection from the loop; with unread bytes from the client, lingers as {@link #close} does. */
+    private int closeOnLoop() {
+        if (il > ip && !lingering) {
+            try {
+                socket.shutdownOutput();
+                lingering = true;
+                lingerUntil = System.nanoTime() + LINGER_NANOS;
+                return WAIT;
+            } catch (IOException ignored) {
+                // the client is gone already
             }
         }
+        closeNow();
+        return CLOSED;
     }
 
     /** After the parker saw bytes (or on its clock): whether the head's or the body's time is up. */
@@ -324,6 +439,7 @@ final class Connection implements Runnable {
 
     /** Answers a request the server refuses itself, and closes afterwards. */
     private boolean reject(int status, String why) throws IOException {
+        if (onLoop) return false; // a worker parses the head again and answers
         if (ex.method == null) ex.method = "GET";
         junkAfter = true;
         ex.closeAfter();

@@ -312,6 +312,11 @@ public final class Exchange {
         return true;
     }
 
+    /** How many response bytes fit in the connection's buffer before it must be written out. */
+    public int bufferRoom() {
+        return conn.out.room();
+    }
+
     /** The status of a raw response (for counting). */
     public void noteStatus(int status) {
         this.status = status;
@@ -320,6 +325,11 @@ public final class Exchange {
     public void endRaw() throws IOException {
         finished = true;
         conn.out.flush();
+    }
+
+    /** As {@link #endRaw}, for a relay on the event loop: the loop writes the buffered response itself. */
+    public void endRawBuffered() {
+        finished = true;
     }
 
     /** The current Date header value. */

@@ -18,7 +18,16 @@ public interface Handler {
         return true;
     }
 
-    /** Answers a request whose body arrived whole (or that had none). */
+    /**
+     * Asked on the event loop for a request without a body, before {@link #admit}: a relay when
+     * this is a plain forward the loop can drive itself, or null to have a worker thread admit and
+     * handle it as usual. Must not block, and must decide exactly as {@link #admit} would.
+     */
+    default Relay relay(Exchange ex) {
+        return null;
+    }
+
+    /** Answers a request whose body arrived whole (or that had none), or finishes a relay handed over. */
     void handle(Exchange ex) throws IOException;
 
     /**

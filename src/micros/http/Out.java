@@ -12,6 +12,8 @@ public final class Out implements ByteSink {
     private final Connection conn;
     private final byte[] b = new byte[16 * 1024];
     private int n;
+    private int sent;     // on the event loop: how much of b[0..n) a partial write already sent
+    private final java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(b);
     private long written; // bytes handed to the socket so far
 
     Out(OutputStream os, Connection conn) {
@@ -125,6 +127,25 @@ public final class Out implements ByteSink {
         conn.checkWrite();
     }
 
+    /**
+     * On the event loop (a non-blocking channel): writes what the socket takes now; true when
+     * everything buffered has left, false to be called again once the channel is writable.
+     */
+    boolean writeTo(java.nio.channels.SocketChannel ch) throws IOException {
+        view.limit(n).position(sent);
+        ch.write(view);
+        sent = view.position();
+        if (sent < n) return false;
+        written += n;
+        n = sent = 0;
+        return true;
+    }
+
+    /** How many more bytes fit before the buffer would have to be written out. */
+    public int room() {
+        return b.length - n;
+    }
+
     /** Bytes waiting in the buffer. */
     public int pending() {
         return n;
@@ -149,6 +170,6 @@ public final class Out implements ByteSink {
     }
 
     void discard() {
-        n = 0;
+        n = sent = 0;
     }
 }

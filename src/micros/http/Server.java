@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
- * micros' HTTP/1.1 server. A connection with a request in progress has a thread (blocking I/O:
- * no hand-offs on the request path); a connection that waits has none (see {@link Parker}).
- * Threads are bounded; on Java 21+ they are virtual threads and waiting costs nothing anyway.
+ * micros' HTTP/1.1 server. An event loop ({@link Loop}) reads every connection's next request
+ * and forwards the plain ones itself ({@link Handler#relay}); the rest get a worker thread with
+ * blocking I/O until they wait again. Threads are bounded; on Java 21+ they are virtual threads.
  */
 public final class Server {
     /**
@@ -50,7 +50,7 @@ public final class Server {
     private final ServerSocketChannel listener;
     private final ExecutorService workers;
     private final boolean virtual;
-    private final Parker parker;
+    private final Loop loop;
     private final Thread acceptor;
     private final AtomicInteger busy = new AtomicInteger();   // connections that have a thread
     private final java.util.concurrent.ConcurrentLinkedQueue<Connection> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -69,7 +69,7 @@ public final class Server {
         ExecutorService v = newVirtualExecutor();
         this.virtual = v != null;
         this.workers = v != null ? v : platformThreads(settings.maxThreads());
-        this.parker = new Parker(this);
+        this.loop = new Loop(this);
         this.acceptor = new Thread(this::accept, "micros-http-acceptor");
         acceptor.setDaemon(true);
     }
@@ -130,7 +130,7 @@ public final class Server {
                 SocketChannel c = listener.accept();
                 Connection conn = new Connection(this, c);
                 open.add(conn);
-                resume(conn);
+                if (!loop.park(conn)) conn.closeNow();
             } catch (IOException | RuntimeException e) {
                 if (!running) return;
             }
@@ -183,7 +183,7 @@ public final class Server {
     }
 
     boolean park(Connection c) {
-        return parker.park(c);
+        return loop.park(c);
     }
 
     void closed(Connection c) {
@@ -195,9 +195,8 @@ public final class Server {
     }
 
     /**
-     * How long a thread waits for a connection's next bytes before parking it: long while threads
-     * are plentiful (a keep-alive client usually sends its next request at once), short when they
-     * are scarce. Virtual threads never need to park.
+     * How long a thread waits for the next piece of a body that arrives at speed before parking the
+     * connection: long while threads are plentiful, short when they are scarce.
      */
     int linger() {
         if (virtual) return (int) settings.idleTimeout().toMillis();
@@ -247,7 +246,7 @@ public final class Server {
             // closing anyway
         }
         acceptor.interrupt();
-        parker.close();
+        loop.close();
         for (Connection c : open) c.closeNow();
         if (tls != null) tls.close();
         workers.shutdownNow();

@@ -219,6 +219,20 @@ public final class Supervisor {
         }
     }
 
+    /**
+     * For the event loop, which must not wait: the endpoint when the micro is awake and not frozen
+     * (counted in flight until {@link #release()}), else null and nothing counted.
+     */
+    public Endpoint tryAcquire() {
+        Endpoint fast = awakeEndpoint;
+        if (fast == null || frozen || freezing) return null;
+        inFlight.incrementAndGet();
+        lastUsed = System.nanoTime();
+        if (awakeEndpoint == fast && !frozen && !freezing) return fast; // in flight first: a freeze that comes later sees the request
+        release();
+        return null;
+    }
+
     /** The request that acquired the micro is done. */
     public void release() {
         lastUsed = System.nanoTime();
