@@ -1,0 +1,197 @@
+package micros.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import micros.support.Apps;
+import micros.support.Http;
+import micros.util.Json;
+
+/**
+ * The event loop's own forwards (a body-less request to an awake micro, a small whole answer):
+ * pipelined requests, a client that reads late, connections the micro drops or spoils, and the
+ * hand-over to a worker for everything else, with a real gateway and real micros.
+ */
+class LoopRelayTest {
+    @TempDir
+    static Path dir;
+    static Apps.Running app;
+
+    /** A raw micro: answers by path, and misbehaves on purpose where its path says so. */
+    private static final String RAW_MICRO = """
+            const net = require("net");
+            let connections = 0;
+            net.createServer((sock) => {
+              const id = ++connections;
+              let buf = "";
+              sock.on("data", (d) => {
+                buf += d.toString("latin1");
+                let end;
+                while ((end = buf.indexOf("\\r\\n\\r\\n")) >= 0) {
+                  const path = buf.slice(0, end).split(" ")[1];
+                  buf = buf.slice(end + 4);
+                  const body = path + " on connection " + id + (path.startsWith("/pad") ? " " + "x".repeat(15000) : "");
+                  const answer = "HTTP/1.1 200 OK\\r\\nContent-Length: " + body.length + "\\r\\n\\r\\n" + body;
+                  if (path.startsWith("/extra")) { // an answer, then bytes nobody asked for: a forged second answer
+                    sock.write(answer + "HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nforged");
+                  } else if (path.startsWith("/split")) { // head now, body a moment later
+                    sock.write(answer.slice(0, answer.length - body.length));
+                    setTimeout(() => sock.write(body), 50);
+                  } else if (path.startsWith("/interim")) { // an interim 103 first
+                    sock.write("HTTP/1.1 103 Early Hints\\r\\nLink: </a.css>\\r\\n\\r\\n" + answer);
+                  } else {
+                    sock.write(answer);
+                  }
+                  if (path.startsWith("/drop")) sock.end(); // answers, then hangs up: the pooled connection is stale
+                }
+              });
+              sock.setTimeout(100, () => sock.destroy()); // drops idle keep-alive connections quickly
+              sock.on("error", () => {});
+            }).listen(Number(process.env.PORT), "127.0.0.1");
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Apps.require("node");
+        Path root = Apps.copy("routing", dir.resolve("app"));
+        Files.createDirectories(root.resolve("raw"));
+        Files.writeString(root.resolve("raw/raw.js"), RAW_MICRO);
+        Files.writeString(root.resolve("Spacefile"), "v: 0\nmicros:\n  - name: web\n    src: public\n    engine: static\n    serve: .\n    primary: true\n"
+                + "  - name: api\n    src: echo\n    engine: nodejs16\n    run: node echo.js\n"
+                + "  - name: raw\n    src: raw\n    engine: nodejs16\n    run: node raw.js\n");
+        // not frozen between requests: a frozen micro is thawed by a worker, which then also serves what the client pipelined
+        app = Apps.start(root, Apps.Options.defaults().freeze(false));
+        assertEquals(200, Http.get(app.port(), "/api/warm").status());
+        assertEquals(200, Http.get(app.port(), "/raw/warm").status());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) app.close();
+    }
+
+    private static Socket connect(int receiveBuffer) throws Exception {
+        Socket s = new Socket();
+        if (receiveBuffer > 0) s.setReceiveBufferSize(receiveBuffer);
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), app.port()));
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    private static String pipelined(String prefix, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) sb.append("GET ").append(prefix).append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+        return sb.toString();
+    }
+
+    @Test
+    void pipelinedRequestsComeBackWholeAndInOrder() throws Exception {
+        try (Socket s = connect(0)) {
+            s.getOutputStream().write(pipelined("/api/n", 60).getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (int i = 0; i < 60; i++) {
+                Http.Response r = Http.read(in, false);
+                assertEquals(200, r.status(), r.text());
+                assertEquals("/n" + i, Json.object(r.text()).get("url"));
+            }
+        }
+    }
+
+    /**
+     * 600 answers of 15 KB (more than the socket buffers hold) while the client does not read: the
+     * loop waits until it may write, then goes on with the next pipelined request.
+     */
+    @Test
+    void aClientThatReadsLateStillGetsEveryAnswer() throws Exception {
+        int n = 600;
+        try (Socket s = connect(4096)) {
+            s.getOutputStream().write(pipelined("/raw/pad", n).getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(1000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (int i = 0; i < n; i++) {
+                Http.Response r = Http.read(in, false);
+                assertEquals(200, r.status(), r.text());
+                assertTrue(r.text().startsWith("/pad" + i + " on connection "), r.text().substring(0, 40));
+                assertEquals(15000, r.text().length() - r.text().indexOf(' ', r.text().indexOf("connection ") + 11) - 1);
+            }
+        }
+        assertEquals(200, Http.get(app.port(), "/api/after").status());
+    }
+
+    @Test
+    void bytesAMicroSendsUnaskedNeverBecomeTheNextAnswer() throws Exception {
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            s.getOutputStream().write("GET /raw/extra HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(Http.read(in, false).text().startsWith("/extra on connection "));
+            for (int i = 0; i < 3; i++) {
+                s.getOutputStream().write(("GET /raw/next" + i + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String text = Http.read(in, false).text();
+                assertTrue(text.startsWith("/next" + i + " on connection "), text);
+            }
+        }
+    }
+
+    /** The micro drops idle connections after 100 ms and hangs up after /drop: no request meets a dead pooled connection. */
+    @Test
+    void connectionsTheMicroDroppedAreNotReused() throws Exception {
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            String previous = null;
+            for (int i = 0; i < 6; i++) {
+                String path = i % 2 == 0 ? "/raw/drop" + i : "/raw/idle" + i;
+                s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                Http.Response r = Http.read(in, false);
+                assertEquals(200, r.status(), r.text());
+                assertTrue(r.text().startsWith(path.substring(4) + " on connection "), r.text());
+                assertTrue(previous == null || !r.text().endsWith(previous), "a dropped connection was used again: " + r.text());
+                previous = r.text().substring(r.text().indexOf(" on connection "));
+                Thread.sleep(i % 2 == 0 ? 20 : 250);
+            }
+        }
+    }
+
+    @Test
+    void answersThatAreNotSimpleAreFinishedByAWorker() throws Exception {
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            String[] paths = {"/raw/split", "/raw/interim", "/api/big?mb=1", "/api/big?mb=1&chunked=1", "/api/sleep?ms=200", "/raw/plain"};
+            for (String p : paths) s.getOutputStream().write(("GET " + p + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertTrue(Http.read(in, false).text().startsWith("/split on connection "));
+            assertTrue(Http.read(in, false).text().startsWith("/interim on connection "));
+            assertEquals(1 << 20, Http.read(in, false).body().length);
+            assertEquals(1 << 20, Http.read(in, false).body().length);
+            assertEquals("slept", Http.read(in, false).text());
+            assertTrue(Http.read(in, false).text().startsWith("/plain on connection "));
+        }
+    }
+
+    @Test
+    void headAndHttp10GetTheirOwnFraming() throws Exception {
+        Http.Response head = Http.send(app.port(), "HEAD /raw/h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", null);
+        assertEquals(200, head.status());
+        assertTrue(Integer.parseInt(head.header("content-length")) >= "/h on connection 1".length(), head.header("content-length"));
+        assertEquals(0, head.body().length);
+        try (Socket s = connect(0)) {
+            s.getOutputStream().write("GET /raw/old HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] all = s.getInputStream().readAllBytes(); // HTTP/1.0 without keep-alive: the connection ends after the answer
+            String text = new String(all, StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.0 200"), text);
+            assertTrue(text.contains("\r\n\r\n/old on connection "), text);
+        }
+    }
+}
