@@ -107,13 +107,10 @@ final class LoopRelay implements Relay {
         if (sc.status < 200) return HANDOFF; // an interim answer: the worker reads on
         boolean noBody = ex.method().equals("HEAD") || sc.status == 204 || sc.status == 304;
         long body = noBody ? 0 : sc.length;
-        boolean fits = body >= 0 && u.pos + body <= u.buf.length && ex.bufferRoom() >= (u.pos - headStart) + body + HEAD_SLACK;
-        if (fits && u.lim - u.pos < body) { // the rest of a small body is on its way: wait for it here, and parse again then
-            u.pos = headStart;
-            return WAIT;
-        }
         parsed = true;
-        if (!fits) return HANDOFF;
+        // the whole body must be here: a part of it goes to the client at once (responses stream),
+        // and that, with waiting for the rest, is the worker's job
+        if (body < 0 || u.lim - u.pos < body || ex.bufferRoom() < (u.pos - headStart) + body + HEAD_SLACK) return HANDOFF;
         Forwarder.Result r = forwarder.send(ex, u, sc, ticket, false);
         if (r != Forwarder.Result.OK) {
             sc.outcome.result = r;
