@@ -51,6 +51,11 @@ class LoopRelayTest {
                   } else if (path.startsWith("/split")) { // head now, body a moment later
                     sock.write(answer.slice(0, answer.length - body.length));
                     setTimeout(() => sock.write(body), 50);
+                  } else if (path.startsWith("/trickle")) { // the whole answer a byte at a time
+                    sock.setNoDelay(true);
+                    let i = 0;
+                    const next = () => { if (i < answer.length) { sock.write(answer[i++]); setTimeout(next, 1); } };
+                    next();
                   } else if (path.startsWith("/interim")) { // an interim 103 first
                     sock.write("HTTP/1.1 103 Early Hints\\r\\nLink: </a.css>\\r\\n\\r\\n" + answer);
                   } else {
@@ -166,11 +171,12 @@ class LoopRelayTest {
     }
 
     @Test
-    void answersThatAreNotSimpleAreFinishedByAWorker() throws Exception {
+    void answersThatAreNotSimpleOrComeSlowlyArriveWhole() throws Exception {
         try (Socket s = connect(0)) {
             InputStream in = new BufferedInputStream(s.getInputStream());
-            String[] paths = {"/raw/split", "/raw/interim", "/api/big?mb=1", "/api/big?mb=1&chunked=1", "/api/sleep?ms=200", "/raw/plain"};
+            String[] paths = {"/raw/trickle", "/raw/split", "/raw/interim", "/api/big?mb=1", "/api/big?mb=1&chunked=1", "/api/sleep?ms=200", "/raw/plain"};
             for (String p : paths) s.getOutputStream().write(("GET " + p + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertTrue(Http.read(in, false).text().startsWith("/trickle on connection "));
             assertTrue(Http.read(in, false).text().startsWith("/split on connection "));
             assertTrue(Http.read(in, false).text().startsWith("/interim on connection "));
             assertEquals(1 << 20, Http.read(in, false).body().length);
