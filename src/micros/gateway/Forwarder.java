@@ -451,8 +451,14 @@ final class Forwarder {
                 if (untilClose) u.closeAfter = true;
             }
             if (u.pos != u.lim) u.closeAfter = true; // more than the framing said: never reuse
-            if (flush) ex.endRaw();
-            else ex.endRawBuffered();
+            if (!flush) ex.endRawBuffered();
+            else {
+                try {
+                    ex.endRaw();
+                } catch (IOException e) { // the last bytes could not go out: the client left, the micro did nothing wrong
+                    throw new ClientGone(e);
+                }
+            }
         } catch (ClientGone e) {
             o.detail = e.getMessage();
             return Result.CLIENT_GONE;

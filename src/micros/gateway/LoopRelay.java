@@ -17,7 +17,11 @@ import micros.runtime.Supervisor;
  * Reused: the gateway keeps a few.
  */
 final class LoopRelay implements Relay {
-    /** Room left in the client's buffer beyond the micro's head and body: Date, Content-Length, Connection. */
+    /**
+     * Room needed in the client's buffer beyond the micro's head and body: Date (37 bytes), a
+     * rewritten Content-Length (one more than the micro's at most), Connection (24); and one byte
+     * more per header, which the micro may have sent as "name:value" and goes on as "name: value".
+     */
     private static final int HEAD_SLACK = 128;
 
     private final Gateway gateway;
@@ -110,7 +114,7 @@ final class LoopRelay implements Relay {
         parsed = true;
         // the whole body must be here: a part of it goes to the client at once (responses stream),
         // and that, with waiting for the rest, is the worker's job
-        if (body < 0 || u.lim - u.pos < body || ex.bufferRoom() < (u.pos - headStart) + body + HEAD_SLACK) return HANDOFF;
+        if (body < 0 || u.lim - u.pos < body || ex.bufferRoom() < (u.pos - headStart) + body + sc.kept + HEAD_SLACK) return HANDOFF;
         Forwarder.Result r = forwarder.send(ex, u, sc, ticket, false);
         if (r != Forwarder.Result.OK) {
             sc.outcome.result = r;

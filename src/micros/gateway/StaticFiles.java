@@ -38,7 +38,7 @@ import micros.spacefile.SpaceIgnore;
  * default ignore list and the micro's .spaceignore (.git/, .env, ...).
  */
 final class StaticFiles {
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME; // parses one- and two-digit days
     private static final int MAX_LINKS = 8;
     private static final String STATE = ".micros";
     private static final Set<java.nio.file.OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -157,7 +157,7 @@ final class StaticFiles {
         Instant modified = file.attrs.lastModifiedTime().toInstant();
         String etag = "\"" + Long.toHexString(size) + "-" + Long.toHexString(modified.toEpochMilli()) + "\"";
         ex.addHeader("Content-Type", contentType(file.name));
-        ex.addHeader("Last-Modified", HTTP_DATE.format(ZonedDateTime.ofInstant(modified, ZoneOffset.UTC)));
+        ex.addHeader("Last-Modified", Exchange.httpDate(modified));
         ex.addHeader("ETag", etag);
         ex.addHeader("Cache-Control", "no-cache");
         if (notModified(ex, etag, modified)) {

@@ -133,6 +133,7 @@ final class Connection implements Runnable {
                 return parse(ip, end) ? READY : CLOSE;
             }
             scanned = il;
+            if (headDeadline == 0) headDeadline = System.nanoTime() + server.headTimeoutNanos(); // a pipelined head's start came with the last one
             if (readExpired(System.nanoTime())) {
                 reject(408, "the request head took too long to arrive");
                 return CLOSE;
@@ -195,6 +196,7 @@ final class Connection implements Runnable {
         int end = findEnd(Math.max(ip, scanned - 3));
         if (end < 0) {
             scanned = il;
+            if (headDeadline == 0) headDeadline = System.nanoTime() + server.headTimeoutNanos(); // a pipelined head's start came with the last one
             return il - ip >= MAX_HEAD ? WORKER : WAIT;
         }
         scanned = 0;

@@ -337,6 +337,11 @@ public final class Exchange {
         return Dates.now();
     }
 
+    /** A time as an HTTP date (RFC 9110's IMF-fixdate), for Last-Modified and the like. */
+    public static String httpDate(java.time.Instant t) {
+        return Dates.format(t);
+    }
+
     public int status() {
         return status;
     }

@@ -77,7 +77,29 @@ final class Loop implements Runnable {
         }
     }
 
+    /**
+     * One ready key. A key cancelled earlier in the same round (a hand-off, a close) is still
+     * reported by the selector, and is skipped: its connection belongs to a worker now, and its
+     * bytes (a body, say) must not be read here as a request. A bug here must not end the loop,
+     * which serves every connection: the connection it hit is closed.
+     */
     private void ready(SelectionKey k) {
+        if (!k.isValid()) return;
+        try {
+            dispatch(k);
+        } catch (RuntimeException e) {
+            if (!(k.attachment() instanceof Connection c)) {
+                closeQuietly(k);
+                return;
+            }
+            server.internalError(c.ex, e);
+            Relay r = c.relay;
+            c.closeNow(); // what was written to it can no longer be trusted to be whole
+            if (r != null) handOff(c, null); // a worker finishes the relay against the closed connection, which releases the micro
+        }
+    }
+
+    private void dispatch(SelectionKey k) {
         Object a = k.attachment();
         if (a == IDLE_UPSTREAM) { // an idle connection to a micro hung up or sent bytes nobody asked for: never reuse it
             closeQuietly(k);

@@ -11,12 +11,16 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import micros.runtime.RunConfig;
 import micros.support.Apps;
 import micros.support.Http;
 import micros.util.Json;
@@ -44,13 +48,18 @@ class LoopRelayTest {
                 while ((end = buf.indexOf("\\r\\n\\r\\n")) >= 0) {
                   const path = buf.slice(0, end).split(" ")[1];
                   buf = buf.slice(end + 4);
-                  const body = path + " on connection " + id + (path.startsWith("/pad") ? " " + "x".repeat(15000) : "");
+                  const body = path + " on connection " + id + (path.startsWith("/pad") ? " " + "x".repeat(15000) : path.startsWith("/large") ? " " + "l".repeat(20000) : "");
                   const answer = "HTTP/1.1 200 OK\\r\\nContent-Length: " + body.length + "\\r\\n\\r\\n" + body;
                   if (path.startsWith("/extra")) { // an answer, then bytes nobody asked for: a forged second answer
                     sock.write(answer + "HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nforged");
                   } else if (path.startsWith("/split")) { // head now, body a moment later
                     sock.write(answer.slice(0, answer.length - body.length));
                     setTimeout(() => sock.write(body), 50);
+                  } else if (path.startsWith("/tight")) { // 150 headers written "name:value" and a body: just under 16 KiB in all
+                    let head = "HTTP/1.1 200 OK\\r\\n";
+                    for (let h = 0; h < 150; h++) head += "x" + h + ":1\\r\\n";
+                    const filler = "t".repeat(16250 - head.length - 30);
+                    sock.write(head + "Content-Length: " + filler.length + "\\r\\n\\r\\n" + filler);
                   } else if (path.startsWith("/trickle")) { // the whole answer a byte at a time
                     sock.setNoDelay(true);
                     let i = 0;
@@ -79,9 +88,11 @@ class LoopRelayTest {
                 + "  - name: api\n    src: echo\n    engine: nodejs16\n    run: node echo.js\n"
                 + "  - name: raw\n    src: raw\n    engine: nodejs16\n    run: node raw.js\n");
         // not frozen between requests: a frozen micro is thawed by a worker, which then also serves what the client pipelined
-        app = Apps.start(root, Apps.Options.defaults().freeze(false));
-        assertEquals(200, Http.get(app.port(), "/api/warm").status());
-        assertEquals(200, Http.get(app.port(), "/raw/warm").status());
+        app = Apps.start(root, Apps.Options.defaults().freeze(false).limits(RunConfig.Limits.SPACE.withRead(Duration.ofSeconds(2))));
+        Http.Response warm = Http.get(app.port(), "/api/warm");
+        assertEquals(200, warm.status(), warm.text());
+        warm = Http.get(app.port(), "/raw/warm");
+        assertEquals(200, warm.status(), warm.text());
     }
 
     @AfterAll
@@ -199,5 +210,70 @@ class LoopRelayTest {
             assertTrue(text.startsWith("HTTP/1.0 200"), text);
             assertTrue(text.contains("\r\n\r\n/old on connection "), text);
         }
+    }
+
+    /** The gateway's own header lines can make a micro's answer longer: it still fits, or goes to a worker, and is whole. */
+    @Test
+    void anAnswerThatGrowsOnTheWayIsStillWhole() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Http.Response r = Http.get(app.port(), "/raw/tight");
+            assertEquals(200, r.status());
+            assertEquals(150, r.headers().keySet().stream().filter(h -> h.matches("x[0-9]+")).count());
+            assertEquals(Integer.parseInt(r.header("content-length")), r.body().length);
+        }
+        assertEquals(200, Http.get(app.port(), "/api/after").status());
+    }
+
+    /**
+     * Clients that hang up while their answer is on its way, or send a body just as the request
+     * before it is answered: the loop never reads a body as a request, and keeps serving.
+     */
+    @Test
+    void racesBetweenAClientAndItsAnswersLeaveTheGatewayServing() throws Exception {
+        Random random = new Random(7);
+        for (int i = 0; i < 1500; i++) {
+            try (Socket s = connect(0)) {
+                s.getOutputStream().write("GET /raw/large HTTP/1.1\r\nHost: x\r\n\r\nGET /raw/y HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (random.nextBoolean()) Thread.onSpinWait();
+            }
+        }
+        String smuggled = "GET /api/smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+        for (int i = 0; i < 300; i++) {
+            try (Socket s = connect(0)) {
+                InputStream in = new BufferedInputStream(s.getInputStream());
+                s.getOutputStream().write(("GET /api/first HTTP/1.1\r\nHost: x\r\n\r\nPOST /api/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+                        + smuggled.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                long pause = System.nanoTime() + random.nextInt(800_000);
+                while (System.nanoTime() < pause) Thread.onSpinWait();
+                s.getOutputStream().write(smuggled.getBytes(StandardCharsets.US_ASCII));
+                assertEquals("/first", Json.object(Http.read(in, false).text()).get("url"));
+                Http.Response post = Http.read(in, false);
+                assertEquals(200, post.status(), post.text());
+                assertEquals(((Number) Json.object(post.text()).get("bodyBytes")).intValue(), smuggled.length());
+                assertEquals(0, in.readAllBytes().length, "nothing after the POST's answer: its body was never a request");
+            }
+        }
+        assertEquals(200, Http.get(app.port(), "/api/after").status());
+    }
+
+    /** The start of a pipelined head that never ends gets its 408 like any other slow head (--read-timeout, 2 s here). */
+    @Test
+    void aPipelinedHeadThatNeverEndsTimesOut() throws Exception {
+        try (Socket s = connect(0)) {
+            s.getOutputStream().write("GET /api/a HTTP/1.1\r\nHost: x\r\n\r\nGET /api/b HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            assertEquals(200, Http.read(in, false).status());
+            Http.Response late = Http.read(in, false);
+            assertEquals(408, late.status(), late.text());
+            assertEquals(-1, in.read(), "the connection ends");
+        }
+    }
+
+    /** RFC 9110's IMF-fixdate: a two-digit day. */
+    @Test
+    void datesHaveTwoDigitDays() throws Exception {
+        assertEquals("Tue, 01 Dec 2026 02:03:04 GMT", micros.http.Exchange.httpDate(Instant.parse("2026-12-01T02:03:04Z")));
+        String date = Http.get(app.port(), "/raw/date").header("date");
+        assertTrue(date.matches("[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"), date);
     }
 }
