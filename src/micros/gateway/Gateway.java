@@ -192,6 +192,11 @@ public final class Gateway implements Handler {
 
     private static final long OWN_BODY_LIMIT = 1 << 20;
 
+    @Override
+    public boolean relays() {
+        return true;
+    }
+
     /**
      * The event loop's question (see {@link micros.http.Relay}): the decisions of {@link #admit} and
      * {@link #proxy} for the plain case, an awake micro's route that needs nothing else. Whatever

@@ -60,6 +60,7 @@ final class Connection implements Runnable {
     boolean flushing;           // a relayed response waits for the client to take it
     long flushSince;
     private boolean onLoop;     // parsing on the loop: a malformed head is left for a worker to answer
+    private boolean lingerNext; // the last request needed a worker: wait on it for the next one before parking
     private java.nio.ByteBuffer inView;
 
     Connection(Server server, SocketChannel ch) throws IOException {
@@ -130,7 +131,9 @@ final class Connection implements Runnable {
             if (end >= 0) {
                 scanned = 0;
                 headDeadline = 0;
-                return parse(ip, end) ? READY : CLOSE;
+                if (!parse(ip, end)) return CLOSE;
+                lingerNext = ex.hasBody() || !server.handler.relays();
+                return READY;
             }
             scanned = il;
             if (headDeadline == 0) headDeadline = System.nanoTime() + server.headTimeoutNanos(); // a pipelined head's start came with the last one
@@ -144,11 +147,24 @@ final class Connection implements Runnable {
                 return CLOSE;
             }
             makeRoom();
-            // nothing there yet: the event loop waits for it (and may relay the next request itself);
-            // JDK 17's timed reads would also toggle the socket's blocking mode (4 fcntl) each time
-            if (sin.available() == 0) return server.park(this) ? PARKED : CLOSE;
-            socket.setSoTimeout(0);
-            int n = sin.read(in, il, in.length - il);
+            // nothing there yet: the event loop waits for it and may relay it itself. After a request
+            // the loop cannot relay (a body, the handler's own pages) the thread waits a moment for the
+            // next one first: a hand-off costs more than JDK 17's timed read (its 4 fcntl calls)
+            int n;
+            if (sin.available() > 0) {
+                socket.setSoTimeout(0);
+                n = sin.read(in, il, in.length - il);
+            } else if (il == ip && lingerNext) {
+                lingerNext = false;
+                socket.setSoTimeout(Math.min(server.linger(), 200)); // short even on virtual threads: the loop may relay what follows
+                try {
+                    n = sin.read(in, il, in.length - il);
+                } catch (SocketTimeoutException quiet) {
+                    return server.park(this) ? PARKED : CLOSE;
+                }
+            } else {
+                return server.park(this) ? PARKED : CLOSE;
+            }
             if (n < 0) return CLOSE;
             if (il == ip) headDeadline = System.nanoTime() + server.headTimeoutNanos();
             il += n;
@@ -217,6 +233,7 @@ final class Connection implements Runnable {
         }
         headDeadline = 0;
         resumeAt = FROM_ADMIT;
+        lingerNext = true; // unless the loop relays it
         if (ex.hasBody()) return WORKER;
         Relay r;
         try {
@@ -225,6 +242,7 @@ final class Connection implements Runnable {
             r = null; // the worker's admit meets the same problem, and reports it
         }
         if (r == null) return WORKER;
+        lingerNext = false;
         ex.attach(r);
         resumeAt = FROM_SERVE;
         if (r.start() != Relay.WAIT) return WORKER;

@@ -27,6 +27,14 @@ public interface Handler {
         return null;
     }
 
+    /**
+     * Whether {@link #relay} ever returns a relay. A connection whose requests all go to worker
+     * threads is better kept on its thread between requests than moved to the loop and back.
+     */
+    default boolean relays() {
+        return false;
+    }
+
     /** Answers a request whose body arrived whole (or that had none), or finishes a relay handed over. */
     void handle(Exchange ex) throws IOException;
 

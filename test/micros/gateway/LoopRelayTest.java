@@ -269,6 +269,45 @@ class LoopRelayTest {
         }
     }
 
+    /**
+     * After a request the loop does not relay (a body, a static file) the worker waits a moment for
+     * the next one on the same connection: what comes at once, what comes after it stopped waiting
+     * (200 ms), a head that trickles in across both, and a client that hangs up meanwhile are all served.
+     */
+    @Test
+    void theRequestAfterOneTheLoopDoesNotRelayIsServedWhenItComes() throws Exception {
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            var out = s.getOutputStream();
+            for (int round = 0; round < 4; round++) {
+                out.write(("POST /api/p" + round + " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").getBytes(StandardCharsets.US_ASCII));
+                Http.Response post = Http.read(in, false);
+                assertEquals(200, post.status(), post.text());
+                assertEquals(5, ((Number) Json.object(post.text()).get("bodyBytes")).intValue());
+                if (round % 2 == 1) Thread.sleep(300); // past the wait: the loop takes the connection back
+                if (round == 2) { // half a head while the worker waits, the rest once the loop holds the connection
+                    out.write("GET /raw/tr".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    Thread.sleep(300);
+                    out.write("ickled HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                } else {
+                    out.write(("GET /raw/g" + round + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                String text = Http.read(in, false).text();
+                assertTrue(text.startsWith((round == 2 ? "/trickled" : "/g" + round) + " on connection "), text);
+                out.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)); // the static micro: a worker's
+                assertEquals(200, Http.read(in, false).status());
+            }
+        }
+        for (int i = 0; i < 20; i++) { // hang up while the worker waits
+            try (Socket s = connect(0)) {
+                s.getOutputStream().write("POST /api/q HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi".getBytes(StandardCharsets.US_ASCII));
+                assertEquals(200, Http.read(new BufferedInputStream(s.getInputStream()), false).status());
+            }
+        }
+        assertEquals(200, Http.get(app.port(), "/api/after").status());
+    }
+
     /** RFC 9110's IMF-fixdate: a two-digit day. */
     @Test
     void datesHaveTwoDigitDays() throws Exception {
