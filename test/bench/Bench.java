@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * make bench: micros against the same Node server reached directly and through nginx, in
- * interleaved rounds, plus CPU per request, memory, large bodies, start-up and cold start.
+ * interleaved rounds (GET at 1, 16 and 64 connections, POSTs of 1 KiB at 16), plus CPU per request,
+ * memory, large bodies, start-up and cold start.
  * Run from the repository root with `java test/bench/Bench.java` (make bench does).
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per wrk run (default 5).
  */
@@ -32,6 +33,7 @@ public class Bench {
     static final Path HELLO_JS = APP.resolve("hello/hello.js");
     static final Path WORK = ROOT.resolve("build/bench");
     static final Path RESULTS = ROOT.resolve("test/bench/results");
+    static final int POST_CONNS = 16;
     static final int ROUNDS = Integer.getInteger("rounds", env("BENCH_ROUNDS", 3));
     static final int SECONDS = env("BENCH_SECONDS", 5);
     static final List<Process> started = new ArrayList<>();
@@ -69,8 +71,11 @@ public class Bench {
         long maxRssUnderLoad = 0;
         List<Double> cpuPerRequest = new ArrayList<>();
         if (wrk) {
-            for (Map.Entry<String, Integer> t : targets.entrySet()) wrk(t.getValue(), 16, 3); // warm-up (JIT, pools)
-            wrk(microsPort, 64, 3);
+            Path postScript = WORK.resolve("post.lua");
+            Files.writeString(postScript, "wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", 1024)\nwrk.headers[\"Content-Type\"] = \"text/plain\"\n");
+            for (Map.Entry<String, Integer> t : targets.entrySet()) wrk(t.getValue(), 16, 3, "/", null); // warm-up (JIT, pools)
+            wrk(microsPort, 64, 3, "/", null);
+            wrk(microsPort, POST_CONNS, 2, "/upload", postScript);
             for (int round = 1; round <= ROUNDS; round++) {
                 System.out.println("round " + round + " of " + ROUNDS + " ...");
                 for (int c : conns) {
@@ -79,7 +84,7 @@ public class Bench {
                         AtomicLong peak = new AtomicLong();
                         Thread sampler = isMicros ? sampleRss(microsPid, peak) : null;
                         long cpu0 = isMicros ? cpuTicks(microsPid) : 0;
-                        double[] r = wrk(t.getValue(), c, SECONDS);
+                        double[] r = wrk(t.getValue(), c, SECONDS, "/", null);
                         if (isMicros) {
                             long ticks = cpuTicks(microsPid) - cpu0;
                             sampler.interrupt();
@@ -91,6 +96,9 @@ public class Bench {
                         results.computeIfAbsent(t.getKey() + "/" + c, k -> new ArrayList<>()).add(r);
                     }
                 }
+                // small POSTs: a body must arrive whole before the micro sees the request (nginx buffers it too)
+                for (Map.Entry<String, Integer> t : targets.entrySet())
+                    results.computeIfAbsent(t.getKey() + "/post", k -> new ArrayList<>()).add(wrk(t.getValue(), POST_CONNS, SECONDS, "/upload", postScript));
             }
         }
         Map<String, Object> bodies = largeBodies(directPort, microsPort, microsPid);
@@ -240,19 +248,11 @@ public class Bench {
         StringBuilder t = new StringBuilder();
         t.append(String.format("%n%-8s %5s %10s %9s %9s %9s %9s%n", "target", "conns", "req/s", "p50 ms", "p99 ms", "/direct", "/nginx"));
         Map<String, Object> wrkJson = new LinkedHashMap<>();
-        for (int c : conns) {
-            for (String target : targets) {
-                List<double[]> runs = results.get(target + "/" + c);
-                if (runs == null) continue;
-                double rps = median(runs.stream().map(r -> r[0]).toList());
-                double p50 = median(runs.stream().map(r -> r[1]).toList());
-                double p99 = median(runs.stream().map(r -> r[2]).toList());
-                double direct = median(results.get("direct/" + c).stream().map(r -> r[0]).toList());
-                List<double[]> ng = results.get("nginx/" + c);
-                double nginx = ng == null ? Double.NaN : median(ng.stream().map(r -> r[0]).toList());
-                t.append(String.format(Locale.ROOT, "%-8s %5d %10.0f %9.3f %9.3f %9.2f %9.2f%n", target, c, rps, p50, p99, rps / direct, rps / nginx));
-                wrkJson.put(target + "_c" + c, Map.of("rps", rps, "p50_ms", p50, "p99_ms", p99));
-            }
+        for (int c : conns)
+            for (String target : targets) row(t, wrkJson, results, target, Integer.toString(c), c, target + "_c" + c);
+        if (results.containsKey("micros/post")) {
+            t.append(String.format("%nPOST of 1 KiB, %d connections:%n", POST_CONNS));
+            for (String target : targets) row(t, wrkJson, results, target, "post", POST_CONNS, target + "_post_c" + POST_CONNS);
         }
         if (results.containsKey("micros/1")) {
             double added = median(results.get("micros/1").stream().map(r -> r[1]).toList()) - median(results.get("direct/1").stream().map(r -> r[1]).toList());
@@ -290,11 +290,27 @@ public class Bench {
         System.out.println("\nwritten: test/bench/results/latest.json and latest.txt");
     }
 
+    /** One line of the table: the medians of a target's runs under one load, with ratios to direct and nginx under the same load. */
+    static void row(StringBuilder t, Map<String, Object> json, Map<String, List<double[]>> results, String target, String load, int conns, String key) {
+        List<double[]> runs = results.get(target + "/" + load);
+        if (runs == null) return;
+        double rps = median(runs.stream().map(r -> r[0]).toList());
+        double p50 = median(runs.stream().map(r -> r[1]).toList());
+        double p99 = median(runs.stream().map(r -> r[2]).toList());
+        double direct = median(results.get("direct/" + load).stream().map(r -> r[0]).toList());
+        List<double[]> ng = results.get("nginx/" + load);
+        double nginx = ng == null ? Double.NaN : median(ng.stream().map(r -> r[0]).toList());
+        t.append(String.format(Locale.ROOT, "%-8s %5d %10.0f %9.3f %9.3f %9.2f %9.2f%n", target, conns, rps, p50, p99, rps / direct, rps / nginx));
+        json.put(key, Map.of("rps", rps, "p50_ms", p50, "p99_ms", p99));
+    }
+
     // ---- helpers ----
 
-    static double[] wrk(int port, int c, int seconds) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t1", "-c" + c, "-d" + seconds + "s", "--latency", "http://127.0.0.1:" + port + "/")
-                .redirectErrorStream(true).start();
+    static double[] wrk(int port, int c, int seconds, String path, Path script) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t1", "-c" + c, "-d" + seconds + "s", "--latency"));
+        if (script != null) cmd.addAll(List.of("-s", script.toString()));
+        cmd.add("http://127.0.0.1:" + port + path);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
