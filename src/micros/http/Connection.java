@@ -363,7 +363,7 @@ final class Connection implements Runnable {
             int vs2 = colon + 1, ve = lineEnd;
             while (vs2 < ve && (in[vs2] == ' ' || in[vs2] == '\t')) vs2++;
             while (ve > vs2 && (in[ve - 1] == ' ' || in[ve - 1] == '\t')) ve--;
-            for (int i = vs2; i < ve; i++) if ((in[i] < 0x20 && in[i] != '\t') || in[i] == 0x7f) return reject(400, "a header value has a control character");
+            for (int i = vs2; i < ve; i++) if (((in[i] & 0xff) < 0x20 && in[i] != '\t') || in[i] == 0x7f) return reject(400, "a header value has a control character");
             if (e.headers == Exchange.MAX_HEADERS) return reject(431, "more than " + Exchange.MAX_HEADERS + " header lines");
             int h = e.headers++;
             e.nameStart[h] = p;

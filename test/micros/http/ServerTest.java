@@ -132,6 +132,16 @@ class ServerTest {
         assertEquals(405, send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n").status());
     }
 
+    /** RFC 9110 §5.5: bytes 0x80-0xFF (obs-text, e.g. UTF-8 a browser's fetch() sends) are allowed in a value. */
+    @Test
+    void headerValuesMayCarryBytesAbove0x7f() throws Exception {
+        String utf8 = new String("José".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        Response r = send("GET /n HTTP/1.1\r\nHost: x\r\nX-Test: " + utf8 + "\r\nCookie: name=" + utf8 + "\u00ff\r\nConnection: close\r\n\r\n");
+        assertEquals(200, r.status(), r.text());
+        assertEquals("GET /n body=0 x=" + new String(utf8.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1), new String(r.body(), StandardCharsets.UTF_8));
+        assertEquals(400, send("GET / HTTP/1.1\r\nHost: x\r\nX: a\u007fb\r\n\r\n").status(), "DEL stays refused");
+    }
+
     @Test
     void oversizedHeadsGet414Or431() throws Exception {
         assertEquals(414, send("GET /" + "a".repeat(70 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n").status());
