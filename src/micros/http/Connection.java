@@ -48,6 +48,7 @@ final class Connection implements Runnable {
     private boolean bodyUnread;   // the request has body bytes nobody read (an early answer, a refusal)
     private long bodyDeadline;
     private boolean bodyFresh;    // no read for this body yet: its first bytes are probably on their way
+    private volatile boolean bodyReadable; // the loop saw the client's bytes, or its end, while the body was short
     private int lastRead;         // bytes the last body read got
     private boolean junkAfter;    // a refused head: more unread bytes may follow
     // closing: the response is out, the client's remaining bytes are read and dropped on the parker
@@ -175,7 +176,10 @@ final class Connection implements Runnable {
 
     /** The client's bytes arrived: read them, then look at what is in hand (see {@link #step}). */
     int onReadable() {
-        if (readingBody) return WORKER;
+        if (readingBody) {
+            bodyReadable = true; // the worker must read: an end of stream is only seen by reading it
+            return WORKER;
+        }
         try {
             makeRoom();
             if (inView == null || inView.array() != in) inView = java.nio.ByteBuffer.wrap(in);
@@ -525,8 +529,8 @@ final class Connection implements Runnable {
                 if (System.nanoTime() - bodyDeadline > 0) return refuseBody(408, "the request body took too long to arrive");
                 // a sender that keeps up (the body's start, a full buffer) is waited for a moment; a
                 // trickle is not: with nothing ready the connection parks, so slow senders hold no thread
-                boolean keepingUp = bodyFresh || lastRead >= 16 * 1024;
-                bodyFresh = false;
+                boolean keepingUp = bodyFresh || bodyReadable || lastRead >= 16 * 1024;
+                bodyFresh = bodyReadable = false;
                 if (!keepingUp && sin.available() == 0) return server.park(this) ? PARKED : CLOSE;
                 socket.setSoTimeout(server.linger());
                 if (b == null) b = server.borrow();

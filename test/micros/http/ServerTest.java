@@ -132,6 +132,24 @@ class ServerTest {
         assertEquals(405, send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n").status());
     }
 
+    /**
+     * A client that sends part of a body and then ends its side can never finish the request: the
+     * connection closes as soon as that end arrives (it went back and forth between the loop and a
+     * worker until the body timeout, then got a 408, keeping a core busy meanwhile).
+     */
+    @Test
+    void aBodyCutShortByTheClientsEndClosesAtOnce() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+                s.setSoTimeout(30_000);
+                s.getOutputStream().write("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab".getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(300); // the rest of the body is awaited on the loop
+                s.shutdownOutput();
+                assertEquals("", new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1), "closed without an answer (no 408 after the body timeout)");
+            }
+        }
+    }
+
     /** RFC 9110 §5.5: bytes 0x80-0xFF (obs-text, e.g. UTF-8 a browser's fetch() sends) are allowed in a value. */
     @Test
     void headerValuesMayCarryBytesAbove0x7f() throws Exception {
