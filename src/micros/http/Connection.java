@@ -613,10 +613,7 @@ final class Connection implements Runnable {
     // ---- writing and closing ----
 
     void write(OutputStream os, byte[] b, int off, int len) throws IOException {
-        if (len < 8192) {
-            os.write(b, off, len);
-            return;
-        }
+        // every write, however small: once the client stops reading and its buffers are full, any write blocks
         Deadlines.Ticket t = server.deadlines.arm(server.writeTimeoutNanos()); // a client that stops reading does not hold a thread forever
         t.watch(ch);
         try {

@@ -133,6 +133,49 @@ class ServerTest {
     }
 
     /**
+     * A client that stops reading a response sent in small pieces (each under the socket buffers)
+     * loses its connection after the write timeout instead of holding the thread forever; the
+     * thread is free again afterwards.
+     */
+    @Test
+    void aClientThatStopsReadingSmallWritesIsCutAfterTheWriteTimeout() throws Exception {
+        int pieces = 20_000;
+        java.util.concurrent.CountDownLatch handlerDone = new java.util.concurrent.CountDownLatch(1);
+        Server.Settings oneSecond = new Server.Settings(8, Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(3), 0);
+        Server drip = Server.start("127.0.0.1", 0, ex -> {
+            try {
+                ex.sendHead(200, -1);
+                OutputStream out = ex.responseBody();
+                byte[] piece = new byte[1024];
+                for (int i = 0; i < pieces; i++) {
+                    out.write(piece);
+                    out.flush(); // one small write each
+                }
+                ex.end();
+            } finally {
+                handlerDone.countDown();
+            }
+        }, oneSecond, (ex, e) -> { });
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), drip.port()));
+            s.getOutputStream().write("GET /drip HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(handlerDone.await(60, java.util.concurrent.TimeUnit.SECONDS), "the handler's write never gave up");
+            long read = 0;
+            try {
+                InputStream in = s.getInputStream();
+                byte[] b = new byte[65536];
+                for (int n; (n = in.read(b)) > 0; ) read += n;
+            } catch (java.io.IOException reset) {
+                // cut
+            }
+            assertTrue(read < (long) pieces * 1024, "the whole response arrived: the connection was not cut (" + read + " bytes)");
+        } finally {
+            drip.stop();
+        }
+    }
+
+    /**
      * A client that sends part of a body and then ends its side can never finish the request: the
      * connection closes as soon as that end arrives (it went back and forth between the loop and a
      * worker until the body timeout, then got a 408, keeping a core busy meanwhile).
