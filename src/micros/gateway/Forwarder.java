@@ -128,11 +128,14 @@ final class Forwarder {
         byte[] small = body == null ? null : body.memory();
         if (small != null && length <= sc.body.length) sc.put(small, 0, (int) length); // head and a small body leave in one write
         else small = null;
+        // a request that must not be sent twice (RFC 9110 9.2.2) goes on a fresh connection, which is
+        // never retried: a pooled one the micro dropped would leave a choice between a retry and a 502
+        boolean once = !idempotent(ex.method());
         for (int attempt = 0; ; attempt++) {
             Upstream u = null;
             try {
                 // a retry takes a fresh connection: another pooled one may have been dropped by the micro too
-                u = first != null ? new Upstream(first, generation) : attempt == 0 ? pool.poll(generation) : null;
+                u = first != null ? new Upstream(first, generation) : attempt == 0 && !once ? pool.poll(generation) : null;
                 first = null;
                 if (u == null) u = pool.remote == null ? Upstream.connect(port, generation) : Upstream.connect(pool.remote, generation);
             } catch (IOException e) {
@@ -162,6 +165,14 @@ final class Forwarder {
             else u.close();
             return o.set(r, o.detail);
         }
+    }
+
+    /** Methods a proxy may send again when a connection fails before the answer (RFC 9110 9.2.2). */
+    static boolean idempotent(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "PUT", "DELETE", "OPTIONS" -> true;
+            default -> false;
+        };
     }
 
     /**

@@ -205,6 +205,7 @@ public final class Gateway implements Handler {
      */
     @Override
     public micros.http.Relay relay(Exchange ex) {
+        if (!Forwarder.idempotent(ex.method())) return null; // never on a pooled connection: see Forwarder.forward
         String path = PathNormalizer.normalize(ex.rawPath());
         if (path == null || path.startsWith("/__")) return null;
         String query = ex.rawQuery();

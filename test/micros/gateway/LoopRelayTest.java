@@ -38,7 +38,7 @@ class LoopRelayTest {
     /** A raw micro: answers by path, and misbehaves on purpose where its path says so. */
     private static final String RAW_MICRO = """
             const net = require("net");
-            let connections = 0;
+            let connections = 0, closes = 0;
             net.createServer((sock) => {
               const id = ++connections;
               let buf = "";
@@ -48,8 +48,13 @@ class LoopRelayTest {
                 while ((end = buf.indexOf("\\r\\n\\r\\n")) >= 0) {
                   const path = buf.slice(0, end).split(" ")[1];
                   buf = buf.slice(end + 4);
-                  const body = path + " on connection " + id + (path.startsWith("/pad") ? " " + "x".repeat(15000) : path.startsWith("/large") ? " " + "l".repeat(20000) : "");
+                  const body = path.startsWith("/count") ? "closes " + closes : path + " on connection " + id + (path.startsWith("/pad") ? " " + "x".repeat(15000) : path.startsWith("/large") ? " " + "l".repeat(20000) : "");
                   const answer = "HTTP/1.1 200 OK\\r\\nContent-Length: " + body.length + "\\r\\n\\r\\n" + body;
+                  if (path.startsWith("/close")) { // hangs up without answering, after counting the request
+                    closes++;
+                    sock.destroy();
+                    return;
+                  }
                   if (path.startsWith("/extra")) { // an answer, then bytes nobody asked for: a forged second answer
                     sock.write(answer + "HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nforged");
                   } else if (path.startsWith("/split")) { // head now, body a moment later
@@ -306,6 +311,45 @@ class LoopRelayTest {
             }
         }
         assertEquals(200, Http.get(app.port(), "/api/after").status());
+    }
+
+    /**
+     * RFC 9110 9.2.2: a proxy must not send a non-idempotent request twice. A micro that hangs up
+     * without answering sees a POST once (502), where a GET on a pooled connection is tried again
+     * on a fresh one (the micro may only have dropped an idle connection).
+     */
+    @Test
+    void aPostIsNeverSentTwice() throws Exception {
+        int before, afterPost;
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            var out = s.getOutputStream();
+            out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)); // leaves a pooled connection
+            before = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
+            out.write("POST /raw/close HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(502, Http.read(in, false).status());
+        }
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            var out = s.getOutputStream();
+            out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            afterPost = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
+            out.write("POST /raw/close HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(502, Http.read(in, false).status());
+        }
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            var out = s.getOutputStream();
+            out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            int afterPosts = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
+            out.write("GET /raw/close HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(502, Http.read(in, false).status());
+            out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            int afterGet = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
+            assertEquals(1, afterPost - before, "the POST without a body reached the micro once");
+            assertEquals(1, afterPosts - afterPost, "the POST with a body reached the micro once");
+            assertEquals(2, afterGet - afterPosts, "a GET on a pooled connection is tried once more");
+        }
     }
 
     /** RFC 9110's IMF-fixdate: a two-digit day. */
