@@ -346,8 +346,8 @@ final class Forwarder {
         Outcome o = sc.outcome;
         byte[] b = u.buf;
         int p = u.pos;
-        int lineEnd = indexOfCrlf(b, p, end);
-        int status = parseStatus(b, p, lineEnd);
+        int lineEnd = lineEnd(b, p); // -1: a control character, as in a reason phrase with a bare LF
+        int status = lineEnd < 0 ? -1 : parseStatus(b, p, lineEnd);
         if (status < 0) {
             o.detail = "sent a malformed status line";
             return Result.BAD_RESPONSE;
@@ -359,11 +359,23 @@ final class Forwarder {
         int kept = 0;
         long length = -1;
         boolean chunked = false, hasDate = false;
+        // the lines go to the client as they are: a bare CR or LF, a folded line or a name that is
+        // not a token could end the head early for the client and start a forged answer to its next
+        // request (response splitting), so such a head is refused (RFC 9112 §2.2, §4, §5.2; RFC 9110 §5.5)
         while (p < end) {
-            int le = indexOfCrlf(b, p, end + 2);
-            int colon = indexOf(b, (byte) ':', p, le);
-            if (colon <= p) {
+            if (b[p] == ' ' || b[p] == '\t') {
+                o.detail = "sent a folded header line";
+                return Result.BAD_RESPONSE;
+            }
+            int colon = p;
+            while (TCHAR[b[colon] & 0xff]) colon++; // stops at the latest at the CR of the head's end
+            if (colon == p || b[colon] != ':') {
                 o.detail = "sent a malformed header line";
+                return Result.BAD_RESPONSE;
+            }
+            int le = lineEnd(b, colon + 1);
+            if (le < 0) {
+                o.detail = "sent a control character in a header value";
                 return Result.BAD_RESPONSE;
             }
             int vs = colon + 1, ve = le;
@@ -497,14 +509,24 @@ final class Forwarder {
         }
     }
 
-    private static int indexOfCrlf(byte[] b, int from, int to) {
-        for (int i = from; i + 1 < to; i++) if (b[i] == '\r' && b[i + 1] == '\n') return i;
-        return to;
+    /**
+     * Where the line from {@code from} ends (its CRLF), or -1 when a control character other than
+     * HTAB comes first: a bare CR or LF, NUL, DEL. Bytes 0x80-0xFF (obs-text) are allowed. The head's
+     * final CRLF CRLF bounds the scan.
+     */
+    private static int lineEnd(byte[] b, int from) {
+        for (int i = from; ; i++) {
+            int c = b[i] & 0xff;
+            if ((c >= 0x20 && c != 0x7f) || c == '\t') continue;
+            return c == '\r' && b[i + 1] == '\n' ? i : -1;
+        }
     }
 
-    private static int indexOf(byte[] b, byte x, int from, int to) {
-        for (int i = from; i < to; i++) if (b[i] == x) return i;
-        return -1;
+    /** RFC 9110 §5.6.2 tchar, by byte value. */
+    private static final boolean[] TCHAR = new boolean[256];
+    static {
+        for (int c = 0; c < 128; c++)
+            TCHAR[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     /** Whether b[from..to) holds a lower-case ASCII word, ignoring case (no String made). */
