@@ -88,11 +88,14 @@ public final class DataServer implements Handler, AutoCloseable {
      * certificate also names {@code gatewayHost} (the gateway shares it), signed once per host.
      */
     public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost) {
-        return start(dataDir, projectKey, ca, gatewayHost, Listen.LOOPBACK);
+        return start(dataDir, projectKey, ca, gatewayHost, Listen.LOOPBACK, System.err::println);
     }
 
-    /** As above, listening where {@code listen} says, the certificate also naming its address and name. */
-    public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost, Listen listen) {
+    /**
+     * As above, listening where {@code listen} says, the certificate also naming its address and
+     * name; {@code notices} gets the server's trouble that is no one request's (see {@link Server#start}).
+     */
+    public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost, Listen listen, java.util.function.Consumer<String> notices) {
         DataServer d;
         try {
             java.nio.file.Files.createDirectories(dataDir);
@@ -104,7 +107,7 @@ public final class DataServer implements Handler, AutoCloseable {
             throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + "): make it writable, or point MICROS_STATE_DIR elsewhere");
         }
         try {
-            d.server = Server.start(listen.host(), listen.port(), d, Server.Settings.DEFAULT.withMaxBody(BODY_LIMIT), (ex, e) -> { }, d.tls);
+            d.server = Server.start(listen.host(), listen.port(), d, Server.Settings.DEFAULT.withMaxBody(BODY_LIMIT), (ex, e) -> { }, d.tls, notices);
         } catch (IOException e) {
             d.base.close();
             throw listen == Listen.LOOPBACK ? UserError.runtime("cannot listen on a loopback port for Deta Base and Drive: " + e.getMessage())

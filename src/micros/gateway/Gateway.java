@@ -71,7 +71,7 @@ public final class Gateway implements Handler {
             Server.Settings settings = Server.Settings.DEFAULT.withMaxBody(cfg.limits().payload())
                     .withReadTimeout(cfg.limits().read());
             g.server = Server.start(cfg.host(), cfg.port(), g, settings,
-                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e), data == null ? null : data.tls());
+                    (ex, e) -> log.event("internal error on " + ex.method() + " " + ex.rawPath() + ": " + e), data == null ? null : data.tls(), log::event);
         } catch (BindException e) {
             throw UserError.runtime(cfg.port() == 0 ? "cannot listen on " + cfg.host() + ": " + e.getMessage()
                     : "port " + cfg.port() + " on " + cfg.host() + " is already in use: stop the program using it, or pass --port N (--port 0 picks a free one)");

@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * micros' HTTP/1.1 server. An event loop ({@link Loop}) reads every connection's next request
@@ -41,6 +42,8 @@ public final class Server {
         }
     }
 
+    private static final int ACCEPT_PAUSE_MILLIS = 50;
+    private static final long NOTICE_NANOS = 60_000_000_000L;
     private static final java.nio.file.Path SPOOL = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
 
     final Handler handler;
@@ -56,16 +59,18 @@ public final class Server {
     private final java.util.concurrent.ConcurrentLinkedQueue<Connection> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final BiConsumer<Exchange, RuntimeException> onError;
+    private final Consumer<String> notices;
     private volatile boolean running = true;
     private final java.util.concurrent.ArrayBlockingQueue<byte[]> readBuffers = new java.util.concurrent.ArrayBlockingQueue<>(32);
 
     private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
-                   java.util.function.Supplier<javax.net.ssl.SSLContext> tls) throws IOException {
+                   java.util.function.Supplier<javax.net.ssl.SSLContext> tls, Consumer<String> notices) throws IOException {
         this.listener = listener;
         this.tls = tls == null ? null : new TlsBridge(tls, this);
         this.handler = handler;
         this.settings = settings;
         this.onError = onError;
+        this.notices = notices;
         ExecutorService v = newVirtualExecutor();
         this.virtual = v != null;
         this.workers = v != null ? v : platformThreads(settings.maxThreads());
@@ -85,6 +90,12 @@ public final class Server {
      */
     public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
                                java.util.function.Supplier<javax.net.ssl.SSLContext> tls) throws IOException {
+        return start(host, port, handler, settings, onError, tls, System.err::println);
+    }
+
+    /** As above; {@code notices} gets what concerns the whole server rather than one request (it cannot accept connections). */
+    public static Server start(String host, int port, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
+                               java.util.function.Supplier<javax.net.ssl.SSLContext> tls, Consumer<String> notices) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -93,7 +104,7 @@ public final class Server {
             ch.close();
             throw e;
         }
-        Server s = new Server(ch, handler, settings, onError, tls);
+        Server s = new Server(ch, handler, settings, onError, tls, notices);
         s.acceptor.start();
         return s;
     }
@@ -124,17 +135,56 @@ public final class Server {
         return open.size();
     }
 
+    /**
+     * A failed accept is retried after a pause, never at once: out of file descriptors (EMFILE), it
+     * fails until a connection closes, and retrying at once spins a core. Clients wait in the
+     * listen queue meanwhile. It is logged at most once a minute, not once per failure.
+     */
     private void accept() {
+        long quietUntil = System.nanoTime();
         while (running) {
+            SocketChannel c;
             try {
-                SocketChannel c = listener.accept();
+                c = listener.accept();
+            } catch (IOException | RuntimeException e) {
+                if (!running) return;
+                long now = System.nanoTime();
+                if (now - quietUntil >= 0) {
+                    quietUntil = now + NOTICE_NANOS;
+                    try {
+                        notices.accept(acceptFailed(e));
+                    } catch (RuntimeException broken) {
+                        // the acceptor goes on regardless
+                    }
+                }
+                try {
+                    Thread.sleep(ACCEPT_PAUSE_MILLIS);
+                } catch (InterruptedException stopping) {
+                    return;
+                }
+                continue;
+            }
+            try {
                 Connection conn = new Connection(this, c);
                 open.add(conn);
                 if (!loop.park(conn)) conn.closeNow();
-            } catch (IOException | RuntimeException e) {
-                if (!running) return;
+            } catch (IOException | RuntimeException e) { // the client left at once (its options cannot be set)
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
             }
         }
+    }
+
+    private String acceptFailed(Exception e) {
+        InetSocketAddress at = address();
+        String where = "cannot accept connections on " + at.getHostString() + ":" + at.getPort() + ": ";
+        if ("Too many open files".equals(e.getMessage())) // EMFILE: this process's limit, not the system's
+            return where + "micros has as many connections and files open as it may (Too many open files); new clients wait until some close. "
+                    + "Raise the limit with `ulimit -n` before starting micros";
+        return where + e + "; trying again every " + ACCEPT_PAUSE_MILLIS + " ms";
     }
 
     /** Gives the connection a thread: an idle one if there is one, a new one up to the bound, else it waits its turn. */

@@ -40,6 +40,13 @@ public final class Log {
         this.out = out;
         this.format = format;
         this.color = color && format == Format.TEXT;
+        // the clock's time zone is read now, on the side (~40 ms): read at the first line, it failed
+        // for good when micros was out of file descriptors (the JDK opens tzdb.dat then)
+        if (format == Format.TEXT) {
+            Thread tz = new Thread(java.time.ZoneId::systemDefault, "micros-log-tz");
+            tz.setDaemon(true);
+            tz.start();
+        }
     }
 
     /** Colour only when writing to a terminal and NO_COLOR is not set. */
