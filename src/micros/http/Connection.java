@@ -126,7 +126,7 @@ final class Connection implements Runnable {
             }
             if (fresh && il > ip) {
                 fresh = false;
-                if (server.tls != null && in[ip] == 0x16) return TLS; // a TLS handshake record (RFC 8446 §5.1)
+                if (server.tls != null && in[ip] == 0x16) return helloInHand() ? TLS : CLOSE; // part of a hello: the loop's head timeout ran out
             }
             int end = findEnd(Math.max(ip, scanned - 3));
             if (end >= 0) {
@@ -210,7 +210,7 @@ final class Connection implements Runnable {
             return WAIT;
         }
         if (fresh) {
-            if (server.tls != null && in[ip] == 0x16) return WORKER;
+            if (server.tls != null && in[ip] == 0x16) return helloInHand() ? WORKER : WAIT; // a worker only for a whole hello
             fresh = false;
         }
         int end = findEnd(Math.max(ip, scanned - 3));
@@ -288,6 +288,16 @@ final class Connection implements Runnable {
         }
         closeNow();
         return CLOSED;
+    }
+
+    /**
+     * Whether a TLS connection's first record (its ClientHello) is all here: the 5-byte record
+     * header, then as many bytes as it says (RFC 8446 §5.1). Until then it waits on the loop under
+     * the head timeout, holding no thread: a client that sends a byte and stops costs no worker.
+     */
+    private boolean helloInHand() {
+        int n = il - ip;
+        return n >= 5 && n >= 5 + ((in[ip + 3] & 0xff) << 8 | (in[ip + 4] & 0xff));
     }
 
     /** After the parker saw bytes (or on its clock): whether the head's or the body's time is up. */

@@ -66,7 +66,7 @@ public final class Server {
     private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
                    java.util.function.Supplier<javax.net.ssl.SSLContext> tls, Consumer<String> notices) throws IOException {
         this.listener = listener;
-        this.tls = tls == null ? null : new TlsBridge(tls, this);
+        this.tls = tls == null ? null : new TlsBridge(tls, this, Math.max(1, settings.maxThreads() / 2)); // TLS never holds every worker
         this.handler = handler;
         this.settings = settings;
         this.onError = onError;

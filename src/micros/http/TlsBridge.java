@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -26,15 +27,40 @@ final class TlsBridge {
     private final java.util.function.Supplier<SSLContext> context;
     private final Server server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final int max;
+    private final AtomicInteger bridges = new AtomicInteger();
     private volatile boolean closed;
 
-    TlsBridge(java.util.function.Supplier<SSLContext> context, Server server) {
+    /** {@code max}: how many TLS connections may be open at once; each holds a worker and a relay thread. */
+    TlsBridge(java.util.function.Supplier<SSLContext> context, Server server, int max) {
         this.context = context;
         this.server = server;
+        this.max = max;
     }
 
-    /** Serves one TLS connection on the calling thread until either side ends it. */
+    /**
+     * Serves one TLS connection on the calling thread until either side ends it. Past {@code max}
+     * open ones, the connection is closed at once: the workers left serve plain HTTP and what the
+     * open TLS connections relay to it.
+     */
     void serve(SocketChannel ch, byte[] consumed) {
+        if (bridges.incrementAndGet() > max) {
+            bridges.decrementAndGet();
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+            return;
+        }
+        try {
+            bridge(ch, consumed);
+        } finally {
+            bridges.decrementAndGet();
+        }
+    }
+
+    private void bridge(SocketChannel ch, byte[] consumed) {
         Socket raw = ch.socket();
         SSLSocket tls = null;
         Socket plain = null;

@@ -1,0 +1,203 @@
+package micros.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import micros.data.tls.LocalCa;
+import micros.support.Http;
+
+/**
+ * TLS connections and the bounded worker threads (8 here; TLS may hold at most half): a client
+ * that stalls in its hello holds none, and open TLS connections never hold them all.
+ */
+class TlsWorkersTest {
+    static SSLContext client;
+    static LocalCa ca;
+    Server server;
+
+    @BeforeAll
+    static void trust() throws Exception {
+        ca = LocalCa.load();
+        client = TlsServerTest.trusting(ca);
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        server = Server.start("127.0.0.1", 0, ex -> {
+            byte[] body = ex.body().readAllBytes(); // a request with a body needs a worker
+            ex.send(200, "text/plain", (ex.method() + " " + ex.rawPath() + " " + body.length).getBytes(StandardCharsets.UTF_8));
+        }, new Server.Settings(8, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), 0), (ex, e) -> { }, ca::serverContext);
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    private SSLSocket tls() throws IOException {
+        SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket("localhost", server.port());
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    private static String post(Socket s, String path) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return Http.read(s.getInputStream(), false).text();
+    }
+
+    private String plainPost(String path) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            s.setSoTimeout(30_000);
+            return post(s, path);
+        }
+    }
+
+    @Test
+    void clientsThatSendOnlyTheFirstTlsByteHoldNoWorker() throws Exception {
+        try (SSLSocket warm = tls()) { // loads the TLS context first
+            assertEquals("POST /warm 3", post(warm, "/warm"));
+        }
+        List<SocketChannel> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) { // more than the 8 workers
+                SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
+                c.write(ByteBuffer.wrap(new byte[] {0x16})); // a TLS handshake record begins, and no more comes
+                stalled.add(c);
+            }
+            try (SSLSocket s = tls()) {
+                assertEquals("POST /tls 3", post(s, "/tls"));
+            }
+            assertEquals("POST /plain 3", plainPost("/plain"));
+            // they were answered while every stalled client still waited on the loop (when each held
+            // a worker, these waited for the 10 s handshake timeout, which had closed the first ones)
+            for (SocketChannel c : stalled) {
+                c.configureBlocking(false);
+                assertEquals(0, c.read(ByteBuffer.allocate(16)), "a stalled client is still open");
+            }
+            for (SocketChannel c : stalled) { // then the head timeout (5 s) closes each one
+                c.configureBlocking(true);
+                c.socket().setSoTimeout(30_000);
+                int n;
+                try {
+                    n = c.socket().getInputStream().read();
+                } catch (IOException reset) {
+                    n = -1;
+                }
+                assertEquals(-1, n, "closed without a byte sent");
+            }
+        } finally {
+            for (SocketChannel c : stalled) c.close();
+        }
+        assertEquals("POST /after 3", plainPost("/after"));
+    }
+
+    @Test
+    void tlsConnectionsPastHalfTheWorkersAreRefusedAndPlainRequestsKeepTheirs() throws Exception {
+        List<SSLSocket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) { // 4 of the 8 workers: each relays its connection's bytes
+                SSLSocket s = tls();
+                assertEquals("POST /tls/" + i + " 3", post(s, "/tls/" + i));
+                open.add(s);
+            }
+            try (SSLSocket fifth = tls()) {
+                assertThrows(IOException.class, fifth::startHandshake, "closed at once: the TLS connections already hold half the workers");
+            }
+            assertEquals("POST /plain 3", plainPost("/plain"));
+            for (SSLSocket s : open) assertEquals("POST /again 3", post(s, "/again"), "the open ones go on");
+            open.remove(0).close();
+            assertEquals("POST /next 3", nextTls(), "a place freed is taken by the next TLS connection");
+        } finally {
+            for (SSLSocket s : open) s.close();
+        }
+    }
+
+    /** A new TLS connection's answer; the place a closed one frees comes back once its bridge has wound down. */
+    private String nextTls() throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try (SSLSocket s = tls()) {
+                return post(s, "/next");
+            } catch (IOException refused) {
+                if (attempt == 100) throw refused;
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void aHelloSentInPiecesIsServed() throws Exception {
+        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(new SlowStart(server.port()), "localhost", server.port(), true)) {
+            s.setSoTimeout(30_000);
+            assertEquals("POST /pieces 3", post(s, "/pieces"));
+        }
+    }
+
+    /** A socket whose first bytes go out one at a time, with pauses: the hello's record header and body arrive in pieces. */
+    private static final class SlowStart extends Socket {
+        private int sent;
+
+        SlowStart(int port) throws IOException {
+            super(InetAddress.getLoopbackAddress(), port);
+            setTcpNoDelay(true);
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            OutputStream raw = super.getOutputStream();
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    int i = 0;
+                    for (; i < len && sent < 8; i++, sent++) {
+                        raw.write(b[off + i]);
+                        raw.flush();
+                        pause();
+                    }
+                    raw.write(b, off + i, len - i);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    raw.flush();
+                }
+            };
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
