@@ -176,11 +176,14 @@ final class Upstream implements Closeable {
                     closeAll();
                     generation = u.generation;
                 }
-                if (u.generation == generation && idle.size() < MAX_IDLE) {
+                if (u.generation == generation) {
                     u.idleSince = System.nanoTime();
-                    u.pos = u.lim = 0;
-                    idle.addLast(u);
-                    return;
+                    closeStale(idle, u.idleSince);
+                    if (idle.size() < MAX_IDLE) {
+                        u.pos = u.lim = 0;
+                        idle.addLast(u);
+                        return;
+                    }
                 }
             }
             u.close();
@@ -215,13 +218,24 @@ final class Upstream implements Closeable {
 
         /** On the event loop: keeps a connection whose exchange ended cleanly. */
         void offerLoop(Upstream u) {
+            u.idleSince = System.nanoTime();
+            closeStale(loopIdle, u.idleSince);
             if (loopIdle.size() >= MAX_IDLE) {
                 u.close();
                 return;
             }
-            u.idleSince = System.nanoTime();
             u.pos = u.lim = 0;
             loopIdle.addLast(u);
+        }
+
+        /**
+         * Connections are taken newest first, so after a burst the oldest wait at the front until
+         * they are too old to use: they are closed as new ones come back, instead of holding the
+         * micro's sockets until the pool is next emptied.
+         */
+        private static void closeStale(ArrayDeque<Upstream> list, long now) {
+            Upstream u;
+            while ((u = list.peekFirst()) != null && now - u.idleSince >= MAX_IDLE_NANOS) list.pollFirst().close();
         }
 
         synchronized void drain(long gen) {

@@ -83,15 +83,29 @@ class LoopRelayTest {
             }).listen(Number(process.env.PORT), "127.0.0.1");
             """;
 
+    /** Keeps idle connections a minute and says how many it has open: /slow answers after 300 ms. */
+    private static final String COUNTING_MICRO = """
+            const http = require("http");
+            const server = http.createServer((req, res) => {
+              const answer = () => server.getConnections((e, n) => res.end("open " + n));
+              if (req.url.startsWith("/slow")) setTimeout(answer, 300); else answer();
+            });
+            server.keepAliveTimeout = 60000;
+            server.listen(Number(process.env.PORT), "127.0.0.1");
+            """;
+
     @BeforeAll
     static void start() throws Exception {
         Apps.require("node");
         Path root = Apps.copy("routing", dir.resolve("app"));
         Files.createDirectories(root.resolve("raw"));
         Files.writeString(root.resolve("raw/raw.js"), RAW_MICRO);
+        Files.createDirectories(root.resolve("counting"));
+        Files.writeString(root.resolve("counting/counting.js"), COUNTING_MICRO);
         Files.writeString(root.resolve("Spacefile"), "v: 0\nmicros:\n  - name: web\n    src: public\n    engine: static\n    serve: .\n    primary: true\n"
                 + "  - name: api\n    src: echo\n    engine: nodejs16\n    run: node echo.js\n"
-                + "  - name: raw\n    src: raw\n    engine: nodejs16\n    run: node raw.js\n");
+                + "  - name: raw\n    src: raw\n    engine: nodejs16\n    run: node raw.js\n"
+                + "  - name: counting\n    src: counting\n    engine: nodejs16\n    run: node counting.js\n");
         // not frozen between requests: a frozen micro is thawed by a worker, which then also serves what the client pipelined
         app = Apps.start(root, Apps.Options.defaults().freeze(false).limits(RunConfig.Limits.SPACE.withRead(Duration.ofSeconds(2))));
         Http.Response warm = Http.get(app.port(), "/api/warm");
@@ -350,6 +364,36 @@ class LoopRelayTest {
             assertEquals(1, afterPosts - afterPost, "the POST with a body reached the micro once");
             assertEquals(2, afterGet - afterPosts, "a GET on a pooled connection is tried once more");
         }
+    }
+
+    /**
+     * A burst leaves many pooled connections to a micro; steady traffic afterwards takes the newest
+     * each time. The ones idle past 2 s are closed as connections come back, not kept open forever.
+     */
+    @Test
+    void pooledConnectionsLeftByABurstAreClosedOnceStale() throws Exception {
+        int burst = 12;
+        Socket[] clients = new Socket[burst];
+        for (int i = 0; i < burst; i++) {
+            clients[i] = connect(0);
+            clients[i].getOutputStream().write("GET /counting/slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        for (Socket c : clients) {
+            assertEquals(200, Http.read(new BufferedInputStream(c.getInputStream()), false).status());
+            c.close();
+        }
+        int open = 0;
+        try (Socket s = connect(0)) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (long end = System.nanoTime() + 3_000_000_000L; System.nanoTime() < end; ) {
+                s.getOutputStream().write("GET /counting/n HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                Http.Response r = Http.read(in, false);
+                assertEquals(200, r.status(), r.text());
+                open = Integer.parseInt(r.text().substring("open ".length()));
+                Thread.sleep(100);
+            }
+        }
+        assertTrue(open >= 1 && open <= 3, "the micro still holds " + open + " connections after a burst of " + burst);
     }
 
     /** RFC 9110's IMF-fixdate: a two-digit day. */
