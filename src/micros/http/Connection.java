@@ -62,6 +62,8 @@ final class Connection implements Runnable {
     long flushSince;
     private boolean onLoop;     // parsing on the loop: a malformed head is left for a worker to answer
     private boolean lingerNext; // the last request needed a worker: wait on it for the next one before parking
+    boolean awaitingTls;        // a whole TLS hello, waiting on the loop for a place (TlsBridge.reserve)
+    private boolean tlsReserved;
     private java.nio.ByteBuffer inView;
 
     Connection(Server server, SocketChannel ch) throws IOException {
@@ -291,13 +293,26 @@ final class Connection implements Runnable {
     }
 
     /**
-     * Whether a TLS connection's first record (its ClientHello) is all here: the 5-byte record
-     * header, then as many bytes as it says (RFC 8446 §5.1). Until then it waits on the loop under
-     * the head timeout, holding no thread: a client that sends a byte and stops costs no worker.
+     * Whether the client's first handshake message (its ClientHello) is all here: the TLS records
+     * in hand (a 5-byte header giving the payload's length) hold, together, the message's 4-byte
+     * header and the length it gives. A hello may be split across records (RFC 8446 §5.1), so the
+     * first record alone says too little. Until then it waits on the loop under the head timeout,
+     * holding no thread. Anything but a handshake record counts as in hand: the TLS layer refuses it.
      */
     private boolean helloInHand() {
-        int n = il - ip;
-        return n >= 5 && n >= 5 + ((in[ip + 3] & 0xff) << 8 | (in[ip + 4] & 0xff));
+        int p = ip;
+        long got = 0, length = 0; // handshake bytes seen; the hello's length (its header's bytes 1-3)
+        while (il - p >= 5) {
+            if (in[p] != 0x16) return true;
+            int end = p + 5 + ((in[p + 3] & 0xff) << 8 | (in[p + 4] & 0xff));
+            if (end > il) return false;
+            int i = p + 5;
+            for (; i < end && got < 4; i++, got++) if (got > 0) length = length << 8 | (in[i] & 0xff);
+            got += end - i;
+            if (got >= 4 && got >= 4 + length) return true;
+            p = end;
+        }
+        return false;
     }
 
     /** After the parker saw bytes (or on its clock): whether the head's or the body's time is up. */

@@ -33,6 +33,7 @@ final class Loop implements Runnable {
     private final Consumer<SelectionKey> onReady = this::ready;
     private int relaying;  // relays in flight: their deadlines are looked at every 20 ms
     private long lastSweep;
+    private volatile boolean tlsPlaceFreed; // a TLS connection ended: one waiting for a place may go on
     private volatile boolean open = true;
 
     Loop(Server server) throws IOException {
@@ -69,6 +70,10 @@ final class Loop implements Runnable {
                 if (now - lastSweep > SWEEP_NANOS) {
                     lastSweep = now;
                     sweep(now);
+                }
+                if (tlsPlaceFreed) {
+                    tlsPlaceFreed = false;
+                    admitWaitingTls();
                 }
                 if (!handoffs.isEmpty()) handOver();
             } catch (IOException | ClosedSelectorException e) {
@@ -202,6 +207,19 @@ final class Loop implements Runnable {
             server.resume(c);
         }
         handoffs.clear();
+    }
+
+    void tlsPlaceFreed() {
+        tlsPlaceFreed = true;
+        selector.wakeup();
+    }
+
+    /** TLS connections whose hello is in hand but found no place ask again, in no particular order. */
+    private void admitWaitingTls() {
+        for (SelectionKey k : selector.keys()) {
+            if (k.isValid() && k.attachment() instanceof Connection p && k.channel() == p.ch && p.awaitingTls && p.step() == Connection.WORKER)
+                handOff(p, k);
+        }
     }
 
     private void sweep(long now) {

@@ -66,7 +66,6 @@ public final class Server {
     private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
                    java.util.function.Supplier<javax.net.ssl.SSLContext> tls, Consumer<String> notices) throws IOException {
         this.listener = listener;
-        this.tls = tls == null ? null : new TlsBridge(tls, this, Math.max(1, settings.maxThreads() / 2)); // TLS never holds every worker
         this.handler = handler;
         this.settings = settings;
         this.onError = onError;
@@ -74,6 +73,9 @@ public final class Server {
         ExecutorService v = newVirtualExecutor();
         this.virtual = v != null;
         this.workers = v != null ? v : platformThreads(settings.maxThreads());
+        // an open TLS connection holds a worker and a relay thread: with platform workers, at most
+        // half of them, so that plain HTTP and what TLS relays to it always find one
+        this.tls = tls == null ? null : new TlsBridge(tls, this, virtual ? 4096 : Math.max(1, settings.maxThreads() / 2));
         this.loop = new Loop(this);
         this.acceptor = new Thread(this::accept, "micros-http-acceptor");
         acceptor.setDaemon(true);
@@ -124,6 +126,11 @@ public final class Server {
         } catch (IOException e) {
             return new InetSocketAddress(0);
         }
+    }
+
+    /** A TLS connection ended: the loop lets one that waits for a place go on. */
+    void tlsPlaceFreed() {
+        loop.tlsPlaceFreed();
     }
 
     /** Whether request threads are virtual (Java 21+). */

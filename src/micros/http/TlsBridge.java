@@ -39,24 +39,23 @@ final class TlsBridge {
     }
 
     /**
-     * Serves one TLS connection on the calling thread until either side ends it. Past {@code max}
-     * open ones, the connection is closed at once: the workers left serve plain HTTP and what the
-     * open TLS connections relay to it.
+     * Takes one of the {@code max} places, or says there is none: a connection without one waits
+     * on the event loop (it holds no thread there) until a TLS connection ends, or its head
+     * timeout does. The workers left serve plain HTTP and what the open TLS connections relay to it.
      */
+    boolean reserve() {
+        if (bridges.incrementAndGet() <= max) return true;
+        bridges.decrementAndGet();
+        return false;
+    }
+
+    /** Serves one TLS connection, whose place was {@link #reserve reserved}, on the calling thread until either side ends it. */
     void serve(SocketChannel ch, byte[] consumed) {
-        if (bridges.incrementAndGet() > max) {
-            bridges.decrementAndGet();
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
-            return;
-        }
         try {
             bridge(ch, consumed);
         } finally {
             bridges.decrementAndGet();
+            server.tlsPlaceFreed();
         }
     }
 
@@ -77,10 +76,10 @@ final class TlsBridge {
             plain.connect(loopback(), HANDSHAKE_MILLIS);
             Socket back = plain;
             SSLSocket front = tls;
-            Thread replies = new Thread(() -> relay(back, front), "micros-tls-relay");
+            Thread replies = new Thread(() -> relay(back, front, raw), "micros-tls-relay");
             replies.setDaemon(true);
             replies.start();
-            relay(tls, plain);
+            relay(tls, plain, null);
         } catch (IOException | RuntimeException e) {
             // a failed handshake (an untrusted certificate, plain bytes after 0x16) ends the connection
         } finally {
@@ -100,16 +99,26 @@ final class TlsBridge {
         return a == null || a.isAnyLocalAddress() ? new InetSocketAddress(InetAddress.getLoopbackAddress(), at.getPort()) : at;
     }
 
-    /** Copies one direction; when it ends, the other direction is ended too. */
-    private void relay(Socket from, Socket to) {
+    /**
+     * Copies one direction; when it ends, the other direction is ended too. Writes to the client
+     * ({@code cut} not null) get the write timeout: a client that stops reading has {@code cut},
+     * its socket under the TLS layer, closed, which ends a write blocked inside TLS.
+     */
+    private void relay(Socket from, Socket to, Socket cut) {
         byte[] buf = new byte[16 * 1024];
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-                out.flush();
+                Deadlines.Ticket t = cut == null ? null : server.deadlines.arm(server.writeTimeoutNanos());
+                if (t != null) t.watch(cut);
+                try {
+                    out.write(buf, 0, n);
+                    out.flush();
+                } finally {
+                    if (t != null) server.deadlines.disarm(t);
+                }
             }
         } catch (IOException e) {
             // one side went away

@@ -1,7 +1,6 @@
 package micros.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -30,7 +29,8 @@ import micros.support.Http;
 
 /**
  * TLS connections and the bounded worker threads (8 here; TLS may hold at most half): a client
- * that stalls in its hello holds none, and open TLS connections never hold them all.
+ * that stalls in its hello holds none, open TLS connections never hold them all, one past that
+ * waits for a place, and one that stops reading is cut.
  */
 class TlsWorkersTest {
     static SSLContext client;
@@ -47,6 +47,10 @@ class TlsWorkersTest {
     void start() throws IOException {
         server = Server.start("127.0.0.1", 0, ex -> {
             byte[] body = ex.body().readAllBytes(); // a request with a body needs a worker
+            if (ex.rawPath().equals("/big")) {
+                ex.send(200, "application/octet-stream", new byte[64 * 1024]);
+                return;
+            }
             ex.send(200, "text/plain", (ex.method() + " " + ex.rawPath() + " " + body.length).getBytes(StandardCharsets.UTF_8));
         }, new Server.Settings(8, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), 0), (ex, e) -> { }, ca::serverContext);
     }
@@ -85,7 +89,9 @@ class TlsWorkersTest {
         try {
             for (int i = 0; i < 20; i++) { // more than the 8 workers
                 SocketChannel c = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
-                c.write(ByteBuffer.wrap(new byte[] {0x16})); // a TLS handshake record begins, and no more comes
+                // a TLS handshake record begins, and no more comes; or a whole record holding one byte of a
+                // hello (records may split it), and no more
+                c.write(ByteBuffer.wrap(i % 2 == 0 ? new byte[] {0x16} : new byte[] {0x16, 0x03, 0x01, 0x00, 0x01, 0x01}));
                 stalled.add(c);
             }
             try (SSLSocket s = tls()) {
@@ -115,37 +121,71 @@ class TlsWorkersTest {
         assertEquals("POST /after 3", plainPost("/after"));
     }
 
+    /**
+     * Past half the workers, a TLS connection waits on the loop (holding no thread) until an open
+     * one ends, instead of being refused; plain requests keep their workers meanwhile.
+     */
     @Test
-    void tlsConnectionsPastHalfTheWorkersAreRefusedAndPlainRequestsKeepTheirs() throws Exception {
+    void tlsConnectionsPastHalfTheWorkersWaitForAPlaceAndPlainRequestsKeepTheirs() throws Exception {
         List<SSLSocket> open = new ArrayList<>();
+        java.util.concurrent.ExecutorService side = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
             for (int i = 0; i < 4; i++) { // 4 of the 8 workers: each relays its connection's bytes
                 SSLSocket s = tls();
                 assertEquals("POST /tls/" + i + " 3", post(s, "/tls/" + i));
                 open.add(s);
             }
-            try (SSLSocket fifth = tls()) {
-                assertThrows(IOException.class, fifth::startHandshake, "closed at once: the TLS connections already hold half the workers");
-            }
+            java.util.concurrent.Future<String> fifth = side.submit(() -> {
+                try (SSLSocket s = tls()) {
+                    return post(s, "/fifth");
+                }
+            });
             assertEquals("POST /plain 3", plainPost("/plain"));
             for (SSLSocket s : open) assertEquals("POST /again 3", post(s, "/again"), "the open ones go on");
+            assertTrue(!fifth.isDone(), "the fifth waits: the TLS connections hold half the workers");
             open.remove(0).close();
-            assertEquals("POST /next 3", nextTls(), "a place freed is taken by the next TLS connection");
+            assertEquals("POST /fifth 3", fifth.get(30, java.util.concurrent.TimeUnit.SECONDS), "a place freed is taken by the waiting TLS connection");
         } finally {
+            side.shutdownNow();
             for (SSLSocket s : open) s.close();
         }
     }
 
-    /** A new TLS connection's answer; the place a closed one frees comes back once its bridge has wound down. */
-    private String nextTls() throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try (SSLSocket s = tls()) {
-                return post(s, "/next");
-            } catch (IOException refused) {
-                if (attempt == 100) throw refused;
-                Thread.sleep(50);
+    /**
+     * A TLS client that asks for more than the buffers hold and never reads is cut after the write
+     * timeout (5 s here): the thread writing to it inside TLS does not block for as long as the
+     * client keeps its socket open, and its place goes to a TLS connection that waits for one.
+     */
+    @Test
+    void aTlsClientThatStopsReadingLosesItsPlaceToOneThatWaits() throws Exception {
+        List<SSLSocket> open = new ArrayList<>();
+        java.util.concurrent.ExecutorService side = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (int i = 0; i < 3; i++) {
+                SSLSocket s = tls();
+                assertEquals("POST /tls/" + i + " 3", post(s, "/tls/" + i));
+                open.add(s);
             }
+            SSLSocket stalled = tls(); // the fourth place
+            open.add(stalled);
+            stalled.setSoLinger(true, 0);
+            stalled.startHandshake();
+            StringBuilder pipelined = new StringBuilder();
+            for (int i = 0; i < 200; i++) pipelined.append("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"); // 200 answers of 64 KiB, never read
+            stalled.getOutputStream().write(pipelined.toString().getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().flush();
+            java.util.concurrent.Future<String> next = side.submit(() -> {
+                try (SSLSocket s = tls()) {
+                    return post(s, "/next");
+                }
+            });
+            // it waits for a place, which only the stalled client's end can free
+            assertEquals("POST /next 3", next.get(60, java.util.concurrent.TimeUnit.SECONDS), "the stalled client was never cut");
+        } finally {
+            side.shutdownNow();
+            for (SSLSocket s : open) s.close();
         }
+        assertEquals("POST /after 3", plainPost("/after"));
     }
 
     @Test
