@@ -367,9 +367,11 @@ final class Forwarder {
                 o.detail = "sent a folded header line";
                 return Result.BAD_RESPONSE;
             }
-            int colon = p;
-            while (TCHAR[b[colon] & 0xff]) colon++; // stops at the latest at the CR of the head's end
-            if (colon == p || b[colon] != ':') {
+            int nameEnd = p;
+            while (TCHAR[b[nameEnd] & 0xff]) nameEnd++; // stops at the latest at the CR of the head's end
+            int colon = nameEnd;
+            while (b[colon] == ' ' || b[colon] == '\t') colon++; // a proxy removes whitespace before the colon (RFC 9112 §5.1)
+            if (nameEnd == p || b[colon] != ':') {
                 o.detail = "sent a malformed header line";
                 return Result.BAD_RESPONSE;
             }
@@ -381,7 +383,7 @@ final class Forwarder {
             int vs = colon + 1, ve = le;
             while (vs < ve && (b[vs] == ' ' || b[vs] == '\t')) vs++;
             while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) ve--;
-            int nameLen = colon - p;
+            int nameLen = nameEnd - p;
             if (is(b, p, nameLen, "content-length")) {
                 long v = parseLength(b, vs, ve);
                 if (v < 0 || (length >= 0 && length != v)) {
@@ -404,7 +406,7 @@ final class Forwarder {
                 if (is(b, p, nameLen, "date")) hasDate = true;
                 int k = kept++ * 4;
                 sc.keep[k] = p;
-                sc.keep[k + 1] = colon;
+                sc.keep[k + 1] = nameEnd;
                 sc.keep[k + 2] = vs;
                 sc.keep[k + 3] = ve;
             }
