@@ -205,10 +205,20 @@ final class Forwarder {
      */
     static int headEnd(Upstream u, int from) {
         byte[] b = u.buf;
-        for (int i = Math.max(u.pos, from - 3); i + 3 < u.lim; i++)
-            if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i;
+        for (int i = Math.max(u.pos, from - 3); i < u.lim; i++) {
+            if (b[i] != '\n') continue;
+            if (i == u.pos || b[i - 1] != '\r') return BARE_LF;
+            if (i - 3 >= u.pos && b[i - 2] == '\n' && b[i - 3] == '\r') return i - 3;
+        }
         return -1;
     }
+
+    /**
+     * {@link #headEnd}'s answer for a line ended by a LF alone: refused at once (a client could
+     * split such a head differently), where waiting for a CRLF CRLF that never comes took the 20 s timeout.
+     */
+    static final int BARE_LF = -3;
+    static final String BARE_LF_DETAIL = "ended a line of its response head with a bare LF (HTTP needs CRLF)";
 
     /**
      * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
@@ -316,6 +326,10 @@ final class Forwarder {
         try {
             while (true) {
                 int end = readHead(u);
+                if (end == BARE_LF) {
+                    o.detail = BARE_LF_DETAIL;
+                    return Result.BAD_RESPONSE;
+                }
                 if (end == -2) {
                     if (mayRetry && u.lim == 0) return null;
                     o.detail = "closed the connection without answering";
@@ -502,9 +516,8 @@ final class Forwarder {
     private static int readHead(Upstream u) throws IOException {
         int scanned = 0;
         while (true) {
-            byte[] b = u.buf;
-            for (int i = u.pos + Math.max(0, scanned - 3); i + 3 < u.lim; i++)
-                if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i;
+            int end = headEnd(u, u.pos + scanned);
+            if (end != -1) return end;
             scanned = u.lim - u.pos;
             if (scanned >= MAX_HEAD) return -1;
             if (u.fill() < 0) return -2;

@@ -100,6 +100,11 @@ final class LoopRelay implements Relay {
         if (n == 0) return WAIT;
         if (n < 0) return HANDOFF; // the worker reads the end too: a retry for a stale connection, else a 502 that says why
         int end = Forwarder.headEnd(u, u.lim - n);
+        if (end == Forwarder.BARE_LF) {
+            sc.outcome.result = Forwarder.Result.BAD_RESPONSE;
+            sc.outcome.detail = Forwarder.BARE_LF_DETAIL;
+            return HANDOFF;
+        }
         if (end < 0) return u.lim == u.buf.length ? HANDOFF : WAIT;
         int headStart = u.pos;
         u.closeAfter = false;

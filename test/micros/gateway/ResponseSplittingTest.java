@@ -59,6 +59,7 @@ class ResponseSplittingTest {
               // legitimate: UTF-8 (obs-text) in a value and in the reason phrase, a tab inside a value
               // legitimate after the proxy's fix-up: whitespace before a colon, which a proxy removes (RFC 9112 §5.1)
               "/space-colon": "HTTP/1.1 200 OK\\r\\nX-A \\t: b\\r\\nContent-Length : 2\\r\\n\\r\\nok",
+              "/bare-lf-head": "HTTP/1.1 200 OK\\nContent-Length: 2\\n\\nok", // every line ended by LF alone
               "/utf8": "HTTP/1.1 200 OK Gr\\u00fc\\u00dfe\\r\\nX-Name: Gr\\u00fc\\u00dfe\\t\\u2713\\r\\nContent-Length: 2\\r\\n\\r\\nok",
             };
             net.createServer((sock) => {
@@ -136,19 +137,20 @@ class ResponseSplittingTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "/lf, sent a control character in a header value",
+        "/lf, ended a line of its response head with a bare LF (HTTP needs CRLF)",
         "/cr, sent a control character in a header value",
         "/nul, sent a control character in a header value",
         "/del, sent a control character in a header value",
         "/fold, sent a folded header line",
         "/fold-tab, sent a folded header line",
-        "/name-lf, sent a malformed header line",
+        "/name-lf, ended a line of its response head with a bare LF (HTTP needs CRLF)",
         "/name-space, sent a malformed header line",
         "/name-empty, sent a malformed header line",
         "/name-8bit, sent a malformed header line",
-        "/reason-lf, sent a malformed status line",
+        "/reason-lf, ended a line of its response head with a bare LF (HTTP needs CRLF)",
         "/reason-cr, sent a malformed status line",
         "/reason-ctl, sent a malformed status line",
+        "/bare-lf-head, ended a line of its response head with a bare LF (HTTP needs CRLF)",
     })
     void aHeadThatCouldSplitIs502OnTheLoop(String path, String why) throws Exception {
         refused(exchange(get(path)), why);
@@ -156,11 +158,12 @@ class ResponseSplittingTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "/lf, sent a control character in a header value",
+        "/lf, ended a line of its response head with a bare LF (HTTP needs CRLF)",
         "/nul, sent a control character in a header value",
         "/fold, sent a folded header line",
         "/name-space, sent a malformed header line",
-        "/reason-lf, sent a malformed status line",
+        "/reason-lf, ended a line of its response head with a bare LF (HTTP needs CRLF)",
+        "/bare-lf-head, ended a line of its response head with a bare LF (HTTP needs CRLF)",
     })
     void aHeadThatCouldSplitIs502OnAWorker(String path, String why) throws Exception {
         refused(exchange(post(path)), why);
