@@ -128,7 +128,7 @@ final class Connection implements Runnable {
             }
             if (fresh && il > ip) {
                 fresh = false;
-                if (server.tls != null && in[ip] == 0x16) return helloInHand() ? TLS : CLOSE; // part of a hello: the loop's head timeout ran out
+                if (server.tls != null && in[ip] == 0x16) return tlsReserved ? TLS : CLOSE; // else the head timeout ran out first: part of a hello, or no place for it
             }
             int end = findEnd(Math.max(ip, scanned - 3));
             if (end >= 0) {
@@ -212,7 +212,16 @@ final class Connection implements Runnable {
             return WAIT;
         }
         if (fresh) {
-            if (server.tls != null && in[ip] == 0x16) return helloInHand() ? WORKER : WAIT; // a worker only for a whole hello
+            if (server.tls != null && in[ip] == 0x16) { // a worker only for a whole hello, with a place for its connection
+                if (!helloInHand()) return il - ip >= MAX_HEAD ? WORKER : WAIT; // a hello that fills the buffer will never be whole: the worker closes it
+                if (!tlsReserved && !server.tls.reserve()) {
+                    awaitingTls = true;
+                    return WAIT;
+                }
+                tlsReserved = true;
+                awaitingTls = false;
+                return WORKER;
+            }
             fresh = false;
         }
         int end = findEnd(Math.max(ip, scanned - 3));
@@ -302,8 +311,8 @@ final class Connection implements Runnable {
     private boolean helloInHand() {
         int p = ip;
         long got = 0, length = 0; // handshake bytes seen; the hello's length (its header's bytes 1-3)
-        while (il - p >= 5) {
-            if (in[p] != 0x16) return true;
+        for (int records = 0; il - p >= 5; records++) {
+            if (in[p] != 0x16 || records == 64) return true; // not a hello, or split past reason: the TLS layer refuses it
             int end = p + 5 + ((in[p + 3] & 0xff) << 8 | (in[p + 4] & 0xff));
             if (end > il) return false;
             int i = p + 5;

@@ -1,6 +1,7 @@
 package micros.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -45,14 +46,18 @@ class TlsWorkersTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = Server.start("127.0.0.1", 0, ex -> {
+        server = start(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    }
+
+    private static Server start(Duration headTimeout, Duration writeTimeout) throws IOException {
+        return Server.start("127.0.0.1", 0, ex -> {
             byte[] body = ex.body().readAllBytes(); // a request with a body needs a worker
             if (ex.rawPath().equals("/big")) {
                 ex.send(200, "application/octet-stream", new byte[64 * 1024]);
                 return;
             }
             ex.send(200, "text/plain", (ex.method() + " " + ex.rawPath() + " " + body.length).getBytes(StandardCharsets.UTF_8));
-        }, new Server.Settings(8, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), 0), (ex, e) -> { }, ca::serverContext);
+        }, new Server.Settings(8, headTimeout, Duration.ofSeconds(5), writeTimeout, Duration.ofSeconds(30), 0), (ex, e) -> { }, ca::serverContext);
     }
 
     @AfterEach
@@ -142,7 +147,8 @@ class TlsWorkersTest {
             });
             assertEquals("POST /plain 3", plainPost("/plain"));
             for (SSLSocket s : open) assertEquals("POST /again 3", post(s, "/again"), "the open ones go on");
-            assertTrue(!fifth.isDone(), "the fifth waits: the TLS connections hold half the workers");
+            // the fifth's handshake waits: no worker takes it while the TLS connections hold half of them
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> fifth.get(2, java.util.concurrent.TimeUnit.SECONDS));
             open.remove(0).close();
             assertEquals("POST /fifth 3", fifth.get(30, java.util.concurrent.TimeUnit.SECONDS), "a place freed is taken by the waiting TLS connection");
         } finally {
@@ -153,11 +159,13 @@ class TlsWorkersTest {
 
     /**
      * A TLS client that asks for more than the buffers hold and never reads is cut after the write
-     * timeout (5 s here): the thread writing to it inside TLS does not block for as long as the
+     * timeout (2 s here): the thread writing to it inside TLS does not block for as long as the
      * client keeps its socket open, and its place goes to a TLS connection that waits for one.
      */
     @Test
     void aTlsClientThatStopsReadingLosesItsPlaceToOneThatWaits() throws Exception {
+        server.stop();
+        server = start(Duration.ofSeconds(20), Duration.ofSeconds(2)); // the waiting one's head timeout outlasts the write timeout
         List<SSLSocket> open = new ArrayList<>();
         java.util.concurrent.ExecutorService side = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
@@ -174,6 +182,7 @@ class TlsWorkersTest {
             for (int i = 0; i < 200; i++) pipelined.append("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"); // 200 answers of 64 KiB, never read
             stalled.getOutputStream().write(pipelined.toString().getBytes(StandardCharsets.US_ASCII));
             stalled.getOutputStream().flush();
+            assertEquals("POST /plain 3", plainPost("/plain"), "plain requests keep their workers");
             java.util.concurrent.Future<String> next = side.submit(() -> {
                 try (SSLSocket s = tls()) {
                     return post(s, "/next");
@@ -184,6 +193,46 @@ class TlsWorkersTest {
         } finally {
             side.shutdownNow();
             for (SSLSocket s : open) s.close();
+        }
+        assertEquals("POST /after 3", plainPost("/after"));
+    }
+
+    /**
+     * A hello that can never be whole (its header claims 16 MiB) and fills the head buffer is
+     * closed as soon as it does, well before the head timeout (20 s here): the loop waited on a
+     * socket that stayed readable, a core busy all that time.
+     */
+    @Test
+    void aHelloThatFillsTheBufferIsClosedAtOnce() throws Exception {
+        server.stop();
+        server = start(Duration.ofSeconds(20), Duration.ofSeconds(5));
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            s.setSoTimeout(10_000); // half the head timeout
+            OutputStream out = s.getOutputStream();
+            byte[] record = new byte[5 + 16 * 1024];
+            record[0] = 0x16;
+            record[1] = 0x03;
+            record[2] = 0x01;
+            record[3] = 0x40; // 16 KiB of payload
+            record[5] = 0x01; // a ClientHello, 16 MiB long by its header
+            record[6] = (byte) 0xff;
+            record[7] = (byte) 0xff;
+            record[8] = (byte) 0xff;
+            try {
+                for (int i = 0; i < 6; i++) { // 96 KiB: more than a head may be
+                    out.write(record);
+                    record[5] = record[6] = record[7] = record[8] = 0;
+                }
+            } catch (IOException closed) {
+                // closed while sending: fine
+            }
+            int n;
+            try {
+                n = s.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                n = -1;
+            }
+            assertEquals(-1, n, "closed without an answer");
         }
         assertEquals("POST /after 3", plainPost("/after"));
     }
