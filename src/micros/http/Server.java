@@ -74,8 +74,8 @@ public final class Server {
         this.virtual = v != null;
         this.workers = v != null ? v : platformThreads(settings.maxThreads());
         // an open TLS connection holds a worker and a relay thread: with platform workers, at most
-        // half of them, so that plain HTTP and what TLS relays to it always find one
-        this.tls = tls == null ? null : new TlsBridge(tls, this, virtual ? 4096 : Math.max(1, settings.maxThreads() / 2));
+        // three quarters of them, so that plain HTTP and what TLS relays to it always find one
+        this.tls = tls == null ? null : new TlsBridge(tls, this, virtual ? 4096 : Math.max(1, settings.maxThreads() - settings.maxThreads() / 4));
         this.loop = new Loop(this);
         this.acceptor = new Thread(this::accept, "micros-http-acceptor");
         acceptor.setDaemon(true);

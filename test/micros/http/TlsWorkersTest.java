@@ -29,7 +29,7 @@ import micros.data.tls.LocalCa;
 import micros.support.Http;
 
 /**
- * TLS connections and the bounded worker threads (8 here; TLS may hold at most half): a client
+ * TLS connections and the bounded worker threads (8 here; TLS may hold at most 6): a client
  * that stalls in its hello holds none, open TLS connections never hold them all, one past that
  * waits for a place, and one that stops reading is cut.
  */
@@ -127,30 +127,30 @@ class TlsWorkersTest {
     }
 
     /**
-     * Past half the workers, a TLS connection waits on the loop (holding no thread) until an open
+     * Past three quarters of the workers, a TLS connection waits on the loop (holding no thread) until an open
      * one ends, instead of being refused; plain requests keep their workers meanwhile.
      */
     @Test
-    void tlsConnectionsPastHalfTheWorkersWaitForAPlaceAndPlainRequestsKeepTheirs() throws Exception {
+    void tlsConnectionsPastThreeQuartersOfTheWorkersWaitForAPlaceAndPlainRequestsKeepTheirs() throws Exception {
         List<SSLSocket> open = new ArrayList<>();
         java.util.concurrent.ExecutorService side = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            for (int i = 0; i < 4; i++) { // 4 of the 8 workers: each relays its connection's bytes
+            for (int i = 0; i < 6; i++) { // 6 of the 8 workers: each relays its connection's bytes
                 SSLSocket s = tls();
                 assertEquals("POST /tls/" + i + " 3", post(s, "/tls/" + i));
                 open.add(s);
             }
-            java.util.concurrent.Future<String> fifth = side.submit(() -> {
+            java.util.concurrent.Future<String> seventh = side.submit(() -> {
                 try (SSLSocket s = tls()) {
-                    return post(s, "/fifth");
+                    return post(s, "/seventh");
                 }
             });
             assertEquals("POST /plain 3", plainPost("/plain"));
             for (SSLSocket s : open) assertEquals("POST /again 3", post(s, "/again"), "the open ones go on");
-            // the fifth's handshake waits: no worker takes it while the TLS connections hold half of them
-            assertThrows(java.util.concurrent.TimeoutException.class, () -> fifth.get(2, java.util.concurrent.TimeUnit.SECONDS));
+            // the seventh's handshake waits: no worker takes it while the TLS connections hold 6 of them
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> seventh.get(2, java.util.concurrent.TimeUnit.SECONDS));
             open.remove(0).close();
-            assertEquals("POST /fifth 3", fifth.get(30, java.util.concurrent.TimeUnit.SECONDS), "a place freed is taken by the waiting TLS connection");
+            assertEquals("POST /seventh 3", seventh.get(30, java.util.concurrent.TimeUnit.SECONDS), "a place freed is taken by the waiting TLS connection");
         } finally {
             side.shutdownNow();
             for (SSLSocket s : open) s.close();
@@ -169,12 +169,12 @@ class TlsWorkersTest {
         List<SSLSocket> open = new ArrayList<>();
         java.util.concurrent.ExecutorService side = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 5; i++) {
                 SSLSocket s = tls();
                 assertEquals("POST /tls/" + i + " 3", post(s, "/tls/" + i));
                 open.add(s);
             }
-            SSLSocket stalled = tls(); // the fourth place
+            SSLSocket stalled = tls(); // the sixth place
             open.add(stalled);
             stalled.setSoLinger(true, 0);
             stalled.startHandshake();
