@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 
 import micros.http.ByteSink;
+import micros.http.Tokens;
 import micros.http.Deadlines;
 import micros.http.Exchange;
 import micros.http.Out;
@@ -121,6 +122,12 @@ final class Forwarder {
      */
     Outcome forward(Exchange ex, Upstream.Pool pool, int port, long generation, Socket first,
                     String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
+        return forward(ex, pool, port, generation, first, target, cookie, ticket, sc, 0);
+    }
+
+    /** {@code firstAttempt} 1: the event loop's try was the first, so this one is on a fresh connection and is the last. */
+    private Outcome forward(Exchange ex, Upstream.Pool pool, int port, long generation, Socket first,
+                            String target, String cookie, Deadlines.Ticket ticket, Scratch sc, int firstAttempt) {
         Outcome o = sc.outcome;
         RequestBody body = ex.requestBody();
         long length = body == null ? 0 : body.length();
@@ -131,7 +138,7 @@ final class Forwarder {
         // a request that must not be sent twice (RFC 9110 9.2.2) goes on a fresh connection, which is
         // never retried: a pooled one the micro dropped would leave a choice between a retry and a 502
         boolean once = !idempotent(ex.method());
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = firstAttempt; ; attempt++) {
             Upstream u = null;
             try {
                 // a retry takes a fresh connection: another pooled one may have been dropped by the micro too
@@ -195,7 +202,7 @@ final class Forwarder {
             u.close(); // a stale pooled connection: the request goes again on a fresh one
         }
         sc.len = 0;
-        return forward(ex, pool, port, generation, null, target, cookie, ticket, sc);
+        return forward(ex, pool, port, generation, null, target, cookie, ticket, sc, 1);
     }
 
     /**
@@ -218,7 +225,16 @@ final class Forwarder {
      * split such a head differently), where waiting for a CRLF CRLF that never comes took the 20 s timeout.
      */
     static final int BARE_LF = -3;
-    static final String BARE_LF_DETAIL = "ended a line of its response head with a bare LF (HTTP needs CRLF)";
+
+    static Result bareLf(Outcome o) {
+        o.detail = "ended a line of its response head with a bare LF (HTTP needs CRLF)";
+        return o.result = Result.BAD_RESPONSE;
+    }
+
+    /** Whether an answer has no body whatever its framing says (RFC 9110 §6.4.1). */
+    static boolean noBody(Exchange ex, int status) {
+        return status == 204 || status == 304 || ex.method().equals("HEAD");
+    }
 
     /**
      * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
@@ -326,10 +342,7 @@ final class Forwarder {
         try {
             while (true) {
                 int end = readHead(u);
-                if (end == BARE_LF) {
-                    o.detail = BARE_LF_DETAIL;
-                    return Result.BAD_RESPONSE;
-                }
+                if (end == BARE_LF) return bareLf(o);
                 if (end == -2) {
                     if (mayRetry && u.lim == 0) return null;
                     o.detail = "closed the connection without answering";
@@ -382,7 +395,7 @@ final class Forwarder {
                 return Result.BAD_RESPONSE;
             }
             int nameEnd = p;
-            while (TCHAR[b[nameEnd] & 0xff]) nameEnd++; // stops at the latest at the CR of the head's end
+            while (Tokens.isTchar(b[nameEnd])) nameEnd++; // stops at the latest at the CR of the head's end
             int colon = nameEnd;
             while (b[colon] == ' ' || b[colon] == '\t') colon++; // a proxy removes whitespace before the colon (RFC 9112 §5.1)
             if (nameEnd == p || b[colon] != ':') {
@@ -452,7 +465,7 @@ final class Forwarder {
         o.status = status;
         ex.noteStatus(status);
         boolean head = ex.method().equals("HEAD");
-        boolean noBody = head || status == 204 || status == 304;
+        boolean noBody = noBody(ex, status);
         if (!noBody && responseLimit > 0 && length > responseLimit) {
             o.detail = length + " bytes";
             return Result.RESPONSE_TOO_LARGE;
@@ -537,12 +550,6 @@ final class Forwarder {
         }
     }
 
-    /** RFC 9110 §5.6.2 tchar, by byte value. */
-    private static final boolean[] TCHAR = new boolean[256];
-    static {
-        for (int c = 0; c < 128; c++)
-            TCHAR[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-    }
 
     /** Whether b[from..to) holds a lower-case ASCII word, ignoring case (no String made). */
     private static boolean contains(byte[] b, int from, int to, String lower) {

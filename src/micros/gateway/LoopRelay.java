@@ -101,8 +101,7 @@ final class LoopRelay implements Relay {
         if (n < 0) return HANDOFF; // the worker reads the end too: a retry for a stale connection, else a 502 that says why
         int end = Forwarder.headEnd(u, u.lim - n);
         if (end == Forwarder.BARE_LF) {
-            sc.outcome.result = Forwarder.Result.BAD_RESPONSE;
-            sc.outcome.detail = Forwarder.BARE_LF_DETAIL;
+            Forwarder.bareLf(sc.outcome);
             return HANDOFF;
         }
         if (end < 0) return u.lim == u.buf.length ? HANDOFF : WAIT;
@@ -114,8 +113,7 @@ final class LoopRelay implements Relay {
             return HANDOFF;
         }
         if (sc.status < 200) return HANDOFF; // an interim answer: the worker reads on
-        boolean noBody = ex.method().equals("HEAD") || sc.status == 204 || sc.status == 304;
-        long body = noBody ? 0 : sc.length;
+        long body = Forwarder.noBody(ex, sc.status) ? 0 : sc.length;
         parsed = true;
         // the whole body must be here: a part of it goes to the client at once (responses stream),
         // and that, with waiting for the rest, is the worker's job

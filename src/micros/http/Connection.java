@@ -452,11 +452,7 @@ final class Connection implements Runnable {
     }
 
     private boolean token(int from, int to) {
-        for (int i = from; i < to; i++) {
-            int c = in[i] & 0xff;
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) return false;
-        }
+        for (int i = from; i < to; i++) if (!Tokens.isTchar(in[i])) return false;
         return true;
     }
 

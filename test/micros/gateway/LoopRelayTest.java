@@ -334,35 +334,31 @@ class LoopRelayTest {
      */
     @Test
     void aPostIsNeverSentTwice() throws Exception {
-        int before, afterPost;
-        try (Socket s = connect(0)) {
-            InputStream in = new BufferedInputStream(s.getInputStream());
-            var out = s.getOutputStream();
-            out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)); // leaves a pooled connection
-            before = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
-            out.write("POST /raw/close HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(502, Http.read(in, false).status());
-        }
+        int before = closesAfter("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n");
+        int afterPost = closesAfter("POST /raw/close HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        int afterPosts = closesAfter("POST /raw/close HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+        int afterGet = closesAfter("GET /raw/close HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(before >= 0);
+        assertEquals(1, afterPost - before, "the POST without a body reached the micro once");
+        assertEquals(1, afterPosts - afterPost, "the POST with a body reached the micro once");
+        assertEquals(2, afterGet - afterPosts, "a GET on a pooled connection is tried once more");
+    }
+
+    /**
+     * On one connection: a count (which leaves a pooled connection to the raw micro), then
+     * {@code request} to a path where the micro hangs up (502), then the micro's count again.
+     */
+    private static int closesAfter(String request) throws Exception {
         try (Socket s = connect(0)) {
             InputStream in = new BufferedInputStream(s.getInputStream());
             var out = s.getOutputStream();
             out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            afterPost = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
-            out.write("POST /raw/close HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(502, Http.read(in, false).status());
-        }
-        try (Socket s = connect(0)) {
-            InputStream in = new BufferedInputStream(s.getInputStream());
-            var out = s.getOutputStream();
+            assertEquals(200, Http.read(in, false).status());
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            Http.Response r = Http.read(in, false);
+            if (request.contains("/close")) assertEquals(502, r.status(), r.text());
             out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            int afterPosts = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
-            out.write("GET /raw/close HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(502, Http.read(in, false).status());
-            out.write("GET /raw/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            int afterGet = Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
-            assertEquals(1, afterPost - before, "the POST without a body reached the micro once");
-            assertEquals(1, afterPosts - afterPost, "the POST with a body reached the micro once");
-            assertEquals(2, afterGet - afterPosts, "a GET on a pooled connection is tried once more");
+            return Integer.parseInt(Http.read(in, false).text().split(" ")[1]);
         }
     }
 
