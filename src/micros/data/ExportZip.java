@@ -44,6 +44,8 @@ public final class ExportZip {
     static final long DISK_SPARE = 64L << 20;
     /** Parsed JSON takes up to ~32 times its text in memory: the Base exports of one import get at most this share of the free heap. */
     static final int HEAP_SHARE = 48;
+    /** One bases/<name>.json is read as one string: at most 1 GB (a Java string holds ~2 GB, ~1 G characters beyond Latin-1). */
+    static final long MAX_BASE_JSON = 1L << 30;
 
     public record Counts(int bases, long items, int drives, long files) {
         public String describe() {
@@ -69,7 +71,7 @@ public final class ExportZip {
 
         /** The most an entry may expand to now (for bases also the memory to hold it). */
         long limit(Entry e) {
-            return e.kind.equals("bases") ? Math.min(diskLeft, heapLeft) : Math.min(diskLeft, DriveService.MAX_FILE);
+            return e.kind.equals("bases") ? Math.min(Math.min(diskLeft, heapLeft), MAX_BASE_JSON) : Math.min(diskLeft, DriveService.MAX_FILE);
         }
 
         void take(Entry e, long bytes) {
@@ -82,6 +84,8 @@ public final class ExportZip {
             String what = e.zip.getName() + " expands to " + (atLeast > 0 ? mb(atLeast) : "more than " + mb(limit(e)));
             if (e.kind.equals("drives") && DriveService.MAX_FILE <= diskLeft)
                 return UserError.config(what + ", past Drive's largest file (" + mb(DriveService.MAX_FILE) + ": 10,000 parts of 10 MB); nothing was imported");
+            if (e.kind.equals("bases") && MAX_BASE_JSON < Math.min(diskLeft, heapLeft))
+                return UserError.config(what + ", past the " + mb(MAX_BASE_JSON) + " micros reads of one Base export (it is read whole until imports stream); nothing was imported");
             if (e.kind.equals("bases") && heapLeft < diskLeft)
                 return UserError.config(what + ", more Base items than this import can hold in memory (" + mb(heap) + " of Base exports with this Java heap); "
                         + "nothing was imported: give Java more memory (java -Xmx" + moreHeapGb(atLeast) + "g -jar micros.jar data import ...)");
@@ -221,7 +225,7 @@ public final class ExportZip {
         long limit = budget.limit(e);
         byte[] raw;
         try (InputStream in = z.getInputStream(e.zip)) {
-            raw = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 16));
+            raw = in.readNBytes((int) limit + 1); // limit: at most MAX_BASE_JSON
         }
         if (raw.length > limit) throw budget.refuse(e, 0);
         budget.take(e, raw.length);

@@ -79,7 +79,8 @@ public final class DriveService implements Handler {
         } catch (IOException | RuntimeException e) {
             if (ex.started()) throw e; // the answer is on its way: the connection is cut
             notices.accept("data: drive " + Json.quote(drive) + ": " + ex.method() + " failed: " + e);
-            error(ex, 500, "Storage failed");
+            ex.clearHeaders();
+            error(ex, 500, e instanceof IOException ? "Storage failed" : "Internal error");
         }
     }
 

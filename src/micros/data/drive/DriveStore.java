@@ -33,7 +33,7 @@ import micros.util.PrivateFiles;
  * folder is created 0700 and every file 0600.
  */
 public final class DriveStore {
-    /** Longest file name and drive name, in UTF-8 bytes (S3's key limit, which Drive sat on; a drive name as a file name). */
+    /** Longest file name and drive name, in UTF-8 bytes: Deta documented none; 1,024 is S3's key limit, 255 a file name's. */
     public static final int MAX_NAME_BYTES = 1024, MAX_DRIVE_BYTES = 255;
     static final int MAX_COMPONENT = 255;
     private static final int READABLE_START = 150;
