@@ -51,6 +51,8 @@ public final class DataCommand {
             throw UserError.config("no file " + zip);
         } catch (IOException e) {
             throw UserError.runtime("cannot import " + zip + ": " + e.getMessage());
+        } catch (java.io.UncheckedIOException e) {
+            throw UserError.runtime("cannot import " + zip + ": " + e.getCause().getMessage());
         }
     }
 

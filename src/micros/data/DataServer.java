@@ -98,11 +98,13 @@ public final class DataServer implements Handler, AutoCloseable {
     public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost, Listen listen, java.util.function.Consumer<String> notices) {
         DataServer d;
         try {
-            java.nio.file.Files.createDirectories(dataDir);
+            micros.util.PrivateFiles.folder(dataDir); // 0700 from its creation: the app's data is micros' user's alone
             List<String> hosts = new java.util.ArrayList<>(List.of(gatewayHost, listen.host()));
             if (listen.name() != null) hosts.add(listen.name());
             d = new DataServer(dataDir, projectKey, ca, hosts);
             d.listen = listen;
+            d.base.notices(notices);
+            d.drive.notices(notices);
         } catch (IOException e) {
             throw UserError.runtime("cannot open the app's data in " + dataDir + " (" + e.getMessage() + "): make it writable, or point MICROS_STATE_DIR elsewhere");
         }
@@ -120,7 +122,7 @@ public final class DataServer implements Handler, AutoCloseable {
     /** Opens the data without serving it (for the data commands). */
     public static DataServer open(Path dataDir, String projectKey) {
         try {
-            java.nio.file.Files.createDirectories(dataDir);
+            micros.util.PrivateFiles.folder(dataDir); // 0700 from its creation: the app's data is micros' user's alone
             String projectId = projectId(projectKey);
             return new DataServer(dataDir, projectKey, null, new BaseService(dataDir, projectId, projectKey), new DriveService(dataDir, projectId, projectKey));
         } catch (IOException e) {

@@ -29,28 +29,36 @@ public final class Json {
         return sb.append('"').toString();
     }
 
+    /**
+     * How deep objects and lists may nest in a document {@link #parse} reads. The parser recurses
+     * once per level and so does everything that walks a parsed value, on threads with small
+     * stacks: past this a document is refused, never a StackOverflowError. Deta Base items nest at
+     * most 100 levels (the data server's Items.MAX_DEPTH), which leaves room for the request around them.
+     */
+    public static final int MAX_DEPTH = 128;
+
     private final String s;
+    private final int maxDepth;
     private int i;
 
-    private Json(String s) {
+    private Json(String s, int maxDepth) {
         this.s = s;
+        this.maxDepth = maxDepth;
     }
 
-    /** Parses a document; IllegalArgumentException when it is not JSON. */
+    /** Parses a document; IllegalArgumentException (one short sentence, never the text) when it is not JSON or nests deeper than {@link #MAX_DEPTH}. */
     public static Object parse(String text) {
+        Json p = new Json(text, MAX_DEPTH);
         try {
-            return parseStrict(text);
-        } catch (IndexOutOfBoundsException | NumberFormatException e) {
-            throw new IllegalArgumentException("not JSON", e);
+            Object v = p.value(0);
+            p.ws();
+            if (p.i != text.length()) throw p.bad();
+            return v;
+        } catch (IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("not JSON: it ends too soon");
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not JSON: a bad number or escape before character " + p.i);
         }
-    }
-
-    private static Object parseStrict(String text) {
-        Json p = new Json(text);
-        Object v = p.value();
-        p.ws();
-        if (p.i != text.length()) throw new IllegalArgumentException("trailing text at " + p.i + ": " + text);
-        return v;
     }
 
     @SuppressWarnings("unchecked")
@@ -58,13 +66,25 @@ public final class Json {
         return (Map<String, Object>) parse(text);
     }
 
+    private IllegalArgumentException bad() {
+        return new IllegalArgumentException("not JSON at character " + i);
+    }
+
     private void ws() {
         while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
     }
 
-    private Object value() {
+    private void expect(char c) {
+        ws();
+        if (s.charAt(i) != c) throw bad();
+        i++;
+    }
+
+    /** A value inside {@code depth} objects and lists. */
+    private Object value(int depth) {
         ws();
         char c = s.charAt(i);
+        if ((c == '{' || c == '[') && depth == maxDepth) throw new IllegalArgumentException("JSON nested deeper than " + maxDepth + " levels");
         switch (c) {
             case '{': {
                 i++;
@@ -73,12 +93,14 @@ public final class Json {
                 if (s.charAt(i) == '}') { i++; return m; }
                 while (true) {
                     ws();
+                    if (s.charAt(i) != '"') throw bad();
                     String k = string();
+                    expect(':');
+                    m.put(k, value(depth + 1));
                     ws();
-                    i++; // ':'
-                    m.put(k, value());
-                    ws();
-                    if (s.charAt(i++) == '}') return m;
+                    char next = s.charAt(i++);
+                    if (next == '}') return m;
+                    if (next != ',') { i--; throw bad(); }
                 }
             }
             case '[': {
@@ -87,16 +109,18 @@ public final class Json {
                 ws();
                 if (s.charAt(i) == ']') { i++; return l; }
                 while (true) {
-                    l.add(value());
+                    l.add(value(depth + 1));
                     ws();
-                    if (s.charAt(i++) == ']') return l;
+                    char next = s.charAt(i++);
+                    if (next == ']') return l;
+                    if (next != ',') { i--; throw bad(); }
                 }
             }
             case '"':
                 return string();
             default: {
                 int start = i;
-                while (i < s.length() && "{}[],: \n\r\t".indexOf(s.charAt(i)) < 0) i++;
+                while (i < s.length() && "{}[],:\" \n\r\t".indexOf(s.charAt(i)) < 0) i++;
                 String w = s.substring(start, i);
                 return switch (w) {
                     case "true" -> Boolean.TRUE;

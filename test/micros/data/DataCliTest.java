@@ -168,4 +168,106 @@ class DataCliTest {
         assertEquals(Json.object(new String(files.get("bases/users.json"), StandardCharsets.UTF_8)).get("items"),
                 Json.parse(new String(back.get("bases/users.json"), StandardCharsets.UTF_8)));
     }
+
+    /** Every regular file under the app's data folder (an import that was refused leaves none). */
+    private static List<String> dataFiles(Path app) throws IOException {
+        Path data = app.resolve(".micros/data");
+        return Files.exists(data) ? DataClient.files(data) : List.of();
+    }
+
+    @Test
+    void deepJsonInAnImportIsOneSentence() throws Exception {
+        Path app = Apps.copy("data", dir);
+        Path deep = dir.resolve("deep.zip");
+        zip(deep, Map.of("bases/deep.json", b("[{\"key\":\"a\",\"v\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}]")));
+        Jar.Result r = Jar.run(app, "data", "import", deep.toString());
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.err().contains("bases/deep.json") && r.err().contains("nested deeper than"), r.err());
+        assertFalse(r.all().contains("internal error") || r.all().contains("StackOverflow"), r.all());
+        assertEquals(1, r.err().strip().lines().count(), "one sentence: " + r.err());
+        // within the parser's limit but deeper than an item may nest: refused by Base's rule, naming the entry
+        Path items = dir.resolve("items.zip");
+        zip(items, Map.of("bases/ok.json", b("[{\"key\":\"a\"}]"), "bases/nested.json", b("[{\"key\":\"a\",\"v\":" + "[".repeat(110) + "]".repeat(110) + "}]")));
+        Jar.Result n = Jar.run(app, "data", "import", items.toString());
+        assertEquals(2, n.exit(), n.all());
+        assertTrue(n.err().contains("bases/nested.json") && n.err().contains("deeper than 100 levels"), n.err());
+        assertEquals(List.of(), dataFiles(app), "nothing imported, not even the good base");
+    }
+
+    @Test
+    void baseItemsPastTheMemoryOfTheImportAreRefusedBeforeAnythingIsWritten() throws Exception {
+        Path app = Apps.copy("data", dir);
+        // ~24 MB of the densest JSON (an object per 10 bytes): the parsed items would take ~30 times that
+        StringBuilder big = new StringBuilder("[{\"key\":\"big\",\"x\":[");
+        for (int i = 0; i < 2_400_000; i++) big.append(i == 0 ? "" : ",").append("{\"k\":{}}");
+        big.append("]}]");
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("bases/small.json", b("[{\"key\":\"a\"}]"));
+        entries.put("drives/photos/a.txt", b("a"));
+        entries.put("bases/big.json", b(big.toString()));
+        Path in = dir.resolve("big.zip");
+        zip(in, entries);
+        Jar.Result r = Jar.run(app, Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"), "data", "import", in.toString());
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.out().contains("bases/big.json") && r.out().contains("-Xmx"), r.out());
+        assertFalse(r.out().contains("internal error") || r.out().contains("OutOfMemory"), r.out());
+        assertEquals(List.of(), dataFiles(app), "nothing imported");
+    }
+
+    /** Makes a zip entry's central-directory size say {@code size} (what a hostile zip can do). */
+    private static void declare(Path zip, String entry, int size) throws IOException {
+        byte[] z = Files.readAllBytes(zip);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(z).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        byte[] name = b(entry);
+        for (int at = 0; at + 46 < z.length; at++) {
+            if (b.getInt(at) != 0x02014b50 || b.getShort(at + 28) != name.length) continue;
+            if (java.util.Arrays.equals(z, at + 46, at + 46 + name.length, name, 0, name.length)) {
+                b.putInt(at + 24, size);
+                Files.write(zip, z);
+                return;
+            }
+        }
+        throw new AssertionError("no entry " + entry + " in " + zip);
+    }
+
+    @Test
+    void anExportPastTheFreeDiskIsRefusedAndLeavesNothing() throws Exception {
+        Path app = Apps.copy("data", dir);
+        Path data = Files.createDirectories(app.resolve(".micros/data"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", data.toString()).redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Assumptions.assumeTrue(mount.waitFor() == 0, "a small file system for the data needs mount (root): " + said);
+        try {
+            // 32 MB of zeros (a 32 KB zip entry) where 16 MB are free beyond the 64 MB kept spare
+            Map<String, byte[]> entries = new LinkedHashMap<>();
+            entries.put("bases/notes.json", b("[{\"key\":\"a\"}]"));
+            entries.put("drives/photos/a.txt", b("a"));
+            entries.put("drives/photos/big.bin", new byte[32 << 20]);
+            Path honest = dir.resolve("honest.zip");
+            zip(honest, entries);
+            Jar.Result r = Jar.run(app, "data", "import", honest.toString());
+            assertEquals(2, r.exit(), r.all());
+            assertTrue(r.err().contains("drives/photos/big.bin") && r.err().contains("free disk"), r.err());
+            assertEquals(List.of(), dataFiles(app), "nothing imported");
+            // the same entry claiming 1,000 bytes: caught while it is decompressed, and nothing is left behind
+            Path lying = dir.resolve("lying.zip");
+            zip(lying, entries);
+            declare(lying, "drives/photos/big.bin", 1000);
+            try (ZipFile z = new ZipFile(lying.toFile())) {
+                assertEquals(1000, z.getEntry("drives/photos/big.bin").getSize());
+            }
+            Jar.Result l = Jar.run(app, "data", "import", lying.toString());
+            assertEquals(2, l.exit(), l.all());
+            assertTrue(l.err().contains("drives/photos/big.bin") && l.err().contains("free disk"), l.err());
+            assertEquals(List.of(), dataFiles(app), "nothing imported, no staged file left");
+            // what fits is imported
+            entries.remove("drives/photos/big.bin");
+            zip(honest, entries);
+            Jar.Result ok = Jar.run(app, "data", "import", honest.toString());
+            assertEquals(0, ok.exit(), ok.all());
+            assertTrue(ok.out().contains("1 base (1 item), 1 drive (1 file)"), ok.out());
+        } finally {
+            new ProcessBuilder("umount", data.toString()).start().waitFor();
+        }
+    }
 }

@@ -16,6 +16,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import micros.util.Json;
+import micros.util.PrivateFiles;
 
 /**
  * One Base: its items in memory, sorted by key, and its log on disk. Every change is one log
@@ -72,7 +73,7 @@ final class Base implements AutoCloseable {
                 if (range.hi() != null) view = view.headMap(range.hi(), range.hiIn());
             }
             if (desc) view = view.descendingMap();
-            if (last != null) view = view.tailMap(last, false);
+            if (last != null) view = after(view, last);
             double now = Items.now();
             List<Map<String, Object>> out = new ArrayList<>();
             long scanned = 0;
@@ -89,6 +90,18 @@ final class Base implements AutoCloseable {
             return new Page(out, null);
         } finally {
             rw.readLock().unlock();
+        }
+    }
+
+    /** The part of the view after {@code last}; a {@code last} outside a key range's view means all of it (before) or none (past it). */
+    private static NavigableMap<String, Stored> after(NavigableMap<String, Stored> view, String last) {
+        try {
+            return view.tailMap(last, false);
+        } catch (IllegalArgumentException outsideTheRange) {
+            if (view.isEmpty()) return view;
+            java.util.Comparator<? super String> order = view.comparator();
+            String first = view.firstKey();
+            return (order == null ? last.compareTo(first) : order.compare(last, first)) < 0 ? view : java.util.Collections.emptyNavigableMap();
         }
     }
 
@@ -216,7 +229,7 @@ final class Base implements AutoCloseable {
     private void snapshot(Iterable<Stored> all) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".compact");
         long live = 0;
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
             write(out, ByteBuffer.wrap(LogFile.MAGIC));
             Record chunk = new Record();
             for (Stored st : all) {

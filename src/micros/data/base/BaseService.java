@@ -17,8 +17,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import micros.http.Exchange;
 import micros.http.Handler;
+import micros.util.Json;
+import micros.util.PrivateFiles;
 
 /**
  * Deta Base's HTTP API v1 ({@code /v1/<project id>/<base>/items|items/<key>|query}) over the
@@ -36,18 +39,13 @@ public final class BaseService implements Handler {
     private final Map<String, Base> bases = new ConcurrentHashMap<>();
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Thread purger;
+    private volatile Consumer<String> notices = System.err::println;
 
     public BaseService(Path dataDir, String projectId, String projectKey) throws IOException {
         this.dir = dataDir.resolve("bases");
         this.projectId = projectId;
         this.projectKey = projectKey.getBytes(StandardCharsets.UTF_8);
-        Files.createDirectories(dir);
-        try {
-            // the app's data: readable by micros' user only, not by the micros it runs as another user
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: its own rules apply
-        }
+        PrivateFiles.tighten(PrivateFiles.folder(dir)); // the app's data: micros' user's only, not the micros' it runs as other users
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String file = f.getFileName().toString();
@@ -72,6 +70,11 @@ public final class BaseService implements Handler {
         purger = new Thread(this::purgeLoop, "micros-base-ttl");
         purger.setDaemon(true);
         purger.start();
+    }
+
+    /** Where a failure that is no client's doing is told (one line; the client gets no host path). */
+    public void notices(Consumer<String> notices) {
+        this.notices = notices;
     }
 
     /** What opening found wrong (torn or corrupt log tails, foreign files); empty when all was intact. */
@@ -134,9 +137,11 @@ public final class BaseService implements Handler {
         } catch (BaseError e) {
             error(ex, e.status, e.getMessage());
         } catch (IOException | UncheckedIOException e) {
-            error(ex, 500, "Storage failed: " + e.getMessage());
+            notices.accept("data: base " + Json.quote(baseName) + ": storage failed: " + e.getMessage());
+            error(ex, 500, "Storage failed");
         } catch (RuntimeException e) {
-            error(ex, 500, "Internal error: " + e);
+            notices.accept("data: base " + Json.quote(baseName) + ": " + ex.method() + " failed: " + e);
+            error(ex, 500, "Internal error");
         }
     }
 
@@ -289,6 +294,12 @@ public final class BaseService implements Handler {
      * overwrites one with its key. IllegalArgumentException (naming the base) on a bad item.
      */
     public void importItems(String base, List<Object> items, boolean replace) throws IOException {
+        List<Map<String, Object>> prepared = checkImport(base, items); // before create: a refused import makes no base
+        create(base).load(prepared, replace);
+    }
+
+    /** The items as {@link #importItems} would store them, writing nothing; IllegalArgumentException (naming the base) on a bad item. */
+    public static List<Map<String, Object>> checkImport(String base, List<Object> items) {
         List<Map<String, Object>> prepared = new ArrayList<>();
         try {
             BaseNames.check(base);
@@ -296,7 +307,7 @@ public final class BaseService implements Handler {
         } catch (BaseError e) {
             throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
         }
-        create(base).load(prepared, replace);
+        return prepared;
     }
 
     /** Up to {@code limit} items matching a query written in Deta's query language (blank: all). */

@@ -13,6 +13,13 @@ final class Items {
 
     static final int MAX_ITEM_BYTES = 400 * 1024;
     static final int MAX_PUT_ITEMS = 25;
+    /**
+     * How deep objects and lists nest in an item (the item itself is level 1). Deta documented no
+     * limit; no real app nests 100 levels, and every walk of an item (copy, size, query, update)
+     * recurses once per level on the data server's small-stack threads. Within Json.MAX_DEPTH with
+     * room for the request or log record around the item.
+     */
+    static final int MAX_DEPTH = 100;
     static final String TTL = "__expires";
     private static final long MAX_INT = 9_999_999_999_999_999L; // 16 digits
     /** Made at first use: setting up SecureRandom costs tens of ms, not to be paid at every start. */
@@ -53,8 +60,9 @@ final class Items {
         return item;
     }
 
-    /** Size, numbers and the TTL field of a whole item. */
+    /** Nesting, size, numbers and the TTL field of a whole item. */
     static int check(Map<String, Object> item) {
+        if (deeperThan(item, MAX_DEPTH)) throw BaseError.bad("Item nests objects and lists deeper than " + MAX_DEPTH + " levels");
         checkNumbers(item);
         Object ttl = item.get(TTL);
         if (ttl != null && !(ttl instanceof Long || ttl instanceof Double)) throw BaseError.bad("'__expires' must be a number");
@@ -63,7 +71,20 @@ final class Items {
         return size;
     }
 
-    private static void checkNumbers(Object v) {
+    /** Whether v nests more than {@code levels} objects and lists; looks no deeper than that. */
+    private static boolean deeperThan(Object v, int levels) {
+        if (v instanceof Map<?, ?> m) {
+            if (levels == 0) return true;
+            for (Object x : m.values()) if (deeperThan(x, levels - 1)) return true;
+        } else if (v instanceof List<?> l) {
+            if (levels == 0) return true;
+            for (Object x : l) if (deeperThan(x, levels - 1)) return true;
+        }
+        return false;
+    }
+
+    /** Throws Deta's 400 for a number beyond 16 digits anywhere in v. */
+    static void checkNumbers(Object v) {
         if (v instanceof Long l) {
             if (l > MAX_INT || l < -MAX_INT) throw tooLong();
         } else if (v instanceof Double d) {
@@ -75,7 +96,7 @@ final class Items {
         }
     }
 
-    private static BaseError tooLong() {
+    static BaseError tooLong() {
         return BaseError.bad("Number exceeds the maximum of 16 digits: store larger numbers as strings");
     }
 
@@ -89,16 +110,21 @@ final class Items {
         return System.currentTimeMillis() / 1000.0;
     }
 
-    /** The value at a dotted path ("profile.age"), or MISSING. */
+    /**
+     * The value at a dotted path ("profile.age"), or MISSING. Walks the path a part at a time, so
+     * a path of a million dots costs no more than the item is deep.
+     */
     static Object at(Map<String, Object> item, String path) {
         if (item.containsKey(path)) return item.get(path);
-        if (path.indexOf('.') < 0) return MISSING;
         Object cur = item;
-        for (String part : path.split("\\.", -1)) {
+        for (int from = 0; ; ) {
+            int dot = path.indexOf('.', from);
+            String part = dot < 0 ? path.substring(from) : path.substring(from, dot);
             if (!(cur instanceof Map<?, ?> m) || !m.containsKey(part)) return MISSING;
             cur = m.get(part);
+            if (dot < 0) return cur;
+            from = dot + 1;
         }
-        return cur;
     }
 
     static final Object MISSING = new Object();

@@ -89,14 +89,14 @@ final class JsonText {
         sb.append(h);
     }
 
-    /** Parses a request body; a BaseError (400) when it is not JSON. */
+    /** Parses a request body; a BaseError (400) when it is not JSON or nests deeper than Json.MAX_DEPTH. */
     static Object parse(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8);
         if (text.isBlank()) throw BaseError.bad("Request body is empty");
         try {
             return Json.parse(text);
-        } catch (IllegalArgumentException | ClassCastException | StackOverflowError e) {
-            throw BaseError.bad("Request body is not valid JSON");
+        } catch (IllegalArgumentException e) {
+            throw BaseError.bad("Request body is not valid JSON (" + e.getMessage() + ")");
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
+import micros.util.PrivateFiles;
 
 /**
  * An append-only file of records: {@code [length:4][crc32c:4][payload]} after an 8-byte magic.
@@ -45,7 +46,7 @@ final class LogFile implements AutoCloseable {
      */
     static LogFile open(Path path, String what, Consumer<byte[]> apply, List<String> warnings) throws IOException {
         boolean fresh = !Files.exists(path);
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = PrivateFiles.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ);
         try {
             if (fresh || ch.size() == 0) {
                 ch.write(ByteBuffer.wrap(MAGIC), 0);
@@ -116,7 +117,7 @@ final class LogFile implements AutoCloseable {
 
     private static Path keepTail(Path path, FileChannel ch, long from, long end) throws IOException {
         Path kept = path.resolveSibling(path.getFileName() + ".damaged-" + System.currentTimeMillis());
-        try (FileChannel out = FileChannel.open(kept, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel out = PrivateFiles.open(kept, StandardOpenOption.CREATE_NEW)) {
             long at = from;
             while (at < end) at += ch.transferTo(at, end - at, out);
             out.force(true);

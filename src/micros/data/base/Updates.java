@@ -33,6 +33,7 @@ final class Updates {
         for (String attr : u.delete) claim(seen, attr);
         for (Map.Entry<String, Object> e : u.increment.entrySet()) {
             if (!(e.getValue() instanceof Long || e.getValue() instanceof Double)) throw BaseError.bad("Increment value of '" + e.getKey() + "' must be a number");
+            Items.checkNumbers(e.getValue()); // Deta's 16 digits, so a sum of two never overflows a long
         }
         for (Map<String, Object> part : List.of(u.append, u.prepend)) {
             for (Map.Entry<String, Object> e : part.entrySet()) {
@@ -76,7 +77,7 @@ final class Updates {
             Object cur = Items.at(item, path);
             Object sum;
             if (cur == Items.MISSING || cur == null) sum = by;
-            else if (cur instanceof Long a && by instanceof Long b) sum = Math.addExact(a, b);
+            else if (cur instanceof Long a && by instanceof Long b) sum = add(a, b);
             else if (cur instanceof Number a) sum = a.doubleValue() + ((Number) by).doubleValue();
             else throw BaseError.bad("Cannot increment '" + path + "': it is not a number");
             put(item, path, sum);
@@ -99,30 +100,44 @@ final class Updates {
         return out;
     }
 
+    /** Both within 16 digits when stored and asked for; a sum past a long is Deta's 400 all the same. */
+    private static long add(long a, long b) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            throw Items.tooLong();
+        }
+    }
+
+    /**
+     * The object holding a dotted path's last part, walked a part at a time (a path of a million
+     * dots costs no more than the item is deep); a BaseError when a part is missing or not an object.
+     */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> parent(Map<String, Object> item, String[] parts, String path) {
+    private static Map<String, Object> parent(Map<String, Object> item, String path, boolean required) {
         Map<String, Object> cur = item;
-        for (int i = 0; i < parts.length - 1; i++) {
-            Object next = cur.get(parts[i]);
-            if (!(next instanceof Map)) throw BaseError.bad("Cannot set '" + path + "': attribute '" + parts[i] + "' does not exist or is not an object");
+        for (int from = 0, dot; (dot = path.indexOf('.', from)) >= 0; from = dot + 1) {
+            String part = path.substring(from, dot);
+            Object next = cur.get(part);
+            if (!(next instanceof Map)) {
+                if (!required) return null;
+                throw BaseError.bad("Cannot set '" + path + "': attribute '" + part + "' does not exist or is not an object");
+            }
             cur = (Map<String, Object>) next;
         }
         return cur;
     }
 
-    private static void put(Map<String, Object> item, String path, Object v) {
-        String[] parts = path.split("\\.", -1);
-        parent(item, parts, path).put(parts[parts.length - 1], v);
+    private static String last(String path) {
+        return path.substring(path.lastIndexOf('.') + 1);
     }
 
-    @SuppressWarnings("unchecked")
+    private static void put(Map<String, Object> item, String path, Object v) {
+        parent(item, path, true).put(last(path), v);
+    }
+
     private static void remove(Map<String, Object> item, String path) {
-        String[] parts = path.split("\\.", -1);
-        Map<String, Object> cur = item;
-        for (int i = 0; i < parts.length - 1; i++) {
-            if (!(cur.get(parts[i]) instanceof Map)) return; // nothing there to delete
-            cur = (Map<String, Object>) cur.get(parts[i]);
-        }
-        cur.remove(parts[parts.length - 1]);
+        Map<String, Object> p = parent(item, path, false);
+        if (p != null) p.remove(last(path)); // nothing there to delete otherwise
     }
 }

@@ -1,15 +1,16 @@
 package micros.data.drive;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import micros.data.JsonOut;
 import micros.http.Exchange;
@@ -24,9 +25,12 @@ import micros.util.Json;
 public final class DriveService implements Handler {
     static final long MAX_DIRECT = 10L << 20;   // "We do not accept payloads larger than 10 Mb on this endpoint"
     static final long MAX_PART = 10L << 20;     // "Each chunk must be ... at most 10 Mb"
+    /** The largest file the API can make: parts 1 to 10,000 of 10 MB each (~98 GiB). */
+    public static final long MAX_FILE = 10_000 * MAX_PART;
     private static final byte[] TOO_LARGE = "<h1> 413 - Request Entity Too Large </h1>\n".getBytes(StandardCharsets.UTF_8);
     private final DriveStore store;
     private final String projectId, projectKey;
+    private volatile Consumer<String> notices = System.err::println;
 
     public DriveService(Path dataDir, String projectId, String projectKey) throws IOException {
         this.store = new DriveStore(dataDir);
@@ -36,6 +40,11 @@ public final class DriveService implements Handler {
 
     public DriveStore store() {
         return store;
+    }
+
+    /** Where a failure that is no client's doing is told (one line; the client gets no host path). */
+    public void notices(Consumer<String> notices) {
+        this.notices = notices;
     }
 
     /** Before the body is read: a body over Drive's 10 MB is refused by its length, as Deta did, without reading it. */
@@ -60,8 +69,22 @@ public final class DriveService implements Handler {
         serve(ex, decode(p[3]), "/" + p[4]);
     }
 
-    /** A request for one drive, already authenticated ({@code rest}: "/files...", "/uploads..."). */
+    /**
+     * A request for one drive, already authenticated ({@code rest}: "/files...", "/uploads...").
+     * A storage failure is a 500 that names no host path (the path goes to the notices).
+     */
     public void serve(Exchange ex, String drive, String rest) throws IOException {
+        try {
+            route(ex, drive, rest);
+        } catch (IOException | RuntimeException e) {
+            if (ex.started()) throw e; // the answer is on its way: the connection is cut
+            notices.accept("data: drive " + Json.quote(drive) + ": " + ex.method() + " failed: " + e);
+            ex.clearHeaders();
+            error(ex, 500, e instanceof IOException ? "Storage failed" : "Internal error");
+        }
+    }
+
+    private void route(Exchange ex, String drive, String rest) throws IOException {
         String bad = DriveStore.invalidDrive(drive);
         if (bad != null) {
             error(ex, 400, bad);
@@ -176,7 +199,8 @@ public final class DriveService implements Handler {
                 store.delete(drive, n);
                 deleted.add(n); // names that did not exist count as deleted too (reference)
             } catch (IOException e) {
-                failed.put(n, "could not be deleted: " + e.getMessage());
+                notices.accept("data: drive " + Json.quote(drive) + ": deleting " + Json.quote(n) + " failed: " + e);
+                failed.put(n, "could not be deleted");
             }
         }
         Map<String, Object> out = new LinkedHashMap<>();
@@ -188,9 +212,9 @@ public final class DriveService implements Handler {
     private void download(Exchange ex, String drive, String name) throws IOException {
         if (!validName(ex, name)) return;
         Path f = store.file(drive, name);
-        InputStream opened;
+        FileChannel opened;
         try {
-            opened = f == null ? null : Files.newInputStream(f);
+            opened = f == null ? null : FileChannel.open(f, StandardOpenOption.READ);
         } catch (java.nio.file.NoSuchFileException e) {
             opened = null; // deleted between the look and the open
         }
@@ -198,11 +222,11 @@ public final class DriveService implements Handler {
             error(ex, 404, "file not found");
             return;
         }
-        try (InputStream in = opened) {
-            long size = Files.size(f);
+        try (FileChannel in = opened) {
+            long size = in.size(); // of the file opened, even if it is replaced meanwhile
             ex.addHeader("Content-Type", store.type(drive, name));
             ex.addHeader("Accept-Ranges", "bytes");
-            ex.sendFixed(200, java.nio.channels.Channels.newChannel(in), size);
+            ex.sendFixed(200, in, size);
         }
     }
 

@@ -12,37 +12,60 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
+import micros.util.PrivateFiles;
+
 /**
  * Drive files on disk: {@code drives/<drive>/files/<name>}, each drive and file name encoded
  * into one safe path component (bytes outside {@code [A-Za-z0-9_-]}, and a leading dot, become
- * {@code %XX}), so no name, whatever its slashes, dots or bytes, leaves the data folder. A file
- * is written to a temporary name, fsynced, then renamed over the old one: a reader or a crash
- * sees the old file or the new one, never half of one. Chunked uploads keep their parts under
- * {@code drives/<drive>/uploads/<id>/} until they are completed or aborted.
+ * {@code %XX}), so no name, whatever its slashes, dots or bytes, leaves the data folder. A name
+ * whose component would pass 255 bytes gets a readable start of it, '~' and the SHA-256 of the
+ * whole name ('~' is never in the %XX form, so the forms never meet), and the name itself is kept
+ * beside it ({@code names/<component>}, or {@code name} in a drive's folder) for listings.
+ * A file is written to {@code drives/.staging/}, fsynced, then renamed over the old one: a reader
+ * or a crash sees the old file or the new one, never half of one. Chunked uploads keep their
+ * parts under {@code drives/<drive>/uploads/<id>/} until they are completed or aborted. Every
+ * folder is created 0700 and every file 0600.
  */
 public final class DriveStore {
+    /** Longest file name and drive name, in UTF-8 bytes: Deta documented none; 1,024 is S3's key limit, 255 a file name's. */
+    public static final int MAX_NAME_BYTES = 1024, MAX_DRIVE_BYTES = 255;
     static final int MAX_COMPONENT = 255;
+    private static final int READABLE_START = 150;
+    private static final char LONG = '~';
     private static final String ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
     /** Made at first use: setting up SecureRandom costs tens of ms, not to be paid at every start. */
     private static final class Random {
         static final SecureRandom RANDOM = new SecureRandom();
     }
-    private final Path root;
+    private final Path root, staging;
 
     public DriveStore(Path dataDir) throws IOException {
         this.root = dataDir.resolve("drives");
-        Files.createDirectories(root);
+        this.staging = root.resolve(".staging");
+        PrivateFiles.tighten(PrivateFiles.folder(root));
         removeTemporaries();
+        PrivateFiles.folder(staging);
     }
 
-    /** A run killed in the middle of a write leaves its temporary file (never a half file under a real name): dropped at the next start. */
+    /**
+     * A run killed in the middle of a write leaves its temporary file (never a half file under a
+     * real name): dropped at the next start, in the staging folder and where older runs wrote them.
+     */
     private void removeTemporaries() throws IOException {
         try (DirectoryStream<Path> drives = Files.newDirectoryStream(root)) {
             for (Path d : drives) {
+                if (d.equals(staging)) {
+                    try (DirectoryStream<Path> tmp = Files.newDirectoryStream(d)) {
+                        for (Path t : tmp) Files.deleteIfExists(t);
+                    }
+                    continue;
+                }
                 Path files = d.resolve("files");
                 if (!Files.isDirectory(files)) continue;
                 try (DirectoryStream<Path> tmp = Files.newDirectoryStream(files, ".tmp-*")) {
@@ -52,8 +75,17 @@ public final class DriveStore {
         }
     }
 
-    /** A name's path component, or null when it cannot be one (too long). */
+    /** A name's path component: its %XX form, or when that passes 255 bytes, a readable start, '~' and the name's SHA-256. */
     static String encode(String name) {
+        String plain = plain(name);
+        if (plain.length() <= MAX_COMPONENT) return plain;
+        int cut = READABLE_START;
+        if (plain.charAt(cut - 1) == '%') cut -= 1;
+        else if (plain.charAt(cut - 2) == '%') cut -= 2; // never half a %XX
+        return plain.substring(0, cut) + LONG + sha256(name);
+    }
+
+    private static String plain(String name) {
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
         StringBuilder s = new StringBuilder(b.length + 8);
         for (int i = 0; i < b.length; i++) {
@@ -62,7 +94,49 @@ public final class DriveStore {
             if (plain) s.append((char) c);
             else s.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
         }
-        return s.length() > MAX_COMPONENT ? null : s.toString();
+        return s.toString();
+    }
+
+    private static String sha256(String name) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            StringBuilder s = new StringBuilder(64);
+            for (byte x : h) s.append(Character.forDigit((x >> 4) & 15, 16)).append(Character.forDigit(x & 15, 16));
+            return s.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
+    private static boolean isLong(String component) {
+        return component.indexOf(LONG) >= 0;
+    }
+
+    /** The name a component stands for: decoded, or read from its side file (null when that is missing). */
+    private static String nameOf(String component, Path sideFile) {
+        if (!isLong(component)) return decode(component);
+        try {
+            return Files.readString(sideFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null; // a file whose name was never recorded (a crash between the two): not listed
+        }
+    }
+
+    /** Records a long name beside its component, durably, before anything is stored under it. */
+    private void recordName(Path sideFile, String name) throws IOException {
+        if (Files.exists(sideFile)) return;
+        PrivateFiles.folder(sideFile.getParent());
+        Path tmp = staging.resolve("name-" + id());
+        try {
+            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW)) {
+                ch.write(java.nio.ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            commit(tmp, sideFile);
+            tmp = null;
+        } finally {
+            if (tmp != null) Files.deleteIfExists(tmp);
+        }
     }
 
     static String decode(String component) {
@@ -94,18 +168,29 @@ public final class DriveStore {
     static String invalidName(String name) {
         if (name == null || name.isEmpty()) return "the file name is missing";
         if (name.endsWith("/")) return "the file name must not end with a slash";
-        if (encode(name) == null) return "the file name is too long";
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) return "the file name is longer than " + MAX_NAME_BYTES + " bytes";
         return null;
     }
 
     static String invalidDrive(String drive) {
         if (drive == null || drive.isEmpty()) return "the drive name is missing";
-        if (encode(drive) == null) return "the drive name is too long";
+        if (drive.getBytes(StandardCharsets.UTF_8).length > MAX_DRIVE_BYTES) return "the drive name is longer than " + MAX_DRIVE_BYTES + " bytes";
         return null;
     }
 
     private Path drive(String drive) {
         return root.resolve(encode(drive));
+    }
+
+    /** The drive's folder, created (0700, its long name recorded) if it is new. */
+    private Path createDrive(String drive) throws IOException {
+        Path d = drive(drive);
+        if (isLong(d.getFileName().toString())) recordName(d.resolve("name"), drive);
+        return PrivateFiles.folder(d);
+    }
+
+    private Path createFiles(String drive) throws IOException {
+        return PrivateFiles.folder(createDrive(drive).resolve("files"));
     }
 
     private Path filesOf(String drive) {
@@ -122,7 +207,12 @@ public final class DriveStore {
     public List<String> drives() throws IOException {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-            for (Path d : ds) if (!d.getFileName().toString().startsWith(".") && hasFiles(d.resolve("files"))) out.add(decode(d.getFileName().toString()));
+            for (Path d : ds) {
+                String c = d.getFileName().toString();
+                if (c.startsWith(".") || !hasFiles(d.resolve("files"))) continue;
+                String name = nameOf(c, d.resolve("name"));
+                if (name != null) out.add(name);
+            }
         }
         out.sort(null);
         return out;
@@ -144,7 +234,9 @@ public final class DriveStore {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String f = p.getFileName().toString();
-                if (!f.startsWith(".")) out.add(decode(f)); // dot names are temporary files
+                if (f.startsWith(".")) continue; // temporary files of older runs
+                String name = nameOf(f, drive(drive).resolve("names").resolve(f));
+                if (name != null) out.add(name);
             }
         }
         out.sort(null);
@@ -153,28 +245,53 @@ public final class DriveStore {
 
     /** Stores a whole file from a stream, at most {@code max} bytes; false when it was longer (nothing stored). */
     public boolean put(String drive, String name, InputStream in, long max) throws IOException {
-        Path dir = filesOf(drive);
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(".tmp-" + id());
+        Staged s = stage(in, max);
+        if (s == null) return false;
+        commit(s, drive, name);
+        return true;
+    }
+
+    /** A file written whole and synced, under no name yet; {@link #commit} names it, {@link #discard} drops it. */
+    public record Staged(Path tmp, long size) {}
+
+    /** Writes a stream to a staged file (0600), at most {@code max} bytes; null when it was longer (nothing left behind). */
+    public Staged stage(InputStream in, long max) throws IOException {
+        Path tmp = staging.resolve("file-" + id());
         try {
             long n = 0;
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW);
                  OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
                 byte[] buf = new byte[64 * 1024];
                 int k;
                 while ((k = in.read(buf)) > 0) {
                     n += k;
-                    if (n > max) return false;
+                    if (n > max) return null;
                     out.write(buf, 0, k);
                 }
                 ch.force(true);
             }
-            commit(tmp, dir.resolve(encode(name)));
+            Staged s = new Staged(tmp, n);
             tmp = null;
-            return true;
+            return s;
         } finally {
             if (tmp != null) Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Puts a staged file in place as the drive's file {@code name} (replacing one), durably; the staged file is gone either way. */
+    public void commit(Staged s, String drive, String name) throws IOException {
+        try {
+            Path files = createFiles(drive);
+            String c = encode(name);
+            if (isLong(c)) recordName(drive(drive).resolve("names").resolve(c), name);
+            commit(s.tmp, files.resolve(c));
+        } finally {
+            discard(s);
+        }
+    }
+
+    public void discard(Staged s) throws IOException {
+        Files.deleteIfExists(s.tmp);
     }
 
     /** Renames a synced temporary file into place and syncs the folder, so the rename itself survives a crash. */
@@ -193,8 +310,11 @@ public final class DriveStore {
 
     /** Deletes a file; true when it existed. */
     public boolean delete(String drive, String name) throws IOException {
-        Files.deleteIfExists(drive(drive).resolve("types").resolve(encode(name)));
-        return Files.deleteIfExists(filesOf(drive).resolve(encode(name)));
+        String c = encode(name);
+        Files.deleteIfExists(drive(drive).resolve("types").resolve(c));
+        boolean existed = Files.deleteIfExists(filesOf(drive).resolve(c));
+        if (isLong(c)) Files.deleteIfExists(drive(drive).resolve("names").resolve(c)); // after the file: never a file without its name
+        return existed;
     }
 
     /** Remembers the content type the uploader gave (null forgets it: the name decides). */
@@ -204,8 +324,8 @@ public final class DriveStore {
             Files.deleteIfExists(f);
             return;
         }
-        Files.createDirectories(f.getParent());
-        Files.writeString(f, type.strip(), StandardCharsets.UTF_8);
+        PrivateFiles.folder(createDrive(drive).resolve("types"));
+        PrivateFiles.write(f, type.strip().getBytes(StandardCharsets.UTF_8));
     }
 
     /** What SDKs send when they were given no type (the Node SDK: binary/octet-stream): the name decides then. */
@@ -240,9 +360,9 @@ public final class DriveStore {
 
     public String startUpload(String drive, String name) throws IOException {
         String id = id();
-        Path dir = uploadDir(drive, id);
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("name"), name, StandardCharsets.UTF_8);
+        PrivateFiles.folder(createDrive(drive).resolve("uploads"));
+        Path dir = PrivateFiles.folder(uploadDir(drive, id));
+        PrivateFiles.write(dir.resolve("name"), name.getBytes(StandardCharsets.UTF_8));
         return id;
     }
 
@@ -257,7 +377,7 @@ public final class DriveStore {
 
     public void uploadType(String drive, String id, String type) throws IOException {
         Path f = uploadDir(drive, id).resolve("type");
-        if (type != null && !type.isBlank() && !unspecified(type) && !Files.exists(f)) Files.writeString(f, type.strip(), StandardCharsets.UTF_8);
+        if (type != null && !type.isBlank() && !unspecified(type) && !Files.exists(f)) PrivateFiles.write(f, type.strip().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Whether the upload exists and is for this name. */
@@ -277,7 +397,7 @@ public final class DriveStore {
         Path tmp = dir.resolve(".part-" + id());
         try {
             long n = 0;
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
+            try (OutputStream out = java.nio.channels.Channels.newOutputStream(PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW))) {
                 byte[] buf = new byte[64 * 1024];
                 int k;
                 while ((k = in.read(buf)) > 0) {
@@ -302,24 +422,24 @@ public final class DriveStore {
             ds.forEach(parts::add);
         }
         parts.sort(null);
-        Path files = filesOf(drive);
-        Files.createDirectories(files);
-        Path tmp = files.resolve(".tmp-" + id());
+        Path tmp = staging.resolve("file-" + id());
+        long size = 0;
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW)) {
                 for (Path p : parts) {
                     try (FileChannel in = FileChannel.open(p, StandardOpenOption.READ)) {
-                        long size = in.size(), pos = 0;
-                        while (pos < size) pos += in.transferTo(pos, size - pos, out);
+                        long n = in.size(), pos = 0;
+                        while (pos < n) pos += in.transferTo(pos, n - pos, out);
+                        size += n;
                     }
                 }
                 out.force(true);
             }
-            commit(tmp, files.resolve(encode(name)));
-            tmp = null;
-        } finally {
-            if (tmp != null) Files.deleteIfExists(tmp);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
+        commit(new Staged(tmp, size), drive, name);
         abortUpload(drive, id);
     }
 
