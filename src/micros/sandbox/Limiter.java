@@ -133,6 +133,21 @@ public final class Limiter {
                 limits.memory(), limits.pids());
     }
 
+    /** The name of a micro's build group: a micro's name has no dot, so no micro's group is called that. */
+    static final String BUILD = "build.";
+
+    /**
+     * A new group for one build step of {@code micro} ({@link BuildSandbox}), without limits, in
+     * place of what an earlier step left; null without cgroups.
+     */
+    MicroGroup buildGroup(String micro) throws IOException {
+        if (mode == Mode.NONE) return null;
+        String name = BUILD + micro;
+        Path v2 = child(v2Parent, name), memory = child(memoryParent, name), pids = child(pidsParent, name), freezer = child(freezerParent, name);
+        new CgroupGroup(files, v2, mode == Mode.V2, memory, pids, freezer, 0).remove(); // an earlier step's, if its removal failed
+        return CgroupGroup.create(files, v2, mode == Mode.V2, memory, pids, freezer, 0, 0);
+    }
+
     private static Path child(Path dir, String name) {
         return dir == null ? null : dir.resolve(name);
     }
@@ -181,7 +196,7 @@ public final class Limiter {
         };
     }
 
-    /** Stale groups a killed earlier run left, cleaned at start ("micros-4242 (2 micros)"). */
+    /** Stale groups a killed earlier run left, cleaned at start ("micros-4242 (2 micros)", "micros-4243 (0 micros, 1 build)"). */
     public List<String> cleaned() {
         return List.copyOf(cleaned);
     }
@@ -216,7 +231,8 @@ public final class Limiter {
                 new CgroupGroup(files, child(sibling(v2Parent, run), micro), mode == Mode.V2, child(sibling(memoryParent, run), micro),
                         child(sibling(pidsParent, run), micro), child(sibling(freezerParent, run), micro), 0).remove();
             for (Path parent : parents()) if (Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
-            cleaned.add(run + " (" + micros.size() + " micro" + (micros.size() == 1 ? "" : "s") + ")");
+            long builds = micros.stream().filter(g -> g.startsWith(BUILD)).count(), ran = micros.size() - builds;
+            cleaned.add(run + " (" + ran + " micro" + (ran == 1 ? "" : "s") + (builds == 0 ? "" : ", " + builds + " build" + (builds == 1 ? "" : "s")) + ")");
         }
     }
 
