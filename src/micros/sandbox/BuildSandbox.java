@@ -152,7 +152,8 @@ public final class BuildSandbox {
         if (unshare == null) return namespace;
         List<String> ns = new ArrayList<>(List.of(unshare));
         if (!Sandbox.isRoot()) ns.addAll(List.of("--user", "--map-current-user")); // micros' own uid inside, without privileges
-        ns.addAll(List.of("--pid", "--fork", "--kill-child", "--mount-proc", "--"));
+        // its own /proc needs a mount namespace: slave, so that what the host mounts later (autofs) still shows in it
+        ns.addAll(List.of("--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "slave", "--"));
         List<List<String>> tries = setpriv == null ? List.of(List.of()) : List.of(List.of(setpriv, "--pdeathsig", "KILL", "--"), List.of());
         for (List<String> dying : tries) {
             List<String> probe = new ArrayList<>(dying);

@@ -159,9 +159,13 @@ public final class Limiter {
         return all;
     }
 
-    /** Removes the run's parent groups (the micros' groups must be removed first). */
+    /**
+     * Removes the run's parent groups, after the micros' own; what is still in them (a build's
+     * group whose removal failed while its last tasks detached) is ended and removed first.
+     */
     public void close() {
-        for (Path p : parents()) if (Files.isDirectory(p)) files.rmdir(p);
+        List<Path> parents = parents();
+        if (!parents.isEmpty()) removeRun(parents.get(0).getFileName().toString());
     }
 
     /** One line for the start-up output: "limits: memory 512 MiB, pids 1024 via cgroup v1; timeout 20s; payload 5.5 MiB". */
@@ -217,23 +221,28 @@ public final class Limiter {
             }
         }
         for (String run : stale) {
-            Set<String> micros = new TreeSet<>();
-            for (Path parent : parents()) {
-                try (Stream<Path> groups = Files.list(parent.resolveSibling(run))) {
-                    groups.filter(Files::isDirectory).forEach(g -> micros.add(g.getFileName().toString()));
-                } catch (IOException | RuntimeException ignored) {
-                    // not in this hierarchy
-                }
-            }
-            // the micro's group in every hierarchy at once, so it is thawed before it is killed
-            // (a task frozen by the v1 freezer ignores SIGKILL)
-            for (String micro : micros)
-                new CgroupGroup(files, child(sibling(v2Parent, run), micro), mode == Mode.V2, child(sibling(memoryParent, run), micro),
-                        child(sibling(pidsParent, run), micro), child(sibling(freezerParent, run), micro), 0).remove();
-            for (Path parent : parents()) if (Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
-            long builds = micros.stream().filter(g -> g.startsWith(BUILD)).count(), ran = micros.size() - builds;
-            cleaned.add(run + " (" + ran + " micro" + (ran == 1 ? "" : "s") + (builds == 0 ? "" : ", " + builds + " build" + (builds == 1 ? "" : "s")) + ")");
+            Set<String> groups = removeRun(run);
+            long builds = groups.stream().filter(g -> g.startsWith(BUILD)).count(), micros = groups.size() - builds;
+            cleaned.add(run + " (" + micros + " micro" + (micros == 1 ? "" : "s") + (builds == 0 ? "" : ", " + builds + " build" + (builds == 1 ? "" : "s")) + ")");
         }
+    }
+
+    /** Ends what runs in the groups of a run ({@code micros-<pid>}), removes them and the run's parents; returns the groups' names. */
+    private Set<String> removeRun(String run) {
+        Set<String> groups = new TreeSet<>();
+        for (Path parent : parents()) {
+            try (Stream<Path> in = Files.list(parent.resolveSibling(run))) {
+                in.filter(Files::isDirectory).forEach(g -> groups.add(g.getFileName().toString()));
+            } catch (IOException | RuntimeException ignored) {
+                // not in this hierarchy
+            }
+        }
+        // a group in every hierarchy at once, so it is thawed before it is killed (a task frozen by the v1 freezer ignores SIGKILL)
+        for (String g : groups)
+            new CgroupGroup(files, child(sibling(v2Parent, run), g), mode == Mode.V2, child(sibling(memoryParent, run), g),
+                    child(sibling(pidsParent, run), g), child(sibling(freezerParent, run), g), 0).remove();
+        for (Path parent : parents()) if (Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
+        return groups;
     }
 
     private static Path sibling(Path dir, String name) {

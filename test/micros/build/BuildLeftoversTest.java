@@ -79,7 +79,7 @@ class BuildLeftoversTest {
         return found;
     }
 
-    /** The cgroups of the run whose micros has this pid ({@code micros-<pid>}, {@code micros-<pid>-<n>}) in every hierarchy. */
+    /** The cgroups of the run whose micros has this pid ({@code micros-<pid>}, {@code micros-<pid>-<n>}, and the groups in them) in every hierarchy. */
     static List<Path> cgroupsOf(long pid) throws IOException {
         List<Path> found = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
@@ -89,7 +89,14 @@ class BuildLeftoversTest {
             if (!type.equals("cgroup") && !type.equals("cgroup2")) continue;
             Path mount = Path.of(line.substring(0, dash).split(" ")[4]);
             try (DirectoryStream<Path> groups = Files.newDirectoryStream(mount, g -> g.getFileName().toString().matches("micros-" + pid + "(-[0-9]+)?"))) {
-                groups.forEach(found::add);
+                for (Path g : groups) {
+                    found.add(g);
+                    try (DirectoryStream<Path> inside = Files.newDirectoryStream(g, Files::isDirectory)) {
+                        inside.forEach(found::add); // the groups of its micros and builds
+                    } catch (IOException gone) {
+                        // removed meanwhile
+                    }
+                }
             } catch (IOException ignored) {
                 // not readable: not ours
             }
