@@ -6,6 +6,7 @@ import java.util.Map;
 
 import micros.runtime.Builder;
 import micros.runtime.Log;
+import micros.sandbox.BuildSandbox;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
 
@@ -14,7 +15,8 @@ import micros.spacefile.App.Micro;
  * requirements.txt, node_modules from package.json), then its `commands` with --build, then
  * the frontend build its engine needs. Installs are cached by what they were made from. A micro
  * whose install or build fails is reported and left out (it answers 503); the others run.
- * Everything runs as the user who runs micros, as a hand-typed pip or npm install would.
+ * Everything runs as the user who runs micros, as a hand-typed pip or npm install would, each
+ * step contained by {@link BuildSandbox}: nothing it starts outlives it.
  */
 public final class BuildStep {
     private BuildStep() {}
@@ -24,17 +26,19 @@ public final class BuildStep {
      * @param microsUser the user micros run as when that is not micros' own user (--user as root), else null
      * @param install    false for --no-install
      * @param commands   true for --build: run each micro's `commands` after its install (a failure stops micros)
+     * @param builds     where the steps run; once it is closed (micros is stopping), no micro is built further
      */
     public static Map<String, Prepared> run(App app, Path buildRoot, Log log, Map<String, String> shell, String microsUser,
-                                            boolean install, boolean commands, boolean dev) {
-        Context ctx = new Context(buildRoot, log, shell, Access.of(microsUser), install, dev);
+                                            boolean install, boolean commands, boolean dev, BuildSandbox builds) {
+        Context ctx = new Context(buildRoot, log, shell, Access.of(microsUser), install, dev, builds);
         Map<String, Prepared> out = new LinkedHashMap<>();
         for (Micro m : app.micros()) {
+            if (builds.closed()) break;
             Path src = app.root().resolve(Builder.relative(m.src())).normalize();
             Prepared p = Prepared.NOTHING;
             if (java.nio.file.Files.isDirectory(src)) { // a missing src folder is reported with the other configuration problems
                 p = m.engine().python() ? PythonDeps.prepare(m, src, ctx) : NodeDeps.prepare(m, src, ctx);
-                if (p.failure() == null && commands) Builder.runMicro(app, m, log, p.pathFirst());
+                if (p.failure() == null && commands) Builder.runMicro(app, m, log, p.pathFirst(), builds);
                 if (p.failure() == null && !m.engine().python()) p = NodeDeps.frontend(m, src, ctx);
             }
             if (p.failure() != null) log.micro(m.name(), "build", "not started: " + p.failure());

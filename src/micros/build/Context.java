@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import micros.runtime.Log;
+import micros.sandbox.BuildSandbox;
 
 /**
  * What every build step of a run shares.
@@ -12,8 +13,9 @@ import micros.runtime.Log;
  * @param shell     the environment micros was started with: pip and npm get it whole (indexes, proxies, offline wheel folders)
  * @param user      the user micros run as, when that is another user than micros' own; null otherwise
  * @param install   false with --no-install
+ * @param builds    where each step's processes run, and are ended
  */
-record Context(Path buildRoot, Log log, Map<String, String> shell, Access user, boolean install, boolean dev) {
+record Context(Path buildRoot, Log log, Map<String, String> shell, Access user, boolean install, boolean dev, BuildSandbox builds) {
 
     Path dir(String micro) {
         return buildRoot.resolve(micro);

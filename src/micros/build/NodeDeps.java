@@ -59,7 +59,7 @@ final class NodeDeps {
             ctx.log().micro(name, "build", "--no-install: npm " + verb + " not run" + (haveModules ? "; using node_modules as it is" : ""));
         } else {
             Stamp.clear(stampFile);
-            Step.Result r = Step.run(ctx.log(), name, "npm " + verb, List.of(npm, verb), src, env, dir.resolve("npm.log"));
+            Step.Result r = Step.run(ctx, name, "npm " + verb, List.of(npm, verb), src, env, dir.resolve("npm.log"));
             if (!r.ok()) return Prepared.failed("micro '" + name + "': its dependencies are not installed: " + r.failure());
             // npm install writes a lockfile: the stamp is of what is there now, so the next start is up to date
             Path after = lock != null ? lock : src.resolve("package-lock.json");
@@ -96,7 +96,7 @@ final class NodeDeps {
         if (!hasBuildScript(src.resolve("package.json")))
             return Prepared.failed("micro '" + m.name() + "': '" + output + "' does not exist and package.json has no 'build' script to make it:"
                     + " add one (Space ran npm run build), or build it yourself");
-        Step.Result r = Step.run(ctx.log(), m.name(), "npm run build", List.of(npm, "run", "build"), src, env, dir.resolve("build.log"));
+        Step.Result r = Step.run(ctx, m.name(), "npm run build", List.of(npm, "run", "build"), src, env, dir.resolve("build.log"));
         if (!r.ok()) return Prepared.failed("micro '" + m.name() + "': its frontend build failed: " + r.failure());
         if (!Files.exists(src.resolve(output)))
             return Prepared.failed("micro '" + m.name() + "': npm run build did not make '" + output + "'"

@@ -52,7 +52,7 @@ final class PythonDeps {
         }
         Map<String, String> env = ctx.toolEnv(Map.of("PIP_DISABLE_PIP_VERSION_CHECK", "1", "PIP_NO_INPUT", "1"));
         if (!haveVenv) {
-            Step.Result made = Step.run(ctx.log(), name, py.program() + " -m venv",
+            Step.Result made = Step.run(ctx, name, py.program() + " -m venv",
                     List.of(py.program().toString(), "-m", "venv", venv.toString()), src, env, dir.resolve("venv.log"));
             if (!made.ok()) return Prepared.failed("micro '" + name + "': " + made.failure());
             try {
@@ -61,7 +61,7 @@ final class PythonDeps {
                 return Prepared.failed("micro '" + name + "': cannot write in " + dir + ": " + e.getMessage());
             }
         }
-        Step.Result pip = Step.run(ctx.log(), name, "pip install -r requirements.txt",
+        Step.Result pip = Step.run(ctx, name, "pip install -r requirements.txt",
                 List.of(venvPython.toString(), "-m", "pip", "install", "-r", "requirements.txt"), src, env, dir.resolve("pip.log"));
         if (!pip.ok()) return Prepared.failed("micro '" + name + "': its dependencies are not installed: " + pip.failure());
         Stamp.write(stampFile, stamp);

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 import micros.build.BuildStep;
 import micros.build.Prepared;
+import micros.sandbox.BuildSandbox;
 import micros.sandbox.Limiter;
 import micros.sandbox.MicroGroup;
 import micros.sandbox.Sandbox;
@@ -74,13 +75,7 @@ public final class AppRuntime {
         this.projectKey = state.projectKey();
         log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
         log.secret(apiKey);
-        try { // Space's builder: installs, --build's commands, frontend builds; a micro whose install fails answers 503
-            this.built = BuildStep.run(app, state.path().resolve("build"), log, shell,
-                    sandbox.accessUser(), cfg.install(), cfg.build(), cfg.dev());
-        } catch (RuntimeException e) {
-            limiter.close();
-            throw e;
-        }
+        this.built = build();
         try {
             this.runDir = runDir();
         } catch (IOException e) {
@@ -137,6 +132,37 @@ public final class AppRuntime {
             deleteRunDir();
             if (!config.isEmpty()) throw UserError.config(String.join("\n", config));
             throw UserError.runtime(String.join("\n", missing));
+        }
+    }
+
+    /**
+     * Space's builder: installs, --build's commands, frontend builds; a micro whose install fails answers 503.
+     * It runs before the run's shutdown hook exists: SIGTERM or Ctrl-C meanwhile ends the step in
+     * progress (and all it started) and removes the run's cgroups here.
+     */
+    private Map<String, Prepared> build() {
+        BuildSandbox builds = new BuildSandbox(limiter, state::recordProcess, state::forgetProcess, log::event);
+        Thread stop = new Thread(() -> {
+            log.event("stopping: ending the build in progress");
+            builds.close();
+            limiter.close();
+            log.event("stopped");
+        }, "micros-build-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            Map<String, Prepared> built = BuildStep.run(app, state.path().resolve("build"), log, shell,
+                    sandbox.accessUser(), cfg.install(), cfg.build(), cfg.dev(), builds);
+            if (builds.closed()) throw UserError.runtime("stopped during the build");
+            return built;
+        } catch (RuntimeException e) {
+            limiter.close();
+            throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException stopping) {
+                // the hook runs now
+            }
         }
     }
 

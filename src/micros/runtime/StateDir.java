@@ -138,7 +138,9 @@ public final class StateDir {
                     if (p.length != 2) continue;
                     long pid = Long.parseLong(p[0]);
                     if (!p[1].equals(startTime(pid))) continue; // gone, or the pid now belongs to someone else
-                    ProcessTree.kill(ProcessHandle.of(pid).orElse(null));
+                    ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+                    if (h == null || !ProcessTree.running(h)) continue; // ended, and not yet collected by init
+                    ProcessTree.kill(h);
                     killed++;
                 }
                 Files.delete(f);

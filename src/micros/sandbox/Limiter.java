@@ -133,6 +133,21 @@ public final class Limiter {
                 limits.memory(), limits.pids());
     }
 
+    /** The name of a micro's build group: a micro's name has no dot, so no micro's group is called that. */
+    static final String BUILD = "build.";
+
+    /**
+     * A new group for one build step of {@code micro} ({@link BuildSandbox}), without limits, in
+     * place of what an earlier step left; null without cgroups.
+     */
+    MicroGroup buildGroup(String micro) throws IOException {
+        if (mode == Mode.NONE) return null;
+        String name = BUILD + micro;
+        Path v2 = child(v2Parent, name), memory = child(memoryParent, name), pids = child(pidsParent, name), freezer = child(freezerParent, name);
+        new CgroupGroup(files, v2, mode == Mode.V2, memory, pids, freezer, 0).remove(); // an earlier step's, if its removal failed
+        return CgroupGroup.create(files, v2, mode == Mode.V2, memory, pids, freezer, 0, 0);
+    }
+
     private static Path child(Path dir, String name) {
         return dir == null ? null : dir.resolve(name);
     }
@@ -144,9 +159,13 @@ public final class Limiter {
         return all;
     }
 
-    /** Removes the run's parent groups (the micros' groups must be removed first). */
+    /**
+     * Removes the run's parent groups, after the micros' own; what is still in them (a build's
+     * group whose removal failed while its last tasks detached) is ended and removed first.
+     */
     public void close() {
-        for (Path p : parents()) if (Files.isDirectory(p)) files.rmdir(p);
+        List<Path> parents = parents();
+        if (!parents.isEmpty()) removeRun(parents.get(0).getFileName().toString());
     }
 
     /** One line for the start-up output: "limits: memory 512 MiB, pids 1024 via cgroup v1; timeout 20s; payload 5.5 MiB". */
@@ -181,7 +200,7 @@ public final class Limiter {
         };
     }
 
-    /** Stale groups a killed earlier run left, cleaned at start ("micros-4242 (2 micros)"). */
+    /** Stale groups a killed earlier run left, cleaned at start ("micros-4242 (2 micros)", "micros-4243 (0 micros, 1 build)"). */
     public List<String> cleaned() {
         return List.copyOf(cleaned);
     }
@@ -202,22 +221,28 @@ public final class Limiter {
             }
         }
         for (String run : stale) {
-            Set<String> micros = new TreeSet<>();
-            for (Path parent : parents()) {
-                try (Stream<Path> groups = Files.list(parent.resolveSibling(run))) {
-                    groups.filter(Files::isDirectory).forEach(g -> micros.add(g.getFileName().toString()));
-                } catch (IOException | RuntimeException ignored) {
-                    // not in this hierarchy
-                }
-            }
-            // the micro's group in every hierarchy at once, so it is thawed before it is killed
-            // (a task frozen by the v1 freezer ignores SIGKILL)
-            for (String micro : micros)
-                new CgroupGroup(files, child(sibling(v2Parent, run), micro), mode == Mode.V2, child(sibling(memoryParent, run), micro),
-                        child(sibling(pidsParent, run), micro), child(sibling(freezerParent, run), micro), 0).remove();
-            for (Path parent : parents()) if (Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
-            cleaned.add(run + " (" + micros.size() + " micro" + (micros.size() == 1 ? "" : "s") + ")");
+            Set<String> groups = removeRun(run);
+            long builds = groups.stream().filter(g -> g.startsWith(BUILD)).count(), micros = groups.size() - builds;
+            cleaned.add(run + " (" + micros + " micro" + (micros == 1 ? "" : "s") + (builds == 0 ? "" : ", " + builds + " build" + (builds == 1 ? "" : "s")) + ")");
         }
+    }
+
+    /** Ends what runs in the groups of a run ({@code micros-<pid>}), removes them and the run's parents; returns the groups' names. */
+    private Set<String> removeRun(String run) {
+        Set<String> groups = new TreeSet<>();
+        for (Path parent : parents()) {
+            try (Stream<Path> in = Files.list(parent.resolveSibling(run))) {
+                in.filter(Files::isDirectory).forEach(g -> groups.add(g.getFileName().toString()));
+            } catch (IOException | RuntimeException ignored) {
+                // not in this hierarchy
+            }
+        }
+        // a group in every hierarchy at once, so it is thawed before it is killed (a task frozen by the v1 freezer ignores SIGKILL)
+        for (String g : groups)
+            new CgroupGroup(files, child(sibling(v2Parent, run), g), mode == Mode.V2, child(sibling(memoryParent, run), g),
+                    child(sibling(pidsParent, run), g), child(sibling(freezerParent, run), g), 0).remove();
+        for (Path parent : parents()) if (Files.isDirectory(parent.resolveSibling(run))) files.rmdir(parent.resolveSibling(run));
+        return groups;
     }
 
     private static Path sibling(Path dir, String name) {

@@ -237,7 +237,7 @@ public final class Sandbox {
         }
     }
 
-    private static Path onPath(String name) {
+    static Path onPath(String name) {
         Path p = micros.util.Programs.onPath(name);
         if (p != null) return p;
         for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) if (Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name);

@@ -1,0 +1,189 @@
+package micros.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+import micros.runtime.ProcessTree;
+
+/**
+ * Where every build process runs (the virtualenv, pip, npm ci/install and the install scripts
+ * it runs, npm run build, each `commands` line of --build): each step in a container of its
+ * own, so that nothing it starts outlives it, whether it succeeds, fails, or micros stops.
+ * The container is what this machine allows of:
+ * <ul>
+ * <li>a cgroup of the run, {@code build.<micro>} beside the micros' groups (a micro's name has
+ *     no dot), emptied (cgroup.kill, SIGKILL to every member until none is left) and removed
+ *     when the step ends; after a SIGKILLed micros, the next start's stale-run cleanup does it;</li>
+ * <li>a pid namespace ({@code unshare --pid --fork --kill-child --mount-proc}, in a user
+ *     namespace of micros' own uid without root) whose pid 1 is a shell running the step's
+ *     command: when the command exits, so does pid 1, and the kernel ends everything left in
+ *     the namespace; unshare dies with micros ({@code setpriv --pdeathsig KILL}), and the
+ *     namespace with it;</li>
+ * <li>its own session (setsid), ended with its process group and tree: what remains without
+ *     cgroups and namespaces, said in one line at the first step.</li>
+ * </ul>
+ * Steps still run as the user who runs micros, with their environment and folders as given;
+ * every step starts through {@link #start}, the one place to give builds a user, a view of the
+ * filesystem and limits of their own.
+ */
+public final class BuildSandbox {
+    private final Limiter limiter;
+    private final LongConsumer started, ended; // the state folder's record of processes, for the cleanup after a SIGKILL
+    private final Consumer<String> say;
+    private final Set<Running> live = ConcurrentHashMap.newKeySet();
+    private boolean closed;      // guarded by this
+    private Namespace namespace; // guarded by this
+    private boolean toldUncontained;
+
+    /**
+     * @param started sees the pid of each step's first process, {@code ended} when the step is over
+     * @param say     gets the one line that says builds are not contained, when they cannot be
+     */
+    public BuildSandbox(Limiter limiter, LongConsumer started, LongConsumer ended, Consumer<String> say) {
+        this.limiter = limiter;
+        this.started = started;
+        this.ended = ended;
+        this.say = say;
+    }
+
+    /** A step's processes, started by {@link #start}; {@link #close} ends whatever of them is left. */
+    public final class Running implements AutoCloseable {
+        private final Process process;
+        private final MicroGroup group; // null without cgroups
+        private final AtomicBoolean over = new AtomicBoolean();
+
+        private Running(Process process, MicroGroup group) {
+            this.process = process;
+            this.group = group;
+        }
+
+        /** The step's first process: its exit status is the step's command's. */
+        public Process process() {
+            return process;
+        }
+
+        /** Ends every process of the step that is still running (SIGKILL) and removes its cgroup. */
+        @Override
+        public void close() {
+            if (!over.compareAndSet(false, true)) return;
+            ProcessTree.kill(process.toHandle()); // the namespace's holder first: the kernel then ends all in it
+            if (group != null) group.remove();
+            live.remove(this);
+            ended.accept(process.pid());
+        }
+    }
+
+    /**
+     * Starts {@code pb}'s command (an absolute path) in a container of its own for a build step of
+     * {@code micro}; the caller waits for {@link Running#process()}, then closes the result.
+     * @throws IOException when it cannot start, or micros is stopping
+     */
+    public Running start(String micro, ProcessBuilder pb) throws IOException {
+        synchronized (this) { // held while spawning: close() must not miss a step that is starting
+            if (closed) throw new IOException("micros is stopping");
+            Namespace ns = namespace();
+            MicroGroup group = null;
+            String noGroup = limiter.reason();
+            try {
+                group = limiter.buildGroup(micro);
+            } catch (IOException e) {
+                noGroup = "its cgroup could not be made (" + e.getMessage() + ")";
+            }
+            if (group == null && ns.unshare().isEmpty() && !toldUncontained) {
+                toldUncontained = true;
+                say.accept("builds: not contained (no cgroup: " + noGroup + "; no pid namespace: unshare cannot make one here):"
+                        + " a step's processes are ended with its session and process group, which a process that calls setsid leaves");
+            }
+            List<String> inside = new ArrayList<>(ns.unshare());
+            inside.addAll(pb.command());
+            List<String> argv = new ArrayList<>(ns.dying());
+            if (SETSID != null) argv.add(SETSID); // its own session: the terminal's Ctrl-C reaches micros alone, which ends the step
+            argv.addAll(group == null ? inside : group.wrap(inside));
+            pb.command(argv);
+            Process p;
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                if (group != null) group.remove();
+                throw e;
+            }
+            Running r = new Running(p, group);
+            live.add(r);
+            started.accept(p.pid());
+            return r;
+        }
+    }
+
+    /** Ends every step still running and refuses new ones: micros is stopping. */
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        for (Running r : List.copyOf(live)) r.close();
+    }
+
+    /** Whether micros is stopping (a step that ended now was ended by {@link #close}). */
+    public synchronized boolean closed() {
+        return closed;
+    }
+
+    private static final String SETSID = tool("setsid");
+
+    /**
+     * How a step gets a pid namespace: {@code unshare} goes right before its command, {@code dying}
+     * first of all (setpriv --pdeathsig KILL: unshare, and so the namespace, dies with micros);
+     * both empty when unshare cannot make one here.
+     */
+    private record Namespace(List<String> dying, List<String> unshare) {}
+
+    /** Probed at the first step (a run whose installs are up to date spawns nothing), then kept. */
+    private Namespace namespace() {
+        if (namespace != null) return namespace;
+        namespace = new Namespace(List.of(), List.of());
+        String unshare = tool("unshare"), setpriv = tool("setpriv");
+        if (unshare == null) return namespace;
+        List<String> ns = new ArrayList<>(List.of(unshare));
+        if (!Sandbox.isRoot()) ns.addAll(List.of("--user", "--map-current-user")); // micros' own uid inside, without privileges
+        // its own /proc needs a mount namespace: slave, so that what the host mounts later (autofs) still shows in it
+        ns.addAll(List.of("--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "slave", "--"));
+        List<List<String>> tries = setpriv == null ? List.of(List.of()) : List.of(List.of(setpriv, "--pdeathsig", "KILL", "--"), List.of());
+        for (List<String> dying : tries) {
+            List<String> probe = new ArrayList<>(dying);
+            probe.addAll(ns);
+            probe.add("true");
+            if (!runs(probe)) continue;
+            // pid 1: the step's command in the foreground of a shell, which reaps orphans while it waits; the command
+            // keeps the signals and exit status it had (as pid 1 itself, it would ignore every signal it does not handle)
+            ns.addAll(List.of("/bin/sh", "-c", "\"$@\"; exit $?", "micros-build"));
+            return namespace = new Namespace(dying, List.copyOf(ns));
+        }
+        return namespace;
+    }
+
+    private static String tool(String name) {
+        Path p = Sandbox.onPath(name);
+        return p == null ? null : p.toString();
+    }
+
+    private static boolean runs(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor(5, TimeUnit.SECONDS)) return p.exitValue() == 0;
+            p.destroyForcibly();
+            return false;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
