@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Whether the user micros run as can execute a program: every folder on the way to it (and to
@@ -64,12 +63,11 @@ record Access(String user, int uid, int gid) {
 
     private boolean canExecute(Path p) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-            int owner = (int) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int group = (int) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-            if (owner == uid) return perms.contains(PosixFilePermission.OWNER_EXECUTE);
-            if (group == gid) return perms.contains(PosixFilePermission.GROUP_EXECUTE);
-            return perms.contains(PosixFilePermission.OTHERS_EXECUTE);
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS); // one stat
+            int mode = (int) a.get("mode");
+            if ((int) a.get("uid") == uid) return (mode & 0100) != 0;
+            if ((int) a.get("gid") == gid) return (mode & 0010) != 0;
+            return (mode & 0001) != 0;
         } catch (IOException e) {
             return false; // it is not there: nobody can run it
         } catch (UnsupportedOperationException | IllegalArgumentException e) {

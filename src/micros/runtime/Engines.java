@@ -1,5 +1,6 @@
 package micros.runtime;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ public final class Engines {
     }
 
     /**
-     * @param srcDir    the micro's src folder
+     * @param srcDir    the micro's code: its built stage (its src folder with --dev)
      * @param launchers folder holding the legacy launchers extracted from the jar
      */
     public static Start plan(Micro m, Path srcDir, boolean dev, Path launchers) {
@@ -59,9 +60,56 @@ public final class Engines {
                     "python3: main.py exposing 'app' (Space's default)", pythonPorts(), List.of("python3"));
             case NODEJS16 -> new Command(List.of("node", launchers.resolve("node_launcher.js").toString()),
                     "node: index.js exporting the app (Space's default)", Map.of(), List.of("node"));
-            case NEXT, NUXT, SVELTE_KIT -> npm(m, "npm run start -- --port $PORT");
+            case NEXT, NUXT, SVELTE_KIT -> framework(m, srcDir);
             default -> new Unavailable("a custom micro needs 'run:' in the Spacefile: micros cannot guess its command");
         };
+    }
+
+    /**
+     * A full-stack framework without `run` starts as its build dictates: svelte-kit's adapter-node
+     * output (`node build`, or the adapter's `out`), nuxt's `node .output/server/index.mjs`, else
+     * (next: `next start`) the `start` script; both read PORT. Nothing of these: what was looked for.
+     */
+    private static Start framework(Micro m, Path dir) {
+        String server = switch (m.engine()) { // what the build makes to run with node, and the file that shows it did
+            case SVELTE_KIT -> svelteKitOut(dir);
+            case NUXT -> ".output/server/index.mjs";
+            default -> null;
+        };
+        String entry = server == null || server.endsWith(".mjs") ? server : server + "/index.js";
+        String maker = m.engine() == Engine.NUXT ? "nuxt build" : "adapter-node";
+        if (entry != null && Files.isRegularFile(dir.resolve(entry)))
+            return new Command(List.of("node", server), "node " + server + " (what " + maker + " made)", Map.of(), List.of("node"));
+        // a folder with no package.json to look at (the export's image, built later) gets its start script, as before
+        if (startScript(dir.resolve("package.json")) || !Files.isRegularFile(dir.resolve("package.json"))) return npm(m, "npm run start -- --port $PORT");
+        return new Unavailable("micro '" + m.name() + "': " + m.engine() + " without 'run': its build has "
+                + (entry == null ? "no " : "neither " + entry + " (what " + maker + " makes) nor a ") + "'start' script in package.json: add one (for example \"start\": \""
+                + (entry == null ? "next start" : "node " + server) + "\"), or set 'run' in the Spacefile");
+    }
+
+    /** adapter-node's output folder: its `out` option in svelte.config.js, else build. */
+    static String svelteKitOut(Path dir) {
+        try {
+            String config = Files.readString(dir.resolve("svelte.config.js"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("adapter\\s*\\(\\s*\\{[^}]*?\\bout\\s*:\\s*['\"`]([^'\"`]+)['\"`]").matcher(config);
+            if (m.find()) {
+                String out = m.group(1).strip();
+                while (out.startsWith("./")) out = out.substring(2);
+                if (!out.isEmpty() && !out.startsWith("/") && !out.contains("..")) return out;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no config (or an unreadable one): the adapter's default
+        }
+        return "build";
+    }
+
+    private static boolean startScript(Path pkg) {
+        try {
+            Object scripts = micros.util.Json.object(Files.readString(pkg)).get("scripts");
+            return scripts instanceof Map<?, ?> s && s.get("start") instanceof String;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static Start folder(Micro m, Path srcDir) {

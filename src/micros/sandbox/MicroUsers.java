@@ -155,12 +155,6 @@ final class MicroUsers {
         claims.clear();
     }
 
-    /** "nobody (uid 65534)" or "uid 900001": the user a micro runs as, for messages. */
-    synchronized String name(String micro) {
-        int[] ids = of(micro);
-        return named && ids[0] == baseUid ? user + " (uid " + baseUid + ")" : "uid " + ids[0];
-    }
-
     /** "uid 900000 to uid 900001, one per micro,", for the start-up line. */
     synchronized String describe() {
         if (root()) return "root (--user " + user + ": not separated by user)";

@@ -1,10 +1,12 @@
 # micros' sandbox: pid 1 of a micro's own pid and mount namespaces (see Sandbox.java).
 # Builds the micro's view (every mount read-only but a private /tmp, its own /proc, the state
-# folder hidden but for the micro's build environment), starts the micro without privileges,
+# folder, the owner's folder and micros' CA hidden but for the micro's build folder, which holds its
+# staged code), starts the micro without privileges,
 # reaps orphans while it runs, and exits with its status: then the kernel ends whatever is left.
 set -e
+umask 022
 mode=$1 kind=$2 size=$3 uid=$4 gid=$5 src=$6 run=$7 img=$8 stage=$9; shift 9
-state=$1 micro=$2 envreset=$3; shift 4
+state=$1 micro=$2 envreset=$3 hidden=$4; shift 5
 hostpid=${MICROS_SANDBOX_PID:-0}; unset MICROS_SANDBOX_PID
 opath=$PATH; PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # a /proc of this pid namespace: the micro sees its own processes only
@@ -54,11 +56,19 @@ if [ "$kind" = disk ]; then
 else
   mount -t tmpfs -o size="$size",mode=1777,nosuid,nodev micros-tmp /tmp
 fi
-case "$src" in /tmp/*) mkdir -p "$src" && mount --bind "$stage/src" "$src";; esac
-case "$run" in /tmp/*) mkdir -p "$run" && mount --bind "$stage/run" "$run";; esac
-# nothing of micros' state folder (project key, owner token) but the micro's own build environment
+# the owner's folder, micros' CA, and a folder the micro's user could not enter on the way to its
+# code (a home of mode 0700): each covered by an empty one
+while IFS= read -r h; do
+  if [ -n "$h" ] && [ -d "$h" ]; then mount -t tmpfs -o size=16k,mode=755,nosuid,nodev micros-hidden "$h"; fi
+done <<EOF
+$hidden
+EOF
+# nothing of micros' state folder (project key, owner token) but the micro's own build folder
 if [ -d "$state" ]; then mount -t tmpfs -o size=16k,mode=755 micros-state "$state"; fi
 if [ -n "$build" ]; then mkdir -p "$build" && mount --bind "$stage/build" "$build"; fi
+# its code and micros' run folder, back at their own paths where /tmp or a covered folder held them
+if [ ! -d "$src" ]; then mkdir -p "$src" && mount --bind "$stage/src" "$src"; fi
+if [ ! -d "$run" ]; then mkdir -p "$run" && mount --bind "$stage/run" "$run"; fi
 umount -l "$stage"
 readonly_all /tmp ""
 cd "$src"
