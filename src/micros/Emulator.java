@@ -187,6 +187,11 @@ public final class Emulator implements AutoCloseable {
         return cfg;
     }
 
+    /** The project's state folder (run.properties, the project key, the data). */
+    public java.nio.file.Path stateDir() {
+        return state.path();
+    }
+
     /** The URL that logs the owner in. */
     public String loginUrl() {
         return url() + "/?space_token=" + cfg.ownerToken();
