@@ -30,7 +30,9 @@ final class ExportReadme {
                 + "`.spaceignore`), the legacy launcher when the micro has no `run`, and its `service.yaml`; `gateway/` holds micros.jar, "
                 + "the Spacefile, the static micros' files and `gateway.yaml` (a PersistentVolumeClaim for `.micros` — the data micros keeps "
                 + "for the app, such as Base and Drive — one gateway replica, and its Service); `ingress.example.yaml` shows the app's "
-                + "host as an Ingress and as a Gateway API HTTPRoute.\n\n");
+                + "host as an Ingress and as a Gateway API HTTPRoute. No image holds anything of micros' state folder (`.micros`, or "
+                + "`MICROS_STATE_DIR`: the project key, Base and Drive, run.properties), what Space's ignore list leaves out, a symbolic "
+                + "link, or a file holding the project key or a token (`export` named each one it left out).\n\n");
         r.append("## Build and apply\n\n```sh\n");
         for (Micro m : remote) r.append("docker build -t ").append(n.image(Names.dns(m.name()))).append(" micros/").append(m.name()).append('\n');
         r.append("docker build -t ").append(n.image("gateway")).append(" gateway\n");
