@@ -67,8 +67,9 @@ final class ExportReadme {
                 + "`MICROS_PROJECT_KEY`), and the ConfigMap `").append(n.ca()).append("` mounted read-only at `").append(Manifests.CA_MOUNT)
                 .append("` (`NODE_EXTRA_CA_CERTS` names `").append(Manifests.CA_CERT).append("`; `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE` "
                 + "name `").append(Manifests.CA_BUNDLE).append("`, the system's CAs followed by micros' CA, so other HTTPS still works). The CA must be the "
-                + "gateway's: the one in `").append(Manifests.CA_DIR).append("` on its volume (`MICROS_CA_DIR`); if that volume is ever replaced, "
-                + "make the ConfigMap again.\n\n");
+                + "gateway's: the one in `").append(Manifests.CA_DIR).append("` on its volume (`MICROS_CA_DIR`), which can vouch only for "
+                + "`localhost` and that name; if that volume is ever replaced, or the gateway's log says it made its CA anew (30 days before "
+                + "its server certificate's 825 days run out), make the ConfigMap again.\n\n");
         r.append("Every secret (the owner's token, DETA_PROJECT_KEY, DETA_API_KEY");
         if (apiKeys) r.append(", the API keys");
         r.append(", and each preset variable, with the Spacefile's default above) comes from the Secret `").append(n.secret())
