@@ -54,7 +54,7 @@ public final class KnativeExport {
                 Path folder = src.resolve(m.serveFolder()).normalize();
                 String rel = Package.relative(app.root(), folder);
                 boolean build = !m.commands().isEmpty() || !Files.isDirectory(folder) && Files.isRegularFile(src.resolve("package.json"));
-                List<String> files = build ? Package.files(src, m.include(), leaks, shown) : Package.served(src, folder, leaks, Package.relative(app.root(), folder));
+                List<String> files = build ? Package.files(src, m.include(), leaks, shown) : Package.served(src, folder, leaks, relative(Package.relative(app.root(), folder)));
                 Path target = build ? gatewayDir.resolve("build").resolve(m.name()) : gatewayDir.resolve("app").resolve(rel);
                 Package.copy(build ? src : folder, files, target);
                 Files.createDirectories(target);

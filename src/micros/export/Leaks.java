@@ -27,7 +27,7 @@ final class Leaks {
     private static final int SHORTEST = 8; // shorter "secrets" would match ordinary bytes
     private final Set<Path> folders = new HashSet<>();
     private final List<Secret> secrets = new ArrayList<>();
-    private final List<String> notes = new ArrayList<>();
+    private final Set<String> notes = new java.util.LinkedHashSet<>(); // a file two micros share is named once
     private int longest;
 
     private record Secret(byte[] bytes, String what) {}
@@ -108,7 +108,7 @@ final class Leaks {
 
     /** The warnings to print: one per file left out for a secret. */
     List<String> notes() {
-        return notes;
+        return List.copyOf(notes);
     }
 
     private static Path real(Path p) {

@@ -222,9 +222,13 @@ public final class LocalCa {
         TreeSet<String> have = new TreeSet<>();
         Instant until = null;
         if (complete && Files.isRegularFile(namesFile)) {
-            for (String line : Files.readAllLines(namesFile, StandardCharsets.US_ASCII)) {
-                if (line.startsWith("name ")) have.add(line.substring(5).strip());
-                if (line.startsWith("until ")) until = Instant.parse(line.substring(6).strip());
+            try {
+                for (String line : Files.readAllLines(namesFile, StandardCharsets.US_ASCII)) {
+                    if (line.startsWith("name ")) have.add(line.substring(5).strip());
+                    if (line.startsWith("until ")) until = Instant.parse(line.substring(6).strip());
+                }
+            } catch (java.time.format.DateTimeParseException | java.nio.charset.MalformedInputException e) {
+                until = null; // not what micros wrote: made anew below, as an unconstrained one would be
             }
         }
         String notice = null;
