@@ -77,7 +77,7 @@ public final class Emulator implements AutoCloseable {
         java.util.concurrent.CompletableFuture<DataServer> dataStart = new java.util.concurrent.CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
-                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.loadOr(state.path().resolve("ca")), cfg.host(), dataListen, log::event));
+                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.atDefaultOr(state.path().resolve("ca")), cfg.host(), dataListen, log::event));
             } catch (RuntimeException | Error ex) {
                 dataStart.completeExceptionally(ex);
             }

@@ -76,7 +76,7 @@ public final class LocalCa {
      * The per-user CA's place, or when that place cannot be written (a user without a home, a
      * read-only home) {@code fallback} (the project's state folder); {@link #cover} makes it.
      */
-    public static LocalCa loadOr(Path fallback) {
+    public static LocalCa atDefaultOr(Path fallback) {
         Path dir = defaultDir();
         if (!Files.exists(dir.resolve("server-key.pem")) && System.getenv("MICROS_CA_DIR") == null) {
             try {
@@ -206,10 +206,14 @@ public final class LocalCa {
     @SuppressWarnings("try") // the lock is held by the try, never used in it
     private String locked(Step step) throws IOException {
         Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         synchronized (LocalCa.class) { // a FileLock is per process: threads queue here
-            try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = lockFile.lock()) {
+            FileChannel lockFile;
+            try {
+                lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            } catch (IOException e) { // a read-only folder: read as it is (making fails with its own reason)
+                return step.run();
+            }
+            try (lockFile; FileLock lock = lockFile.lock()) {
                 return step.run();
             }
         }
@@ -271,6 +275,7 @@ public final class LocalCa {
      * certificates) go too.
      */
     private void make(TreeSet<String> extra) throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Path work = Files.createTempDirectory(dir, "making-");
         try {
             Instant until = makeIn(work, extra);
