@@ -77,7 +77,7 @@ public final class Emulator implements AutoCloseable {
         java.util.concurrent.CompletableFuture<DataServer> dataStart = new java.util.concurrent.CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
-                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.loadOr(state.path().resolve("ca")), cfg.host(), dataListen, log::event));
+                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.atDefaultOr(state.path().resolve("ca")), cfg.host(), dataListen, log::event));
             } catch (RuntimeException | Error ex) {
                 dataStart.completeExceptionally(ex);
             }
@@ -185,6 +185,11 @@ public final class Emulator implements AutoCloseable {
 
     public RunConfig config() {
         return cfg;
+    }
+
+    /** The project's state folder (run.properties, the project key, the data). */
+    public java.nio.file.Path stateDir() {
+        return state.path();
     }
 
     /** The URL that logs the owner in. */

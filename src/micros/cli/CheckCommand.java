@@ -84,7 +84,7 @@ public final class CheckCommand {
             notBuilt = e.runtime().buildFailures();
             RunCommand.limits(e, log);
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-            for (Expectation x : expectations) results.add(check(e, client, x, cfg));
+            for (Expectation x : expectations) results.add(check(e, client, x, cfg, log));
         }
         long total = (System.nanoTime() - t0) / 1_000_000;
         long failed = results.stream().filter(r -> !r.ok()).count();
@@ -96,7 +96,7 @@ public final class CheckCommand {
             }
         }
         printTable(out, results);
-        notBuilt.forEach((name, why) -> out.println("micro " + name + ": not installed or built: " + why));
+        notBuilt.forEach((name, why) -> out.println("micro " + name + ": not installed or built: " + log.redact(why)));
         if (!notBuilt.isEmpty()) {
             out.println(ValidateCommand.plural(notBuilt.size(), "micro") + " could not be installed or built: check failed");
             if (json) stdout.println(CheckReport.json(app.displayName(), results, total));
@@ -108,7 +108,8 @@ public final class CheckCommand {
         return failed == 0 ? 0 : 1;
     }
 
-    private static CheckReport.Result check(Emulator e, HttpClient client, Expectation x, RunConfig cfg) throws InterruptedException {
+    /** One request and its result; what the micro answered or printed is shown as the log shows it (no control sequence, no secret). */
+    private static CheckReport.Result check(Emulator e, HttpClient client, Expectation x, RunConfig cfg, Log log) throws InterruptedException {
         Micro m = e.runtime().app().micros().stream().filter(mm -> routes(mm, x.path())).findFirst().orElse(e.app().primary());
         Supervisor s = e.runtime().supervisor(m);
         long coldBefore = s == null ? 0 : s.coldStarts();
@@ -123,11 +124,11 @@ public final class CheckCommand {
             HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             status = r.statusCode();
             if (!x.passes(status)) {
-                String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                String body = log.redactLines(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).strip()); // before it is cut: never half a secret
                 reason = "expected " + expected + ", got " + status + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
             }
         } catch (IOException | IllegalArgumentException ex) {
-            reason = String.valueOf(ex.getMessage());
+            reason = log.redactLines(String.valueOf(ex.getMessage()));
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         long cold = s != null && s.coldStarts() > coldBefore ? s.lastColdStartMillis() : -1;

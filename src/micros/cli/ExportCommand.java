@@ -33,7 +33,7 @@ public final class ExportCommand {
         Path jar = jar(o.value("--jar", null));
         var names = new micros.export.Manifests.Names(micros.export.Manifests.appName(app), ns, prefix);
         try {
-            KnativeExport.write(app, file, Path.of(dir), names, jar);
+            KnativeExport.write(app, file, Path.of(dir), names, jar, System.getenv(), w -> out.println("warning: " + w));
             out.println("micros " + micros.util.Programs.VERSION + ": exported " + app.displayName() + " to " + dir + ": " + Path.of(dir).resolve("README.md")
                     + " says what runs where and how to build and apply it");
         } catch (IOException e) {

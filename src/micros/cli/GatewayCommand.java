@@ -55,7 +55,7 @@ public final class GatewayCommand {
         }
         log.names(app.micros().stream().map(Micro::name).toList());
         Emulator emulator = Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes, data);
-        banner(emulator, cfg, remotes, log);
+        banner(emulator, cfg, RunOptions.sources(o, System.getenv()), remotes, log);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             emulator.close();
@@ -105,7 +105,7 @@ public final class GatewayCommand {
         return new DataServer.Listen(host, port, name);
     }
 
-    static void banner(Emulator e, RunConfig cfg, Map<String, Remote> remotes, Log log) {
+    static void banner(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Map<String, Remote> remotes, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + " gateway: " + app.displayName() + " is listening on " + e.url());
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
@@ -118,7 +118,7 @@ public final class GatewayCommand {
         log.plain(e.runtime().sandbox().summary());
         log.plain("freezing: " + Limiter.PLATFORM + " (Knative scales an idle micro to zero instead)");
         data(e, log);
-        RunCommand.access(e, cfg, log);
+        RunCommand.access(e, cfg, given, log);
         RunCommand.actions(e, log);
         log.plain("Press Ctrl-C to stop.");
     }

@@ -33,7 +33,7 @@ public final class RunCommand {
                 log.event(p.toString() + " (micros runs it anyway)");
         }, "micros-package-size");
         sizes.setDaemon(true);
-        banner(emulator, cfg, log);
+        banner(emulator, cfg, RunOptions.sources(o, System.getenv()), log);
         sizes.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -50,17 +50,36 @@ public final class RunCommand {
         return SpacefileReader.read(file).positions();
     }
 
-    /** How to get in: the owner's login link, the API key, or that everything is public. */
-    static void access(Emulator e, RunConfig cfg, Log log) {
+    /**
+     * How to get in: the owner's login link, the API keys, or that everything is public. A secret is
+     * printed only when micros made it up for this run and the log is text, for the person starting
+     * it; one the user gave (option, file, environment) is named by where it is, never shown, and a
+     * JSON log (kept, shipped to log stores) shows none: the random owner token is in run.properties.
+     */
+    static void access(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Log log) {
         if (cfg.isPublic()) {
             log.plain("authentication: off (--public): every route is public");
             log.plain("dashboard: " + e.url() + "/__micros/");
             return;
         }
-        log.plain("log in: " + e.loginUrl());
-        log.plain("dashboard: " + e.url() + "/__micros/?space_token=" + cfg.ownerToken());
-        if (e.app().micros().stream().anyMatch(Micro::apiKeys))
-            log.plain("API key" + (cfg.apiKeys().size() > 1 ? "s" : "") + " (X-Space-App-Key, for micros with the api_keys preset): " + String.join(", ", cfg.apiKeys()));
+        boolean shown = cfg.logFormat() == Log.Format.TEXT;
+        String runFile = e.stateDir().resolve("run.properties").toString();
+        if (given.ownerToken() == null && shown) {
+            log.plain("log in: " + e.loginUrl());
+            log.plain("dashboard: " + e.url() + "/__micros/?space_token=" + cfg.ownerToken());
+        } else {
+            String where = given.ownerToken() != null ? given.ownerToken()
+                    : "owner_token in " + runFile + " (readable by you only, while micros runs; random for this run)";
+            log.plain("log in: " + e.url() + "/?space_token=TOKEN (TOKEN: " + where + ")");
+            log.plain("dashboard: " + e.url() + "/__micros/ (once logged in)");
+        }
+        if (e.app().micros().stream().anyMatch(Micro::apiKeys)) {
+            String keys = cfg.apiKeys().size() > 1 ? "API keys" : "API key";
+            String what = given.apiKeys() != null ? given.apiKeys()
+                    : shown ? String.join(", ", cfg.apiKeys())
+                    : "random for this run and shown only in a text log; give your own with --api-key-file F or " + RunOptions.KEYS_ENV;
+            log.plain(keys + " (X-Space-App-Key, for micros with the api_keys preset): " + what);
+        }
     }
 
     static void actions(Emulator e, Log log) {
@@ -96,7 +115,7 @@ public final class RunCommand {
                 + " Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import)");
     }
 
-    static void banner(Emulator e, RunConfig cfg, Log log) {
+    static void banner(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
@@ -109,7 +128,7 @@ public final class RunCommand {
         }
         limits(e, log);
         data(e, log);
-        access(e, cfg, log);
+        access(e, cfg, given, log);
         actions(e, log);
         log.plain("Press Ctrl-C to stop.");
     }

@@ -70,39 +70,67 @@ public final class RunOptions {
     /** Environment variables that hold secrets for micros itself: never passed on to micros or builds. */
     public static final String OWNER_ENV = "MICROS_OWNER_TOKEN", KEYS_ENV = "MICROS_API_KEYS";
 
+    /** A secret and where it came from, as the start-up lines name it; {@code from} is null when micros made it up for this run. */
+    record Given<T>(T value, String from) {}
+
+    /** Where the owner token and the API keys came from (null: random), for the start-up lines. */
+    public record SecretSources(String ownerToken, String apiKeys) {}
+
+    static SecretSources sources(Options o, Map<String, String> environment) {
+        return new SecretSources(owner(o, environment).from(), keys(o, environment).from());
+    }
+
+    static String ownerToken(Options o, Map<String, String> environment) {
+        return owner(o, environment).value();
+    }
+
+    static List<String> apiKeys(Options o, Map<String, String> environment) {
+        return keys(o, environment).value();
+    }
+
     /**
      * The owner token from --owner-token, --owner-token-file or MICROS_OWNER_TOKEN (the first one
      * given, in that order), else a random one. A file or the environment keep it out of
      * /proc/PID/cmdline, which every local user and every micro can read.
      */
-    static String ownerToken(Options o, Map<String, String> environment) {
+    private static Given<String> owner(Options o, Map<String, String> environment) {
         String owner = o.value("--owner-token", null);
         String from = "--owner-token";
+        String where = "the --owner-token value";
         if (owner == null && o.value("--owner-token-file", null) != null) {
             owner = secretFile("--owner-token-file", o.value("--owner-token-file", null)).strip();
             from = "--owner-token-file";
+            where = "the contents of " + o.value("--owner-token-file", null);
         }
         if (owner == null && environment.get(OWNER_ENV) != null && !environment.get(OWNER_ENV).isBlank()) {
             owner = environment.get(OWNER_ENV).strip();
             from = OWNER_ENV;
+            where = "$" + OWNER_ENV;
         }
-        if (owner == null) return StateDir.token();
+        if (owner == null) return new Given<>(StateDir.token(), null);
         if (owner.length() < 8) throw UserError.config(from + ": use at least 8 characters (it is the only thing guarding the app)");
         if (!owner.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ';' && c != ','))
             throw UserError.config(from + ": use printable ASCII without spaces, ';' or ',' (the token travels in a cookie)");
-        return owner;
+        return new Given<>(owner, where);
     }
 
     /** API keys from --api-key, --api-key-file (one a line) and MICROS_API_KEYS (comma-separated); a random one when none. */
-    static List<String> apiKeys(Options o, Map<String, String> environment) {
+    private static Given<List<String>> keys(Options o, Map<String, String> environment) {
         List<String> keys = new ArrayList<>(o.all("--api-key"));
-        for (String file : o.all("--api-key-file"))
+        List<String> where = new ArrayList<>();
+        if (!keys.isEmpty()) where.add("the --api-key value" + (keys.size() > 1 ? "s" : ""));
+        for (String file : o.all("--api-key-file")) {
+            int before = keys.size();
             for (String line : secretFile("--api-key-file", file).split("\\R"))
                 if (!line.isBlank() && !line.strip().startsWith("#")) keys.add(line.strip());
+            if (keys.size() > before) where.add("the lines of " + file);
+        }
         String env = environment.get(KEYS_ENV);
-        if (keys.isEmpty() && env != null)
+        if (keys.isEmpty() && env != null) {
             for (String k : env.split(",")) if (!k.isBlank()) keys.add(k.strip());
-        return keys.isEmpty() ? List.of(StateDir.token()) : keys;
+            if (!keys.isEmpty()) where.add("$" + KEYS_ENV);
+        }
+        return keys.isEmpty() ? new Given<>(List.of(StateDir.token()), null) : new Given<>(keys, String.join(" and ", where));
     }
 
     private static String secretFile(String option, String file) {

@@ -85,7 +85,7 @@ public final class DataServer implements Handler, AutoCloseable {
 
     /**
      * Opens the data (a clear sentence when it cannot) and serves it on a loopback port. The
-     * certificate also names {@code gatewayHost} (the gateway shares it), signed once per host.
+     * certificate also names {@code gatewayHost} (the gateway shares it), which the CA is made to cover.
      */
     public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost) {
         return start(dataDir, projectKey, ca, gatewayHost, Listen.LOOPBACK, System.err::println);
@@ -101,6 +101,7 @@ public final class DataServer implements Handler, AutoCloseable {
             micros.util.PrivateFiles.folder(dataDir); // 0700 from its creation: the app's data is micros' user's alone
             List<String> hosts = new java.util.ArrayList<>(List.of(gatewayHost, listen.host()));
             if (listen.name() != null) hosts.add(listen.name());
+            ca.cover(hosts, notices); // now, before the micros' bundle is written: the CA may be made anew for a new name
             d = new DataServer(dataDir, projectKey, ca, hosts);
             d.listen = listen;
             d.base.notices(notices);
@@ -182,7 +183,7 @@ public final class DataServer implements Handler, AutoCloseable {
         // (the whole bundle cost a Node micro ~45 ms per cold start)
         Path caOnly = bundle.resolveSibling("micros-ca.pem");
         try {
-            java.nio.file.Files.copy(ca.caCert(), caOnly, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.writeString(caOnly, ca.caPem(), StandardCharsets.US_ASCII); // the CA this run serves with, as it read it
             java.nio.file.Files.setPosixFilePermissions(caOnly, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (IOException | UnsupportedOperationException e) {
             throw UserError.runtime("cannot write micros' CA for the micros to " + caOnly + ": " + e.getMessage());

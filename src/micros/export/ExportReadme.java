@@ -30,7 +30,9 @@ final class ExportReadme {
                 + "`.spaceignore`), the legacy launcher when the micro has no `run`, and its `service.yaml`; `gateway/` holds micros.jar, "
                 + "the Spacefile, the static micros' files and `gateway.yaml` (a PersistentVolumeClaim for `.micros` — the data micros keeps "
                 + "for the app, such as Base and Drive — one gateway replica, and its Service); `ingress.example.yaml` shows the app's "
-                + "host as an Ingress and as a Gateway API HTTPRoute.\n\n");
+                + "host as an Ingress and as a Gateway API HTTPRoute. No image holds anything of micros' state folder (`.micros`, or "
+                + "`MICROS_STATE_DIR`: the project key, Base and Drive, run.properties), what Space's ignore list leaves out, a symbolic "
+                + "link, or a file holding the project key or a token (`export` named each one it left out).\n\n");
         r.append("## Build and apply\n\n```sh\n");
         for (Micro m : remote) r.append("docker build -t ").append(n.image(Names.dns(m.name()))).append(" micros/").append(m.name()).append('\n');
         r.append("docker build -t ").append(n.image("gateway")).append(" gateway\n");
@@ -65,8 +67,9 @@ final class ExportReadme {
                 + "`MICROS_PROJECT_KEY`), and the ConfigMap `").append(n.ca()).append("` mounted read-only at `").append(Manifests.CA_MOUNT)
                 .append("` (`NODE_EXTRA_CA_CERTS` names `").append(Manifests.CA_CERT).append("`; `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE` "
                 + "name `").append(Manifests.CA_BUNDLE).append("`, the system's CAs followed by micros' CA, so other HTTPS still works). The CA must be the "
-                + "gateway's: the one in `").append(Manifests.CA_DIR).append("` on its volume (`MICROS_CA_DIR`); if that volume is ever replaced, "
-                + "make the ConfigMap again.\n\n");
+                + "gateway's: the one in `").append(Manifests.CA_DIR).append("` on its volume (`MICROS_CA_DIR`), which can vouch only for "
+                + "`localhost` and that name; if that volume is ever replaced, or the gateway's log says it made its CA anew (30 days before "
+                + "its server certificate's 825 days run out), make the ConfigMap again.\n\n");
         r.append("Every secret (the owner's token, DETA_PROJECT_KEY, DETA_API_KEY");
         if (apiKeys) r.append(", the API keys");
         r.append(", and each preset variable, with the Spacefile's default above) comes from the Secret `").append(n.secret())

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import micros.runtime.AppRuntime;
@@ -25,9 +27,21 @@ public final class KnativeExport {
 
     private KnativeExport() {}
 
-    /** Writes the export; returns the files written, relative to {@code out}, in order. */
-    public static List<String> write(App app, Path spacefile, Path out, Manifests.Names names, Path jar) throws IOException {
+    /**
+     * Writes the export; returns the files written, relative to {@code out}, in order. Nothing of
+     * the state folder, and no file holding a secret, is copied (see Leaks): {@code warnings} gets
+     * one line per file left out for a secret.
+     * @param env the environment the export runs in (secrets in it are looked for in the files too)
+     */
+    public static List<String> write(App app, Path spacefile, Path out, Manifests.Names names, Path jar, Map<String, String> env,
+                                     Consumer<String> warnings) throws IOException {
+        Leaks leaks = Leaks.of(app, env);
+        String inSpacefile = leaks.secretIn(spacefile); // the gateway's image needs the Spacefile: it cannot be left out
+        if (inSpacefile != null)
+            throw UserError.config(spacefile + " holds " + inSpacefile + ": take it out (micros gives each micro DETA_PROJECT_KEY, and preset"
+                    + " values come from the cluster's Secret), then export again");
         prepare(out);
+        leaks.withhold(out);
         List<String> written = new ArrayList<>();
         List<Micro> remote = new ArrayList<>();
         List<Dockerfiles.Static> statics = new ArrayList<>();
@@ -35,11 +49,12 @@ public final class KnativeExport {
         List<String> resources = new ArrayList<>();
         for (Micro m : app.micros()) {
             Path src = app.root().resolve(relative(m.src())).normalize();
+            String shown = relative(m.src());
             if (m.engine().staticLike()) {
                 Path folder = src.resolve(m.serveFolder()).normalize();
                 String rel = Package.relative(app.root(), folder);
                 boolean build = !m.commands().isEmpty() || !Files.isDirectory(folder) && Files.isRegularFile(src.resolve("package.json"));
-                List<String> files = build ? Package.files(src, m.include()) : Package.all(folder);
+                List<String> files = build ? Package.files(src, m.include(), leaks, shown) : Package.served(src, folder, leaks, relative(Package.relative(app.root(), folder)));
                 Path target = build ? gatewayDir.resolve("build").resolve(m.name()) : gatewayDir.resolve("app").resolve(rel);
                 Package.copy(build ? src : folder, files, target);
                 Files.createDirectories(target);
@@ -48,7 +63,7 @@ public final class KnativeExport {
             }
             remote.add(m);
             Path dir = out.resolve("micros").resolve(m.name());
-            List<String> files = Package.files(src, m.include());
+            List<String> files = Package.files(src, m.include(), leaks, shown);
             Package.copy(src, files, dir.resolve("app"));
             Files.createDirectories(dir.resolve("app"));
             String launcher = Dockerfiles.launcher(m);
@@ -75,6 +90,7 @@ public final class KnativeExport {
         for (String r : resources) k.append("  - ").append(Yaml.quote(r)).append('\n');
         text(out, "kustomization.yaml", k.toString(), written);
         text(out, "README.md", ExportReadme.text(app, names, remote, statics, apiKeys, MARKER), written);
+        leaks.notes().forEach(warnings);
         return written;
     }
 

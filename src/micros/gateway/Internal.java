@@ -105,7 +105,8 @@ final class Internal {
                 return;
             }
             ex.addHeader("X-Micros-Duration-Ms", Long.toString(r.millis()));
-            Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : r.body());
+            // shown to a person (trigger prints it): as the log shows micro output, no control sequence, no secret
+            Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : log.redactLines(r.body()));
             return;
         }
         Responses.text(ex, 404, "no such micros endpoint\n");
@@ -163,8 +164,8 @@ final class Internal {
         Responses.text(ex, 404, "no app action '" + name + "'" + (known.isEmpty() ? ": the micros provide none" : "; known: " + String.join(", ", known)) + "\n");
     }
 
-    private static String failure(Scheduler.Result r) {
-        String body = r.body() == null ? "" : r.body().strip();
+    private String failure(Scheduler.Result r) {
+        String body = r.body() == null ? "" : log.redactLines(r.body()).strip(); // before it is cut: never half a secret
         if (body.length() > 200) body = body.substring(0, 200) + "...";
         return (r.status() == 0 ? "failed" : "answered " + r.status()) + (body.isEmpty() ? "" : ": " + body.replaceAll("\\s+", " "));
     }

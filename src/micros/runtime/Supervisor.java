@@ -541,11 +541,13 @@ public final class Supervisor {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
     }
 
-    /** Why the micro cannot start, its last failure, or why it was killed (for the dashboard). */
+    /** Why the micro cannot start, its last failure, or why it was killed (for the dashboard), redacted as the log is. */
     public String problem() {
+        String p;
         synchronized (lock) {
-            return state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : state == State.ASLEEP ? killed : null;
+            p = state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : state == State.ASLEEP ? killed : null;
         }
+        return p == null ? null : log.redact(p);
     }
 
     /** Asleep because a limit or the timeout killed its process (the dashboard shows "killed"). */

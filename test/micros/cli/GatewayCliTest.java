@@ -1,6 +1,7 @@
 package micros.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -69,6 +70,36 @@ class GatewayCliTest {
                 String dashboard = Http.get(port, "/__micros/api/state").text();
                 assertTrue(dashboard.contains("\"state\":\"remote\"") && dashboard.contains("enforced by the platform"), dashboard);
             }
+        }
+    }
+    /** The export's front door logs to `kubectl logs`: the owner token and API keys it was given are named, never printed. */
+    @Test
+    void theStartUpLinesNameTheGivenSecretsWithoutPrintingThem() throws Exception {
+        Path app = Apps.copy("auth", dir);
+        List<String> args = new ArrayList<>(List.of("gateway", "--port", "0"));
+        for (String micro : List.of("api", "priv", "open", "tools")) args.addAll(List.of("--micro", micro + "=http://127.0.0.1:1"));
+        String owner = "owner-token-from-the-secret-0123", keys = "key-from-the-secret-1,key-from-the-secret-2";
+        for (String format : List.of("text", "json")) {
+            List<String> withFormat = new ArrayList<>(args);
+            withFormat.addAll(List.of("--log-format", format));
+            try (Jar.Proc p = Jar.start(app, Map.of("MICROS_OWNER_TOKEN", owner, "MICROS_API_KEYS", keys), withFormat.toArray(String[]::new))) {
+                p.await("Press Ctrl-C to stop.", 20);
+                String out = p.output();
+                assertFalse(out.contains(owner) || out.contains("key-from-the-secret") || out.contains("[redacted]"), out);
+                Matcher m = Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(out);
+                assertTrue(m.find(), out);
+                assertTrue(out.contains("log in: http://127.0.0.1:" + m.group(1) + "/?space_token=TOKEN (TOKEN: $MICROS_OWNER_TOKEN)"), out);
+                assertTrue(out.contains("API keys (X-Space-App-Key, for micros with the api_keys preset): $MICROS_API_KEYS"), out);
+                assertEquals(302, Http.get(Integer.parseInt(m.group(1)), "/?space_token=" + owner).status(), "the token logs in");
+            }
+        }
+        Path file = dir.resolve("owner-token");
+        java.nio.file.Files.writeString(file, owner + "\n");
+        args.addAll(List.of("--owner-token-file", file.toString()));
+        try (Jar.Proc p = Jar.start(app, Map.of(), args.toArray(String[]::new))) {
+            p.await("Press Ctrl-C to stop.", 20);
+            assertFalse(p.output().contains(owner), p.output());
+            assertTrue(p.output().contains("/?space_token=TOKEN (TOKEN: the contents of " + file + ")"), p.output());
         }
     }
 }

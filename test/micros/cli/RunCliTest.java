@@ -86,7 +86,11 @@ class RunCliTest {
         try (Proc p = Jar.start(app, Map.of("MICROS_OWNER_TOKEN", owner), "run", "--port", "0", "--api-key-file", keys.toString())) {
             int port = port(p.await("is listening on", 20));
             p.await("Press Ctrl-C to stop.", 5);
-            assertTrue(p.output().contains("key-from-file-0001, key-from-file-0002"), p.output());
+            // given secrets are named by where they are, never printed (issue 24)
+            assertFalse(p.output().contains(owner) || p.output().contains("key-from-file"), p.output());
+            assertTrue(p.output().contains("log in: http://127.0.0.1:" + port + "/?space_token=TOKEN (TOKEN: $MICROS_OWNER_TOKEN)"), p.output());
+            assertTrue(p.output().contains("dashboard: http://127.0.0.1:" + port + "/__micros/ (once logged in)"), p.output());
+            assertTrue(p.output().contains("API keys (X-Space-App-Key, for micros with the api_keys preset): the lines of " + keys), p.output());
             String cmdline = Files.readString(Path.of("/proc/" + p.process.pid() + "/cmdline"));
             assertFalse(cmdline.contains(owner) || cmdline.contains("key-from-file"), cmdline);
             assertEquals(302, Http.get(port, "/?space_token=" + owner).status());
@@ -103,6 +107,45 @@ class RunCliTest {
         Jar.Result missing = Jar.run(app, Map.of(), "run", "--port", "0", "--api-key-file", dir.resolve("nope").toString());
         assertEquals(2, missing.exit(), missing.all());
         assertTrue(missing.all().contains("--api-key-file " + dir.resolve("nope") + ": cannot read it"), missing.all());
+    }
+
+    /** A random owner token and API key are printed for the person at a text terminal; a JSON log (kept, shipped) shows neither. */
+    @Test
+    void randomSecretsAreShownInATextLogAndOnlyWhereTheyAreInAJsonLog() throws Exception {
+        Apps.require("node");
+        Path app = Apps.copy("auth", dir.resolve("app"));
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0")) {
+            int port = port(p.await("is listening on", 20));
+            p.await("Press Ctrl-C to stop.", 5);
+            String token = Files.readString(app.resolve(".micros/run.properties")).replaceAll("(?s).*owner_token=([A-Za-z0-9]+).*", "$1");
+            assertTrue(p.output().contains("log in: http://127.0.0.1:" + port + "/?space_token=" + token + "\n"), p.output());
+            assertTrue(p.output().matches("(?s).*\\nAPI key \\(X-Space-App-Key, for micros with the api_keys preset\\): [A-Za-z0-9]{40}\\n.*"), p.output());
+        }
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--log-format", "json")) {
+            int port = port(p.await("is listening on", 20));
+            p.await("Press Ctrl-C to stop.", 5);
+            Path runFile = app.resolve(".micros/run.properties");
+            String token = Files.readString(runFile).replaceAll("(?s).*owner_token=([A-Za-z0-9]+).*", "$1");
+            String out = p.output();
+            assertFalse(out.contains(token) || out.contains("[redacted]"), "no token, and no useless redacted link: " + out);
+            assertTrue(out.contains("log in: http://127.0.0.1:" + port + "/?space_token=TOKEN (TOKEN: owner_token in " + runFile), out);
+            assertTrue(out.contains("API key (X-Space-App-Key, for micros with the api_keys preset): random for this run and shown only in a text log"), out);
+            assertEquals(302, Http.get(port, "/?space_token=" + token).status(), "the token where the log says it is logs the owner in");
+        }
+    }
+
+    /** A token given on the command line is not printed back into the log either. */
+    @Test
+    void aTokenOnTheCommandLineIsNotPrintedBack() throws Exception {
+        Apps.require("node");
+        Path app = Apps.copy("auth", dir.resolve("app"));
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--owner-token", "owner-on-the-command-line", "--api-key", "key-on-the-command-line")) {
+            int port = port(p.await("is listening on", 20));
+            p.await("Press Ctrl-C to stop.", 5);
+            assertFalse(p.output().contains("on-the-command-line"), p.output());
+            assertTrue(p.output().contains("log in: http://127.0.0.1:" + port + "/?space_token=TOKEN (TOKEN: the --owner-token value)"), p.output());
+            assertTrue(p.output().contains("API key (X-Space-App-Key, for micros with the api_keys preset): the --api-key value\n"), p.output());
+        }
     }
 
     @Test

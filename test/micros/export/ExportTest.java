@@ -274,6 +274,133 @@ class ExportTest {
         }
     }
 
+    static final String DATA_MICRO = """
+            import json, os, ssl, urllib.request
+            from http.server import BaseHTTPRequestHandler, HTTPServer
+            KEY = os.environ["DETA_PROJECT_KEY"]
+            def call(method, path, body, ctype):
+                url = "https://%s/v1/%s%s" % (os.environ["DETA_BASE_HOST"], KEY.split("_")[0], path)
+                req = urllib.request.Request(url, data=body, method=method, headers={"X-API-Key": KEY, "Content-Type": ctype})
+                with urllib.request.urlopen(req, context=ssl.create_default_context()) as r:
+                    return r.status
+            class H(BaseHTTPRequestHandler):
+                def do_GET(self):
+                    a = call("PUT", "/notes/items", json.dumps({"items": [{"key": "k1", "text": "base-item-" + "marker-7f3a"}]}).encode(), "application/json")
+                    b = call("POST", "/files/files?name=hello.txt", b"drive-file-" + b"marker-9c2e", "text/plain")
+                    body = ("written %d %d" % (a, b)).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *args):
+                    pass
+            HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+            """;
+
+    /**
+     * A single-micro layout (src: .) after a run that was killed: the state folder beside the code
+     * holds the project key, Base's log, Drive's files and run.properties with the owner token.
+     * None of it, and no file holding the key or the token, reaches a micro's image or the
+     * gateway's, whether the state folder is .micros or MICROS_STATE_DIR inside the project.
+     */
+    @Test
+    void theStateFolderAndFilesHoldingASecretNeverReachAnImage() throws Exception {
+        Apps.require("python3");
+        Path app = Files.createDirectories(dir.resolve("app"));
+        Files.writeString(app.resolve("Spacefile"), """
+                v: 0
+                micros:
+                  - name: api
+                    src: .
+                    engine: python3.9
+                    run: /usr/bin/python3 main.py
+                    primary: true
+                    public: true
+                  - name: web
+                    src: .
+                    engine: static
+                    serve: .
+                    path: /web
+                """);
+        Files.writeString(app.resolve("main.py"), DATA_MICRO);
+        String owner = "owner-token-of-the-killed-run-0123";
+        try (micros.support.Jar.Proc p = micros.support.Jar.start(app, Map.of("MICROS_OWNER_TOKEN", owner), "run", "--port", "0")) {
+            String line = p.await("is listening on", 30);
+            int port = Integer.parseInt(line.replaceAll(".*http://127\\.0\\.0\\.1:([0-9]+).*", "$1"));
+            micros.support.Http.Response written = micros.support.Http.get(port, "/");
+            assertEquals("written 207 201", written.text(), p.output());
+            p.signal("KILL");
+            p.waitFor(10);
+        }
+        Path state = app.resolve(".micros");
+        String key = Files.readString(state.resolve("project-key")).strip();
+        assertTrue(Files.readString(state.resolve("run.properties")).contains(owner), "the killed run left its token");
+        Files.writeString(app.resolve("settings.py"), "DETA_PROJECT_KEY = \"" + key + "\"\n"); // what an owner might paste
+        Files.writeString(app.resolve("half.txt"), key.substring(9) + "\n");
+        Files.writeString(app.resolve("owner.txt"), "token: " + owner + "\n");
+        Files.createSymbolicLink(app.resolve("key-link"), state.resolve("project-key"));
+        Files.writeString(app.resolve(".env"), "LOCAL_ONLY=1\n"); // on the default ignore list: never uploaded to Space
+        List<String> secrets = List.of(key, key.substring(9), owner, "base-item-marker-7f3a", "drive-file-marker-9c2e");
+        try {
+            Path out = dir.resolve("out");
+            Run r = export(app, out);
+            assertEquals(0, r.exit(), r.out());
+            for (String f : List.of("./settings.py", "./half.txt", "./owner.txt"))
+                assertEquals(2, r.out().split("warning: left " + java.util.regex.Pattern.quote(f) + " out of the export: it holds ", -1).length,
+                        "named once, though two micros share it: " + r.out());
+            assertNothingOf(out, secrets, ".micros");
+            assertTrue(Files.exists(out.resolve("micros/api/app/main.py")) && Files.exists(out.resolve("gateway/app/main.py")), "the code is there");
+            assertFalse(Files.exists(out.resolve("micros/api/app/.env")) || Files.exists(out.resolve("gateway/app/.env")), "the default ignore list");
+
+            // the state folder elsewhere in the project (MICROS_STATE_DIR): left out by its path
+            Path elsewhere = app.resolve("state");
+            try (Stream<Path> walk = Files.walk(state)) {
+                for (Path p : (Iterable<Path>) walk::iterator)
+                    if (Files.isDirectory(p)) Files.createDirectories(elsewhere.resolve(state.relativize(p).toString()));
+                    else Files.copy(p, elsewhere.resolve(state.relativize(p).toString()));
+            }
+            Files.delete(app.resolve("settings.py"));
+            Files.delete(app.resolve("half.txt"));
+            Files.delete(app.resolve("owner.txt"));
+            Path out2 = dir.resolve("out2");
+            micros.support.Jar.Result moved = micros.support.Jar.run(app, Map.of("MICROS_STATE_DIR", elsewhere.toString()),
+                    "export", "knative", ".", "--out", out2.toString());
+            assertEquals(0, moved.exit(), moved.all());
+            assertNothingOf(out2, secrets, "state");
+
+            // the gateway's image needs the Spacefile: one holding the key is refused, nothing written
+            String spacefile = Files.readString(app.resolve("Spacefile"));
+            Files.writeString(app.resolve("Spacefile"), spacefile.replace("    public: true\n",
+                    "    public: true\n    presets:\n      env:\n        - name: KEY\n          default: \"" + key + "\"\n"));
+            Run refused = export(app, dir.resolve("out3"));
+            Files.writeString(app.resolve("Spacefile"), spacefile);
+            assertEquals(2, refused.exit(), refused.out());
+            assertTrue(refused.out().contains("Spacefile holds the project key (DETA_PROJECT_KEY): take it out"), refused.out());
+            assertFalse(Files.exists(dir.resolve("out3")), "nothing is written");
+        } finally { // the killed run's micro is still running: the next start stops it
+            try (micros.support.Jar.Proc p = micros.support.Jar.start(app, Map.of(), "run", "--port", "0")) {
+                p.await("cleaned up after a run that did not stop cleanly", 30);
+                p.await("Press Ctrl-C to stop.", 30);
+            }
+        }
+    }
+
+    /** No path under {@code out} passes through a folder named {@code stateName}, and no file holds any of {@code secrets}. */
+    private static void assertNothingOf(Path out, List<String> secrets, String stateName) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(out)) {
+            files = walk.toList();
+        }
+        assertTrue(files.size() > 5, files.toString());
+        for (Path p : files) {
+            for (Path part : out.relativize(p)) assertFalse(part.toString().equals(stateName), "the state folder in the export: " + p);
+            assertFalse(Files.isSymbolicLink(p), "a link in the export: " + p);
+            if (!Files.isRegularFile(p)) continue;
+            String text = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
+            for (String s : secrets) assertFalse(text.contains(s), p + " holds " + s);
+        }
+    }
+
     /** Golden files for the sample app; MICROS_UPDATE_GOLDEN=1 rewrites them. */
     @Test
     void theSampleMatchesItsGoldenFiles() throws Exception {
