@@ -101,7 +101,7 @@ public final class DataServer implements Handler, AutoCloseable {
             micros.util.PrivateFiles.folder(dataDir); // 0700 from its creation: the app's data is micros' user's alone
             List<String> hosts = new java.util.ArrayList<>(List.of(gatewayHost, listen.host()));
             if (listen.name() != null) hosts.add(listen.name());
-            ca.cover(hosts, notices); // now, before the micros' bundle is written: the CA may be made anew for a new name
+            if (ca != null) ca.cover(hosts, notices); // now, before the micros' bundle is written: the CA may be made anew for a new name
             d = new DataServer(dataDir, projectKey, ca, hosts);
             d.listen = listen;
             d.base.notices(notices);
