@@ -200,7 +200,7 @@ public final class DriveService implements Handler {
         }
         try (InputStream in = opened) {
             long size = Files.size(f);
-            ex.addHeader("Content-Type", store.type(drive, name));
+            InertDownload.headers(ex, name, store.type(drive, name), false);
             ex.addHeader("Accept-Ranges", "bytes");
             ex.sendFixed(200, java.nio.channels.Channels.newChannel(in), size);
         }
