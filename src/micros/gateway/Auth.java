@@ -80,15 +80,17 @@ final class Auth {
 
     /**
      * Whether a normalised path is Space's reserved /__space/...: a first segment that is __space
-     * in any letter case (Express matches routes case-insensitively), or __space followed by an
-     * encoded slash or backslash (frameworks that decode the path see /__space/...).
+     * in any letter case (Express matches routes case-insensitively), __space followed by an
+     * encoded slash or backslash (frameworks that decode the path see /__space/...), or __space
+     * with path parameters, ';' or its escape %3B (servlet containers and Spring drop them).
      */
     static boolean isReserved(String path) {
         int n = RESERVED.length();
         if (path.length() < n || !path.regionMatches(true, 0, RESERVED, 0, n)) return false;
-        if (path.length() == n || path.charAt(n) == '/') return true;
-        return path.length() >= n + 3 && path.charAt(n) == '%' && path.charAt(n + 1) == '2' && (path.charAt(n + 2) | 0x20) == 'f'
-                || path.length() >= n + 3 && path.charAt(n) == '%' && path.charAt(n + 1) == '5' && (path.charAt(n + 2) | 0x20) == 'c';
+        if (path.length() == n || path.charAt(n) == '/' || path.charAt(n) == ';') return true;
+        if (path.length() < n + 3 || path.charAt(n) != '%') return false;
+        char hi = path.charAt(n + 1), lo = (char) (path.charAt(n + 2) | 0x20);
+        return hi == '2' && lo == 'f' || hi == '5' && lo == 'c' || hi == '3' && lo == 'b';
     }
 
     private static final String RESERVED = "/__space";

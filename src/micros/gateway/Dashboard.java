@@ -55,7 +55,8 @@ final class Dashboard {
         };
     }
 
-    String json() {
+    /** @param logs whether to include the micros' log lines (the owner's only: they may hold the app's data) */
+    String json(boolean logs) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\"app\":").append(Json.quote(runtime.app().displayName()))
                 .append(",\"uptimeMs\":").append(System.currentTimeMillis() - started)
@@ -91,10 +92,13 @@ final class Dashboard {
                     .append(",\"payload413\":").append(c.payload.sum()).append('}')
                     .append(",\"series\":{\"sampleSeconds\":").append(Metrics.SAMPLE_MILLIS / 1000)
                     .append(",\"requestsPerSecond\":").append(array(c.rate())).append(",\"memoryMiB\":").append(array(c.memory())).append('}');
-            sb.append(",\"log\":[");
-            List<String> lines = s == null ? List.of() : s.lastLines(50);
-            for (int k = 0; k < lines.size(); k++) sb.append(k == 0 ? "" : ",").append(Json.quote(lines.get(k)));
-            sb.append("]}");
+            if (logs) {
+                sb.append(",\"log\":[");
+                List<String> lines = s == null ? List.of() : s.lastLines(50);
+                for (int k = 0; k < lines.size(); k++) sb.append(k == 0 ? "" : ",").append(Json.quote(lines.get(k)));
+                sb.append(']');
+            }
+            sb.append('}');
         }
         sb.append("],\"actions\":[");
         Scheduler sch = scheduler;
@@ -116,20 +120,20 @@ final class Dashboard {
 
     // ---- the page ----
 
-    String page() {
+    String page(boolean logs) {
         return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n"
                 + "<title>micros: " + esc(runtime.app().displayName()) + "</title>\n<style>\n" + CSS + "</style>\n</head>\n<body>\n"
                 + "<header><h1>" + esc(runtime.app().displayName()) + " <span class=\"muted\">on micros</span></h1>\n"
                 + "<p class=\"muted\">" + esc(runtime.limiter().summary()) + "<br>" + esc(runtime.sandbox().summary())
                 + (cfg.isPublic() ? "<br>authentication: off (--public)" : "") + "</p>\n<nav><a href=\"/__micros/data\">Data: Bases and Drives</a></nav></header>\n"
-                + "<main id=\"live\" aria-live=\"off\">\n" + fragment() + "</main>\n"
+                + "<main id=\"live\" aria-live=\"off\">\n" + fragment(logs) + "</main>\n"
                 + "<p id=\"notice\" role=\"status\" aria-live=\"polite\"></p>\n"
                 + "<script>\n" + JS + "</script>\n</body>\n</html>\n";
     }
 
     /** Everything that changes: what the page's script fetches every 2 s (?fragment=1). */
-    String fragment() {
+    String fragment(boolean logs) {
         StringBuilder h = new StringBuilder(8192);
         h.append("<section aria-labelledby=\"micros-h\"><h2 id=\"micros-h\">Micros</h2>\n<table id=\"micros\">\n<thead><tr>")
                 .append("<th scope=\"col\">Micro</th><th scope=\"col\">State</th><th scope=\"col\">Engine</th><th scope=\"col\">Path</th>")
@@ -165,6 +169,7 @@ final class Dashboard {
         h.append("</tbody></table></section>\n");
         actions(h);
         h.append("<section aria-labelledby=\"logs-h\"><h2 id=\"logs-h\">Logs</h2>\n");
+        if (!logs) return h.append("<p class=\"muted\">Log lines are shown to the app's owner only: start micros with --owner-token T and open ?space_token=T.</p>\n</section>\n").toString();
         for (Micro m : runtime.app().micros()) {
             Supervisor s = runtime.supervisor(m);
             if (s == null) continue;

@@ -55,7 +55,7 @@ public final class Gateway implements Handler {
             pools.put(m.name(), pool);
             if (s != null) s.onStop(pool::drain);
             if (runtime.plan(m) instanceof Engines.Folder f)
-                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.srcDir(m), micros.runtime.StateDir.of(runtime.app().root()).path()));
+                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.srcDir(m), micros.runtime.StateDir.of(runtime.app().root()).path(), runtime.app().root()));
         }
     }
 
@@ -96,7 +96,7 @@ public final class Gateway implements Handler {
     }
 
     /** What {@link #admit} leaves for {@link #handle} when the request is for micros' own endpoints. */
-    private record Own(int kind, String path) {
+    private record Own(int kind, String path, boolean owner) {
         static final int DASHBOARD = 0, APP_ACTIONS = 1, DATA = 2;
     }
 
@@ -128,24 +128,26 @@ public final class Gateway implements Handler {
             unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
             return false;
         }
-        if (direct != null && Internal.refusedCrossSite(ex)) return false; // the owner's cookie rides along with other local sites' posts
+        if (direct != null && Internal.refusedCrossSite(ex, false)) return false; // the owner's cookie rides along with other local sites' posts
         if (direct == null && (path.equals("/__micros") || path.startsWith("/__micros/"))) {
-            if (!auth.open() && !auth.isOwner(ex)) {
+            boolean owner = auth.isOwner(ex);
+            if (!owner && !(auth.open() && Internal.openWithPublic(ex.method(), path))) {
                 unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
                 return false;
             }
-            return own(ex, new Own(Own.DASHBOARD, path));
+            return own(ex, new Own(Own.DASHBOARD, path, owner));
         }
         if (direct == null && data != null && micros.data.BrowserData.claims(path)) { // never forwarded to a micro
-            if (!auth.open() && !auth.isOwner(ex)) {
+            if (!auth.isOwner(ex)) { // the owner's data, with --public too
                 unauthorized(ex, "Deta Base and Drive in the browser (/__space/v0/base, /__space/v0/drive) are for the app's owner.");
                 return false;
             }
+            if (Internal.refusedCrossSite(ex, true)) return false; // not even a read: another site's page never gets at the data
             if (ex.contentLength() > limits.payload()) {
                 Responses.text(ex, 413, tooLarge() + "\n");
                 return false;
             }
-            ex.attach(new Own(Own.DATA, path));
+            ex.attach(new Own(Own.DATA, path, true));
             return true;
         }
         if (direct == null && (path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
@@ -153,7 +155,7 @@ public final class Gateway implements Handler {
                 unauthorized(ex, RESERVED);
                 return false;
             }
-            return own(ex, new Own(Own.APP_ACTIONS, path));
+            return own(ex, new Own(Own.APP_ACTIONS, path, true));
         }
         Router.Route route = direct != null ? direct : router.route(path);
         Micro m = route.micro();
@@ -266,7 +268,7 @@ public final class Gateway implements Handler {
         }
         if (a instanceof Own own) {
             switch (own.kind()) {
-                case Own.DASHBOARD -> internal.micros(ex, own.path());
+                case Own.DASHBOARD -> internal.micros(ex, own.path(), own.owner());
                 case Own.APP_ACTIONS -> internal.appActions(ex, own.path());
                 default -> micros.data.BrowserData.serve(data, ex);
             }

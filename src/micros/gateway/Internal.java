@@ -62,9 +62,21 @@ final class Internal {
         return app.micros().stream().anyMatch(Micro::provideActions);
     }
 
-    /** /__micros/... */
-    void micros(Exchange ex, String path) throws IOException {
-        if (refusedCrossSite(ex)) return;
+    /**
+     * What of /__micros/ anyone may read when micros runs with --public: the dashboard and its
+     * state, without log lines. The data view, log lines and running actions stay the owner's.
+     */
+    static boolean openWithPublic(String method, String path) {
+        return (method.equals("GET") || method.equals("HEAD")) && (path.equals("/__micros") || path.equals("/__micros/") || path.equals("/__micros/api/state"));
+    }
+
+    private static boolean isDataView(String path) {
+        return path.equals("/__micros/data") || path.startsWith("/__micros/data/");
+    }
+
+    /** /__micros/...; {@code owner}: the owner asked (else anyone, under --public), who alone sees log lines. */
+    void micros(Exchange ex, String path, boolean owner) throws IOException {
+        if (refusedCrossSite(ex, isDataView(path))) return;
         if (path.equals("/__micros")) {
             ex.addHeader("Location", "/__micros/");
             Responses.text(ex, 301, "the dashboard is at /__micros/\n");
@@ -76,12 +88,12 @@ final class Internal {
                 Responses.text(ex, 405, "the dashboard is read with GET\n");
                 return;
             }
-            if (path.endsWith("/state")) Responses.send(ex, 200, "application/json", dashboard.json());
-            else if ("fragment=1".equals(ex.rawQuery())) Responses.html(ex, 200, dashboard.fragment());
-            else Responses.html(ex, 200, dashboard.page());
+            if (path.endsWith("/state")) Responses.send(ex, 200, "application/json", dashboard.json(owner));
+            else if ("fragment=1".equals(ex.rawQuery())) Responses.html(ex, 200, dashboard.fragment(owner));
+            else Responses.html(ex, 200, dashboard.page(owner));
             return;
         }
-        if (data != null && (path.equals("/__micros/data") || path.startsWith("/__micros/data/"))) {
+        if (data != null && isDataView(path)) {
             data.serve(ex, path);
             return;
         }
@@ -116,11 +128,12 @@ final class Internal {
      * Answers 403 to a state-changing request another site's page sent: the owner's cookie goes
      * with posts from other local origins (SameSite counts every port of localhost as one site).
      * Browsers say where a request comes from in Sec-Fetch-Site and Origin; programs (`trigger`,
-     * curl) send neither and are let through.
+     * curl) send neither and are let through. With {@code reads}, reads are refused too (the
+     * owner's data: another site's {@code <script src>} would run a stored script in its page).
      */
-    static boolean refusedCrossSite(Exchange ex) throws IOException {
+    static boolean refusedCrossSite(Exchange ex, boolean reads) throws IOException {
         String method = ex.method();
-        if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) return false;
+        if (!reads && (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"))) return false;
         String site = ex.header("Sec-Fetch-Site");
         boolean cross = site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none");
         String origin = ex.header("Origin");
@@ -135,7 +148,7 @@ final class Internal {
 
     /** Space's app actions: /__space/actions and /__space/actions/NAME. */
     void appActions(Exchange ex, String path) throws IOException {
-        if (refusedCrossSite(ex)) return;
+        if (refusedCrossSite(ex, false)) return;
         SelfClient c = self;
         if (c == null) {
             Responses.text(ex, 503, "micros is starting\n");

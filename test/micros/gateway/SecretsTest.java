@@ -85,7 +85,13 @@ class SecretsTest {
     @ParameterizedTest
     @ValueSource(strings = {"/__SPACE/v0/actions", "/__Space/v0/actions", "/__space%2Fv0%2Factions", "/__space%2fv0%2factions",
             "/__SPACE%2Fv0%2Factions", "/__space%5Cv0%5Cactions", "/__spac%65/v0/actions", "/node/__SPACE/v0/actions",
-            "/node/__space%2Fv0%2Factions", "/node/__space%2fv0%2factions", "/node/__sPaCe", "/node/./__space/v0/actions"})
+            "/node/__space%2Fv0%2Factions", "/node/__space%2fv0%2factions", "/node/__sPaCe", "/node/./__space/v0/actions",
+            // path parameters: a servlet container or Spring drops ";x" and sees /__space/v0/actions
+            "/__space;x/v0/actions", "/__space;/v0/actions", "/__SPACE;x/v0/actions", "/__space%3Bx/v0/actions", "/__space%3bx/v0/actions",
+            "/__spac%65;x/v0/actions", "/__space;x", "/node/__space;x/v0/actions", "/node/__Space;x/v0/actions", "/node/__space%3Bx/v0/actions",
+            // ";x", ".;x" and "..;x" segments are resolved as "", "." and "..", as those frameworks do
+            "/;x/__space/v0/actions", "/.;x/__space/v0/actions", "/x/..;/__space/v0/actions", "/x/..;x/__space/v0/actions",
+            "/x/..%3B/__space/v0/actions", "/node/.;/__space/v0/actions", "/node/x/..;/__space/v0/actions", "/node/%2e%2e;/__space/v0/actions"})
     void reservedPathsByAnotherSpellingNeedTheOwner(String path) throws Exception {
         Response r = send("POST", path, "");
         assertEquals(401, r.status(), path + ": " + r.text());
@@ -94,7 +100,8 @@ class SecretsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/__spacex/v0", "/node/__spaces", "/node/x/__SPACE/v0/actions", "/__space_/x"})
+    @ValueSource(strings = {"/__spacex/v0", "/node/__spaces", "/node/x/__SPACE/v0/actions", "/__space_/x", "/__spacex;y/v0",
+            "/node/x/__space;x/v0/actions", "/x;y/__space/v0/actions"})
     void lookAlikesAreNotReserved(String path) throws Exception {
         assertTrue(send("POST", path, "").text().startsWith("reached POST"), path);
     }

@@ -224,7 +224,7 @@ public final class DriveService implements Handler {
         }
         try (FileChannel in = opened) {
             long size = in.size(); // of the file opened, even if it is replaced meanwhile
-            ex.addHeader("Content-Type", store.type(drive, name));
+            InertDownload.headers(ex, name, store.type(drive, name), false);
             ex.addHeader("Accept-Ranges", "bytes");
             ex.sendFixed(200, in, size);
         }
