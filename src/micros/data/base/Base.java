@@ -39,10 +39,10 @@ final class Base implements AutoCloseable {
 
     record Page(List<Map<String, Object>> items, String last) {}
 
-    Base(String name, Path file, List<String> warnings) throws IOException {
+    Base(String name, Path file, List<String> warnings, OpenLogs files) throws IOException {
         this.name = name;
         this.file = file;
-        this.log = LogFile.open(file, "base '" + name + "'", this::replay, warnings);
+        this.log = LogFile.open(file, "base '" + name + "'", this::replay, warnings, files);
     }
 
     // ---- reading ----
