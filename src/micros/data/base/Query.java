@@ -11,9 +11,29 @@ import java.util.Map;
 record Query(List<List<Cond>> any) {
     enum Op { EQ, NE, LT, GT, LTE, GTE, PFX, R, CONTAINS, NOT_CONTAINS }
 
-    record Cond(String path, Op op, Object value) {}
+    /** One condition; {@code parts} is the dotted path split once (null: no dot), not at every item. */
+    record Cond(String path, Op op, Object value, List<String> parts) {
+        /** The value at this condition's path in the item, or Items.MISSING (as Items.at). */
+        Object in(Map<String, Object> item) {
+            if (item.containsKey(path)) return item.get(path);
+            if (parts == null) return Items.MISSING;
+            Object cur = item;
+            for (int i = 0; i < parts.size(); i++) {
+                if (!(cur instanceof Map<?, ?> m) || !m.containsKey(parts.get(i))) return Items.MISSING;
+                cur = m.get(parts.get(i));
+            }
+            return cur;
+        }
+    }
 
     static final Query ALL = new Query(List.of());
+
+    /**
+     * A query's size: Deta answered "Bad query" past 25 objects; these are far above any app's, and
+     * bound the work of one page (up to 1 MB of items, each tested against every condition; a
+     * substring search costs up to the item's text times the searched text).
+     */
+    static final int MAX_OBJECTS = 1_000, MAX_CONDITIONS = 1_000, MAX_CONTAINS_CHARS = 2_000;
 
     /** From the request's "query" value (null or absent: everything). */
     @SuppressWarnings("unchecked")
@@ -21,14 +41,21 @@ record Query(List<List<Cond>> any) {
         if (q == null) return ALL;
         if (q instanceof Map) q = List.of(q);
         if (!(q instanceof List<?> list)) throw BaseError.bad("Query must be a list of objects");
+        if (list.size() > MAX_OBJECTS) throw BaseError.bad("Bad query: more than " + MAX_OBJECTS + " objects in the list");
         List<List<Cond>> any = new ArrayList<>();
         Cond keyCond = null;
+        int conditions = 0;
+        long searched = 0;
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> m)) throw BaseError.bad("Query must be a list of objects");
+            conditions += m.size();
+            if (conditions > MAX_CONDITIONS) throw BaseError.bad("Bad query: more than " + MAX_CONDITIONS + " conditions in all");
             List<Cond> all = new ArrayList<>();
             Cond keyHere = null;
             for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
                 Cond c = cond(e.getKey(), e.getValue());
+                if ((c.op == Op.CONTAINS || c.op == Op.NOT_CONTAINS) && c.value instanceof String text && (searched += text.length()) > MAX_CONTAINS_CHARS)
+                    throw BaseError.bad("Bad query: more than " + MAX_CONTAINS_CHARS + " characters of ?contains text in all");
                 if (c.path.equals("key")) {
                     if (keyHere != null) throw BaseError.bad("Bad query: only one condition on 'key' is supported");
                     if (keyCond != null && !keyCond.equals(c)) throw BaseError.bad("Bad query: different conditions on 'key' are not supported");
@@ -65,7 +92,7 @@ record Query(List<List<Cond>> any) {
             boolean strings = op == Op.R ? ((List<?>) value).stream().allMatch(x -> x instanceof String) : value instanceof String;
             if (!strings) throw BaseError.bad("Bad query: conditions on 'key' need string values");
         }
-        return new Cond(path, op, value);
+        return new Cond(path, op, value, path.indexOf('.') < 0 ? null : List.of(path.split("\\.", -1)));
     }
 
     /** Bounds on the key that every item matching this query obeys (null: any key). */
@@ -101,7 +128,7 @@ record Query(List<List<Cond>> any) {
         for (List<Cond> all : any) {
             boolean ok = true;
             for (Cond c : all) {
-                if (!test(c, Items.at(item, c.path))) {
+                if (!test(c, c.in(item))) {
                     ok = false;
                     break;
                 }
