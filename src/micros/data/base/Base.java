@@ -62,15 +62,11 @@ final class Base implements AutoCloseable {
      * looking at no more than {@code scanBytes} of items; {@code last} set when more may follow.
      */
     Page query(Query q, int limit, String last, boolean desc, long scanBytes) {
-        NavigableMap<String, Stored> view = items;
         Query.KeyRange range = q.keyRange();
-        if (range != null) {
-            if (range.lo() != null && range.hi() != null && range.lo().compareTo(range.hi()) > 0) return new Page(List.of(), null);
-            if (range.lo() != null) view = view.tailMap(range.lo(), range.loIn());
-            if (range.hi() != null) view = view.headMap(range.hi(), range.hiIn());
-        }
+        if (last != null) range = desc ? range.before(last) : range.after(last);
+        if (range.empty()) return new Page(List.of(), null);
+        NavigableMap<String, Stored> view = range.of(items);
         if (desc) view = view.descendingMap();
-        if (last != null) view = view.tailMap(last, false);
         double now = Items.now();
         List<Map<String, Object>> out = new ArrayList<>();
         long scanned = 0;

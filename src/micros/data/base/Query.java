@@ -3,6 +3,7 @@ package micros.data.base;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 
 /**
  * Deta Base's query language: a list of objects, ORed; the entries of one object ANDed. An entry
@@ -95,8 +96,33 @@ record Query(List<List<Cond>> any) {
         return new Cond(path, op, value, path.indexOf('.') < 0 ? null : List.of(path.split("\\.", -1)));
     }
 
-    /** Bounds on the key that every item matching this query obeys (null: any key). */
-    record KeyRange(String lo, boolean loIn, String hi, boolean hiIn) {}
+    /** Bounds on the key that every item matching this query obeys (a null bound: none). */
+    record KeyRange(String lo, boolean loIn, String hi, boolean hiIn) {
+        static final KeyRange ALL = new KeyRange(null, false, null, false);
+
+        /** Also after {@code last} (the next ascending page); a {@code last} outside the range is no error. */
+        KeyRange after(String last) {
+            return lo != null && lo.compareTo(last) > 0 ? this : new KeyRange(last, false, hi, hiIn);
+        }
+
+        /** Also before {@code last} (the next descending page). */
+        KeyRange before(String last) {
+            return hi != null && hi.compareTo(last) < 0 ? this : new KeyRange(lo, loIn, last, false);
+        }
+
+        boolean empty() {
+            if (lo == null || hi == null) return false;
+            int c = lo.compareTo(hi);
+            return c > 0 || c == 0 && !(loIn && hiIn);
+        }
+
+        /** The part of a map within the range (not {@link #empty}). */
+        <V> NavigableMap<String, V> of(NavigableMap<String, V> m) {
+            if (lo != null) m = m.tailMap(lo, loIn);
+            if (hi != null) m = m.headMap(hi, hiIn);
+            return m;
+        }
+    }
 
     /**
      * When every OR branch has the (single, validated) condition on "key", the items to look at
@@ -107,10 +133,10 @@ record Query(List<List<Cond>> any) {
         for (List<Cond> all : any) {
             Cond here = null;
             for (Cond c : all) if (c.path.equals("key")) here = c;
-            if (here == null) return null;
+            if (here == null) return KeyRange.ALL;
             key = here;
         }
-        if (key == null) return null;
+        if (key == null) return KeyRange.ALL;
         return switch (key.op) {
             case EQ -> new KeyRange((String) key.value, true, (String) key.value, true);
             case PFX -> new KeyRange((String) key.value, true, key.value + "\uffff", false);
@@ -119,7 +145,7 @@ record Query(List<List<Cond>> any) {
             case LT -> new KeyRange(null, false, (String) key.value, false);
             case LTE -> new KeyRange(null, false, (String) key.value, true);
             case R -> new KeyRange((String) ((List<?>) key.value).get(0), true, (String) ((List<?>) key.value).get(1), true);
-            default -> null;
+            default -> KeyRange.ALL;
         };
     }
 
