@@ -35,7 +35,7 @@ public final class BaseService implements Handler {
     private final byte[] projectKey;
     private final Map<String, Base> bases = new ConcurrentHashMap<>();
     /** The logs' files: a bounded number open, however many bases a micro makes. */
-    private final OpenLogs logFiles = new OpenLogs(OpenLogs.MAX_IDLE);
+    private final OpenLogs logFiles = new OpenLogs(OpenLogs.MAX_OPEN);
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Thread purger;
 

@@ -11,15 +11,15 @@ import java.util.List;
 /**
  * The open files of an app's base logs, shared by all its bases: a micro may make any number of
  * bases, and each must not cost a descriptor for as long as it exists. Every use of a log's file
- * is a lease ({@link #lease}, {@link #release}); past {@link #MAX_IDLE} open files the least
+ * is a lease ({@link #lease}, {@link #release}); past {@link #MAX_OPEN} open files the least
  * recently used one that nobody holds is closed, and opened again at its next lease. A leased
- * file stays open, so more than MAX_IDLE may be open while that many are in use at once.
+ * file stays open, so more than MAX_OPEN are open only while more are in use at once.
  * A compaction that swaps a log's file ({@link #retire}) leaves leases on the old file valid: it
  * closes when the last ends, and the next lease opens the new one.
  */
 final class OpenLogs {
-    /** Open files kept for bases in use; a micro's hot bases fit, and reopening one costs one open(2). */
-    static final int MAX_IDLE = 128;
+    /** Open files kept for the bases in use: a micro's busy bases fit; reopening another costs one open(2). */
+    static final int MAX_OPEN = 128;
 
     /** One open file of one log. */
     static final class Handle {
