@@ -37,6 +37,8 @@ public final class BaseService implements Handler {
     private final String projectId;
     private final byte[] projectKey;
     private final Map<String, Base> bases = new ConcurrentHashMap<>();
+    /** The logs' files: a bounded number open, however many bases a micro makes. */
+    private final OpenLogs logFiles = new OpenLogs(OpenLogs.MAX_OPEN);
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Thread purger;
     private volatile Consumer<String> notices = System.err::println;
@@ -59,7 +61,7 @@ public final class BaseService implements Handler {
                     warnings.add("bases: ignored " + file + " (not a name micros writes)");
                     continue;
                 }
-                Base b = new Base(name, f, warnings);
+                Base b = new Base(name, f, warnings, logFiles);
                 b.compactIfWasteful();
                 bases.put(name, b);
             }
@@ -261,7 +263,7 @@ public final class BaseService implements Handler {
         BaseNames.check(name);
         return bases.computeIfAbsent(name, n -> {
             try {
-                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings);
+                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings, logFiles);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

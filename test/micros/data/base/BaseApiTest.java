@@ -230,6 +230,15 @@ class BaseApiTest {
         assertEquals(List.of("k23", "k24"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?gt\":\"k22\"}]}")));
         assertEquals(List.of("k12"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key\":\"k12\",\"even\":true},{\"key\":\"k12\"}]}")));
         assertEquals(List.of(), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?r\":[\"k9\",\"k0\"]}]}")));
+        // a "last" outside the key range: before it, the whole range; past it, nothing (never an error)
+        for (String sort : List.of("asc", "desc")) {
+            var before = c.call("POST", "pages", "/query", "{\"sort\":\"" + sort + "\",\"last\":\"" + (sort.equals("asc") ? "a" : "z") + "\",\"query\":[{\"key?pfx\":\"k1\"}]}");
+            assertEquals(200, before.status(), before.text());
+            assertEquals(10, keys(before).size());
+            var past = c.call("POST", "pages", "/query", "{\"sort\":\"" + sort + "\",\"last\":\"" + (sort.equals("asc") ? "z" : "a") + "\",\"query\":[{\"key?pfx\":\"k1\"}]}");
+            assertEquals(200, past.status(), past.text());
+            assertEquals(List.of(), keys(past));
+        }
         // a branch without a key condition: every key is looked at
         assertEquals(List.of("k00", "k02", "k04", "k06", "k08", "k10", "k11", "k12", "k13"), keys(c.call("POST", "pages", "/query",
                 "{\"query\":[{\"key?pfx\":\"k1\"},{\"even\":true}]}")).subList(0, 9));
