@@ -168,7 +168,7 @@ class BuildLeftoversTest {
             assertNothingLeft("after the step ended, before micros stops:\n" + p.output(), 0, m);
             p.signal("TERM");
             assertEquals(143, p.waitFor(20), p.output());
-            assertNothingLeft("after micros stopped", p.process.pid(), m);
+            assertNothingLeft("after micros stopped:\n" + p.output(), p.process.pid(), m);
         }
     }
 
