@@ -41,14 +41,14 @@ record Query(List<List<Cond>> any) {
     static Query parse(Object q) {
         if (q == null) return ALL;
         if (q instanceof Map) q = List.of(q);
-        if (!(q instanceof List<?> list)) throw BaseError.bad("Query must be a list of objects");
+        if (!(q instanceof List<?> list)) throw BaseError.bad("Bad query: not a list of objects");
         if (list.size() > MAX_OBJECTS) throw BaseError.bad("Bad query: more than " + MAX_OBJECTS + " objects in the list");
         List<List<Cond>> any = new ArrayList<>();
         Cond keyCond = null;
-        int conditions = 0;
+        int conditions = 0, keyed = 0;
         long searched = 0;
         for (Object o : list) {
-            if (!(o instanceof Map<?, ?> m)) throw BaseError.bad("Query must be a list of objects");
+            if (!(o instanceof Map<?, ?> m)) throw BaseError.bad("Bad query: not a list of objects");
             conditions += m.size();
             if (conditions > MAX_CONDITIONS) throw BaseError.bad("Bad query: more than " + MAX_CONDITIONS + " conditions in all");
             List<Cond> all = new ArrayList<>();
@@ -64,8 +64,11 @@ record Query(List<List<Cond>> any) {
                 }
                 all.add(c);
             }
+            if (keyHere != null) keyed++;
             any.add(all);
         }
+        // Deta's key queries may not mix: the key condition is in every object of the list or in none
+        if (keyed > 0 && keyed < any.size()) throw BaseError.bad("Bad query: a condition on 'key' must be in every object of the list or in none");
         return new Query(any);
     }
 
@@ -74,10 +77,10 @@ record Query(List<List<Cond>> any) {
         String path = q < 0 ? field : field.substring(0, q);
         Op op = q < 0 ? Op.EQ : switch (field.substring(q + 1)) {
             case "ne" -> Op.NE;
-            case "lt" -> Op.LT;
-            case "gt" -> Op.GT;
-            case "lte" -> Op.LTE;
-            case "gte" -> Op.GTE;
+            case "lt", "<" -> Op.LT; // the symbols: aliases the Node SDK's tests use
+            case "gt", ">" -> Op.GT;
+            case "lte", "<=" -> Op.LTE;
+            case "gte", ">=" -> Op.GTE;
             case "pfx" -> Op.PFX;
             case "r" -> Op.R;
             case "contains" -> Op.CONTAINS;
@@ -181,10 +184,15 @@ record Query(List<List<Cond>> any) {
         };
     }
 
+    /**
+     * A substring of a string, or a member of a list, as Deta documented it: for strings only
+     * (a list's numbers, booleans or objects are never found; store them as strings to search).
+     */
     private static boolean contains(Object v, Object want) {
-        if (v instanceof String s) return want instanceof String w && s.contains(w);
+        if (!(want instanceof String w)) return false;
+        if (v instanceof String s) return s.contains(w);
         if (v instanceof List<?> l) {
-            for (Object x : l) if (same(x, want)) return true;
+            for (Object x : l) if (w.equals(x)) return true;
         }
         return false;
     }
