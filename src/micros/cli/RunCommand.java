@@ -59,7 +59,9 @@ public final class RunCommand {
         }
         log.plain("log in: " + e.loginUrl());
         log.plain("dashboard: " + e.url() + "/__micros/?space_token=" + cfg.ownerToken());
-        if (e.app().micros().stream().anyMatch(Micro::apiKeys))
+        if (e.app().classic() != null && e.app().primary().apiKeys())
+            log.plain("API key" + (cfg.apiKeys().size() > 1 ? "s" : "") + " (X-API-Key, as `deta auth create-api-key` made them): " + String.join(", ", cfg.apiKeys()));
+        else if (e.app().micros().stream().anyMatch(Micro::apiKeys))
             log.plain("API key" + (cfg.apiKeys().size() > 1 ? "s" : "") + " (X-Space-App-Key, for micros with the api_keys preset): " + String.join(", ", cfg.apiKeys()));
     }
 
@@ -99,6 +101,7 @@ public final class RunCommand {
     static void banner(Emulator e, RunConfig cfg, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
+        if (app.classic() != null) log.plain("  " + micros.classic.ClassicBanner.describe(app));
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
         int pathWidth = app.micros().stream().mapToInt(m -> (m.prefix().isEmpty() ? "/" : m.prefix()).length()).max().orElse(1);
         int engineWidth = app.micros().stream().mapToInt(m -> m.engine().id().length()).max().orElse(6);
