@@ -139,6 +139,13 @@ class ClassicMicroTest {
     }
 
     @Test
+    void theDashboardListsTheCronWithItsNextRun() throws Exception {
+        Response r = get(py, "/__micros/api/state", OWNER);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("\"id\":\"cron\"") && r.text().contains("0/15 * * * ? *") && r.text().contains("\"nextRun\":\"20"), r.text());
+    }
+
+    @Test
     void theStartUpLinesSayItIsADetaCloudMicroAndWhatProgInfoSaid() {
         String line = ClassicBanner.describe(py.emulator.app());
         assertTrue(line.startsWith("Deta Cloud micro (.deta/prog_info, no Spacefile)"), line);
