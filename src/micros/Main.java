@@ -20,7 +20,7 @@ import micros.util.Words;
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
     public static final String VERSION = micros.util.Programs.VERSION;
-    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "data", "gateway", "export");
+    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "invoke", "doctor", "init", "data", "gateway", "export");
 
     private Main() {}
 
@@ -70,7 +70,8 @@ public final class Main {
                 }
             }
         }
-        if (rest.contains("-h") || rest.contains("--help")) {
+        List<String> own = rest.contains("--") ? rest.subList(0, rest.indexOf("--")) : rest; // after --: a micro's input (invoke)
+        if (own.contains("-h") || own.contains("--help")) {
             out.print(help(command));
             return 0;
         }
@@ -80,6 +81,7 @@ public final class Main {
             case "check" -> CheckCommand.run(rest, out, err);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
+            case "invoke" -> micros.cli.InvokeCommand.run(rest, out, err);
             case "init" -> InitCommand.run(rest, System.in, out, err);
             case "data" -> micros.cli.DataCommand.run(rest, out);
             case "gateway" -> micros.cli.GatewayCommand.run(rest, out);

@@ -30,7 +30,7 @@ public final class BuildStep {
      */
     public static Map<String, Prepared> run(App app, Path buildRoot, Log log, Map<String, String> shell, String microsUser,
                                             boolean install, boolean commands, boolean dev, BuildSandbox builds) {
-        Context ctx = new Context(buildRoot, log, shell, Access.of(microsUser), install, dev, builds);
+        Context ctx = new Context(buildRoot, log, shell, Access.of(microsUser), install, dev, builds, app);
         Map<String, Prepared> out = new LinkedHashMap<>();
         for (Micro m : app.micros()) {
             if (builds.closed()) break;

@@ -14,8 +14,15 @@ import micros.sandbox.BuildSandbox;
  * @param user      the user micros run as, when that is another user than micros' own; null otherwise
  * @param install   false with --no-install
  * @param builds    where each step's processes run, and are ended
+ * @param app       the app being built
  */
-record Context(Path buildRoot, Log log, Map<String, String> shell, Access user, boolean install, boolean dev, BuildSandbox builds) {
+record Context(Path buildRoot, Log log, Map<String, String> shell, Access user, boolean install, boolean dev, BuildSandbox builds,
+               micros.spacefile.App app) {
+
+    /** "Space ran Python 3.9", or what Deta ran a Deta Cloud micro on: for the line saying which version runs. */
+    String ran(micros.spacefile.App.Micro m) {
+        return app.ran(m);
+    }
 
     Path dir(String micro) {
         return buildRoot.resolve(micro);

@@ -32,7 +32,7 @@ final class NodeDeps {
             if (reachable.failure() != null) return Prepared.failed("micro '" + name + "': " + reachable.failure());
             Thread t = new Thread(() -> {
                 String version = Interpreters.version(reachable.program(), List.of("--version"));
-                say(ctx, name, new Interpreters.Choice(reachable.program(), version == null ? "(its version did not print)" : version, reachable.note(), null));
+                say(ctx, m, new Interpreters.Choice(reachable.program(), version == null ? "(its version did not print)" : version, reachable.note(), null));
             }, "micros-node-version");
             t.setDaemon(true);
             t.start();
@@ -41,7 +41,7 @@ final class NodeDeps {
         Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode ? ctx.user() : null);
         if (node.absent() && runsOnNode) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
         if (node.failure() != null) return Prepared.failed("micro '" + name + "': " + node.failure());
-        if (runsOnNode) say(ctx, name, node);
+        if (runsOnNode) say(ctx, m, node);
         List<Path> npms = Interpreters.candidates("npm", ctx.shell());
         if (npms.isEmpty()) return Prepared.failed("micro '" + name + "': npm is not on PATH: install npm (it comes with Node.js) to install package.json's dependencies");
         String npm = npms.get(0).toString();
@@ -68,8 +68,8 @@ final class NodeDeps {
         return Prepared.NOTHING;
     }
 
-    private static void say(Context ctx, String name, Interpreters.Choice node) {
-        ctx.log().micro(name, "build", "runs on Node.js " + node.version() + " (" + node.program() + "); Space ran Node.js 16"
+    private static void say(Context ctx, Micro m, Interpreters.Choice node) {
+        ctx.log().micro(m.name(), "build", "runs on Node.js " + node.version() + " (" + node.program() + "); " + ctx.ran(m)
                 + (node.note().isEmpty() ? "" : "; " + node.note()));
     }
 

@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import micros.classic.ClassicInit;
+import micros.classic.ClassicReader;
 import micros.spacefile.Detector;
 import micros.spacefile.Detector.Candidate;
 import micros.spacefile.SpacefileReader;
@@ -26,7 +28,16 @@ import micros.util.UserError;
 public final class InitCommand {
     private InitCommand() {}
 
-    private record Found(Path folder, Candidate candidate) {}
+    /** A micro found in a folder: what Detector proposes, or a Deta Cloud micro (classic, read from its prog_info). */
+    private record Found(Path folder, Candidate candidate, micros.spacefile.App classic) {
+        Found(Path folder, Candidate candidate) {
+            this(folder, candidate, null);
+        }
+
+        String engine() {
+            return classic != null ? classic.micros().get(0).engine().id() : candidate.engine().id();
+        }
+    }
 
     /** At most this many micros in a Spacefile (Space's rule). */
     static final int MAX_MICROS = 5;
@@ -53,8 +64,12 @@ public final class InitCommand {
         List<Found> found = new ArrayList<>();
         try {
             // as Space's CLI: a root folder that is itself a micro is the app; else each folder one level down
-            List<Path> folders = Detector.detect(root).isEmpty() ? Detector.folders(root) : List.of(root);
+            List<Path> folders = Detector.detect(root).isEmpty() && ClassicReader.find(root) == null ? Detector.folders(root) : List.of(root);
             for (Path folder : folders) {
+                if (ClassicReader.find(folder) != null) { // a Deta Cloud micro: converted from what its prog_info says
+                    found.add(new Found(folder, null, ClassicReader.read(ClassicReader.find(folder)).app()));
+                    continue;
+                }
                 List<Candidate> c = Detector.detect(folder);
                 if (c.isEmpty()) continue;
                 if (c.size() == 1) {
@@ -71,18 +86,21 @@ public final class InitCommand {
             throw UserError.config("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py, go.mod, Cargo.toml, index.html): write the Spacefile by hand");
         if (found.size() > MAX_MICROS) {
             StringBuilder list = new StringBuilder();
-            for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.candidate.engine()).append(')');
+            for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.engine()).append(')');
             throw UserError.config("found " + found.size() + " micros but a Spacefile holds at most " + MAX_MICROS + ": " + list
                     + "; nothing written: drop or merge folders until " + MAX_MICROS + " remain (micros init skips hidden folders and "
                     + String.join(", ", Detector.SKIPPED) + "), or write the Spacefile by hand");
         }
-        String text = spacefile(root, found);
+        List<String> notes = new ArrayList<>();
+        String text = spacefile(root, found, notes);
         var proposal = SpacefileReader.parse(text, spacefile);
         if (!proposal.valid()) // never hand out a file that validate refuses
             throw UserError.runtime("the proposed Spacefile does not pass validate (" + proposal.problems() + "): nothing written; write it by hand");
         err.println("micros detected the following configuration:");
         for (Found f : found)
-            err.println("  micro found in \"" + rel(root, f.folder) + "\": engine " + f.candidate.engine() + " (" + f.candidate.why() + ")");
+            err.println("  micro found in \"" + rel(root, f.folder) + "\": " + (f.classic != null ? ClassicInit.found(f.classic)
+                    : "engine " + f.candidate.engine() + " (" + f.candidate.why() + ")"));
+        notes.forEach(n -> err.println("  note: " + n));
         err.println();
         out.print(text);
         out.flush();
@@ -135,18 +153,29 @@ public final class InitCommand {
     }
 
     /** The Spacefile text: one micro per folder; the frontend (or the project's own folder) is primary. */
-    static String spacefile(Path root, List<Found> found) {
+    static String spacefile(Path root, List<Found> found, List<String> notes) {
         int primary = 0;
-        for (int i = 0; i < found.size(); i++) if (found.get(i).candidate.frontend()) { primary = i; break; }
-        if (!found.get(primary).candidate.frontend())
+        for (int i = 0; i < found.size(); i++) if (found.get(i).candidate != null && found.get(i).candidate.frontend()) { primary = i; break; }
+        if (found.get(primary).candidate == null || !found.get(primary).candidate.frontend())
             for (int i = 0; i < found.size(); i++) if (found.get(i).folder.equals(root)) { primary = i; break; }
+        long crons = found.stream().filter(f -> f.classic != null && f.classic.classic().hasCron()).count();
         StringBuilder sb = new StringBuilder("# Spacefile written by micros init; reference: https://deta.space/docs/en/build/reference/spacefile\nv: 0\nmicros:\n");
         Set<String> names = new HashSet<>();
         for (int i = 0; i < found.size(); i++) {
             Found f = found.get(i);
             Candidate c = f.candidate;
-            String name = Detector.name(f.folder);
-            for (int n = 2; !names.add(name); n++) name = Detector.name(f.folder) + "-" + n;
+            String base = f.classic != null ? ClassicInit.name(f.classic) : Detector.name(f.folder);
+            String name = base;
+            for (int n = 2; !names.add(name); n++) name = base + "-" + n;
+            if (f.classic != null) {
+                if (i == primary && found.size() > 1)
+                    sb.append("  # each Deta Cloud micro had its own address: this one answers at /, the others at /<name>\n");
+                var converted = ClassicInit.micro(f.classic, name, yaml(rel(root, f.folder)), i == primary,
+                        crons > 1 ? name + "-cron" : ClassicReader.CRON_ACTION);
+                sb.append(converted.yaml());
+                notes.addAll(converted.notes());
+                continue;
+            }
             sb.append("  - name: ").append(name).append('\n')
                     .append("    src: ").append(yaml(rel(root, f.folder))).append('\n')
                     .append("    engine: ").append(c.engine()).append('\n');

@@ -73,12 +73,13 @@ public final class RunCommand {
             log.plain("log in: " + e.url() + "/?space_token=TOKEN (TOKEN: " + where + ")");
             log.plain("dashboard: " + e.url() + "/__micros/ (once logged in)");
         }
-        if (e.app().micros().stream().anyMatch(Micro::apiKeys)) {
+        boolean classicKeys = e.app().classic() != null && e.app().primary().apiKeys();
+        if (classicKeys || e.app().micros().stream().anyMatch(Micro::apiKeys)) {
             String keys = cfg.apiKeys().size() > 1 ? "API keys" : "API key";
             String what = given.apiKeys() != null ? given.apiKeys()
                     : shown ? String.join(", ", cfg.apiKeys())
                     : "random for this run and shown only in a text log; give your own with --api-key-file F or " + RunOptions.KEYS_ENV;
-            log.plain(keys + " (X-Space-App-Key, for micros with the api_keys preset): " + what);
+            log.plain(keys + (classicKeys ? " (X-API-Key, as `deta auth create-api-key` made them): " : " (X-Space-App-Key, for micros with the api_keys preset): ") + what);
         }
     }
 
@@ -118,6 +119,7 @@ public final class RunCommand {
     static void banner(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
+        if (app.classic() != null) log.plain("  " + micros.classic.ClassicBanner.describe(app));
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
         int pathWidth = app.micros().stream().mapToInt(m -> (m.prefix().isEmpty() ? "/" : m.prefix()).length()).max().orElse(1);
         int engineWidth = app.micros().stream().mapToInt(m -> m.engine().id().length()).max().orElse(6);

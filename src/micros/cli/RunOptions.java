@@ -63,7 +63,7 @@ public final class RunOptions {
         String owner = ownerToken(o, System.getenv());
         List<String> keys = apiKeys(o, System.getenv());
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
-                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys), sandboxing(o),
+                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o, micros.classic.ClassicReader.isProgInfo(spacefile)), owner, List.copyOf(keys), sandboxing(o),
                 o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"), !o.flag("--no-install"));
     }
 
@@ -149,10 +149,11 @@ public final class RunOptions {
         return new RunConfig.Sandboxing(!o.flag("--no-sandbox") && !o.flag("--dev"), tmp, user);
     }
 
-    static RunConfig.Limits limits(Options o) {
-        RunConfig.Limits d = RunConfig.Limits.SPACE;
+    /** Space's limits, or a Deta Cloud micro's (10s and 128M by default, at most 20s and 1G). */
+    static RunConfig.Limits limits(Options o, boolean detaCloud) {
+        RunConfig.Limits d = detaCloud ? micros.classic.DetaLimits.DEFAULTS : RunConfig.Limits.SPACE;
         Duration timeout = Units.duration("--timeout", o.value("--timeout", Units.format(d.timeout())));
-        if (timeout.isZero()) throw UserError.config("--timeout 0: a micro needs some time to answer; Space's limit is 20s");
+        if (timeout.isZero()) throw UserError.config("--timeout 0: a micro needs some time to answer; " + (detaCloud ? "Deta's limit was 10s" : "Space's limit is 20s"));
         long memory = Units.size("--memory", o.value("--memory", Long.toString(d.memory())));
         if (memory < (8L << 20)) throw UserError.config("--memory " + o.value("--memory", "") + ": too small for any runtime (at least 8M)");
         String pidsText = o.value("--pids", Integer.toString(d.pids()));
@@ -167,7 +168,9 @@ public final class RunOptions {
         if (payload < 1) throw UserError.config("--payload 0: use a positive size (Space's limit is 5.5M)");
         Duration read = Units.duration("--read-timeout", o.value("--read-timeout", Units.format(RunConfig.Limits.READ)));
         if (read.isZero()) throw UserError.config("--read-timeout 0: a client needs some time to send its request (default 30s)");
-        return new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"), read);
+        RunConfig.Limits limits = new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"), read);
+        if (detaCloud) micros.classic.DetaLimits.check(limits);
+        return limits;
     }
 
     private static int port(String s) {
@@ -223,7 +226,9 @@ public final class RunOptions {
             boolean declared = false;
             for (Micro m : app.micros()) for (EnvVar v : m.env()) declared |= v.name().equals(name);
             if (!declared)
-                log.event("warning: " + name + " from --env/--env-file is not declared in any micro's presets.env, so no micro receives it (Space only sets declared variables)");
+                log.event("warning: " + name + " from --env/--env-file is not declared in " + (app.classic() != null
+                        ? "prog_info's envs, so the micro does not receive it (Deta only set the variables `deta update -e` gave it)"
+                        : "any micro's presets.env, so no micro receives it (Space only sets declared variables)"));
         }
     }
 
@@ -232,7 +237,9 @@ public final class RunOptions {
         for (Micro m : app.micros())
             for (EnvVar v : m.env()) {
                 if (v.defaultValue() != null || cfg.env().containsKey(v.name()) || cfg.dev() && System.getenv(v.name()) != null) continue;
-                log.event("warning: micro '" + m.name() + "': " + v.name() + " has no value and no default, so the micro starts without it"
+                log.event("warning: micro '" + m.name() + "': " + v.name() + (app.classic() != null
+                        ? " is in prog_info's envs, which holds names only (Deta kept the values), so the micro starts without it"
+                        : " has no value and no default, so the micro starts without it")
                         + ": set it with --env " + v.name() + "=VALUE or a line " + v.name() + "=VALUE in an --env-file FILE");
             }
     }

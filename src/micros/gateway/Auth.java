@@ -13,7 +13,7 @@ import micros.spacefile.App.Micro;
 /**
  * Space's authentication: private by default; public micros and routes; the owner's login
  * token (as a query parameter once, then a cookie); API keys for micros with the api_keys
- * preset ({@code X-Space-App-Key}); the app's own DETA_API_KEY ({@code X-API-Key}).
+ * preset ({@code X-Space-App-Key}; a Deta Cloud micro's as {@code X-API-Key}); the app's own DETA_API_KEY ({@code X-API-Key}).
  * Paths under /__space/ are the owner's only. Tokens are compared in constant time.
  */
 final class Auth {
@@ -23,10 +23,12 @@ final class Auth {
     private final byte[] owner;
     private final List<byte[]> apiKeys;
     private final byte[] appKey;
+    private final boolean detaCloud; // a Deta Cloud micro: its API keys come as X-API-Key (`deta auth create-api-key`)
     private final Map<String, PublicRoutes> routes = new HashMap<>();
 
     Auth(App app, boolean open, String ownerToken, List<String> apiKeys, String appKey) {
         this.open = open;
+        this.detaCloud = app.classic() != null;
         this.owner = bytes(ownerToken);
         this.apiKeys = apiKeys.stream().map(Auth::bytes).toList();
         this.appKey = bytes(appKey);
@@ -68,7 +70,7 @@ final class Auth {
         if (isOwner(ex)) return true;
         String appKeyHeader = ex.header("X-API-Key");
         if (appKeyHeader != null && MessageDigest.isEqual(appKey, bytes(appKeyHeader))) return true;
-        String key = ex.header("X-Space-App-Key");
+        String key = detaCloud ? appKeyHeader : ex.header("X-Space-App-Key");
         if (key != null && m.apiKeys()) {
             byte[] given = bytes(key);
             boolean ok = false;

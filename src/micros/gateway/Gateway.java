@@ -37,11 +37,13 @@ public final class Gateway implements Handler {
     private final Internal internal;
     private final micros.runtime.Metrics metrics;
     private final micros.data.DataServer data; // null: no Base and Drive in this run
+    private final String platform; // whose limits these are, for messages: Space, or Deta Cloud for a classic micro
     private final java.util.concurrent.ArrayBlockingQueue<LoopRelay> relays = new java.util.concurrent.ArrayBlockingQueue<>(256);
 
     private Gateway(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
         this.runtime = runtime;
         this.data = data;
+        this.platform = runtime.app().platform();
         this.router = new Router(runtime.app());
         this.limits = cfg.limits();
         this.forwarder = new Forwarder(limits.payload());
@@ -120,7 +122,7 @@ public final class Gateway implements Handler {
             return false;
         }
         if ("websocket".equalsIgnoreCase(ex.header("Upgrade"))) {
-            Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
+            Responses.text(ex, 400, "WebSockets are not supported on " + platform + ", so micros refuses them too\n");
             return false;
         }
         Router.Route direct = path.startsWith(Internal.DIRECT) ? internal.direct(path) : null;
@@ -363,18 +365,18 @@ public final class Gateway implements Handler {
             case TIMEOUT -> {
                 String limit = Units.format(limits.timeout());
                 boolean remote = s.remote() != null; // its platform ends it (Knative: the same timeout); micros cuts the connection
-                log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (Space's execution timeout); "
+                log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (" + platform + "'s execution timeout); "
                         + (remote ? "cut the connection to " + s.remote().url() : "killing the micro"));
                 if (!remote) s.stop("execution timeout", java.time.Duration.ZERO);
                 metrics.of(s.micro().name()).timeouts.increment();
                 status = 504;
-                message = name + " did not answer within " + limit + " (Space's execution timeout)";
+                message = name + " did not answer within " + limit + " (" + platform + "'s execution timeout)";
             }
             case RESPONSE_TOO_LARGE -> {
                 metrics.of(s.micro().name()).payload.increment();
                 log.event(s.micro().name() + ": " + request + ": the response body is over the " + Units.formatSize(limits.payload()) + " payload limit");
                 status = 502;
-                message = name + " answered with a body over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
+                message = name + " answered with a body over the " + Units.formatSize(limits.payload()) + " payload limit (" + platform + "'s limit)";
             }
             case CLIENT_GONE -> {
                 return;
@@ -400,7 +402,7 @@ public final class Gateway implements Handler {
     }
 
     private String tooLarge() {
-        return "the request body is over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
+        return "the request body is over the " + Units.formatSize(limits.payload()) + " payload limit (" + platform + "'s limit)";
     }
 
     /** A crashed process's exit status arrives a moment after its connections break. */

@@ -250,6 +250,7 @@ public final class AppRuntime {
             env.put("VIRTUAL_ENV", venvBin.getParent().toString());
         }
         dataEnv.forEach((k, v) -> { if (!cfg.env().containsKey(k)) env.put(k, v); }); // a value given with --env wins
+        if (app.classic() != null) micros.classic.DetaLibrary.environment(env, app.classic(), m.name());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
         argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, state.path(), m.name())));
@@ -334,6 +335,7 @@ public final class AppRuntime {
             }
             Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
+        micros.classic.DetaLibrary.extract(runDir); // the deta library Deta Cloud pre-installed, for the launchers
     }
 
     private void deleteRunDir() {

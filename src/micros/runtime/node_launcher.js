@@ -7,6 +7,9 @@ const path = require("path");
 const { pathToFileURL } = require("url");
 
 const port = Number(process.env.PORT);
+// Deta Cloud's runtime pre-installed the deta library (app, App, app.lib.cron/run): micros' own, extracted beside this file
+const detaHook = path.join(__dirname, "deta-library", "node", "hook.js");
+const deta = require("fs").existsSync(detaHook) ? require(detaHook) : { bridge: (handler) => handler };
 let listened = false;
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (...args) {
@@ -25,11 +28,12 @@ import(pathToFileURL(entry).href).then((mod) => {
   if (app && typeof app === "object" && typeof app.default === "function") app = app.default;
   setImmediate(() => {
     if (listened) return; // index.js started its own server
+    if (app && typeof app === "object" && typeof app.callback === "function") app = app.callback(); // Koa
     if (typeof app !== "function") {
       die("index.js neither exports an app (a request handler or an Express app) nor listens on PORT: " +
           "export the app (module.exports = app), or set 'run:' in the Spacefile");
     }
-    http.createServer(app).listen(port, "127.0.0.1");
+    http.createServer(deta.bridge(app)).listen(port, "127.0.0.1");
   });
 }, (err) => {
   if (err && err.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes(entry)) {

@@ -209,8 +209,19 @@ def serve_asgi(app, port):
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
+def deta_library():
+    """Deta Cloud's runtime pre-installed the deta library (app, App, app.lib.cron/run): micros' own,
+    extracted beside this file, found after the micro's own packages."""
+    library = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deta-library", "python")
+    if os.path.isdir(library):
+        sys.path.append(library)
+        import micros_deta
+        micros_deta.install()
+
+
 def main():
     sys.path.insert(0, os.getcwd())
+    deta_library()
     port = int(os.environ["PORT"])
     try:
         module = importlib.import_module("main")
@@ -219,6 +230,8 @@ def main():
             die("no main.py in the micro's folder: add one exposing 'app', or set 'run:' in the Spacefile")
         raise
     app = getattr(module, "app", None)
+    if app is None and "detalib.app" in sys.modules:  # handlers on deta.app, which main.py did not import by name
+        app = sys.modules["detalib.app"].app
     if app is None:
         die("main.py has no 'app': expose your WSGI or ASGI app as 'app', or set 'run:' in the Spacefile")
     if is_asgi(app):
