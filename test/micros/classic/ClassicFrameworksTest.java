@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,7 @@ class ClassicFrameworksTest {
     }
 
     @Test
+    @Tag("slow") // pip installs FastAPI from the machine's wheels: a minute or more; make stress runs it
     void fastApi() throws Exception {
         try (Apps.Running app = start("fastapi", "python3")) {
             assertEquals("Hello Deta, I am running with HTTP", Json.parse(Http.get(app.port(), "/").text()));
@@ -63,6 +65,7 @@ class ClassicFrameworksTest {
     }
 
     @Test
+    @Tag("slow") // as above, Flask
     void flask() throws Exception {
         try (Apps.Running app = start("flask", "python3")) {
             Http.Response r = post(app, "/", "text/plain", "abc");
