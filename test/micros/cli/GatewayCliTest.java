@@ -54,7 +54,7 @@ class GatewayCliTest {
                 args.add("--micro");
                 args.add(name + "=" + r.url() + (name.equals("v2") ? "/base" : ""));
             });
-            try (Jar.Proc p = Jar.start(app, Map.of(), args.toArray(String[]::new))) {
+            try (Jar.Proc p = Jar.start(app, Map.of("MICROS_GATEWAY_KEY", remote.key), args.toArray(String[]::new))) {
                 p.await("Press Ctrl-C to stop.", 20);
                 String out = p.output();
                 assertTrue(out.contains("limits: timeout 20s; payload 5.5 MiB (by micros); memory 512 MiB and processes: enforced by the platform"), out);
@@ -104,39 +104,54 @@ class GatewayCliTest {
     }
 
     /**
-     * MICROS_GATEWAY_KEY: every forwarded request carries it in X-Micros-Gateway-Key (the exported
-     * micros' guard lets in nothing else), in place of any the client sent; it is never printed;
-     * a key the guard would refuse is refused here too. /__micros/health answers anyone, for probes.
+     * MICROS_GATEWAY_KEY: every forwarded request carries it in X-Micros-Gateway-Key, in place of
+     * any the client sent, and the micros' guard (in front of each remote micro, as the export
+     * starts them) lets it in and takes it out; without it the guard answers 403 and the micro
+     * never sees the request. The key is never printed, and one the guard would refuse is
+     * refused here too. /__micros/health answers anyone, for the platform's probes.
      */
     @Test
     void theGatewayKeyGoesWithEveryRequestAndNoClientCanForgeIt() throws Exception {
         Apps.require("node");
         Path app = Apps.copy("routing", dir);
-        String key = "gateway-key-from-the-secret-0123456789";
         try (RemoteMicros remote = RemoteMicros.start(SpacefileReader.read(app.resolve("Spacefile")).app(), Map.of())) {
             List<String> args = new ArrayList<>(List.of("gateway", "--port", "0"));
             remote.remotes().forEach((name, r) -> args.addAll(List.of("--micro", name + "=http://127.0.0.1:" + r.port())));
             Jar.Result bad = Jar.run(app, Map.of("MICROS_GATEWAY_KEY", "short"), args.toArray(String[]::new));
             assertEquals(2, bad.exit(), bad.all());
             assertTrue(bad.all().contains("MICROS_GATEWAY_KEY must be 16 to 256 printable ASCII characters"), bad.all());
-            try (Jar.Proc p = Jar.start(app, Map.of("MICROS_GATEWAY_KEY", key, "MICROS_OWNER_TOKEN", Apps.OWNER), args.toArray(String[]::new))) {
+            int micro = remote.remotes().get("api").port();
+            for (String forged : List.of("", "X-Micros-Gateway-Key: forged-by-the-client-0000\r\n", "X-Micros-Gateway-Key: " + remote.key + "x\r\n")) {
+                Http.Response direct = Http.send(micro, "GET /api/h HTTP/1.1\r\nHost: x\r\n" + forged + "Connection: close\r\n\r\n", null);
+                assertEquals(403, direct.status(), "a request that did not come through the gateway: " + forged);
+            }
+            try (Jar.Proc p = Jar.start(app, Map.of("MICROS_GATEWAY_KEY", remote.key, "MICROS_OWNER_TOKEN", Apps.OWNER), args.toArray(String[]::new))) {
                 p.await("Press Ctrl-C to stop.", 20);
                 String out = p.output();
-                assertFalse(out.contains(key), out);
+                assertFalse(out.contains(remote.key), out);
                 assertTrue(out.contains("door: every request to a micro carries X-Micros-Gateway-Key (MICROS_GATEWAY_KEY)"), out);
                 Matcher m = Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(out);
                 assertTrue(m.find(), out);
                 int port = Integer.parseInt(m.group(1));
                 Http.Response r = Http.send(port, "GET /api/h HTTP/1.1\r\nHost: x\r\nX-Micros-Gateway-Key: forged-by-the-client-0000\r\n"
                         + "x-micros-gateway-key: another-forged-one-000000\r\nCookie: space_token=" + Apps.OWNER + "\r\nConnection: close\r\n\r\n", null);
-                assertEquals(200, r.status(), r.text());
+                assertEquals(200, r.status(), "the guard let in the gateway's one key, and no client's: " + r.text());
                 @SuppressWarnings("unchecked")
                 Map<String, Object> headers = (Map<String, Object>) Json.object(r.text()).get("headers");
-                assertEquals(key, headers.get("x-micros-gateway-key"), "the gateway's key, once, and no client's: " + headers);
+                assertFalse(headers.containsKey("x-micros-gateway-key"), "the guard takes the key out: " + headers);
                 Http.Response health = Http.get(port, "/__micros/health");
                 assertEquals(200, health.status(), "no login needed: the platform's probe");
                 assertEquals("ok\n", health.text());
                 assertEquals(401, Http.get(port, "/__micros/").status(), "the dashboard still is the owner's");
+            }
+            try (Jar.Proc p = Jar.start(app, Map.of("MICROS_OWNER_TOKEN", Apps.OWNER), args.toArray(String[]::new))) {
+                p.await("Press Ctrl-C to stop.", 20);
+                assertTrue(p.output().contains("door: MICROS_GATEWAY_KEY is not set"), p.output());
+                Matcher m = Pattern.compile("listening on http://127.0.0.1:(\\d+)").matcher(p.output());
+                assertTrue(m.find(), p.output());
+                Http.Response r = Http.send(Integer.parseInt(m.group(1)), "GET /api/h HTTP/1.1\r\nHost: x\r\nCookie: space_token=" + Apps.OWNER
+                        + "\r\nConnection: close\r\n\r\n", null);
+                assertEquals(403, r.status(), "a gateway without the key is refused like anyone: " + r.text());
             }
         }
     }
