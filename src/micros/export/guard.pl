@@ -30,6 +30,7 @@ my $MAX_HEAD = 65536; # queue-proxy's own limit on request heads is smaller
 sub say_err { print STDERR "micros guard: @_\n" }
 
 my $key = delete $ENV{MICROS_GATEWAY_KEY};
+$key =~ s/\A\s+|\s+\z//g if defined $key; # as the gateway reads it: a Secret made from a file may end with a newline
 if (!defined $key || length($key) < 16 || $key =~ /[^\x21-\x7e]/) {
     say_err('MICROS_GATEWAY_KEY is missing, shorter than 16 characters or not printable ASCII: the micro is not started'
         . ' (it comes from the app\'s Secret, as the gateway\'s does)');

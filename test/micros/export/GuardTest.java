@@ -158,7 +158,7 @@ class GuardTest {
 
     @Test
     void aRequestWithoutTheGatewaysKeyNeverReachesTheMicro() throws Exception {
-        start(Map.of("MICROS_GATEWAY_KEY", KEY));
+        start(Map.of("MICROS_GATEWAY_KEY", KEY + "\n")); // read as the gateway reads it: a Secret made from a file ends with a newline
         awaitListening();
         for (String head : List.of("", "X-Micros-Gateway-Key: wrong-key-0123456789abc\r\n", "X-Micros-Gateway-Key: " + KEY + "x\r\n",
                 WITH_KEY + "X-Micros-Gateway-Key: another-key-0123456789\r\n", WITH_KEY + WITH_KEY)) {
