@@ -79,7 +79,7 @@ final class ExportReadme {
         r.append("docker push ").append(n.imageRef(Names.GATEWAY)).append("\n```\n\n");
         r.append("The manifests name each image by the app (`").append(n.image(Names.GATEWAY)).append("`); the `images:` of `kustomization.yaml`, "
                 + "`gateway/kustomization.yaml` and `data/kustomization.yaml` map them to the registry (`--image-prefix`) and the tag `")
-                .append(n.imageTag()).append("` (`--image-tag`; also the micros' `DETA_SPACE_APP_VERSION`). Give every build a new tag "
+                .append(n.imageTag()).append("` (`--image-tag`; also the micros' `DETA_SPACE_APP_VERSION` and the version the dashboard shows). Give every build a new tag "
                 + "(export again with `--image-tag`, or change `newTag`), so that each apply names the images it means.\n\n");
         r.append("Each micro's image is built as Space built it: its dependency files first (`requirements.txt` and the files it names "
                 + "in the folder, such as `./vendor/*.whl`; `package.json`, its lockfile and `file:` dependencies) and their install "

@@ -182,7 +182,7 @@ public final class Manifests {
         Map<String, Object> labels = n.gatewayLabels();
         // the owner token and API keys come from the environment (MICROS_OWNER_TOKEN, MICROS_API_KEYS): never on the command line
         List<Object> args = new ArrayList<>(List.of("--host", "0.0.0.0", "--port", Integer.toString(HTTP_PORT),
-                "--data-host", "0.0.0.0", "--data-port", Integer.toString(DATA_PORT), "--data-name", n.dataName()));
+                "--data-host", "0.0.0.0", "--data-port", Integer.toString(DATA_PORT), "--data-name", n.dataName(), "--app-version", n.imageTag()));
         for (Micro m : remote) args.addAll(List.of("--micro", m.name() + "=" + n.url(m)));
         List<Object> env = new ArrayList<>();
         env.add(secretEnv("MICROS_OWNER_TOKEN", n.secret(), "MICROS_OWNER_TOKEN", false));
