@@ -8,8 +8,8 @@
 # the app's gateway adds; any other request is answered 403 and never reaches the micro. The
 # micro gets an inner loopback port as its PORT and never sees the key: the variable is taken
 # out of its environment and the header out of each request. One request per connection: the
-# guard asks the micro and tells queue-proxy to close after it, so no second request can ride
-# an approved connection.
+# guard passes on the request's own body only, tells the micro and queue-proxy to close after
+# the answer and closes both once it has ended, so no second request rides an approved one.
 #
 # The init. As PID 1 a process gets no signal it has no handler for, so a micro started as
 # `sh -c "node server.js"` never heard SIGTERM and was killed at the end of every grace period.
@@ -53,7 +53,13 @@ my $inner = $probe->sockport;
 close $probe;
 $ENV{PORT} = $inner;
 
-my $micro = fork;
+my $status;   # the micro's exit status, once it has ended
+my $stopping; # a signal came: pass it on and take no more requests
+my $micro;
+for my $sig (qw(TERM INT HUP)) { # before the fork: no signal may find PID 1 without its handler (exec resets them in the micro)
+    $SIG{$sig} = sub { $stopping = 1; kill $sig, -$micro if $micro };
+}
+$micro = fork;
 if (!defined $micro) {
     say_err("cannot start the micro: $!");
     exit 1;
@@ -65,12 +71,7 @@ if ($micro == 0) {
     POSIX::_exit(127);
 }
 POSIX::setpgid($micro, $micro); # as the child does: whichever runs first
-
-my $status;   # the micro's exit status, once it has ended
-my $stopping; # a signal came: pass it on and take no more requests
-for my $sig (qw(TERM INT HUP)) {
-    $SIG{$sig} = sub { $stopping = 1; kill $sig, -$micro };
-}
+kill 'TERM', -$micro if $stopping; # a signal that came before the micro had its group
 $SIG{CHLD} = sub {}; # a handler, so that a child's end wakes the loops below
 $SIG{PIPE} = 'IGNORE';
 
@@ -88,15 +89,12 @@ sub finish {
 }
 
 # listen only once the micro accepts: Knative counts the container ready when $PORT accepts
-my $waited = 0;
+my $tries = 0;
 until (IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $inner, Proto => 'tcp')) {
     reap();
     finish() if defined $status;
     select(undef, undef, undef, 0.05);
-    $waited += 0.05;
-    if ($waited >= 30 && $waited < 30.05) {
-        say_err("the micro has not listened on its PORT ($inner) for 30 s: it must listen on the port in \$PORT");
-    }
+    say_err("the micro has not listened on its PORT ($inner) for 30 s: it must listen on the port in \$PORT") if ++$tries == 600;
 }
 my $door = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'tcp', Listen => 128, ReuseAddr => 1);
 if (!$door) {
