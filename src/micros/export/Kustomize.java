@@ -74,7 +74,7 @@ final class Kustomize {
         if (apiKeys) keys.put("MICROS_API_KEYS", "the keys clients send in X-Space-App-Key, comma-separated");
         for (Micro m : remote)
             for (micros.spacefile.App.EnvVar v : m.env())
-                keys.put(Manifests.presetKey(m, v), "micro " + m.name() + "'s " + v.name() + (v.defaultValue() == null ? " (optional)" : ""));
+                keys.put(Manifests.presetKey(m, v), "micro " + m.name() + "'s " + v.name() + (v.defaultValue() == null ? ", optional" : ""));
         return keys;
     }
 
