@@ -19,8 +19,9 @@ import micros.spacefile.App;
  * What an export never copies into an image, whatever the ignore rules and include lists say:
  * any {@code .micros} folder; the state folder (the project key, Base logs, Drive files,
  * run.properties with the owner token after an unclean stop), the CA's folder and the export's
- * own folder, wherever they are; and a file holding the project key or a token micros knows of,
- * which is left out and named in {@link #notes} so that the owner can move the secret out.
+ * own folder, wherever they are; a file holding the project key or a token micros knows of,
+ * and an .npmrc holding a registry's credential, which are left out and named in {@link #notes}
+ * so that the owner can move the secret out.
  */
 final class Leaks {
     static final String STATE = ".micros";
@@ -45,6 +46,7 @@ final class Leaks {
         l.projectKey(env.get("MICROS_PROJECT_KEY"));
         l.add(env.get("MICROS_OWNER_TOKEN"), "the owner token");
         l.add(env.get("DETA_API_KEY"), "DETA_API_KEY");
+        l.add(env.get("MICROS_GATEWAY_KEY"), "the gateway's key (MICROS_GATEWAY_KEY)");
         for (String k : env.getOrDefault("MICROS_API_KEYS", "").split(",")) l.add(k, "an API key");
         return l;
     }
@@ -74,6 +76,12 @@ final class Leaks {
 
     /** Whether a file holds a secret; if so, it is noted as {@code shown} (the path the owner knows it by). */
     boolean holdsSecret(Path file, String shown) throws IOException {
+        if (file.getFileName().toString().equals(".npmrc") && Files.size(file) < (1 << 20)
+                && Files.readString(file, StandardCharsets.ISO_8859_1).matches("(?s).*(_authToken|_auth|_password)\\s*=.*")) {
+            notes.add("left " + shown + " out of the export: it holds a package registry's credential, which would be in the image for anyone"
+                    + " who can pull it; give it to docker build as the secret npmrc instead (README.md says how)");
+            return true;
+        }
         String what = secretIn(file);
         if (what == null) return false;
         notes.add("left " + shown + " out of the export: it holds " + what + ", which would be in the image for anyone who can pull it;"

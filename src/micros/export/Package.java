@@ -15,8 +15,9 @@ import java.util.TreeMap;
 import micros.spacefile.SpaceIgnore;
 
 /**
- * What Space would have packaged from a micro's src folder: its {@code include} list when it has
- * one, else everything but the default ignore list and its {@code .spaceignore}. Installed
+ * What Space would have uploaded from a micro's src folder: everything but the default ignore
+ * list and its {@code .spaceignore} ({@code include} selects from the built folder, in the
+ * image). Installed
  * dependencies (node_modules, virtualenvs) are left out: the image installs them again. What
  * {@link Leaks} withholds (the state folder, files holding a secret) is never packaged, and
  * symbolic links are never followed or copied.
@@ -29,23 +30,14 @@ final class Package {
         boolean excluded(String rel, boolean dir);
     }
 
-    /** The packaged files, as sorted '/'-separated paths relative to src. */
-    static List<String> files(Path src, List<String> include, Leaks leaks, String shownAs) throws IOException {
+    /**
+     * What `space push` uploaded from a micro's folder, as sorted '/'-separated paths relative to
+     * src: everything but the default ignore list and its .spaceignore. {@code include} is not
+     * applied here: Space applied it to the built folder, and so does the image.
+     */
+    static List<String> files(Path src, Leaks leaks, String shownAs) throws IOException {
         SpaceIgnore ignore = SpaceIgnore.forSource(src);
-        List<String> includes = new ArrayList<>();
-        for (String i : include) {
-            String p = i.strip();
-            while (p.startsWith("./")) p = p.substring(2);
-            while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
-            if (!p.isEmpty()) includes.add(p);
-        }
-        return walk(src, leaks, shownAs, (rel, dir) -> {
-            if (!includes.isEmpty()) {
-                for (String i : includes) if (rel.equals(i) || rel.startsWith(i + "/") || (dir && i.startsWith(rel + "/"))) return false;
-                return true;
-            }
-            return ignore.ignored(rel, dir);
-        });
+        return walk(src, leaks, shownAs, ignore::ignored);
     }
 
     /**

@@ -238,7 +238,8 @@ final class Forwarder {
 
     /**
      * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
-     *               (a Knative service is routed by Host) and the client's Host goes on as X-Forwarded-Host
+     *               (a Knative service is routed by Host), the client's Host goes on as X-Forwarded-Host, and the
+     *               gateway's key (if any) replaces whatever the client sent under its name
      */
     static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote) {
         sc.put(ex.method());
@@ -251,7 +252,7 @@ final class Forwarder {
         for (int i = 0; i < ex.headerCount(); i++) {
             if (hopByHop(ex, i) || (cookie != null && ex.nameIs(i, "Cookie"))) continue;
             if (listed != null && named(ex, i, listed)) continue;
-            if (remote != null && (ex.nameIs(i, "Host") || ex.nameIs(i, "X-Forwarded-Host"))) continue;
+            if (remote != null && (ex.nameIs(i, "Host") || ex.nameIs(i, "X-Forwarded-Host") || ex.nameIs(i, micros.runtime.Remote.KEY_HEADER))) continue;
             if (!hasHost && ex.nameIs(i, "Host")) hasHost = true;
             ex.copyHeader(i, sc);
         }
@@ -263,6 +264,12 @@ final class Forwarder {
             if (host != null) {
                 sc.put("X-Forwarded-Host: ");
                 sc.put(host);
+                sc.put(CRLF, 0, 2);
+            }
+            if (remote.gatewayKey() != null) { // the exported micro's guard lets in only what carries it
+                sc.put(micros.runtime.Remote.KEY_HEADER);
+                sc.put(": ");
+                sc.put(remote.gatewayKey());
                 sc.put(CRLF, 0, 2);
             }
         } else if (!hasHost) sc.put("Host: localhost\r\n");

@@ -125,6 +125,10 @@ public final class Gateway implements Handler {
             Responses.text(ex, 400, "WebSockets are not supported on " + platform + ", so micros refuses them too\n");
             return false;
         }
+        if (path.equals(HEALTH)) { // the platform's readiness and liveness probe: to anyone, telling nothing, never forwarded
+            Responses.text(ex, 200, "ok\n");
+            return false;
+        }
         Router.Route direct = path.startsWith(Internal.DIRECT) ? internal.direct(path) : null;
         if (direct != null && !auth.isOwner(ex)) { // micros' own calls to one micro (app actions), as the owner
             unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
@@ -315,6 +319,8 @@ public final class Gateway implements Handler {
     }
 
     private static final String RESERVED = "Paths under /__space/ are reserved for the app's owner.";
+    /** Where a platform probes the gateway over HTTP (the export's readiness and liveness probes). */
+    public static final String HEALTH = "/__micros/health";
 
     private void unauthorized(Exchange ex, String why) throws IOException {
         if (auth.open()) { // --public prints no login link: say how the owner gets in instead
