@@ -19,7 +19,7 @@ import micros.spacefile.Detector;
 import micros.spacefile.Engine;
 import micros.spacefile.Problem;
 import micros.spacefile.Schedule;
-import micros.spacefile.SpacefileReader.Reading;
+import micros.spacefile.Reading;
 import micros.util.Json;
 import micros.util.UserError;
 

@@ -56,14 +56,9 @@ public final class GatewayCommand {
             StateDir.of(app.root()).create().adoptProjectKey(key.strip());
         }
         log.names(app.micros().stream().map(Micro::name).toList());
-        Emulator emulator = Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes, data);
+        Emulator emulator = StopOnSignal.start(() -> Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes, data),
+                () -> { }, e -> log.event("stopped"));
         banner(emulator, cfg, RunOptions.sources(o, System.getenv()), remotes, log);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            emulator.close();
-            log.event("stopped");
-            stopped.countDown();
-        }, "micros-shutdown"));
         new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
         return 0;
     }

@@ -26,7 +26,8 @@ public final class RunCommand {
         log.names(app.micros().stream().map(Micro::name).toList());
         RunOptions.warnUndeclared(app, cfg, log);
         RunOptions.warnUnset(app, cfg, log);
-        Emulator emulator = Emulator.start(app, cfg, log);
+        Emulator emulator = StopOnSignal.start(() -> Emulator.start(app, cfg, log),
+                () -> log.event("stopping: sending SIGTERM to all micros"), e -> log.event("stopped"));
         App started = app;
         Thread sizes = new Thread(() -> { // measuring node_modules can take a moment: not on the start-up path
             for (var p : micros.spacefile.PackageSize.check(started, micros.spacefile.Problem.Severity.WARNING, positions(file)))
@@ -35,13 +36,6 @@ public final class RunCommand {
         sizes.setDaemon(true);
         banner(emulator, cfg, RunOptions.sources(o, System.getenv()), log);
         sizes.start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.event("stopping: sending SIGTERM to all micros");
-            emulator.close();
-            log.event("stopped");
-            stopped.countDown();
-        }, "micros-shutdown"));
         new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
         return 0;
     }

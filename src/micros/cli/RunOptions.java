@@ -18,7 +18,7 @@ import micros.spacefile.App.EnvVar;
 import micros.spacefile.App.Micro;
 import micros.spacefile.Problem;
 import micros.spacefile.SpacefileReader;
-import micros.spacefile.SpacefileReader.Reading;
+import micros.spacefile.Reading;
 import micros.util.UserError;
 import micros.util.Units;
 

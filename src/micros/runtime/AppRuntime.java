@@ -148,7 +148,12 @@ public final class AppRuntime {
             limiter.close();
             log.event("stopped");
         }, "micros-build-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            Runtime.getRuntime().addShutdownHook(stop);
+        } catch (IllegalStateException stopping) { // a signal came before the build: nothing of it runs
+            limiter.close();
+            throw UserError.runtime("stopped before the build");
+        }
         try {
             Map<String, Prepared> built = BuildStep.run(app, state.path().resolve("build"), log, shell,
                     sandbox.accessUser(), cfg.install(), cfg.build(), cfg.dev(), builds);

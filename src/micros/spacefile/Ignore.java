@@ -11,6 +11,6 @@ public interface Ignore {
 
     /** The rules the app's platform applied to this micro's src folder. */
     static Ignore forMicro(App app, Path src) throws IOException {
-        return app.classic() != null ? micros.classic.DetaIgnore.forSource(src, app.classic().python()) : SpaceIgnore.forSource(src);
+        return app.classic() != null ? DetaIgnore.forSource(src, app.classic().python()) : SpaceIgnore.forSource(src);
     }
 }

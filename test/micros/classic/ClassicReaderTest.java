@@ -18,7 +18,7 @@ class ClassicReaderTest {
     @TempDir
     Path dir;
 
-    private SpacefileReader.Reading read(String progInfo, String entry) throws Exception {
+    private micros.spacefile.Reading read(String progInfo, String entry) throws Exception {
         Files.createDirectories(dir.resolve(".deta"));
         Files.writeString(dir.resolve(".deta/prog_info"), progInfo);
         Files.writeString(dir.resolve(entry), "");
@@ -53,7 +53,7 @@ class ClassicReaderTest {
 
     @Test
     void aCronWhoseYearsArePastIsAWarning() throws Exception {
-        SpacefileReader.Reading r = read("{\"runtime\":\"python3.8\",\"cron\":\"0 0 1 1 ? 2021\"}", "main.py");
+        micros.spacefile.Reading r = read("{\"runtime\":\"python3.8\",\"cron\":\"0 0 1 1 ? 2021\"}", "main.py");
         assertEquals(List.of(), r.app().primary().actions());
         assertTrue(r.problems().get(0).toString().contains("warning: cron: '0 0 1 1 ? 2021' has no run left"), r.problems().toString());
     }

@@ -28,7 +28,7 @@ class InitTest {
     }
 
     private App written(Path project) {
-        SpacefileReader.Reading r = SpacefileReader.read(project.resolve("Spacefile"));
+        micros.spacefile.Reading r = SpacefileReader.read(project.resolve("Spacefile"));
         assertTrue(r.valid(), "the written Spacefile passes validate: " + r.problems());
         return r.app();
     }

@@ -65,6 +65,31 @@ class RunCliTest {
         }
     }
 
+    /**
+     * A CI job stops the app as soon as it answers: a SIGTERM while the banner is still being
+     * written stops it too, removing the run's cgroups (the hook used to be set after the banner,
+     * so such a signal ended the JVM with its groups and a build's leftovers still there).
+     */
+    @Test
+    void aSignalAsSoonAsTheAppListensStillStopsEverything() throws Exception {
+        Apps.require("node");
+        Path app = Apps.copy("routing", dir);
+        for (int round = 0; round < 5; round++) {
+            try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
+                p.await("is listening on", 20);
+                p.signal("TERM");
+                assertEquals(143, p.waitFor(20), p.output());
+                List<Path> left = Procs.cgroupsOf(p.process.pid());
+                for (int i = 0; i < 100 && !left.isEmpty(); i++) {
+                    Thread.sleep(50);
+                    left = Procs.cgroupsOf(p.process.pid());
+                }
+                assertEquals(List.of(), left, "round " + round + ":\n" + p.output());
+                assertFalse(Files.exists(app.resolve(".micros/run.properties")), "the run file is removed");
+            }
+        }
+    }
+
     @Test
     void sigtermStopsEveryMicro() throws Exception {
         stopsEverything("TERM");

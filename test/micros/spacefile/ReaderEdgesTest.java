@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import micros.spacefile.SpacefileReader.Reading;
 import micros.support.Jar;
 import micros.util.Json;
 

@@ -1,4 +1,4 @@
-package micros.classic;
+package micros.spacefile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-import micros.spacefile.Ignore;
 
 /**
  * What `deta deploy` left out of a micro, as the deta CLI decided it: each line of .detaignore is

@@ -1,4 +1,4 @@
-package micros.classic;
+package micros.spacefile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import micros.spacefile.PackageSize;
-import micros.spacefile.SpacefileReader;
 
 /** What `deta deploy` left out, read as the deta CLI read it: regular expressions, later lines first, then the runtime's defaults, then dotfiles. */
 class DetaIgnoreTest {
