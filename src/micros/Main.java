@@ -65,7 +65,7 @@ public final class Main {
                         rest = args.subList(1, args.size());
                     } else if (!first.startsWith("-") && !Files.exists(Path.of(first))) {
                         String near = Words.closest(first, COMMANDS);
-                        if (near != null) throw UserError.config("unknown command '" + first + "' (did you mean '" + near + "'?); see 'micros --help'");
+                        if (near != null) throw UserError.config("unknown command '" + first + "' (did you mean '" + near + "'?); see '" + micros.util.Programs.INVOCATION + " --help'");
                     }
                 }
             }

@@ -45,10 +45,10 @@ public final class InitCommand {
         Path spacefile = root.resolve("Spacefile");
         boolean exists = Files.exists(spacefile);
         if (exists && !o.flag("--print"))
-            throw UserError.config(spacefile + " already exists: micros init never overwrites it (edit it, or remove it first)");
+            throw UserError.config(spacefile + " already exists: init never overwrites it (edit it, or remove it first)");
         boolean ask = !o.flag("--yes") && !o.flag("--print");
         BufferedReader answers = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        err.println(exists ? spacefile + " exists (it is not changed); what micros init would propose for " + root + " ..."
+        err.println(exists ? spacefile + " exists (it is not changed); what init would propose for " + root + " ..."
                 : "No Spacefile found, trying to auto-detect the configuration of " + root + " ...");
         List<Found> found = new ArrayList<>();
         try {
@@ -73,7 +73,7 @@ public final class InitCommand {
             StringBuilder list = new StringBuilder();
             for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.candidate.engine()).append(')');
             throw UserError.config("found " + found.size() + " micros but a Spacefile holds at most " + MAX_MICROS + ": " + list
-                    + "; nothing written: drop or merge folders until " + MAX_MICROS + " remain (micros init skips hidden folders and "
+                    + "; nothing written: drop or merge folders until " + MAX_MICROS + " remain (init skips hidden folders and "
                     + String.join(", ", Detector.SKIPPED) + "), or write the Spacefile by hand");
         }
         String text = spacefile(root, found);
@@ -106,7 +106,7 @@ public final class InitCommand {
         for (int i = 0; i < options.size(); i++)
             list.append(i == 0 ? "" : ", ").append(options.get(i).engine()).append(" (").append(options.get(i).why()).append(')');
         if (!ask)
-            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run 'micros init' in a terminal, without --yes or --print, to choose");
+            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run '" + micros.util.Programs.INVOCATION + " init' in a terminal, without --yes or --print, to choose");
         out.println("Several engines fit \"" + rel(root, folder) + "\":");
         for (int i = 0; i < options.size(); i++) out.println("  " + (i + 1) + ") " + options.get(i).engine() + " (" + options.get(i).why() + ")");
         out.println("  " + (options.size() + 1) + ") none: leave this folder out");

@@ -142,7 +142,7 @@ final class Internal {
             String host = ex.header("Host");
             cross = scheme < 0 || host == null || !origin.substring(scheme + 3).equalsIgnoreCase(host);
         }
-        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `micros trigger`\n");
+        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `" + micros.util.Programs.INVOCATION + " trigger`\n");
         return cross;
     }
 

@@ -39,7 +39,7 @@ public final class SpacefileReader {
         if (Files.isDirectory(p)) {
             Path f = path == null ? Path.of("Spacefile") : p.resolve("Spacefile");
             if (!Files.exists(f))
-                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see 'micros init')");
+                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see '" + micros.util.Programs.INVOCATION + " init')");
             return f;
         }
         if (!Files.exists(p)) throw UserError.config(missing(p));
