@@ -31,6 +31,7 @@ public final class Emulator implements AutoCloseable {
     private volatile boolean closed;
     private Scheduler scheduler;
     private DataServer data;
+    private String projectKey;
 
     private Emulator(App app, RunConfig cfg, AppRuntime runtime, Gateway gateway, StateDir state, Log log) {
         this.app = app;
@@ -108,6 +109,7 @@ public final class Emulator implements AutoCloseable {
         }
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
         e.data = data;
+        e.projectKey = projectKey;
         runtime.hostname(e.hostPort());
         runtime.startSweeper();
         SelfClient self = new SelfClient("http://" + e.hostPort(), cfg.ownerToken(), cfg.limits().timeout());
@@ -190,6 +192,19 @@ public final class Emulator implements AutoCloseable {
     /** The project's state folder (run.properties, the project key, the data). */
     public java.nio.file.Path stateDir() {
         return state.path();
+    }
+
+    /**
+     * What a program outside the micros needs to reach the app's Base and Drive, as `data env`
+     * prints it: the project key, the data hosts, and the CA bundle (SSL_CERT_FILE and the like).
+     */
+    public Map<String, String> clientEnv() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("DETA_PROJECT_KEY", projectKey);
+        env.put("DETA_BASE_HOST", data.hostPort());
+        env.put("DETA_DRIVE_HOST", data.hostPort());
+        for (String v : DataServer.CA_VARIABLES) env.put(v, runtime.runFolder().resolve("ca-bundle.pem").toString());
+        return env;
     }
 
     /** The URL that logs the owner in. */

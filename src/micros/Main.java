@@ -20,7 +20,7 @@ import micros.util.Words;
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
     public static final String VERSION = micros.util.Programs.VERSION;
-    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "data", "gateway", "export");
+    static final List<String> COMMANDS = List.of("run", "check", "exec", "validate", "trigger", "doctor", "init", "data", "gateway", "export");
 
     private Main() {}
 
@@ -70,7 +70,8 @@ public final class Main {
                 }
             }
         }
-        if (rest.contains("-h") || rest.contains("--help")) {
+        List<String> own = rest.contains("--") ? rest.subList(0, rest.indexOf("--")) : rest; // after --: exec's command and its arguments
+        if (own.contains("-h") || own.contains("--help")) {
             out.print(help(command));
             return 0;
         }
@@ -78,6 +79,7 @@ public final class Main {
             case "validate" -> ValidateCommand.run(rest, out);
             case "run" -> RunCommand.run(rest, out);
             case "check" -> CheckCommand.run(rest, out, err);
+            case "exec" -> micros.cli.ExecCommand.run(rest, err);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
             case "init" -> InitCommand.run(rest, System.in, out, err);

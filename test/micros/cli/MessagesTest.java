@@ -48,7 +48,7 @@ class MessagesTest {
         Jar.Result option = Jar.run(dir, "doctor", "--jsn");
         assertTrue(option.err().contains("(see 'java -jar micros.jar doctor --help')"), option.all());
         java.util.regex.Pattern fake = java.util.regex.Pattern.compile("['`\"]micros (run|check|exec|validate|trigger|doctor|init|data|gateway|export)\\b");
-        for (String command : List.of("run", "check", "validate", "trigger", "doctor", "init", "data", "gateway", "export")) {
+        for (String command : List.of("run", "check", "exec", "validate", "trigger", "doctor", "init", "data", "gateway", "export")) {
             Jar.Result help = Jar.run(dir, command, "--help");
             assertEquals(0, help.exit(), help.all());
             assertFalse(fake.matcher(help.out()).find(), command + " --help names a 'micros' command:\n" + help.out());
