@@ -28,6 +28,21 @@ public final class InitCommand {
 
     private record Found(Path folder, Candidate candidate) {}
 
+    /** The page of the starter proposed for a folder with nothing to detect. */
+    static final String STARTER_PAGE = "index.html";
+    private static final String STARTER_HTML = """
+            <!doctype html>
+            <html lang="en">
+            <head><meta charset="utf-8"><title>My app</title></head>
+            <body>
+            <h1>It runs.</h1>
+            <p>This page is the app's primary micro (a static one). Add a micro for your code in a folder of its own,
+            for example <code>api/main.py</code>, and a block for it in the Spacefile; then
+            <code>java -jar micros.jar validate</code> and <code>java -jar micros.jar run</code>.</p>
+            </body>
+            </html>
+            """;
+
     /** At most this many micros in a Spacefile (Space's rule). */
     static final int MAX_MICROS = 5;
 
@@ -67,8 +82,13 @@ public final class InitCommand {
         } catch (IOException e) {
             throw UserError.runtime("cannot read " + root + ": " + e.getMessage());
         }
-        if (found.isEmpty())
-            throw UserError.config("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py, go.mod, Cargo.toml, index.html): write the Spacefile by hand");
+        boolean starter = found.isEmpty();
+        if (starter) { // nothing to detect: a page to start from, which runs anywhere (no runtime, no install)
+            err.println("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py,"
+                    + " go.mod, Cargo.toml, index.html): proposing a starter, a static page in index.html");
+            found.add(new Found(root, new Candidate(micros.spacefile.Engine.STATIC, "a starter: index.html, written beside the Spacefile", null,
+                    List.of(), List.of(), ".")));
+        }
         if (found.size() > MAX_MICROS) {
             StringBuilder list = new StringBuilder();
             for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.candidate.engine()).append(')');
@@ -80,7 +100,7 @@ public final class InitCommand {
         var proposal = SpacefileReader.parse(text, spacefile);
         if (!proposal.valid()) // never hand out a file that validate refuses
             throw UserError.runtime("the proposed Spacefile does not pass validate (" + proposal.problems() + "): nothing written; write it by hand");
-        err.println("micros detected the following configuration:");
+        err.println(starter ? "micros proposes a starter:" : "micros detected the following configuration:");
         for (Found f : found)
             err.println("  micro found in \"" + rel(root, f.folder) + "\": engine " + f.candidate.engine() + " (" + f.candidate.why() + ")");
         err.println();
@@ -88,15 +108,19 @@ public final class InitCommand {
         out.flush();
         if (o.flag("--print")) return 0;
         err.println();
-        if (ask && !"y".equalsIgnoreCase(prompt(answers, err, "Write this to " + spacefile + "? [y/N] ", "use --yes to write it, --print to only look")))
-            throw UserError.config("nothing written");
+        String what = starter ? spacefile + " and " + root.resolve(STARTER_PAGE) : spacefile.toString();
+        if (ask && !"y".equalsIgnoreCase(prompt(answers, err, "Write this to " + what + "? [y/N] ", "use --yes to write it, --print to only look"))) {
+            err.println("nothing written");
+            return 1; // the user said no: not an error of theirs (2), but nothing was made
+        }
         try {
+            if (starter) Files.writeString(root.resolve(STARTER_PAGE), STARTER_HTML, java.nio.file.StandardOpenOption.CREATE_NEW);
             Files.writeString(spacefile, text);
         } catch (IOException e) {
-            throw UserError.runtime("cannot write " + spacefile + ": " + e.getMessage());
+            throw UserError.runtime("cannot write " + what + ": " + e.getMessage());
         }
         var reading = SpacefileReader.read(spacefile);
-        err.println("wrote " + spacefile + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
+        err.println("wrote " + what + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
         return 0;
     }
 
@@ -140,7 +164,7 @@ public final class InitCommand {
         for (int i = 0; i < found.size(); i++) if (found.get(i).candidate.frontend()) { primary = i; break; }
         if (!found.get(primary).candidate.frontend())
             for (int i = 0; i < found.size(); i++) if (found.get(i).folder.equals(root)) { primary = i; break; }
-        StringBuilder sb = new StringBuilder("# Spacefile written by micros init; reference: https://deta.space/docs/en/build/reference/spacefile\nv: 0\nmicros:\n");
+        StringBuilder sb = new StringBuilder("# Spacefile written by micros init; check it with: " + micros.util.Programs.INVOCATION + " validate\nv: 0\nmicros:\n");
         Set<String> names = new HashSet<>();
         for (int i = 0; i < found.size(); i++) {
             Found f = found.get(i);
