@@ -72,6 +72,8 @@ public final class Emulator implements AutoCloseable {
         }
         if (cleaned != null) log.event(cleaned);
         log.secret(cfg.ownerToken()); // before any micro or build can print one
+        micros.runtime.MicroLogs lines = new micros.runtime.MicroLogs(app); // the dashboard's log panels, the build's lines included
+        log.listen(lines::add);
         cfg.apiKeys().forEach(log::secret);
         // the data server starts beside the sandbox probe and the build step (it waits on its disk and the CA, they on processes)
         String projectKey = state.projectKey(); // made here, once: the data server's thread and the runtime both read it
@@ -101,7 +103,7 @@ public final class Emulator implements AutoCloseable {
             data = started(dataStart);
             runtime.dataEnv(data.env(runtime.runFolder().resolve("ca-bundle.pem")));
             for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
-            gateway = Gateway.start(runtime, cfg, log, data);
+            gateway = Gateway.start(runtime, cfg, log, data, lines);
         } catch (RuntimeException e) {
             if (data != null) data.close();
             runtime.shutdown();

@@ -58,6 +58,17 @@ class CheckVerdictTest {
         assertTrue(given.out().matches("(?s).*\\napi +GET /api +2xx +404 .*fail \\(expected 2xx\\).*"), given.all());
     }
 
+    /** A micro that cannot start: its error line in check's table, not only in the log above it. */
+    @Test
+    void aMicroThatCannotStartShowsItsErrorLineInTheTable() throws Exception {
+        Apps.require("node", "python3");
+        Path app = Apps.copy("dashboard", dir);
+        Jar.Result r = Jar.run(app, Map.of(), "check");
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.out().matches("(?s).*\\nbroken +GET /broken +below 500 +503 +- +fail \\(expected below 500\\): "
+                + "ModuleNotFoundError: No module named 'nosuchmodule_for_micros_tests'\\n.*"), r.all());
+    }
+
     /** A preset without a value and without a default: a warning in every check, a failure under --strict. */
     @Test
     void aPresetWithoutAValueWarnsAndFailsUnderStrict() throws Exception {
