@@ -36,9 +36,15 @@ public final class ExecCommand {
         if (command.isEmpty()) throw Options.usage("exec", "nothing after --: give the command to run, for example: exec -- npm test");
         Options o = Options.parse("exec", args.subList(0, dash), RunOptions.flags(), RunOptions.valued());
         Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
-        RunConfig cfg = RunOptions.config(o, file, 0);
+        RunConfig cfg;
+        App app;
+        try {
+            cfg = RunOptions.config(o, file, 0);
+            app = RunOptions.load(file, err);
+        } catch (UserError ex) { // a port in use too: whatever keeps the app from starting is exit 2, so COMMAND's own 1 stays its own
+            throw UserError.config("the app did not start, so the command was not run: " + ex.getMessage());
+        }
         Log log = new Log(err, cfg.logFormat(), Log.colorWanted());
-        App app = RunOptions.load(file, err);
         log.names(app.micros().stream().map(Micro::name).toList());
         RunOptions.warnUndeclared(app, cfg, log);
         RunOptions.warnUnset(app, cfg, log);

@@ -91,6 +91,13 @@ class ExecTest {
         assertTrue(build.err().contains("micros: the app did not start, so the command was not run: micro 'site': build command 'exit 7' failed with exit code 7"), build.all());
         assertFalse(Files.exists(marker), "the command never ran");
 
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Jar.Result port = Jar.run(site, "exec", "--port", Integer.toString(taken.getLocalPort()), "--", "touch", marker.toString());
+            assertEquals(2, port.exit(), "a start failure is 2, whatever its cause: " + port.all());
+            assertTrue(port.err().contains("the app did not start, so the command was not run: port " + taken.getLocalPort()), port.all());
+        }
+        assertFalse(Files.exists(marker), "the command never ran");
+
         Jar.Result none = Jar.run(site, "exec");
         assertEquals(2, none.exit(), none.all());
         assertTrue(none.err().contains("give the command to run after --"), none.all());
