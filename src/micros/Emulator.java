@@ -31,6 +31,7 @@ public final class Emulator implements AutoCloseable {
     private volatile boolean closed;
     private Scheduler scheduler;
     private DataServer data;
+    private String projectKey;
 
     private Emulator(App app, RunConfig cfg, AppRuntime runtime, Gateway gateway, StateDir state, Log log) {
         this.app = app;
@@ -71,6 +72,8 @@ public final class Emulator implements AutoCloseable {
         }
         if (cleaned != null) log.event(cleaned);
         log.secret(cfg.ownerToken()); // before any micro or build can print one
+        micros.runtime.MicroLogs lines = new micros.runtime.MicroLogs(app); // the dashboard's log panels, the build's lines included
+        log.listen(lines::add);
         cfg.apiKeys().forEach(log::secret);
         // the data server starts beside the sandbox probe and the build step (it waits on its disk and the CA, they on processes)
         String projectKey = state.projectKey(); // made here, once: the data server's thread and the runtime both read it
@@ -100,7 +103,7 @@ public final class Emulator implements AutoCloseable {
             data = started(dataStart);
             runtime.dataEnv(data.env(runtime.runFolder().resolve("ca-bundle.pem")));
             for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
-            gateway = Gateway.start(runtime, cfg, log, data);
+            gateway = Gateway.start(runtime, cfg, log, data, lines);
         } catch (RuntimeException e) {
             if (data != null) data.close();
             runtime.shutdown();
@@ -108,6 +111,7 @@ public final class Emulator implements AutoCloseable {
         }
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
         e.data = data;
+        e.projectKey = projectKey;
         runtime.hostname(e.hostPort());
         runtime.startSweeper();
         SelfClient self = new SelfClient("http://" + e.hostPort(), cfg.ownerToken(), cfg.limits().timeout());
@@ -190,6 +194,19 @@ public final class Emulator implements AutoCloseable {
     /** The project's state folder (run.properties, the project key, the data). */
     public java.nio.file.Path stateDir() {
         return state.path();
+    }
+
+    /**
+     * What a program outside the micros needs to reach the app's Base and Drive, as `data env`
+     * prints it: the project key, the data hosts, and the CA bundle (SSL_CERT_FILE and the like).
+     */
+    public Map<String, String> clientEnv() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("DETA_PROJECT_KEY", projectKey);
+        env.put("DETA_BASE_HOST", data.hostPort());
+        env.put("DETA_DRIVE_HOST", data.hostPort());
+        for (String v : DataServer.CA_VARIABLES) env.put(v, runtime.runFolder().resolve("ca-bundle.pem").toString());
+        return env;
     }
 
     /** The URL that logs the owner in. */

@@ -23,8 +23,8 @@ public final class ExportCommand {
                 "--base-image", "--jar"));
         List<String> pos = o.positionals();
         if (pos.isEmpty() || !pos.get(0).equals("knative"))
-            throw UserError.config("export what? write 'micros export knative [PATH] --out DIR' (knative is the one target)");
-        if (pos.size() > 2) throw UserError.config("unexpected argument '" + pos.get(2) + "' (see 'micros export --help')");
+            throw UserError.config("export what? write '" + micros.util.Programs.INVOCATION + " export knative [PATH] --out DIR' (knative is the one target)");
+        if (pos.size() > 2) throw UserError.config("unexpected argument '" + pos.get(2) + "' (see '" + micros.util.Programs.INVOCATION + " export --help')");
         String dir = o.value("--out", null);
         if (dir == null) throw UserError.config("--out DIR is needed: the folder to write the export to");
         String ns = o.value("--namespace", "default");

@@ -139,7 +139,7 @@ public final class GatewayCommand {
     static void data(Emulator e, Log log) {
         DataServer d = e.data();
         log.plain("  data: Deta Base and Drive listen on " + d.bound() + ", stored in " + d.dataDir() + "; remote micros get DETA_BASE_HOST="
-                + d.hostPort() + " and DETA_DRIVE_HOST=" + d.hostPort() + ", DETA_PROJECT_KEY (`micros data env` prints it; "
+                + d.hostPort() + " and DETA_DRIVE_HOST=" + d.hostPort() + ", DETA_PROJECT_KEY (`" + micros.util.Programs.INVOCATION + " data env` prints it; "
                 + PROJECT_KEY_ENV + " sets it), and trust the CA in " + d.ca().caCert() + " (" + String.join(", ", DataServer.CA_VARIABLES) + ")");
     }
 }

@@ -67,7 +67,7 @@ public final class InvokeCommand {
             Log log = new Log(err, cfg.logFormat(), Log.colorWanted());
             log.names(app.micros().stream().map(Micro::name).toList());
             RunOptions.warnUnset(app, cfg, log);
-            try (Emulator e = Emulator.start(app, cfg, log)) {
+            try (Emulator e = StopOnSignal.start(() -> Emulator.start(app, cfg, log), () -> { }, stopped -> { })) {
                 String failed = e.runtime().buildFailures().get(micro.name());
                 if (failed != null) throw UserError.runtime("micro '" + micro.name() + "' could not be installed or built: " + failed);
                 r = send(e.url() + micro.prefix(), cfg.ownerToken(), event, cfg.limits().timeout().plusSeconds(10));

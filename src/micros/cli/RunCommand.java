@@ -104,7 +104,7 @@ public final class RunCommand {
     static void data(Emulator e, Log log) {
         if (e.data() == null) return;
         log.plain("  data: Deta Base and Drive at https://" + e.data().hostPort() + " (DETA_BASE_HOST, DETA_DRIVE_HOST), stored in "
-                + e.data().dataDir() + "; `micros data env` prints them for other programs");
+                + e.data().dataDir() + "; `" + micros.util.Programs.INVOCATION + " data env` prints them for other programs");
         log.plain("  https: " + e.httpsUrl() + " answers too; to trust it in a browser, import " + e.data().ca().caCert()
                 + " as a certificate authority (Chrome: Settings > Privacy and security > Security > Manage certificates > Authorities;"
                 + " Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import)");

@@ -46,6 +46,7 @@ public final class RunOptions {
     public static RunConfig config(Options o, Path spacefile, int defaultPort) {
         int port = port(o.value("--port", Integer.toString(defaultPort)));
         String host = o.value("--host", "127.0.0.1");
+        Listening.check(host, port); // before any install runs: a taken port or a bad address is known now
         Duration idle = Units.duration("--idle", o.value("--idle", "5m"));
         String format = o.value("--log-format", "text");
         Log.Format logFormat = switch (format) {
@@ -137,8 +138,17 @@ public final class RunOptions {
         try {
             return Files.readString(Path.of(file));
         } catch (IOException | java.nio.file.InvalidPathException | java.io.UncheckedIOException e) {
-            throw UserError.config(option + " " + file + ": cannot read it (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            throw UserError.config(option + " " + file + ": cannot read it (" + why(e) + ")");
         }
+    }
+
+    /** Why a file could not be read, in words: the JDK's exceptions carry only the path. */
+    static String why(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e.getCause() instanceof java.nio.charset.CharacterCodingException || e instanceof java.nio.charset.CharacterCodingException) return "not UTF-8 text";
+        if (e instanceof IOException && e.getMessage() != null && e.getMessage().contains("Is a directory")) return "it is a folder";
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     static RunConfig.Sandboxing sandboxing(Options o) {
@@ -194,7 +204,7 @@ public final class RunOptions {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw UserError.config("--env-file " + file + ": cannot read it (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+            throw UserError.config("--env-file " + file + ": cannot read it (" + why(e) + ")");
         }
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -232,15 +242,28 @@ public final class RunOptions {
         }
     }
 
-    /** Preset variables with no value (--env, --env-file, the shell with --dev) and no default: the app would read None/undefined. */
-    public static void warnUnset(App app, RunConfig cfg, Log log) {
+    /** A preset variable of a micro that has no value. */
+    public record Unset(String micro, String name, boolean classic) {
+        String problem() {
+            return name + (classic ? " is in prog_info's envs, which holds names only (Deta kept the values), so the micro starts without it"
+                    : " has no value and no default, so the micro starts without it")
+                    + ": set it with --env " + name + "=VALUE or a line " + name + "=VALUE in an --env-file FILE";
+        }
+    }
+
+    /**
+     * Preset variables with no value (--env, --env-file, the shell with --dev) and no default: the
+     * app would read None/undefined. Each is warned about; the list is returned (check --strict fails on it).
+     */
+    public static List<Unset> warnUnset(App app, RunConfig cfg, Log log) {
+        List<Unset> unset = new ArrayList<>();
         for (Micro m : app.micros())
             for (EnvVar v : m.env()) {
                 if (v.defaultValue() != null || cfg.env().containsKey(v.name()) || cfg.dev() && System.getenv(v.name()) != null) continue;
-                log.event("warning: micro '" + m.name() + "': " + v.name() + (app.classic() != null
-                        ? " is in prog_info's envs, which holds names only (Deta kept the values), so the micro starts without it"
-                        : " has no value and no default, so the micro starts without it")
-                        + ": set it with --env " + v.name() + "=VALUE or a line " + v.name() + "=VALUE in an --env-file FILE");
+                Unset u = new Unset(m.name(), v.name(), app.classic() != null);
+                unset.add(u);
+                log.event("warning: micro '" + m.name() + "': " + u.problem());
             }
+        return unset;
     }
 }

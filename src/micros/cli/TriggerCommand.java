@@ -37,7 +37,7 @@ public final class TriggerCommand {
         String id = pos.get(0);
         Path file = SpacefileReader.locate(pos.size() > 1 ? pos.get(1) : null);
         App app = SpacefileReader.read(file).app();
-        if (app == null) throw UserError.config(file + " is invalid: run 'micros validate' to see why");
+        if (app == null) throw UserError.config(file + " is invalid: run '" + micros.util.Programs.INVOCATION + " validate' to see why");
         List<String> known = new ArrayList<>();
         for (Micro m : app.micros()) for (Action a : m.actions()) known.add(a.id());
         if (!known.contains(id))

@@ -17,7 +17,8 @@ import micros.spacefile.App.Micro;
 import micros.util.Json;
 
 /**
- * The gateway's own endpoints, all for the owner: {@code POST /__micros/actions/ID} (run an
+ * The gateway's own endpoints, all for the owner: the dashboard and its JSON ({@code
+ * /__micros/api/state}, {@code /__micros/api/requests}), {@code POST /__micros/actions/ID} (run an
  * action now, for `trigger` and the dashboard) and, when micros provide app actions, Space's
  * {@code GET /__space/actions} (every such micro's list) and {@code POST /__space/actions/NAME}.
  * micros reaches each micro for those through {@code /__micros/to/NAME/PATH} (owner only): a
@@ -27,14 +28,16 @@ final class Internal {
     static final String DIRECT = "/__micros/to/";
     private final App app;
     private final Dashboard dashboard;
+    private final RequestLog requests;
     private final DataPage data; // null: no data in this run
     private final Log log;
     private volatile Scheduler scheduler;
     private volatile SelfClient self;
 
-    Internal(App app, Dashboard dashboard, DataPage data, Log log) {
+    Internal(App app, Dashboard dashboard, RequestLog requests, DataPage data, Log log) {
         this.app = app;
         this.dashboard = dashboard;
+        this.requests = requests;
         this.data = data;
         this.log = log;
     }
@@ -93,6 +96,15 @@ final class Internal {
             else Responses.html(ex, 200, dashboard.page(owner));
             return;
         }
+        if (path.equals("/__micros/api/requests")) { // the owner's only (never open with --public: paths may hold the app's data)
+            if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
+                ex.addHeader("Allow", "GET, HEAD");
+                Responses.text(ex, 405, "the request log is read with GET\n");
+                return;
+            }
+            Responses.send(ex, 200, "application/json", requests.json());
+            return;
+        }
         if (data != null && isDataView(path)) {
             data.serve(ex, path);
             return;
@@ -142,7 +154,7 @@ final class Internal {
             String host = ex.header("Host");
             cross = scheme < 0 || host == null || !origin.substring(scheme + 3).equalsIgnoreCase(host);
         }
-        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `micros trigger`\n");
+        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `" + micros.util.Programs.INVOCATION + " trigger`\n");
         return cross;
     }
 

@@ -363,6 +363,7 @@ final class Connection implements Runnable {
     /** Parses in[start..end) into the exchange; answers and returns false when it is malformed. */
     private boolean parse(int start, int end) throws IOException {
         Exchange e = ex;
+        e.arrived = System.nanoTime();
         e.buf = in;
         int le = indexOf((byte) '\n', start, end);
         int lineEnd = le > start && in[le - 1] == '\r' ? le - 1 : le;

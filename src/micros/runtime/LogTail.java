@@ -27,6 +27,13 @@ public final class LogTail {
         return all.subList(Math.max(0, all.size() - n), all.size());
     }
 
+    /** The last line among these that names an error ("ModuleNotFoundError: No module named 'x'"), or null. */
+    public static String errorLine(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--)
+            if (ERROR.matcher(lines.get(i).strip()).matches()) return lines.get(i).strip();
+        return null;
+    }
+
     /**
      * The last {@code n} lines, but with the error line when the tail does not show it: a
      * Node stack trace ends with "at ..." lines, its code and the Node version, so the line that

@@ -284,6 +284,11 @@ public final class Supervisor {
         }
     }
 
+    /** Whether the micro's tasks are frozen now, read without a lock: a request that sees it then thaws them (the request log says so). */
+    public boolean frozenNow() {
+        return frozen;
+    }
+
     /** Whether the micro's tasks are frozen now. */
     public boolean frozen() {
         synchronized (freezeLock) {

@@ -27,7 +27,7 @@ public final class SpacefileReader {
             Path f = path == null ? Path.of("Spacefile") : p.resolve("Spacefile");
             if (!Files.exists(f) && micros.classic.ClassicReader.find(p) != null) return micros.classic.ClassicReader.find(p);
             if (!Files.exists(f))
-                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see 'micros init')"
+                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see '" + micros.util.Programs.INVOCATION + " init')"
                         + micros.classic.ClassicFolders.hint(p));
             return f;
         }

@@ -131,7 +131,10 @@ class RunCliTest {
         assertTrue(bad.all().contains("--owner-token-file: use at least 8 characters"), bad.all());
         Jar.Result missing = Jar.run(app, Map.of(), "run", "--port", "0", "--api-key-file", dir.resolve("nope").toString());
         assertEquals(2, missing.exit(), missing.all());
-        assertTrue(missing.all().contains("--api-key-file " + dir.resolve("nope") + ": cannot read it"), missing.all());
+        assertTrue(missing.all().contains("--api-key-file " + dir.resolve("nope") + ": cannot read it (no such file)"), missing.all());
+        Jar.Result noToken = Jar.run(app, Map.of(), "run", "--port", "0", "--owner-token-file", "/nonexist");
+        assertEquals(2, noToken.exit(), noToken.all());
+        assertTrue(noToken.all().contains("micros: --owner-token-file /nonexist: cannot read it (no such file)"), noToken.all());
     }
 
     /** A random owner token and API key are printed for the person at a text terminal; a JSON log (kept, shipped) shows neither. */
@@ -186,15 +189,32 @@ class RunCliTest {
         }
     }
 
+    /** The port is known to be taken before the build step: no install runs (minutes, with pip) for a run that cannot listen. */
     @Test
-    void aPortInUseIsOneSentenceAndExitOne() throws Exception {
+    void aPortInUseIsOneSentenceAndExitOneBeforeAnyInstall() throws Exception {
         Apps.require("node");
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Jar.Result r = Jar.run(Apps.copy("routing", dir), Map.of(), "--port", Integer.toString(taken.getLocalPort()));
             assertEquals(1, r.exit(), r.all());
             assertTrue(r.out().contains("micros: port " + taken.getLocalPort() + " on 127.0.0.1 is already in use: stop the program using it, or pass --port N"), r.all());
             assertFalse(r.all().contains("Exception"), r.all());
+            assertFalse(r.out().contains("runs on Node.js"), "the build step did not run: " + r.all());
         }
+    }
+
+    /** A --host that is no address, or not this machine's, is a configuration problem said in one sentence. */
+    @Test
+    void aHostThatIsNotOneOfThisMachinesAddressesIsOneSentenceAndExitTwo() throws Exception {
+        Path app = Apps.copy("routing", dir);
+        for (String host : List.of("999.1.1.1", "nosuch.invalid")) {
+            Jar.Result r = Jar.run(app, Map.of(), "run", "--host", host, "--port", "0");
+            assertEquals(2, r.exit(), r.all());
+            assertTrue(r.out().contains("micros: --host " + host + ": not an IP address or a host name that resolves"), r.all());
+            assertFalse(r.all().contains("internal error") || r.all().contains("Exception"), r.all());
+        }
+        Jar.Result remote = Jar.run(app, Map.of(), "check", "--host", "192.0.2.1"); // TEST-NET-1: never this machine's
+        assertEquals(2, remote.exit(), remote.all());
+        assertTrue(remote.out().contains("--host 192.0.2.1: not an address of this machine"), remote.all());
     }
 
     @Test
@@ -229,7 +249,7 @@ class RunCliTest {
         Jar.Result ok = Jar.run(app, Map.of(), "check");
         assertEquals(0, ok.exit(), ok.all());
         assertTrue(ok.out().contains("all 5 checks passed"), ok.all());
-        assertTrue(ok.out().matches("(?s).*api +GET /api +200 +[0-9]+ ms +ok.*"), ok.all());
+        assertTrue(ok.out().matches("(?s).*api +GET /api +below 500 +200 +[0-9]+ ms +ok.*"), ok.all());
         Jar.Result bad = Jar.run(app, Map.of(), "check", "--expect", "GET /api/status?code=500 2xx", "--expect", "/legacy 200");
         assertEquals(1, bad.exit(), bad.all());
         assertTrue(bad.out().contains("fail (expected 2xx)"), bad.all());
