@@ -28,7 +28,7 @@ public final class ClassicFolders {
         List<Path> found = below(dir);
         if (found.isEmpty()) return "";
         List<String> names = found.stream().map(p -> p.getFileName() + "/").toList();
-        return "; its folders " + String.join(", ", names) + " are Deta Cloud micros: run one with 'micros run " + dir.resolve(found.get(0).getFileName())
-                + "', or make one Spacefile of them all with 'micros init " + dir + "'";
+        return "; its folders " + String.join(", ", names) + " are Deta Cloud micros: run one with '" + micros.util.Programs.INVOCATION + " run " + dir.resolve(found.get(0).getFileName())
+                + "', or make one Spacefile of them all with '" + micros.util.Programs.INVOCATION + " init " + dir + "'";
     }
 }

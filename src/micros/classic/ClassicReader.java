@@ -107,7 +107,7 @@ public final class ClassicReader {
         try {
             json = Json.object(text);
         } catch (IllegalArgumentException | ClassCastException e) {
-            throw UserError.config(shown + " is not JSON (" + e.getMessage() + "): restore the file the deta CLI wrote, or delete the .deta folder and write a Spacefile ('micros init')");
+            throw UserError.config(shown + " is not JSON (" + e.getMessage() + "): restore the file the deta CLI wrote, or delete the .deta folder and write a Spacefile ('" + micros.util.Programs.INVOCATION + " init')");
         }
         String runtime = string(json, "runtime", shown);
         String entry = entry(dir);

@@ -77,14 +77,14 @@ class ClassicCliTest {
         assertTrue(t.err().contains("--timeout 25s: Deta never allowed a micro more than 20s"), t.all());
         Jar.Result m = Jar.run(fixtures.resolve("py"), "check", "--memory", "2G");
         assertEquals(2, m.exit(), m.all());
-        assertTrue(m.err().contains("--memory 2 GiB: Deta never allowed a micro more than 1 GiB"), m.all());
+        assertTrue(m.all().contains("--memory 2 GiB: Deta never allowed a micro more than 1 GiB"), m.all());
     }
 
     @Test
     void aFolderOfClassicMicrosSaysHowToRunThem() throws Exception {
         Jar.Result r = Jar.run(dir, "run", fixtures.toString(), "--port", "0");
         assertEquals(2, r.exit(), r.all());
-        assertTrue(r.err().contains("are Deta Cloud micros: run one with 'micros run " + fixtures.resolve("cronly") + "'"), r.all());
+        assertTrue(r.err().contains("are Deta Cloud micros: run one with 'java -jar micros.jar run " + fixtures.resolve("cronly") + "'"), r.all());
     }
 
     @Test
