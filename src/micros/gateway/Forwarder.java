@@ -113,9 +113,10 @@ final class Forwarder {
 
     /**
      * Sends the request, its body already read whole, to the micro and its answer to the client.
-     * A request that carried a body goes on a connection that is closed afterwards, so bytes the
-     * micro did not read can never be taken as another request. When a pooled connection turns out
-     * to be closed before a byte of the answer came back, the request is sent once more on a fresh
+     * A request that carries a body to a micro whose server may not read it goes on a connection
+     * that is closed afterwards, so bytes the micro did not read can never be taken as another
+     * request ({@link Upstream.Pool#framesBodies}). When a pooled connection turns out to be closed
+     * before a byte of the answer came back, an idempotent request is sent once more on a fresh
      * one (the micro never saw it whole: a keep-alive race, or a server that drops idle connections).
      * @param first  an already open connection to use first (the readiness probe's), or null
      * @param cookie when not null, replaces the Cookie headers (the gateway took its login cookie out); "" drops them
@@ -131,7 +132,8 @@ final class Forwarder {
         Outcome o = sc.outcome;
         RequestBody body = ex.requestBody();
         long length = body == null ? 0 : body.length();
-        writeHead(sc, ex, target, cookie, length, pool.remote);
+        boolean close = length > 0 && !pool.framesBodies(generation);
+        writeHead(sc, ex, target, cookie, length, pool.remote, close);
         byte[] small = body == null ? null : body.memory();
         if (small != null && length <= sc.body.length) sc.put(small, 0, (int) length); // head and a small body leave in one write
         else small = null;
@@ -150,6 +152,7 @@ final class Forwarder {
                 return o.set(ticket.fired() ? Result.TIMEOUT : Result.CONNECT_FAILED, null);
             }
             ticket.watch(u);
+            u.spent = close;
             boolean retry = u.reused && attempt == 0;
             try {
                 u.out.write(sc.head, 0, sc.len);
@@ -161,14 +164,13 @@ final class Forwarder {
                 if (retry) continue; // a stale pooled connection: try a fresh one
                 return o.set(Result.NO_RESPONSE, "closed the connection before it took the whole request");
             }
-            if (length > 0) u.closeAfter = true;
             Result r = relay(ex, u, sc, ticket, retry);
             if (r == null) { // a stale pooled connection closed before answering: retry once
                 u.close();
                 continue;
             }
             ticket.watch(null);
-            if (r == Result.OK && !u.closeAfter && length == 0 && !ticket.fired()) pool.offer(u);
+            if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
             else u.close();
             return o.set(r, o.detail);
         }
@@ -184,15 +186,22 @@ final class Forwarder {
 
     /**
      * Finishes, on a worker thread, a forward the event loop began ({@link LoopRelay}): from the
-     * parsed head ({@code parsed}), from waiting for the answer ({@code u} not null), or from the
-     * start when the request never left whole. The scratch holds what the loop had read.
+     * parsed head ({@code parsed}), from waiting for the answer ({@code u} not null; the first
+     * {@code sent} bytes of the request had left, the rest leaves now on the same connection), or
+     * from the start when no byte of the request left. The scratch holds what the loop had read.
      */
-    Outcome takeOver(Exchange ex, Upstream.Pool pool, Upstream u, boolean parsed, int port, long generation,
+    Outcome takeOver(Exchange ex, Upstream.Pool pool, Upstream u, boolean parsed, int sent, int port, long generation,
                      String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
         Outcome o = sc.outcome;
         if (u != null) {
             ticket.watch(u);
-            Result r = parsed ? send(ex, u, sc, ticket, true) : relay(ex, u, sc, ticket, u.reused);
+            boolean retry = u.reused && idempotent(ex.method());
+            Result r;
+            if (parsed) r = send(ex, u, sc, ticket, true);
+            else if (sent < sc.len && !writeRest(u, sc, sent)) {
+                o.detail = ticket.fired() ? null : "closed the connection before it took the whole request";
+                r = ticket.fired() ? Result.TIMEOUT : retry ? null : Result.NO_RESPONSE;
+            } else r = relay(ex, u, sc, ticket, retry);
             if (r != null) {
                 ticket.watch(null);
                 if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
@@ -203,6 +212,16 @@ final class Forwarder {
         }
         sc.len = 0;
         return forward(ex, pool, port, generation, null, target, cookie, ticket, sc, 1);
+    }
+
+    private static boolean writeRest(Upstream u, Scratch sc, int sent) {
+        try {
+            u.out.write(sc.head, sent, sc.len - sent);
+            u.out.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -239,8 +258,10 @@ final class Forwarder {
     /**
      * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
      *               (a Knative service is routed by Host) and the client's Host goes on as X-Forwarded-Host
+     * @param close  the request carries a body to a micro whose server may not read it (see
+     *               {@link Upstream.Pool#framesBodies}): the connection ends after the answer
      */
-    static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote) {
+    static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote, boolean close) {
         sc.put(ex.method());
         sc.put((byte) ' ');
         if (remote != null) sc.put(remote.base());
@@ -277,7 +298,7 @@ final class Forwarder {
             sc.put(Long.toString(length));
             sc.put(CRLF, 0, 2);
         }
-        if (length > 0) sc.put("Connection: close\r\n");
+        if (close) sc.put("Connection: close\r\n");
         sc.put(CRLF, 0, 2);
     }
 
@@ -380,6 +401,7 @@ final class Forwarder {
             return Result.BAD_RESPONSE;
         }
         u.closeAfter = b[p + 7] == '0';
+        u.keepAlive = -1;
         sc.statusStart = p + 9;
         sc.statusEnd = lineEnd;
         p = lineEnd + 2;
@@ -423,7 +445,9 @@ final class Forwarder {
             } else if (is(b, p, nameLen, "connection")) {
                 if (contains(b, vs, ve, "close")) u.closeAfter = true;
                 else if (contains(b, vs, ve, "keep-alive")) u.closeAfter = false;
-            } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
+            } else if (is(b, p, nameLen, "keep-alive")) {
+                u.keepAlive = keepAliveTimeout(b, vs, ve);
+            } else if (!is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
                     && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")
                     && !(is(b, p, nameLen, "set-cookie") && setsLoginCookie(b, vs, ve))) { // the owner's cookie is the gateway's
                 if (kept == MAX_RESPONSE_HEADERS) {
@@ -555,6 +579,17 @@ final class Forwarder {
     private static boolean contains(byte[] b, int from, int to, String lower) {
         for (int i = from; i + lower.length() <= to; i++) if (is(b, i, lower.length(), lower)) return true;
         return false;
+    }
+
+    /** The seconds in a Keep-Alive value's "timeout=N" ("timeout=5, max=100"), or -1. */
+    private static int keepAliveTimeout(byte[] b, int from, int to) {
+        for (int i = from; i + 8 < to; i++) {
+            if (!is(b, i, 8, "timeout=") || (i > from && b[i - 1] != ' ' && b[i - 1] != ',')) continue;
+            int v = 0, d = i + 8;
+            for (; d < to && b[d] >= '0' && b[d] <= '9' && v < 100_000; d++) v = v * 10 + (b[d] - '0');
+            return d == i + 8 ? -1 : v;
+        }
+        return -1;
     }
 
     /** Whether a Set-Cookie value sets space_token, which would shadow (or forge) the owner's login. */
