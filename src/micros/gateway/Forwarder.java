@@ -59,6 +59,13 @@ final class Forwarder {
             if (big == null) big = new byte[64 * 1024];
             return big;
         }
+
+        private java.nio.ByteBuffer direct; // 64 KiB off the heap: large answers from a micro's channel to the client's
+
+        java.nio.ByteBuffer direct() {
+            if (direct == null) direct = java.nio.ByteBuffer.allocateDirect(64 * 1024);
+            return direct.clear();
+        }
         final Outcome outcome = new Outcome();
         final int[] keep = new int[MAX_RESPONSE_HEADERS * 4]; // response header spans to copy: name start/end, value start/end
         // the parsed response head (parseHead)
@@ -156,8 +163,8 @@ final class Forwarder {
             boolean retry = u.reused && attempt == 0;
             try {
                 u.out.write(sc.head, 0, sc.len);
-                if (length > 0 && small == null) sendBody(body, u.out, sc);
                 u.out.flush();
+                if (length > 0 && small == null) sendBody(body, u, sc);
             } catch (IOException e) {
                 u.close();
                 if (ticket.fired()) return o.set(Result.TIMEOUT, null);
@@ -339,18 +346,27 @@ final class Forwarder {
         }
     }
 
-    /** Sends a body that is too large for the head's buffer (from memory, or from its spool file). */
-    private static void sendBody(RequestBody body, OutputStream out, Scratch sc) throws IOException {
+    /**
+     * Sends a body that is too large for the head's buffer: from its spool file with sendfile on a
+     * local micro's channel, else (the readiness probe's plain socket) through the stream.
+     */
+    private static void sendBody(RequestBody body, Upstream u, Scratch sc) throws IOException {
+        if (u.channel != null) {
+            body.transferTo(u.channel);
+            return;
+        }
         byte[] mem = body.memory();
         if (mem != null) {
-            out.write(mem, 0, (int) body.length());
+            u.out.write(mem, 0, (int) body.length());
+            u.out.flush();
             return;
         }
         byte[] b = sc.big();
         try (InputStream in = body.open()) {
             int n;
-            while ((n = in.read(b, 0, b.length)) > 0) out.write(b, 0, n);
+            while ((n = in.read(b, 0, b.length)) > 0) u.out.write(b, 0, n);
         }
+        u.out.flush();
     }
 
     /**
@@ -651,6 +667,10 @@ final class Forwarder {
         }
         if (left == 0) return;
         u.pos = u.lim = 0;
+        if (left > u.buf.length && u.channel != null) {
+            copyDirect(u, out, n, left, o, sc);
+            return;
+        }
         byte[] buf = left > u.buf.length ? sc.big() : u.buf;
         while (left > 0) {
             flushIfIdle(u, out);
@@ -660,6 +680,32 @@ final class Forwarder {
                 throw new java.io.EOFException("the micro sent " + (n - left) + " of " + n + " bytes");
             }
             write(out, buf, 0, k, o);
+            left -= k;
+        }
+    }
+
+    /**
+     * Copies a large body from the micro's channel to the client's through a direct buffer: each
+     * piece is written as it comes (a streaming micro's bytes reach the client at once), and none
+     * is copied through the heap (a heap buffer costs two copies per piece, in and out).
+     */
+    private void copyDirect(Upstream u, Out out, long n, long left, Outcome o, Scratch sc) throws IOException {
+        java.nio.ByteBuffer b = sc.direct();
+        while (left > 0) {
+            b.clear().limit((int) Math.min(b.capacity(), left));
+            int k = u.channel.read(b);
+            if (k < 0) {
+                if (n == Long.MAX_VALUE) return;
+                throw new java.io.EOFException("the micro sent " + (n - left) + " of " + n + " bytes");
+            }
+            o.responseBytes += k;
+            if (responseLimit > 0 && o.responseBytes > responseLimit) throw new TooLarge();
+            b.flip();
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw new ClientGone(e);
+            }
             left -= k;
         }
     }
