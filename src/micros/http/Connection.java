@@ -48,6 +48,8 @@ final class Connection implements Runnable {
     private boolean bodyUnread;   // the request has body bytes nobody read (an early answer, a refusal)
     private long bodyDeadline;
     private long bodySince;       // the loop waits for the rest of a small body since then (0: it does not)
+    private int bodyWaits;        // how often: the head is parsed again each time, so a trickle goes to a worker
+    private static final int MAX_BODY_WAITS = 4;
     private boolean bodyFresh;    // no read for this body yet: its first bytes are probably on their way
     private volatile boolean bodyReadable; // the loop saw the client's bytes, or its end, while the body was short
     private int lastRead;         // bytes the last body read got
@@ -249,20 +251,24 @@ final class Connection implements Runnable {
         }
         // a small body is forwarded here once it is all in hand; a larger one is read on a worker (after
         // 100 Continue when asked for): the worker goes on from admitting the parsed head
-        if (ex.hasBody() && loopBody() && il - ip < ex.contentLength && !ex.expectContinue && ip - start + ex.contentLength <= MAX_HEAD) {
+        boolean relays = server.handler.relays();
+        if (relays && ex.hasBody() && loopBody() && il - ip < ex.contentLength && !ex.expectContinue && ip - start + ex.contentLength <= MAX_HEAD
+                && bodyWaits < MAX_BODY_WAITS) {
             if (bodySince == 0) { // the body's time runs from the head's end, as on a worker
                 bodySince = System.nanoTime();
                 headDeadline = bodySince + server.bodyTimeoutNanos();
             }
+            bodyWaits++;
             ip = start; // the head is parsed again with the rest of the body
             return WAIT;
         }
+        bodyWaits = 0;
         headDeadline = 0;
         resumeAt = FROM_ADMIT;
         lingerNext = true; // unless the loop relays it
         int bodyStart = ip;
         if (ex.hasBody()) {
-            if (!loopBody() || il - ip < ex.contentLength) return WORKER;
+            if (!relays || !loopBody() || il - ip < ex.contentLength) return WORKER;
             bodySince = 0;
             takeBodyInHand();
         }

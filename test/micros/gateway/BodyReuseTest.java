@@ -143,6 +143,34 @@ class BodyReuseTest {
         }
     }
 
+    /**
+     * A small body that comes after its head (many clients write them apart) is still forwarded on
+     * the kept-alive connection; one that trickles in is read on a worker, and arrives whole too.
+     */
+    @Test
+    void aBodySentApartFromItsHeadArrivesWhole() throws Exception {
+        try (Socket s = connect()) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            String first = get(out, in, "/id");
+            for (int pieces : new int[] {1, 2, 12}) {
+                String body = "b".repeat(1200);
+                out.write(("POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                for (int i = 0; i < pieces; i++) {
+                    Thread.sleep(30);
+                    out.write(body.substring(i * body.length() / pieces, (i + 1) * body.length() / pieces).getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                }
+                Http.Response r = Http.read(in, false);
+                assertEquals(200, r.status(), r.text());
+                assertTrue(r.text().endsWith(" read 1200"), r.text());
+                if (pieces == 1) assertEquals(first + " read 1200", r.text(), "forwarded on the kept-alive connection");
+            }
+            assertTrue(get(out, in, "/id").startsWith("conn "));
+        }
+    }
+
     /** A body the micro never read: node drained it, so the connection is used again and the body never ran as a request. */
     @Test
     void aBodyTheMicroAnsweredWithoutReadingIsDrainedNeverRunAsARequest() throws Exception {
