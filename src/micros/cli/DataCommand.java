@@ -84,7 +84,7 @@ public final class DataCommand {
         out.println("export DETA_PROJECT_KEY=" + quote(state.projectKey()));
         out.println("export DETA_BASE_HOST=" + quote(run.get("data_host")));
         out.println("export DETA_DRIVE_HOST=" + quote(run.get("data_host")));
-        for (String v : DataServer.CA_VARIABLES) out.println("export " + v + "=" + quote(run.get("ca_bundle")));
+        for (Map.Entry<String, String> v : DataServer.caEnv(Path.of(run.get("ca_bundle"))).entrySet()) out.println("export " + v.getKey() + "=" + quote(v.getValue()));
         return 0;
     }
 

@@ -232,7 +232,7 @@ public final class Gateway implements Handler {
      */
     @Override
     public micros.http.Relay relay(Exchange ex) {
-        if (!Forwarder.idempotent(ex.method())) return null; // never on a pooled connection: see Forwarder.forward
+        if (ex.contentLength() > limits.payload()) return null; // admit answers 413
         String path = PathNormalizer.normalize(ex.rawPath());
         if (path == null || path.startsWith("/__")) return null;
         String query = ex.rawQuery();
@@ -276,7 +276,7 @@ public final class Gateway implements Handler {
             if (o.result != null) { // the loop saw it fail: a bad head, an answer over the payload limit
                 if (r.upstream != null) r.upstream.close();
             } else {
-                o = forwarder.takeOver(ex, r.pool, r.upstream, r.parsed, r.endpoint.port(), r.endpoint.generation(), r.target, r.cookie, r.ticket, r.sc);
+                o = forwarder.takeOver(ex, r.pool, r.upstream, r.parsed, r.sent, r.endpoint.port(), r.endpoint.generation(), r.target, r.cookie, r.ticket, r.sc);
             }
             if (o.result != Forwarder.Result.OK) what = failed(ex, s, r.endpoint, o, r.target);
         } finally {
