@@ -84,4 +84,6 @@ set +e
 echo $((hostpid - 1)) 2>/dev/null >&3
 exec 3>&-
 "$@" &
-wait $!
+# its status, without the line sh would add for a job ended by a signal ("Terminated", "Killed"):
+# those signals come from micros stopping the micro, or from the OOM killer, and micros says so itself
+wait $! 2>/dev/null
