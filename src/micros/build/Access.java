@@ -32,6 +32,20 @@ record Access(String user, int uid, int gid) {
         return user.equals("nobody") ? new Access(user, 65534, 65534) : null;
     }
 
+    /** A micro's uid and gid (null: micros' own user), named as /etc/passwd names the uid, if it does. */
+    static Access of(int[] ids) {
+        if (ids == null) return null;
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length >= 3 && f[2].equals(Integer.toString(ids[0]))) return new Access(f[0], ids[0], ids[1]);
+            }
+        } catch (IOException ignored) {
+            // below
+        }
+        return new Access(Integer.toString(ids[0]), ids[0], ids[1]);
+    }
+
     /** "nobody (uid 65534)", or "uid 900000" for a uid with no name (micros' own per-micro uids). */
     String who() {
         return user.equals(Integer.toString(uid)) ? "uid " + uid : user + " (uid " + uid + ")";

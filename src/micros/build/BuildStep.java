@@ -23,17 +23,19 @@ public final class BuildStep {
 
     /**
      * @param buildRoot  the state folder's build/ folder
-     * @param microsUser the user micros run as when that is not micros' own user (--user as root), else null
+     * @param ids        the uid and gid a micro runs as when that is not micros' own user (as root), else null
      * @param install    false for --no-install
      * @param commands   true for --build: run each micro's `commands` after its install (a failure stops micros)
      * @param builds     where the steps run; once it is closed (micros is stopping), no micro is built further
      */
-    public static Map<String, Prepared> run(App app, Path buildRoot, Log log, Map<String, String> shell, String microsUser,
+    public static Map<String, Prepared> run(App app, Path buildRoot, Log log, Map<String, String> shell, java.util.function.Function<String, int[]> ids,
                                             boolean install, boolean commands, boolean dev, BuildSandbox builds) {
-        Context ctx = new Context(buildRoot, log, shell, Access.of(microsUser), install, dev, builds, app);
         Map<String, Prepared> out = new LinkedHashMap<>();
         for (Micro m : app.micros()) {
             if (builds.closed()) break;
+            // a process micro's interpreter is checked against, and its line names, the uid that very micro runs as
+            Access user = m.engine().staticLike() ? null : Access.of(ids.apply(m.name()));
+            Context ctx = new Context(buildRoot, log, shell, user, install, dev, builds, app);
             Path src = app.root().resolve(Builder.relative(m.src())).normalize();
             Prepared p = Prepared.NOTHING;
             if (java.nio.file.Files.isDirectory(src)) { // a missing src folder is reported with the other configuration problems

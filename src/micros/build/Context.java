@@ -11,7 +11,7 @@ import micros.sandbox.BuildSandbox;
  * What every build step of a run shares.
  * @param buildRoot the state folder's build/ (one folder per micro below it)
  * @param shell     the environment micros was started with: pip and npm get it whole (indexes, proxies, offline wheel folders)
- * @param user      the user micros run as, when that is another user than micros' own; null otherwise
+ * @param user      the user the micro runs as, when that is another user than micros' own; null otherwise
  * @param install   false with --no-install
  * @param builds    where each step's processes run, and are ended
  * @param app       the app being built
@@ -22,6 +22,11 @@ record Context(Path buildRoot, Log log, Map<String, String> shell, Access user, 
     /** "Space ran Python 3.9", or what Deta ran a Deta Cloud micro on: for the line saying which version runs. */
     String ran(micros.spacefile.App.Micro m) {
         return app.ran(m);
+    }
+
+    /** " as uid 900003" (the user the micro runs as, for its interpreter line), or "" when it runs as micros' own user. */
+    String as() {
+        return user == null ? "" : " as " + user.who();
     }
 
     Path dir(String micro) {

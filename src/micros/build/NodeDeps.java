@@ -69,7 +69,7 @@ final class NodeDeps {
     }
 
     private static void say(Context ctx, Micro m, Interpreters.Choice node) {
-        ctx.log().micro(m.name(), "build", "runs on Node.js " + node.version() + " (" + node.program() + "); " + ctx.ran(m)
+        ctx.log().micro(m.name(), "build", "runs on Node.js " + node.version() + " (" + node.program() + ")" + ctx.as() + "; " + ctx.ran(m)
                 + (node.note().isEmpty() ? "" : "; " + node.note()));
     }
 

@@ -114,7 +114,7 @@ final class PythonDeps {
     }
 
     private static void announce(Micro m, Interpreters.Choice py, Context ctx) {
-        ctx.log().micro(m.name(), "build", "runs on Python " + py.version() + " (" + py.program() + "); " + ctx.ran(m)
+        ctx.log().micro(m.name(), "build", "runs on Python " + py.version() + " (" + py.program() + ")" + ctx.as() + "; " + ctx.ran(m)
                 + (py.note().isEmpty() ? "" : "; " + py.note()));
     }
 

@@ -450,7 +450,7 @@ public final class Gateway implements Handler {
                     what = RequestLog.OUT_OF_MEMORY;
                 }
                 message = name + " " + why;
-                log.event(s.micro().name() + ": " + request + ": " + why);
+                if (what != RequestLog.OUT_OF_MEMORY) log.event(s.micro().name() + ": " + request + ": " + why); // the supervisor logs the kill, once
             }
         }
         if (o.started) {

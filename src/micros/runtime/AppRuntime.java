@@ -75,7 +75,7 @@ public final class AppRuntime {
         this.projectKey = state.projectKey();
         log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
         log.secret(apiKey);
-        this.built = build();
+        this.built = build(remotes);
         try {
             this.runDir = runDir();
         } catch (IOException e) {
@@ -85,7 +85,7 @@ public final class AppRuntime {
         for (Micro m : app.micros()) {
             Path src = srcDir(m);
             Engines.Start plan = Engines.plan(m, src, cfg.dev(), runDir);
-            Prepared prepared = built.get(m.name());
+            Prepared prepared = built.getOrDefault(m.name(), Prepared.NOTHING); // a remote micro is built where it runs
             boolean buildFailed = prepared.failure() != null;
             if (buildFailed) plan = new Engines.Unavailable(prepared.failure());
             else if (plan instanceof Engines.Command c && prepared.python() != null && c.argv().get(0).equals("python3")) { // the legacy launcher
@@ -140,7 +140,7 @@ public final class AppRuntime {
      * It runs before the run's shutdown hook exists: SIGTERM or Ctrl-C meanwhile ends the step in
      * progress (and all it started) and removes the run's cgroups here.
      */
-    private Map<String, Prepared> build() {
+    private Map<String, Prepared> build(Map<String, Remote> remotes) {
         BuildSandbox builds = new BuildSandbox(limiter, state::recordProcess, state::forgetProcess, log::event);
         Thread stop = new Thread(() -> {
             log.event("stopping: ending the build in progress");
@@ -155,8 +155,8 @@ public final class AppRuntime {
             throw UserError.runtime("stopped before the build");
         }
         try {
-            Map<String, Prepared> built = BuildStep.run(app, state.path().resolve("build"), log, shell,
-                    sandbox.accessUser(), cfg.install(), cfg.build(), cfg.dev(), builds);
+            Map<String, Prepared> built = BuildStep.run(Remote.without(app, remotes, log), state.path().resolve("build"), log, shell,
+                    sandbox::ids, cfg.install(), cfg.build(), cfg.dev(), builds);
             if (builds.closed()) throw UserError.runtime("stopped during the build");
             return built;
         } catch (RuntimeException e) {

@@ -35,6 +35,21 @@ public record Remote(String url, String host, int port, String base, String auth
         return new Remote(url, host, port, base, authority, null);
     }
 
+    /**
+     * The app as the gateway builds it: without the micros that run elsewhere (their platform
+     * builds, starts and limits them); says for each where it runs instead.
+     */
+    public static micros.spacefile.App without(micros.spacefile.App app, java.util.Map<String, Remote> remotes, Log log) {
+        if (remotes.isEmpty()) return app;
+        java.util.List<micros.spacefile.App.Micro> local = new java.util.ArrayList<>();
+        for (micros.spacefile.App.Micro m : app.micros()) {
+            Remote r = remotes.get(m.name());
+            if (r == null) local.add(m);
+            else log.micro(m.name(), "build", "runs at " + r.url() + ": built, started and limited where it runs, not here");
+        }
+        return new micros.spacefile.App(app.spacefile(), app.root(), app.appName(), app.icon(), app.autoPwa(), java.util.List.copyOf(local), app.classic());
+    }
+
     /** The same micro, reached with the gateway's key. */
     public Remote withKey(String key) {
         return new Remote(url, host, port, base, authority, key);

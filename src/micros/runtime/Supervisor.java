@@ -62,6 +62,7 @@ public final class Supervisor {
     private final Log log;
     private String unavailableReason; // guarded by lock
     private final LogTail tail = new LogTail(50);
+    private final OutputNotes notes = new OutputNotes();
     private final Object lock = new Object();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Consumer<Long> onStop = generation -> { };
@@ -303,6 +304,7 @@ public final class Supervisor {
         try {
             newPort = freePort();
             group.prepare();
+            tail.mark();
             p = spawner.spawn(newPort, group);
         } catch (IOException e) {
             failStart(future, null, "could not be started: " + e.getMessage());
@@ -393,11 +395,7 @@ public final class Supervisor {
             message = "micro \"" + micro.name() + "\" " + why;
         }
         awaitOutput(p);
-        StringBuilder sb = new StringBuilder(micro.name() + ": failed to start: " + why);
-        List<String> last = tail.excerpt(10);
-        if (!last.isEmpty()) sb.append("; its last output:");
-        log.event(sb.toString());
-        for (String line : last) log.event("  " + micro.name() + " | " + line);
+        log.event(micro.name() + ": failed to start: " + why + OutputNotes.lastWords(tail.sinceMark())); // its output is above, once
         future.completeExceptionally(new Unavailable(503, message));
     }
 
@@ -414,7 +412,10 @@ public final class Supervisor {
 
     private void output(String stream, String line) {
         tail.add(line);
+        if (OutputNotes.killReport(line) && group.limitDeath() != null) return; // the kill has its own line (see exited)
         log.micro(micro.name(), stream, line);
+        String note = notes.after(line);
+        if (note != null) log.event(micro.name() + ": " + note);
     }
 
     private void exited(Process p, long gen) {
@@ -457,7 +458,7 @@ public final class Supervisor {
             state = State.STOPPING;
             awakeEndpoint = null;
         }
-        log.event(micro.name() + ": stopping (" + reason + ")");
+        log.event(micro.name() + ": stopping (" + reason + "): micros sends it " + (grace.isZero() ? "SIGKILL" : "SIGTERM, then SIGKILL after " + grace.toSeconds() + "s"));
         synchronized (freezeLock) {
             frozen = false; // terminate and kill thaw the group first: a frozen task would not see the signal
         }
@@ -613,8 +614,7 @@ public final class Supervisor {
             p = state == State.AWAKE ? process : null;
         }
         if (p != null && p.isAlive() && group.limitDeath() != null) { // the OOM killer took part of the micro: end all of it
-            log.event(micro.name() + ": was " + group.limitDeath() + "; stopping what is left of it");
-            group.kill(p.toHandle());
+            group.kill(p.toHandle()); // its exit is logged, once (see exited)
         }
     }
 

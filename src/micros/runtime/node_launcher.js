@@ -22,8 +22,26 @@ function die(message) {
   process.exit(3);
 }
 
+// the app's failure to load, once, as Node would print it but without this launcher's, micros' deta
+// library's and Node's module loader's frames: the user's own code is what they need to see
+function crash(err) {
+  const here = __dirname + path.sep;
+  const text = err instanceof Error && typeof err.stack === "string" ? err.stack : "Uncaught " + require("util").inspect(err);
+  const own = (line) => !/^\s+at /.test(line) || !(line.includes(here) || /[( ]node:internal\//.test(line));
+  console.error(text.split("\n").filter(own).join("\n"));
+  process.exit(1);
+}
+
+// frames of the launcher and the loader come first in a load failure's stack: room for the app's own below them
+const stackLimit = Error.stackTraceLimit, loadingLimit = Math.max(stackLimit, 50);
+Error.stackTraceLimit = loadingLimit;
+const loaded = () => {
+  if (Error.stackTraceLimit === loadingLimit) Error.stackTraceLimit = stackLimit; // unless the app set its own
+};
+
 const entry = path.resolve("index.js");
 import(pathToFileURL(entry).href).then((mod) => {
+  loaded();
   let app = mod.default;
   if (app && typeof app === "object" && typeof app.default === "function") app = app.default;
   setImmediate(() => {
@@ -36,8 +54,9 @@ import(pathToFileURL(entry).href).then((mod) => {
     http.createServer(deta.bridge(app)).listen(port, "127.0.0.1");
   });
 }, (err) => {
+  loaded();
   if (err && err.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes(entry)) {
     die("no index.js in the micro's folder: add one exporting the app, or set 'run:' in the Spacefile");
   }
-  throw err;
+  crash(err);
 });

@@ -66,9 +66,23 @@ public final class Sandbox {
         return null;
     }
 
-    /** The user whose access the build step checks interpreters against when micros runs as root; null otherwise. */
+    /** As root, the first user micros run as (--user, or the first automatic uid); null otherwise. Each micro's own: {@link #ids}. */
     public String accessUser() {
         return mode == Mode.ROOT ? users.base() : null;
+    }
+
+    /**
+     * The uid and gid the micro runs as when micros runs as root (given now if it has none yet, in
+     * the order asked: Spacefile order), else null: it runs as micros' own user. When it cannot
+     * have one, null here: the start says why.
+     */
+    public int[] ids(String micro) {
+        if (mode != Mode.ROOT) return null;
+        try {
+            return users.of(micro);
+        } catch (UserError e) {
+            return null;
+        }
     }
 
     /** Gives back the uids this run claimed. */
@@ -153,24 +167,41 @@ public final class Sandbox {
 
     /**
      * The command that builds the micro's view in new mount and pid namespaces, drops
-     * privileges, then runs {@code argv} under an init that reaps orphans.
+     * privileges, then runs {@code argv} under an init that reaps orphans. What stays in {@code ps}
+     * is short: {@code unshare ... /bin/sh RUN/micros-sandbox MICRO ARGV} for the namespaces'
+     * holder and the init, then the micro's own command; the script is a file in the run folder
+     * and its settings go in its environment, which it clears before the micro starts.
      * @param state micros' state folder: hidden from the micro but for {@code build/<micro>}
      */
-    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro) {
+    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro) throws IOException {
         if (!on()) return argv;
-        // the outer sh hands its pid (the namespace's holder, the pid micros reports) to the script
-        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "MICROS_SANDBOX_PID=$$ exec \"$@\"", "micros-sandbox"));
+        int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
+        // the outer sh hands its pid (the namespace's holder, the pid micros reports) and the settings to the script
+        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", OUTER, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
+                tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),
+                Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(),
+                stage(), state.toAbsolutePath().normalize().toString(), envReset ? "1" : "0"));
         out.addAll(mode == Mode.ROOT
                 ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
                 : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
-        int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
-        out.addAll(List.of("/bin/sh", "-c", SCRIPT, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
-                tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),
-                Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(),
-                micro + ".tmp.img", stage(), state.toAbsolutePath().normalize().toString(), micro, envReset ? "1" : "0", "--"));
-        if (!argv.get(0).contains("/")) out.addAll(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\"")); // sh's PATH search skips folders the micro's user cannot enter; setpriv's does not
+        out.addAll(List.of("/bin/sh", scriptFile(runDir).toString(), micro));
         out.addAll(argv);
         return out;
+    }
+
+    /** The settings sandbox.sh reads from its environment, in the order wrap gives them. */
+    static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN STAGE STATE ENVRESET; do"
+            + " export \"MICROS_SANDBOX_$v=$1\"; shift; done; exec \"$@\"";
+
+    /** sandbox.sh as a file of the run folder (written once per run folder, which only micros can write). */
+    private static synchronized Path scriptFile(Path runDir) throws IOException {
+        Path file = runDir.resolve("micros-sandbox");
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path part = Files.writeString(runDir.resolve("micros-sandbox.part"), SCRIPT);
+            Files.setPosixFilePermissions(part, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(part, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return file;
     }
 
     /**

@@ -206,7 +206,7 @@ class BuildStepTest {
         assertTrue(r.out().contains("micro 'own': the virtualenv .venv in its folder cannot be used: its interpreter " + venvBin.resolve("python")), r.all());
         assertTrue(r.out().contains("the user micros run as: " + closed + " is not open to that user"), r.all());
         assertTrue(r.out().contains("/usr/bin/python3 -m venv .venv"), "it says what to do:\n" + r.all());
-        assertTrue(says(r, "plain", "runs on Python 3.") && r.out().contains("(/usr/bin/python3); Space ran Python 3.9; skipped " + closed.resolve("python3"))
+        assertTrue(says(r, "plain", "runs on Python 3.") && r.out().contains("(/usr/bin/python3) as uid ") && r.out().contains("; Space ran Python 3.9; skipped " + closed.resolve("python3"))
                         && r.out().contains("the user micros run as, cannot enter " + closed + ")"),
                 "it says which interpreter runs and which it passed over:\n" + r.all());
         assertTrue(r.out().matches("(?s).*plain\\s+GET /plain\\s+200.*"), r.all());

@@ -72,6 +72,22 @@ class GatewayCliTest {
             }
         }
     }
+    /** A micro that runs elsewhere is neither built nor described here: its line says where it runs. */
+    @Test
+    void theStartUpLinesSayWhereEachRemoteMicroRuns() throws Exception {
+        Path app = Apps.copy("routing", dir);
+        List<String> args = new ArrayList<>(List.of("gateway", "--port", "0"));
+        for (String micro : List.of("api", "v2", "apix", "legacy")) args.addAll(List.of("--micro", micro + "=http://127.0.0.1:1/" + micro));
+        try (Jar.Proc p = Jar.start(app, Map.of(), args.toArray(String[]::new))) {
+            p.await("Press Ctrl-C to stop.", 20);
+            String out = p.output();
+            for (String micro : List.of("api", "v2", "apix", "legacy"))
+                assertTrue(Pattern.compile("(?m)^\\S+ " + micro + " +\\| runs at http://127.0.0.1:1/" + micro + ": built, started and limited where it runs, not here$")
+                        .matcher(out).find(), out);
+            assertFalse(out.contains("runs on Node.js") || out.contains("Space ran"), "no local interpreter for micros that run elsewhere:\n" + out);
+        }
+    }
+
     /** The export's front door logs to `kubectl logs`: the owner token and API keys it was given are named, never printed. */
     @Test
     void theStartUpLinesNameTheGivenSecretsWithoutPrintingThem() throws Exception {
