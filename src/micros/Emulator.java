@@ -31,6 +31,7 @@ public final class Emulator implements AutoCloseable {
     private volatile boolean closed;
     private Scheduler scheduler;
     private DataServer data;
+    private String projectKey;
 
     private Emulator(App app, RunConfig cfg, AppRuntime runtime, Gateway gateway, StateDir state, Log log) {
         this.app = app;
@@ -71,13 +72,15 @@ public final class Emulator implements AutoCloseable {
         }
         if (cleaned != null) log.event(cleaned);
         log.secret(cfg.ownerToken()); // before any micro or build can print one
+        micros.runtime.MicroLogs lines = new micros.runtime.MicroLogs(app); // the dashboard's log panels, the build's lines included
+        log.listen(lines::add);
         cfg.apiKeys().forEach(log::secret);
         // the data server starts beside the sandbox probe and the build step (it waits on its disk and the CA, they on processes)
         String projectKey = state.projectKey(); // made here, once: the data server's thread and the runtime both read it
         java.util.concurrent.CompletableFuture<DataServer> dataStart = new java.util.concurrent.CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
-                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.loadOr(state.path().resolve("ca")), cfg.host(), dataListen, log::event));
+                dataStart.complete(DataServer.start(state.path().resolve("data"), projectKey, LocalCa.atDefaultOr(state.path().resolve("ca")), cfg.host(), dataListen, log::event));
             } catch (RuntimeException | Error ex) {
                 dataStart.completeExceptionally(ex);
             }
@@ -101,7 +104,7 @@ public final class Emulator implements AutoCloseable {
             data = started(dataStart);
             runtime.dataEnvNow(); // written once: here, unless a build step asked first
             for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
-            gateway = Gateway.start(runtime, cfg, log, data);
+            gateway = Gateway.start(runtime, cfg, log, data, lines);
         } catch (RuntimeException e) {
             if (data != null) data.close();
             runtime.shutdown();
@@ -109,6 +112,7 @@ public final class Emulator implements AutoCloseable {
         }
         Emulator e = new Emulator(app, cfg, runtime, gateway, state, log);
         e.data = data;
+        e.projectKey = projectKey;
         runtime.hostname(e.hostPort());
         runtime.startSweeper();
         SelfClient self = new SelfClient("http://" + e.hostPort(), cfg.ownerToken(), cfg.limits().timeout());
@@ -186,6 +190,24 @@ public final class Emulator implements AutoCloseable {
 
     public RunConfig config() {
         return cfg;
+    }
+
+    /** The project's state folder (run.properties, the project key, the data). */
+    public java.nio.file.Path stateDir() {
+        return state.path();
+    }
+
+    /**
+     * What a program outside the micros needs to reach the app's Base and Drive, as `data env`
+     * prints it: the project key, the data hosts, and the CA bundle (SSL_CERT_FILE and the like).
+     */
+    public Map<String, String> clientEnv() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("DETA_PROJECT_KEY", projectKey);
+        env.put("DETA_BASE_HOST", data.hostPort());
+        env.put("DETA_DRIVE_HOST", data.hostPort());
+        for (String v : DataServer.CA_VARIABLES) env.put(v, runtime.runFolder().resolve("ca-bundle.pem").toString());
+        return env;
     }
 
     /** The URL that logs the owner in. */

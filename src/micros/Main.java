@@ -20,7 +20,7 @@ import micros.util.Words;
 /** The command line: picks a command, turns user errors into one line and an exit code. */
 public final class Main {
     public static final String VERSION = micros.util.Programs.VERSION;
-    static final List<String> COMMANDS = List.of("run", "check", "validate", "trigger", "doctor", "init", "data", "gateway", "export");
+    static final List<String> COMMANDS = List.of("run", "check", "exec", "validate", "trigger", "invoke", "doctor", "init", "data", "gateway", "export");
 
     private Main() {}
 
@@ -65,12 +65,13 @@ public final class Main {
                         rest = args.subList(1, args.size());
                     } else if (!first.startsWith("-") && !Files.exists(Path.of(first))) {
                         String near = Words.closest(first, COMMANDS);
-                        if (near != null) throw UserError.config("unknown command '" + first + "' (did you mean '" + near + "'?); see 'micros --help'");
+                        if (near != null) throw UserError.config("unknown command '" + first + "' (did you mean '" + near + "'?); see '" + micros.util.Programs.INVOCATION + " --help'");
                     }
                 }
             }
         }
-        if (rest.contains("-h") || rest.contains("--help")) {
+        List<String> own = rest.contains("--") ? rest.subList(0, rest.indexOf("--")) : rest; // after --: a micro's input (invoke) or exec's command and its arguments
+        if (own.contains("-h") || own.contains("--help")) {
             out.print(help(command));
             return 0;
         }
@@ -78,8 +79,10 @@ public final class Main {
             case "validate" -> ValidateCommand.run(rest, out);
             case "run" -> RunCommand.run(rest, out);
             case "check" -> CheckCommand.run(rest, out, err);
+            case "exec" -> micros.cli.ExecCommand.run(rest, err);
             case "doctor" -> DoctorCommand.run(rest, out);
             case "trigger" -> TriggerCommand.run(rest, out);
+            case "invoke" -> micros.cli.InvokeCommand.run(rest, out, err);
             case "init" -> InitCommand.run(rest, System.in, out, err);
             case "data" -> micros.cli.DataCommand.run(rest, out);
             case "gateway" -> micros.cli.GatewayCommand.run(rest, out);

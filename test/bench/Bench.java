@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 
 /**
  * make bench: micros against the same Node server reached directly and through nginx, in
- * interleaved rounds (GET at 1, 16 and 64 connections, POSTs of 1 KiB at 16), plus CPU per request,
- * memory, large bodies, start-up and cold start.
+ * interleaved rounds (GET at 1, 16 and 64 connections, POSTs of 1 KiB at 16 and 64, POSTs of 256 KiB
+ * at 16), plus CPU per request (micros' and nginx's worker's), memory, 50 MB downloads and 5 MB
+ * uploads, start-up and cold start.
  * Run from the repository root with `java test/bench/Bench.java` (make bench does).
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per wrk run (default 5); BENCH_ONLY=startup
  * measures only the starts (warm start-up, samples/deps' first and second start, cold start);
@@ -36,7 +37,8 @@ public class Bench {
     static final Path HELLO_JS = APP.resolve("hello/hello.js");
     static final Path WORK = ROOT.resolve("build/bench");
     static final Path RESULTS = ROOT.resolve("test/bench/results");
-    static final int POST_CONNS = 16;
+    static final int[] POST_CONNS = {16, 64};
+    static final int UPLOAD_CONNS = 16, UPLOAD_BYTES = 256 * 1024; // past micros' 64 KiB in memory: through a temporary file
     static final int ROUNDS = Integer.getInteger("rounds", env("BENCH_ROUNDS", 3));
     static final int SECONDS = env("BENCH_SECONDS", 5);
     static final List<Process> started = new ArrayList<>();
@@ -69,7 +71,7 @@ public class Bench {
         int directPort = freePort(), nginxPort = freePort(), microsPort = freePort();
         Process direct = start(List.of("node", HELLO_JS.toString()), Map.of("PORT", Integer.toString(directPort)), null);
         awaitHttp(directPort, "/", 10_000);
-        if (nginx) startNginx(nginxPort, directPort);
+        Process nginxProcess = nginx ? startNginx(nginxPort, directPort) : null;
         Process micros = startMicros(microsPort, "0");
         long microsPid = micros.pid();
         http(microsPort, "/"); // wakes the micro
@@ -82,45 +84,56 @@ public class Bench {
         if (nginx) targets.put("nginx", nginxPort);
         targets.put("micros", microsPort);
         int[] conns = {1, 16, 64};
-        Map<String, List<double[]>> results = new LinkedHashMap<>(); // key target/c -> [req/s, p50 ms, p99 ms]
-        long maxRssUnderLoad = 0;
-        List<Double> cpuPerRequest = new ArrayList<>();
+        Map<String, List<double[]>> results = new LinkedHashMap<>(); // key target/load -> [req/s, p50 ms, p99 ms]
+        Map<String, List<Double>> cpu = new LinkedHashMap<>(); // key process/kind -> microseconds of CPU per request
+        AtomicLong maxRssUnderLoad = new AtomicLong();
+        long nginxWorker = nginx ? nginxProcess.children().findFirst().map(ProcessHandle::pid).orElse(-1L) : -1;
         if (wrk) {
-            Path postScript = WORK.resolve("post.lua");
+            Path postScript = WORK.resolve("post.lua"), uploadScript = WORK.resolve("upload.lua");
             Files.writeString(postScript, "wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", 1024)\nwrk.headers[\"Content-Type\"] = \"text/plain\"\n");
+            Files.writeString(uploadScript, "wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", " + UPLOAD_BYTES + ")\nwrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n");
             for (Map.Entry<String, Integer> t : targets.entrySet()) wrk(t.getValue(), 16, 3, "/", null); // warm-up (JIT, pools)
             wrk(microsPort, 64, 3, "/", null);
-            wrk(microsPort, POST_CONNS, 2, "/upload", postScript);
+            wrk(microsPort, 16, 2, "/upload", postScript);
+            wrk(microsPort, UPLOAD_CONNS, 2, "/upload", uploadScript);
             for (int round = 1; round <= ROUNDS; round++) {
                 System.out.println("round " + round + " of " + ROUNDS + " ...");
-                for (int c : conns) {
-                    for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                        boolean isMicros = t.getKey().equals("micros");
-                        AtomicLong peak = new AtomicLong();
-                        Thread sampler = isMicros ? sampleRss(microsPid, peak) : null;
-                        long cpu0 = isMicros ? cpuTicks(microsPid) : 0;
-                        double[] r = wrk(t.getValue(), c, SECONDS, "/", null);
-                        if (isMicros) {
-                            long ticks = cpuTicks(microsPid) - cpu0;
-                            sampler.interrupt();
-                            if (c >= 16) {
-                                cpuPerRequest.add(ticks * 10_000.0 / (r[0] * SECONDS)); // ticks are 10 ms: microseconds per request
-                                maxRssUnderLoad = Math.max(maxRssUnderLoad, peak.get());
-                            }
-                        }
-                        results.computeIfAbsent(t.getKey() + "/" + c, k -> new ArrayList<>()).add(r);
-                    }
-                }
-                // small POSTs: a body must arrive whole before the micro sees the request (nginx buffers it too)
+                for (int c : conns)
+                    for (Map.Entry<String, Integer> t : targets.entrySet())
+                        measure(results, cpu, t.getKey(), t.getValue(), c, Integer.toString(c), "/", null, "get", microsPid, nginxWorker, maxRssUnderLoad);
+                // requests with bodies: each must arrive whole before the micro sees it (nginx buffers it too, and
+                // spills it to a file past 16 KiB; micros past 64 KiB)
+                for (int c : POST_CONNS)
+                    for (Map.Entry<String, Integer> t : targets.entrySet())
+                        measure(results, cpu, t.getKey(), t.getValue(), c, "post" + c, "/upload", postScript, "post", microsPid, nginxWorker, maxRssUnderLoad);
                 for (Map.Entry<String, Integer> t : targets.entrySet())
-                    results.computeIfAbsent(t.getKey() + "/post", k -> new ArrayList<>()).add(wrk(t.getValue(), POST_CONNS, SECONDS, "/upload", postScript));
+                    measure(results, cpu, t.getKey(), t.getValue(), UPLOAD_CONNS, "upload", "/upload", uploadScript, "upload", microsPid, nginxWorker, maxRssUnderLoad);
             }
         }
-        Map<String, Object> bodies = largeBodies(directPort, microsPort, microsPid);
+        Map<String, Object> bodies = largeBodies(directPort, nginx ? nginxPort : -1, microsPort, microsPid);
         stop(micros);
         Map<String, Object> cold = coldStart();
         cold.putAll(thawCost());
-        report(results, targets.keySet(), conns, cpuPerRequest, idleRss, maxRssUnderLoad, bodies, cold, deps);
+        report(results, targets.keySet(), conns, cpu, idleRss, maxRssUnderLoad.get(), bodies, cold, deps);
+    }
+
+    /**
+     * One wrk run against a target, under a load named {@code load} in the table; for micros and
+     * nginx's worker also the CPU it spent per request (at 16 connections and more), and micros' peak RSS.
+     */
+    static void measure(Map<String, List<double[]>> results, Map<String, List<Double>> cpu, String target, int port, int c, String load,
+                        String path, Path script, String kind, long microsPid, long nginxWorker, AtomicLong maxRss) throws Exception {
+        long pid = target.equals("micros") ? microsPid : target.equals("nginx") ? nginxWorker : -1;
+        AtomicLong peak = new AtomicLong();
+        Thread sampler = target.equals("micros") ? sampleRss(microsPid, peak) : null;
+        long cpu0 = pid > 0 ? cpuTicks(pid) : 0;
+        double[] r = wrk(port, c, SECONDS, path, script);
+        if (pid > 0 && c >= 16) cpu.computeIfAbsent(target + "/" + kind, k -> new ArrayList<>()).add((cpuTicks(pid) - cpu0) * 10_000.0 / r[3]); // 10 ms ticks: us per request
+        if (sampler != null) {
+            sampler.interrupt();
+            if (c >= 16) maxRss.accumulateAndGet(peak.get(), Math::max);
+        }
+        results.computeIfAbsent(target + "/" + load, k -> new ArrayList<>()).add(r);
     }
 
     // ---- start-up ----
@@ -205,21 +218,26 @@ public class Bench {
 
     // ---- large bodies ----
 
-    static Map<String, Object> largeBodies(int directPort, int microsPort, long pid) throws Exception {
+    static Map<String, Object> largeBodies(int directPort, int nginxPort, int microsPort, long pid) throws Exception {
         Map<String, Object> out = new LinkedHashMap<>();
         long before = rss(pid);
-        List<Double> dDown = new ArrayList<>(), mDown = new ArrayList<>(), dUp = new ArrayList<>(), mUp = new ArrayList<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("direct", directPort);
+        if (nginxPort > 0) ports.put("nginx", nginxPort);
+        ports.put("micros", microsPort);
+        Map<String, List<Double>> down = new LinkedHashMap<>(), up = new LinkedHashMap<>();
         for (int i = 0; i < 7; i++) { // a 50 MB transfer takes ~30 ms here: one sample is mostly noise
-            dDown.add(download(directPort, "/big?mb=50"));
-            mDown.add(download(microsPort, "/big/big?mb=50"));
-            dUp.add(upload(directPort, "/upload", 5 << 20));
-            mUp.add(upload(microsPort, "/big/upload", 5 << 20));
+            for (Map.Entry<String, Integer> t : ports.entrySet()) {
+                String prefix = t.getKey().equals("micros") ? "/big" : ""; // micros routes /big/ to the second micro
+                down.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(download(t.getValue(), prefix + "/big?mb=50"));
+                up.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(upload(t.getValue(), prefix + "/upload", 5 << 20));
+            }
         }
         long after = rss(pid);
-        out.put("download_50mb_direct_mbps", median(dDown));
-        out.put("download_50mb_micros_mbps", median(mDown));
-        out.put("upload_5mb_direct_mbps", median(dUp));
-        out.put("upload_5mb_micros_mbps", median(mUp));
+        for (String t : ports.keySet()) {
+            out.put("download_50mb_" + t + "_mbps", median(down.get(t)));
+            out.put("upload_5mb_" + t + "_mbps", median(up.get(t)));
+        }
         out.put("rss_growth_mb", (after - before) / 1024.0);
         return out;
     }
@@ -246,8 +264,11 @@ public class Bench {
             OutputStream out = s.getOutputStream();
             out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + n + "\r\nConnection: close\r\n\r\n").getBytes());
             out.write(body);
-            s.getInputStream().readAllBytes();
-            return n / 1048576.0 / ((System.nanoTime() - t0) / 1e9);
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            double mbps = n / 1048576.0 / ((System.nanoTime() - t0) / 1e9);
+            if (!answer.startsWith("HTTP/1.1 200") || !answer.endsWith("\r\n\r\n" + n)) // a quick refusal is not an upload
+                throw new IllegalStateException("upload to port " + port + " was not taken whole: " + answer.lines().findFirst().orElse(""));
+            return mbps;
         }
     }
 
@@ -315,33 +336,46 @@ public class Bench {
 
     // ---- the report ----
 
-    static void report(Map<String, List<double[]>> results, Iterable<String> targets, int[] conns, List<Double> cpu,
+    static void report(Map<String, List<double[]>> results, Iterable<String> targets, int[] conns, Map<String, List<Double>> cpu,
                        long idleRss, long loadRss, Map<String, Object> bodies, Map<String, Object> cold, Map<String, Object> deps) throws IOException {
         StringBuilder t = new StringBuilder();
         t.append(String.format("%n%-8s %5s %10s %9s %9s %9s %9s%n", "target", "conns", "req/s", "p50 ms", "p99 ms", "/direct", "/nginx"));
         Map<String, Object> wrkJson = new LinkedHashMap<>();
         for (int c : conns)
             for (String target : targets) row(t, wrkJson, results, target, Integer.toString(c), c, target + "_c" + c);
-        if (results.containsKey("micros/post")) {
-            t.append(String.format("%nPOST of 1 KiB, %d connections:%n", POST_CONNS));
-            for (String target : targets) row(t, wrkJson, results, target, "post", POST_CONNS, target + "_post_c" + POST_CONNS);
+        for (int c : POST_CONNS) {
+            if (!results.containsKey("micros/post" + c)) continue;
+            t.append(String.format("%nPOST of 1 KiB, %d connections:%n", c));
+            for (String target : targets) row(t, wrkJson, results, target, "post" + c, c, target + "_post_c" + c);
+        }
+        if (results.containsKey("micros/upload")) {
+            t.append(String.format("%nPOST of %d KiB (past micros' 64 KiB in memory), %d connections:%n", UPLOAD_BYTES / 1024, UPLOAD_CONNS));
+            for (String target : targets) row(t, wrkJson, results, target, "upload", UPLOAD_CONNS, target + "_upload_c" + UPLOAD_CONNS);
         }
         if (results.containsKey("micros/1")) {
             double added = median(results.get("micros/1").stream().map(r -> r[1]).toList()) - median(results.get("direct/1").stream().map(r -> r[1]).toList());
             t.append(String.format(Locale.ROOT, "added p50 latency at 1 connection: %.3f ms (target: at most 0.3 ms)%n", added));
             json.put("added_p50_ms_c1", added);
         }
-        if (!cpu.isEmpty()) {
-            t.append(String.format(Locale.ROOT, "micros CPU per proxied request: %.1f us (median of the 16- and 64-connection runs)%n", median(cpu)));
-            json.put("micros_cpu_us_per_request", median(cpu));
+        for (String kind : List.of("get", "post", "upload")) {
+            List<Double> ours = cpu.get("micros/" + kind), theirs = cpu.get("nginx/" + kind);
+            if (ours == null) continue;
+            String what = kind.equals("get") ? "GET" : kind.equals("post") ? "1 KiB POST" : (UPLOAD_BYTES / 1024) + " KiB POST";
+            t.append(String.format(Locale.ROOT, "CPU per proxied %s: micros %.1f us, nginx's worker %s (medians of the runs at 16 and more connections)%n",
+                    what, median(ours), theirs == null ? "-" : String.format(Locale.ROOT, "%.1f us", median(theirs))));
+            json.put("micros_cpu_us_per_" + kind, median(ours));
+            if (theirs != null) json.put("nginx_cpu_us_per_" + kind, median(theirs));
         }
         t.append(String.format(Locale.ROOT, "micros RSS: %.0f MB idle after start (target 80), %.0f MB peak under 16/64-connection load (target 150)%n", idleRss / 1024.0, loadRss / 1024.0));
         json.put("micros_load_rss_mb", loadRss / 1024.0);
-        t.append(String.format(Locale.ROOT, "large bodies: 50 MB download %.0f MB/s direct, %.0f MB/s through micros (%.2f); 5 MB upload %.0f MB/s direct, %.0f MB/s through micros (%.2f); RSS growth %.1f MB%n",
-                bodies.get("download_50mb_direct_mbps"), bodies.get("download_50mb_micros_mbps"),
-                (double) bodies.get("download_50mb_micros_mbps") / (double) bodies.get("download_50mb_direct_mbps"),
-                bodies.get("upload_5mb_direct_mbps"), bodies.get("upload_5mb_micros_mbps"),
-                (double) bodies.get("upload_5mb_micros_mbps") / (double) bodies.get("upload_5mb_direct_mbps"), bodies.get("rss_growth_mb")));
+        for (String[] what : new String[][] {{"download_50mb", "50 MB download"}, {"upload_5mb", "5 MB upload"}}) {
+            double d = (double) bodies.get(what[0] + "_direct_mbps"), m = (double) bodies.get(what[0] + "_micros_mbps");
+            Object n = bodies.get(what[0] + "_nginx_mbps");
+            t.append(String.format(Locale.ROOT, "%s (median of 7): direct %.0f MB/s, %smicros %.0f MB/s (%.2f of direct%s)%n", what[1], d,
+                    n == null ? "" : String.format(Locale.ROOT, "nginx %.0f MB/s, ", (double) n), m, m / d,
+                    n == null ? "" : String.format(Locale.ROOT, ", %.2fx nginx", m / (double) n)));
+        }
+        t.append(String.format(Locale.ROOT, "RSS growth over the large bodies: %.1f MB%n", bodies.get("rss_growth_mb")));
         startLines(t, deps, cold);
         t.append(String.format(Locale.ROOT, "freezing: a request to a frozen micro takes %.2f ms, to a running one %.2f ms: thawing adds %.2f ms%n",
                 cold.get("frozen_request_ms"), cold.get("unfrozen_request_ms"), cold.get("thaw_adds_ms")));
@@ -384,7 +418,9 @@ public class Bench {
         Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
         if (!rps.find()) throw new IllegalStateException("wrk said:\n" + out);
         if (out.contains("Non-2xx") || out.contains("Socket errors")) System.out.println("  wrk saw errors on port " + port + " c=" + c + ":\n" + out);
-        return new double[] {Double.parseDouble(rps.group(1)), percentile(out, "50%"), percentile(out, "99%")};
+        Matcher count = Pattern.compile("([0-9]+) requests in").matcher(out);
+        double requests = count.find() ? Double.parseDouble(count.group(1)) : Double.parseDouble(rps.group(1)) * seconds;
+        return new double[] {Double.parseDouble(rps.group(1)), percentile(out, "50%"), percentile(out, "99%"), requests};
     }
 
     static double percentile(String out, String which) {
@@ -403,7 +439,7 @@ public class Bench {
                 "--idle", idle, "--payload", "100M"), Map.of(), "is listening on");
     }
 
-    static void startNginx(int port, int upstream) throws Exception {
+    static Process startNginx(int port, int upstream) throws Exception {
         Path dir = WORK.resolve("nginx");
         Files.createDirectories(dir);
         String conf = "worker_processes 1;\npid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("error.log") + ";\ndaemon off;\n"
@@ -411,10 +447,13 @@ public class Bench {
                 + "  client_body_temp_path " + dir.resolve("body") + "; proxy_temp_path " + dir.resolve("proxy") + ";\n"
                 + "  fastcgi_temp_path " + dir.resolve("fcgi") + "; uwsgi_temp_path " + dir.resolve("uwsgi") + "; scgi_temp_path " + dir.resolve("scgi") + ";\n"
                 + "  upstream node { server 127.0.0.1:" + upstream + "; keepalive 64; }\n"
+                // bodies as large as micros takes (--payload 100M): nginx's default (1m) answers a 5 MB upload 413 at once
+                + "  client_max_body_size 100m;\n"
                 + "  server { listen 127.0.0.1:" + port + "; location / { proxy_pass http://node; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }\n}\n";
         Files.writeString(dir.resolve("nginx.conf"), conf);
-        start(List.of("nginx", "-c", dir.resolve("nginx.conf").toString(), "-p", dir.toString()), Map.of(), null);
+        Process p = start(List.of("nginx", "-c", dir.resolve("nginx.conf").toString(), "-p", dir.toString()), Map.of(), null);
         awaitHttp(port, "/", 10_000);
+        return p;
     }
 
     /** Starts a process; when {@code ready} is given, waits for a line of output containing it. */

@@ -36,6 +36,25 @@ def floor(i):
 timed(floor, 200)
 print("HTTPS keep-alive round trip (http.client, Drive list):", pct(timed(floor, N)))
 
+# a new TLS connection each time, as the SDK's Drive makes one per request: where its time goes
+import socket
+import ssl
+h, p = host.rsplit(":", 1)
+print("TLS: the client's default context, made per connection by http.client (reads SSL_CERT_FILE):",
+      pct(timed(lambda i: ssl._create_default_https_context(), 200)))
+ctx = ssl.create_default_context()
+def handshake(i):
+    s = ctx.wrap_socket(socket.create_connection((h, int(p))), server_hostname=h)
+    s.close()
+timed(handshake, 20)
+print("TLS: connection and handshake, one context:", pct(timed(handshake, 200)))
+def fresh(i):
+    c = http.client.HTTPSConnection(host)
+    c.request("GET", "/v1/%s/bench-empty/files?limit=1" % pid, headers={"X-API-Key": key, "Connection": "close"})
+    c.getresponse().read()
+    c.close()
+print("HTTPS request on a new connection (http.client, as the SDK's Drive):", pct(timed(fresh, 200)))
+
 b = Deta().Base("bench")
 try:
     b.put({"key": "probe", "v": 1})

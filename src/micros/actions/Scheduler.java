@@ -149,7 +149,7 @@ public final class Scheduler {
         Result r = firing.fire(e.action, e.micro);
         e.lastRun = started;
         e.lastResult = r;
-        String body = r.ok() || r.body() == null ? "" : ": " + r.body().strip().replace('\n', ' ');
+        String body = r.ok() || r.body() == null ? "" : ": " + log.redactLines(r.body()).strip().replace('\n', ' '); // redacted before it is cut
         if (body.length() > 200) body = body.substring(0, 200) + "...";
         log.event("action " + e.action.id() + " (" + how + ", micro " + e.micro.name() + "): " + (r.status() == 0 ? "failed" : r.status()) + " in " + r.millis() + " ms" + body);
         return r;

@@ -15,20 +15,18 @@ import java.util.Map;
  */
 record Access(String user, int uid, int gid) {
 
-    /** The user micros run as when micros runs as root (--user); null when micros runs as itself. */
-    static Access of(String user) {
-        if (user == null) return null;
+    /** A micro's uid and gid (null: micros' own user), named as /etc/passwd names the uid, if it does. */
+    static Access of(int[] ids) {
+        if (ids == null) return null;
         try {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
                 String[] f = line.split(":");
-                if (f.length >= 4 && (f[0].equals(user) || f[2].equals(user)))
-                    return new Access(user, Integer.parseInt(f[2]), Integer.parseInt(f[3]));
+                if (f.length >= 3 && f[2].equals(Integer.toString(ids[0]))) return new Access(f[0], ids[0], ids[1]);
             }
-        } catch (IOException | NumberFormatException ignored) {
+        } catch (IOException ignored) {
             // below
         }
-        if (user.matches("[0-9]+")) return new Access(user, Integer.parseInt(user), Integer.parseInt(user));
-        return user.equals("nobody") ? new Access(user, 65534, 65534) : null;
+        return new Access(Integer.toString(ids[0]), ids[0], ids[1]);
     }
 
     /** "nobody (uid 65534)", or "uid 900000" for a uid with no name (micros' own per-micro uids). */

@@ -39,8 +39,7 @@ public final class BuildStep {
      * What a run's builds are given.
      * @param state      micros' state folder (the stages are in its build/ folder)
      * @param shell      the environment micros was started with
-     * @param path       PATH as the micros' users may search it (folders they cannot enter left out)
-     * @param microsUser the user micros run as when that is not micros' own user (as root), else null
+     * @param path       PATH as the micro's user may search it (folders it cannot enter left out), by micro
      * @param install    false for --no-install
      * @param rebuild    --build: build every micro again, even when nothing changed (with --dev: run its commands in place)
      * @param dev        --dev: install in the micro's own folder, build nothing
@@ -51,20 +50,21 @@ public final class BuildStep {
      * @param projectKey DETA_PROJECT_KEY
      * @param given      --env and --env-file values (the presets' values)
      */
-    public record Settings(Path state, Map<String, String> shell, Supplier<String> path, String microsUser, boolean install, boolean rebuild, boolean dev,
+    public record Settings(Path state, Map<String, String> shell, Function<String, String> path, boolean install, boolean rebuild, boolean dev,
                            Function<String, int[]> ids, List<Path> hidden, Path runDir, Supplier<Map<String, String>> dataEnv,
                            String projectKey, Map<String, String> given) {}
 
-    /** PATH as the micros' users may search it, and one sentence naming the folders left out (null when none is). */
+    /** PATH as a micro's user may search it, and one sentence naming the folders left out (null when none is). */
     public record SearchPath(String value, String note) {}
 
     /**
-     * {@code path} without the folders the user micros run as cannot enter (a pyenv or cargo folder
+     * {@code path} without the folders the user a micro runs as cannot enter (a pyenv or cargo folder
      * under /root): a missing command then reads "not found", not "Permission denied".
-     * @param microsUser the user micros run as when it is not micros' own (as root), else null: then PATH stays whole
+     * @param ids   the micro's uid and gid when it is not micros' own user (as root), else null: then PATH stays whole
+     * @param micro the micro's name, for the note
      */
-    public static SearchPath searchPath(String path, String microsUser) {
-        Access user = Access.of(microsUser);
+    public static SearchPath searchPath(String path, int[] ids, String micro) {
+        Access user = Access.of(ids);
         if (user == null) return new SearchPath(path, null);
         List<String> kept = new java.util.ArrayList<>(), seen = new java.util.ArrayList<>();
         Map<String, List<String>> dropped = new LinkedHashMap<>(); // the folder that closes the way -> PATH entries behind it
@@ -81,17 +81,19 @@ public final class BuildStep {
         if (dropped.isEmpty()) return new SearchPath(String.join(java.io.File.pathSeparator, kept), null);
         List<String> parts = new java.util.ArrayList<>();
         for (Map.Entry<String, List<String>> e : dropped.entrySet())
-            parts.add(String.join(", ", e.getValue()) + " (" + user.who() + ", the user micros run as, cannot enter " + e.getKey() + ")");
+            parts.add(String.join(", ", e.getValue()) + " (" + user.who() + ", the user micro '" + micro + "' runs as, cannot enter " + e.getKey() + ")");
         return new SearchPath(String.join(java.io.File.pathSeparator, kept),
                 "PATH for micros and their builds: left out " + String.join("; ", parts));
     }
 
     /** @param builds where the steps run; once it is closed (micros is stopping), no micro is built further */
     public static Map<String, Prepared> run(App app, Settings settings, Log log, BuildSandbox builds) {
-        Context ctx = new Context(settings, log, Access.of(settings.microsUser()), builds);
         Map<String, Prepared> out = new LinkedHashMap<>();
         for (Micro m : app.micros()) {
             if (builds.closed()) break;
+            // the interpreter is checked against, and its line names, the uid that very micro runs and builds as
+            Access user = ownUser(m, settings.dev()) ? Access.of(settings.ids().apply(m.name())) : null;
+            Context ctx = new Context(settings, log, user, builds, app);
             Path src = app.root().resolve(Builder.relative(m.src())).normalize();
             Prepared p = Prepared.NOTHING;
             if (Files.isDirectory(src)) // a missing src folder is reported with the other configuration problems
@@ -117,7 +119,8 @@ public final class BuildStep {
         try {
             Stage.makeDir(ctx.buildRoot(), null);
             Stage.makeDir(dir, null);
-            upload = Stage.scan(src, ctx.settings().state());
+            Stage.Source source = Stage.Source.of(ctx.app(), src, ctx.settings().state());
+            upload = Stage.scan(source);
             for (String d : List.of("app", "venv", "home", "tmp")) Stage.own(dir.resolve(d), owner); // the micro may have another uid than last run
             String inputs = inputs(m, upload, ctx);
             if (!ctx.settings().rebuild() && Stamp.matches(stampFile, inputs) && Files.isDirectory(app, LinkOption.NOFOLLOW_LINKS)) {
@@ -125,10 +128,12 @@ public final class BuildStep {
                 return deps.failure() != null ? deps : deps.in(app);
             }
             Stamp.clear(stampFile); // from here until it succeeds, the build is not done
-            if (upload.ignored() > 0 && upload.entries().stream().allMatch(e -> e.path().equals(".spaceignore")))
-                ctx.log().micro(name, "build", "its .spaceignore and Space's default ignore list leave out all " + upload.ignored()
+            if (upload.ignored() > 0 && upload.entries().stream().allMatch(e -> e.path().equals(source.ignoreFile())))
+                ctx.log().micro(name, "build", ctx.app().classic() != null
+                        ? "its .detaignore and the deta CLI's defaults leave out all " + upload.ignored() + " files and folders of '" + m.src() + "': Deta would have deployed nothing"
+                        : "its .spaceignore and Space's default ignore list leave out all " + upload.ignored()
                         + " files and folders of '" + m.src() + "': Space would have uploaded nothing");
-            upload = Stage.sync(src, ctx.settings().state(), app, owner);
+            upload = Stage.sync(source, app, owner);
             inputs = inputs(m, upload, ctx);
             Prepared built = build(m, app, ctx);
             if (built.failure() != null) {
@@ -170,9 +175,14 @@ public final class BuildStep {
             n++;
             Step.Result r = Step.run(ctx, m.name(), command, List.of("/bin/sh", "-c", command), dir, ctx.toolEnv(m, Map.of(), deps.pathFirst()),
                     ctx.dir(m.name()).resolve("command-" + n + ".log"), ctx.confinement(m.name(), dir), true);
-            if (!r.ok()) return Prepared.failed("micro '" + m.name() + "': its build command failed: " + r.failure());
+            if (!r.ok()) return Prepared.failed("micro '" + m.name() + "': build command '" + command + "' " + r.how());
         }
         return deps;
+    }
+
+    /** Whether the micro runs a process, or builds in its stage: then as its own uid (as root). */
+    private static boolean ownUser(Micro m, boolean dev) {
+        return !m.engine().staticLike() || !dev && builds(m);
     }
 
     /** Whether the micro runs a process or builds something: then its stage is its own user's. */

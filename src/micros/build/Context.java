@@ -14,10 +14,21 @@ import micros.spacefile.App.Micro;
 /**
  * What every build step of a run shares.
  * @param settings what the run was told and found (see {@link BuildStep.Settings})
- * @param user     the user micros run as, when that is another user than micros' own; null otherwise
+ * @param user     the user this micro runs and builds as (its own uid, as root); null when that is micros' own user
  * @param builds   where each step's processes run, and are ended
+ * @param app      the app being built
  */
-record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox builds) {
+record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox builds, micros.spacefile.App app) {
+
+    /** "Space ran Python 3.9", or what Deta ran a Deta Cloud micro on: for the line saying which version runs. */
+    String ran(Micro m) {
+        return app.ran(m);
+    }
+
+    /** " as uid 900003" (the user the micro runs as, for its interpreter line), or "" when it runs as micros' own user. */
+    String as() {
+        return user == null ? "" : " as " + user.who();
+    }
 
     Path buildRoot() {
         return settings.state().resolve("build");
@@ -71,7 +82,7 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
         Map<String, String> env = new HashMap<>(defaults);
         env.putAll(shell());
         env.keySet().removeAll(micros.runtime.MicroEnvironment.SECRETS); // builds need no owner token or API keys
-        String path = dev() ? shell().getOrDefault("PATH", "/usr/bin:/bin") : settings.path().get();
+        String path = dev() ? shell().getOrDefault("PATH", "/usr/bin:/bin") : settings.path().apply(m.name());
         env.put("PATH", pathFirst == null ? path : pathFirst + java.io.File.pathSeparator + path);
         env.putAll(micros.runtime.MicroEnvironment.presets(m, dev(), settings.given(), shell()));
         env.put("DETA_PROJECT_KEY", settings.projectKey());

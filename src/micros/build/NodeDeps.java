@@ -33,7 +33,7 @@ final class NodeDeps {
             if (reachable.failure() != null) return Prepared.failed("micro '" + name + "': " + reachable.failure());
             Thread t = new Thread(() -> {
                 String version = Interpreters.version(reachable.program(), List.of("--version"));
-                say(ctx, name, new Interpreters.Choice(reachable.program(), version == null ? "(its version did not print)" : version, reachable.note(), null));
+                say(ctx, m, new Interpreters.Choice(reachable.program(), version == null ? "(its version did not print)" : version, reachable.note(), null));
             }, "micros-node-version");
             t.setDaemon(true);
             t.start();
@@ -43,7 +43,7 @@ final class NodeDeps {
         Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode || !ctx.dev() ? ctx.user() : null);
         if (node.absent() && runsOnNode) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
         if (node.failure() != null) return Prepared.failed("micro '" + name + "': " + node.failure());
-        if (runsOnNode) say(ctx, name, node);
+        if (runsOnNode) say(ctx, m, node);
         String npm = npm(ctx);
         if (npm == null) return Prepared.failed("micro '" + name + "': npm is not on PATH: install npm (it comes with Node.js) to install package.json's dependencies");
         Map<String, String> env = env(m, ctx);
@@ -77,8 +77,8 @@ final class NodeDeps {
         return Prepared.NOTHING;
     }
 
-    private static void say(Context ctx, String name, Interpreters.Choice node) {
-        ctx.log().micro(name, "build", "runs on Node.js " + node.version() + " (" + node.program() + "); Space ran Node.js 16"
+    private static void say(Context ctx, Micro m, Interpreters.Choice node) {
+        ctx.log().micro(m.name(), "build", "runs on Node.js " + node.version() + " (" + node.program() + ")" + ctx.as() + "; " + ctx.ran(m)
                 + (node.note().isEmpty() ? "" : "; " + node.note()));
     }
 
@@ -97,10 +97,7 @@ final class NodeDeps {
     static String output(Micro m, Path dir) {
         return switch (m.engine()) {
             case REACT, VUE, SVELTE -> m.serveFolder();
-            case NEXT -> ".next";
-            case NUXT -> ".output";
-            case SVELTE_KIT -> ".svelte-kit"; // its adapter's output (adapter-node: build/) is what the runtime looks for
-            default -> null;
+            default -> m.engine().buildOutput(); // svelte-kit: its own folder; its adapter's output (adapter-node: build/) is what the runtime looks for
         };
     }
 

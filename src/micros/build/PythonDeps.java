@@ -107,18 +107,14 @@ final class PythonDeps {
             return Prepared.failed("micro '" + m.name() + "': the virtualenv " + rel + " in its folder cannot be used: its interpreter " + python
                     + " is missing (" + target(python) + "). Remove it (micros then makes one from requirements.txt), or recreate it (python3 -m venv " + rel + ")");
         String version = Interpreters.version(python, List.of("-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"));
-        ctx.log().micro(m.name(), "build", "uses the virtualenv in its folder, " + rel + " (Python " + version + "; Space ran "
-                + spaceVersion(m) + "); micros installs nothing into it");
+        ctx.log().micro(m.name(), "build", "uses the virtualenv in its folder, " + rel + " (Python " + version + "; "
+                + ctx.ran(m) + "); micros installs nothing into it");
         return new Prepared(venv.resolve("bin"), python, null);
     }
 
     private static void announce(Micro m, Interpreters.Choice py, Context ctx) {
-        ctx.log().micro(m.name(), "build", "runs on Python " + py.version() + " (" + py.program() + "); Space ran " + spaceVersion(m)
+        ctx.log().micro(m.name(), "build", "runs on Python " + py.version() + " (" + py.program() + ")" + ctx.as() + "; " + ctx.ran(m)
                 + (py.note().isEmpty() ? "" : "; " + py.note()));
-    }
-
-    private static String spaceVersion(Micro m) {
-        return m.engine() == micros.spacefile.Engine.PYTHON38 ? "Python 3.8" : "Python 3.9";
     }
 
     private static String target(Path link) {

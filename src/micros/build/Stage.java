@@ -22,11 +22,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import micros.spacefile.App;
+import micros.spacefile.Ignore;
 import micros.spacefile.SpaceIgnore;
 
 /**
  * A micro's staged upload: the files `space push` would have uploaded (its src folder minus
- * Space's default ignore list and its own .spaceignore), copied into its build folder, where it
+ * Space's default ignore list and its own .spaceignore; a Deta Cloud micro's minus its
+ * .detaignore), copied into its build folder, where it
  * is built and from where the micro runs. The owner's folder is only read, through open folders
  * and without following links (a folder swapped for a link mid-walk cannot make micros, as root,
  * copy a file from elsewhere). A symbolic link to a file src uploads is staged as a copy of it, as
@@ -47,6 +50,24 @@ final class Stage {
         String line() {
             return link ? path + " -> " + target : path + " " + size + " " + mtime + " " + java.nio.file.attribute.PosixFilePermissions.toString(mode) + " " + key
                     + (from.equals(path) ? "" : " <= " + from);
+        }
+    }
+
+    /** Where a micro's upload comes from: its src folder, read with its platform's ignore rules; micros' state folder, never part of it. */
+    record Source(Path src, Path state, Ignore ignore) {
+        static Source of(App app, Path src, Path state) {
+            Ignore ignore;
+            try {
+                ignore = Ignore.forMicro(app, src);
+            } catch (IOException e) { // an unreadable .spaceignore or .detaignore: the default list still applies
+                ignore = Ignore.defaultsFor(app);
+            }
+            return new Source(src, state, ignore);
+        }
+
+        /** The file that lists the micro's own ignore rules. */
+        String ignoreFile() {
+            return ignore instanceof SpaceIgnore ? ".spaceignore" : ".detaignore";
         }
     }
 
@@ -76,17 +97,17 @@ final class Stage {
     record Owner(int uid, int gid) {}
 
     /** What src would upload, read without copying anything. */
-    static Upload scan(Path src, Path state) throws IOException {
-        return walk(src, state, null, null);
+    static Upload scan(Source source) throws IOException {
+        return walk(source, null, null);
     }
 
     /**
      * Makes {@code app} hold exactly what src uploads, and what a build made only in {@code keep}:
      * copies what differs, removes the rest.
      */
-    static Upload sync(Path src, Path state, Path app, Owner owner) throws IOException {
+    static Upload sync(Source source, Path app, Owner owner) throws IOException {
         makeDir(app, owner);
-        Upload upload = walk(src, state, app, owner);
+        Upload upload = walk(source, app, owner);
         discard(app, upload, Set.of(MODULES));
         return upload;
     }
@@ -157,30 +178,25 @@ final class Stage {
      * Walks src as the upload sees it; with {@code app}, also copies each file that differs from its staged copy.
      * Any folder named .micros (micros' state) and the state folder itself are never part of it.
      */
-    private static Upload walk(Path src, Path state, Path app, Owner owner) throws IOException {
-        SpaceIgnore ignore;
-        try {
-            ignore = SpaceIgnore.forSource(src);
-        } catch (IOException e) { // an unreadable .spaceignore: the default list still applies
-            ignore = SpaceIgnore.defaults();
-        }
-        Path realState = real(state), realSrc = real(src);
+    private static Upload walk(Source source, Path app, Owner owner) throws IOException {
+        Path src = source.src(), realState = real(source.state()), realSrc = real(src);
         List<Entry> entries = new ArrayList<>();
         int[] ignored = {0};
         try (DirectoryStream<Path> top = Files.newDirectoryStream(realSrc)) {
             if (!(top instanceof SecureDirectoryStream<Path> secure))
                 throw new IOException("this system cannot read folders without following links (no openat): micros cannot stage " + src);
-            walk(secure, realSrc, "", new Rules(ignore, realSrc, realState), app, owner, entries, ignored);
+            walk(secure, realSrc, "", new Rules(source.ignore(), realSrc, realState), app, owner, entries, ignored);
         }
         entries.sort(BY_PATH);
         return new Upload(List.copyOf(entries), ignored[0]);
     }
 
     /** What the upload leaves out: the ignore rules, and micros' state folder. */
-    private record Rules(SpaceIgnore ignore, Path src, Path state) {
+    private record Rules(Ignore ignore, Path src, Path state) {
         boolean leavesOut(Path dirPath, String rel, String name, boolean dir) {
             if (dir) return name.equals(".micros") || ignore.ignored(rel, true) || dirPath.resolve(name).equals(state);
-            return !rel.equals(".spaceignore") && ignore.ignored(rel, false);
+            // .spaceignore is in Space's own list, but space-cli uploaded it (the deta CLI kept .detaignore by its own rules)
+            return !(rel.equals(".spaceignore") && ignore instanceof SpaceIgnore) && ignore.ignored(rel, false);
         }
 
         /** Whether a file of src at {@code rel} is uploaded: neither it nor a folder above it left out. */

@@ -24,8 +24,13 @@ final class Step {
     private static final long ALIVE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final int LAST_LINES = 30;
 
-    /** How a step ended; {@code failure} is null on success, else one sentence for the 503 and the log. */
-    record Result(boolean ok, String failure) {}
+    /** How a step ended: {@code what} ran, and {@code how} it failed ("failed with exit code 3 (output in ...)"), null on success. */
+    record Result(boolean ok, String what, String how) {
+        /** One sentence for the 503 and the log ("npm run build failed with exit code 3 (...)"); null on success. */
+        String failure() {
+            return ok ? null : what + " " + how;
+        }
+    }
 
     private Step() {}
 
@@ -80,25 +85,25 @@ final class Step {
             if (confined != null) Stage.fresh(confined.tmp(), ctx.owner(micro)); // its /tmp goes with it
         } catch (IOException e) {
             if (ctx.builds().closed()) return stopped(log, micro, what);
-            String why = what + " could not start: " + e.getMessage();
-            log.micro(micro, "build", why);
-            return new Result(false, why);
+            Result r = new Result(false, what, "could not start: " + e.getMessage());
+            log.micro(micro, "build", r.failure());
+            return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Result(false, what + " was interrupted");
+            return new Result(false, what, "was interrupted");
         }
         if (ctx.builds().closed()) return stopped(log, micro, what);
         String took = seconds(System.nanoTime() - t0);
         if (code == 0) {
             log.micro(micro, "build", what + ": done in " + took);
-            return new Result(true, null);
+            return new Result(true, what, null);
         }
         String how = limit != null ? "was " + limit : "failed with exit code " + code;
         String rerun = "cd " + quote(dir.toString()) + " && " + String.join(" ", argv.stream().map(Step::quote).toList());
         if (live) {
             log.micro(micro, "build", what + ": " + how + " after " + took + " (its output is above, and in " + logFile + ")");
             log.micro(micro, "build", "to rerun it by hand: " + rerun);
-            return new Result(false, what + " " + how + " (output in " + logFile + "; rerun: " + rerun + ")");
+            return new Result(false, what, how + " (output in " + logFile + "; rerun: " + rerun + ")");
         }
         List<String> lines;
         try {
@@ -111,13 +116,13 @@ final class Step {
                 + " (all in " + logFile + "):");
         for (String line : last) log.micro(micro, "build", "  " + line);
         log.micro(micro, "build", "to rerun it by hand: " + rerun);
-        return new Result(false, what + " " + how + " (output in " + logFile + "; rerun: " + rerun + ")");
+        return new Result(false, what, how + " (output in " + logFile + "; rerun: " + rerun + ")");
     }
 
     /** micros is stopping: it ended the step, whose failure is not the tool's. */
     private static Result stopped(Log log, String micro, String what) {
         log.micro(micro, "build", what + ": ended, micros is stopping");
-        return new Result(false, what + " was ended: micros is stopping");
+        return new Result(false, what, "was ended: micros is stopping");
     }
 
     static String seconds(long nanos) {

@@ -6,11 +6,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import micros.Emulator;
 import micros.runtime.Log;
@@ -18,18 +23,25 @@ import micros.runtime.RunConfig;
 import micros.runtime.Supervisor;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
+import micros.spacefile.Problem;
 import micros.spacefile.SpacefileReader;
 import micros.util.UserError;
 
 /**
  * {@code micros check}: the CI smoke test. Starts the app on a free port, sends a request to
- * each micro (or the --expect requests), prints a table, stops everything; exit 0 when all passed.
+ * each micro (or the --expect requests), prints a table, stops everything; exit 0 when all
+ * passed, 1 when a check failed, 2 for a configuration problem. Whatever stops it after the
+ * options are read (the Spacefile, a build, the start) is a failed check in every report.
  */
 public final class CheckCommand {
     private CheckCommand() {}
 
-    /** One request to make and what counts as passing: an exact status, a class ("2xx"), or any answer below 500. */
-    record Expectation(String method, String path, String status) {
+    /**
+     * One request to make and what counts as passing: an exact status, a class ("2xx"), or a
+     * status below {@code below} (the default checks: 400 for the primary and static micros,
+     * whose 404 at their root is a broken app; 500 for other process micros).
+     */
+    record Expectation(String method, String path, String status, int below) {
         static Expectation parse(String text) {
             String[] f = text.strip().split("\\s+");
             if (f.length == 0 || f.length > 3 || f[0].isEmpty())
@@ -41,13 +53,22 @@ public final class CheckCommand {
             String status = i < f.length ? f[i].toLowerCase(Locale.ROOT) : null;
             if (status != null && !status.matches("[1-5]([0-9]{2}|xx)"))
                 throw UserError.config("--expect \"" + text + "\": '" + f[i] + "' is not a status (use 200 or 2xx)");
-            return new Expectation(method, path, status);
+            return new Expectation(method, path, status, 500);
+        }
+
+        /** The default check of a micro: GET at its path. */
+        static Expectation of(Micro m, boolean served) {
+            return new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null, m.primary() || served ? 400 : 500);
         }
 
         boolean passes(int code) {
-            if (status == null) return code < 500;
+            if (status == null) return code < below;
             if (status.endsWith("xx")) return code / 100 == status.charAt(0) - '0';
             return code == Integer.parseInt(status);
+        }
+
+        String expected() {
+            return status != null ? status : "below " + below;
         }
     }
 
@@ -59,60 +80,89 @@ public final class CheckCommand {
         Options o = Options.parse("check", args, RunOptions.flags("--strict", "--json"), RunOptions.valued("--expect", "--junit"));
         boolean json = o.flag("--json");
         PrintStream out = json ? err : stdout; // with --json, stdout holds the JSON alone
-        Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
         List<Expectation> expectations = o.all("--expect").stream().map(Expectation::parse).toList();
-        Path junit = o.value("--junit", null) == null ? null : Path.of(o.value("--junit", null));
-        RunConfig cfg = RunOptions.config(o, file, 0);
-        Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
-        App app = RunOptions.load(file, out);
-        log.names(app.micros().stream().map(Micro::name).toList());
-        var sizes = micros.spacefile.PackageSize.check(app, micros.spacefile.Problem.Severity.WARNING, RunCommand.positions(file));
-        sizes.forEach(out::println);
-        if (!sizes.isEmpty() && o.flag("--strict")) {
-            out.println("check --strict: the app is over Space's package limits");
-            return 1;
-        }
-        if (expectations.isEmpty())
-            expectations = app.micros().stream().map(m -> new Expectation("GET", m.prefix().isEmpty() ? "/" : m.prefix(), null)).toList();
-        RunOptions.warnUndeclared(app, cfg, log);
-        RunOptions.warnUnset(app, cfg, log);
-        List<CheckReport.Result> results = new ArrayList<>();
-        java.time.Instant started = java.time.Instant.now();
+        Path junit = writable(o.value("--junit", null));
+        Instant started = Instant.now();
         long t0 = System.nanoTime();
-        java.util.Map<String, String> notBuilt;
-        try (Emulator e = Emulator.start(app, cfg, log)) {
-            notBuilt = e.runtime().buildFailures();
-            RunCommand.limits(e, log);
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-            for (Expectation x : expectations) results.add(check(e, client, x, cfg));
+        List<CheckReport.Result> results = new ArrayList<>();
+        String name = appName(o.positional(1, "one Spacefile path"));
+        int exit;
+        String step = "Spacefile";
+        try {
+            Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
+            App app = load(file, out, results);
+            if (app == null) {
+                exit = UserError.CONFIG;
+            } else {
+                name = app.displayName();
+                step = "options";
+                RunConfig cfg = RunOptions.config(o, file, 0);
+                step = "start";
+                checks(app, cfg, o.flag("--strict"), expectations, out, results);
+                exit = results.stream().allMatch(CheckReport.Result::ok) ? 0 : 1;
+            }
+        } catch (UserError e) { // no Spacefile, a bad option value, or the start stopped (a port, a runtime, a src folder)
+            for (String line : e.getMessage().split("\n")) out.println("micros: " + line); // as run says it, then the reports
+            results.add(CheckReport.Result.step(null, step, e.getMessage().replace('\n', ' ')));
+            exit = e.exitCode() == UserError.CONFIG ? UserError.CONFIG : 1;
         }
         long total = (System.nanoTime() - t0) / 1_000_000;
-        long failed = results.stream().filter(r -> !r.ok()).count();
         if (junit != null) {
             try {
-                java.nio.file.Files.writeString(junit, CheckReport.junit(app.displayName(), results, total, started));
+                Files.writeString(junit, CheckReport.junit(name, results, total, started));
             } catch (IOException ex) {
-                throw UserError.runtime("cannot write the JUnit report " + junit + ": " + ex.getMessage());
+                out.println("micros: cannot write the JUnit report " + junit + ": " + ex.getMessage());
+                exit = Math.max(exit, 1);
             }
         }
-        printTable(out, results);
-        notBuilt.forEach((name, why) -> out.println("micro " + name + ": not installed or built: " + why));
-        if (!notBuilt.isEmpty()) {
-            out.println(ValidateCommand.plural(notBuilt.size(), "micro") + " could not be installed or built: check failed");
-            if (json) stdout.println(CheckReport.json(app.displayName(), results, total));
-            return 1;
-        }
+        CheckReport.table(out, results);
+        long failed = results.stream().filter(r -> !r.ok()).count();
         out.println(failed == 0 ? "all " + ValidateCommand.plural(results.size(), "check") + " passed"
                 : failed + " of " + ValidateCommand.plural(results.size(), "check") + " failed");
-        if (json) stdout.println(CheckReport.json(app.displayName(), results, total));
-        return failed == 0 ? 0 : 1;
+        if (json) stdout.println(CheckReport.json(name, results, total));
+        return exit;
     }
 
-    private static CheckReport.Result check(Emulator e, HttpClient client, Expectation x, RunConfig cfg) throws InterruptedException {
+    /** Reads the Spacefile, printing its problems; an invalid one is a failed check naming its errors. */
+    private static App load(Path file, PrintStream out, List<CheckReport.Result> results) {
+        micros.spacefile.Reading r = SpacefileReader.read(file);
+        for (Problem p : r.problems()) if (p.isError() || !p.blocksRun()) out.println(p);
+        if (r.valid()) return r.app();
+        List<String> errors = r.problems().stream().filter(Problem::isError).map(Problem::toString).toList();
+        results.add(CheckReport.Result.step(null, "Spacefile", String.join("; ", errors)));
+        return null;
+    }
+
+    private static void checks(App app, RunConfig cfg, boolean strict, List<Expectation> expectations, PrintStream out,
+                               List<CheckReport.Result> results) throws InterruptedException {
+        Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
+        log.names(app.micros().stream().map(Micro::name).toList());
+        var sizes = micros.spacefile.PackageSize.check(app, Problem.Severity.WARNING, RunCommand.positions(cfg.spacefile()));
+        sizes.forEach(out::println);
+        if (strict)
+            for (Problem p : sizes) results.add(CheckReport.Result.step(null, "package size", p.message() + " (check --strict)"));
+        RunOptions.warnUndeclared(app, cfg, log);
+        List<RunOptions.Unset> unset = RunOptions.warnUnset(app, cfg, log);
+        if (strict)
+            for (RunOptions.Unset u : unset) results.add(CheckReport.Result.step(u.micro(), "env " + u.name(), u.problem() + " (check --strict)"));
+        try (Emulator e = StopOnSignal.start(() -> Emulator.start(app, cfg, log), () -> { }, stopped -> { })) {
+            Map<String, String> notBuilt = e.runtime().buildFailures();
+            notBuilt.forEach((micro, why) -> results.add(CheckReport.Result.step(micro, "install and build", log.redact(why))));
+            RunCommand.limits(e, log);
+            List<Expectation> todo = expectations.isEmpty()
+                    ? app.micros().stream().map(m -> Expectation.of(m, e.runtime().supervisor(m) == null)).toList() : expectations;
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            for (Expectation x : todo) results.add(check(e, client, x, cfg, log));
+        }
+        if (!strict && !unset.isEmpty())
+            out.println("warning: " + ValidateCommand.plural(unset.size(), "preset variable") + " without a value (above): check --strict fails on them");
+    }
+
+    /** One request and its result; what the micro answered or printed is shown as the log shows it (no control sequence, no secret). */
+    private static CheckReport.Result check(Emulator e, HttpClient client, Expectation x, RunConfig cfg, Log log) throws InterruptedException {
         Micro m = e.runtime().app().micros().stream().filter(mm -> routes(mm, x.path())).findFirst().orElse(e.app().primary());
         Supervisor s = e.runtime().supervisor(m);
         long coldBefore = s == null ? 0 : s.coldStarts();
-        String expected = x.status() == null ? "an answer below 500" : x.status();
         int status = -1;
         String reason = null;
         long t0 = System.nanoTime();
@@ -123,16 +173,16 @@ public final class CheckCommand {
             HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             status = r.statusCode();
             if (!x.passes(status)) {
-                String body = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
-                reason = "expected " + expected + ", got " + status + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
+                String body = log.redactLines(new String(r.body(), StandardCharsets.UTF_8).strip()); // before it is cut: never half a secret
+                reason = "expected " + x.expected() + ", got " + status + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
             }
         } catch (IOException | IllegalArgumentException ex) {
-            reason = String.valueOf(ex.getMessage());
+            reason = log.redactLines(String.valueOf(ex.getMessage()));
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         long cold = s != null && s.coldStarts() > coldBefore ? s.lastColdStartMillis() : -1;
         List<String> last = reason != null && s != null ? s.lastLines(20) : List.of();
-        return new CheckReport.Result(m.name(), x.method(), x.path(), status, expected, cold, millis, reason == null, reason, last);
+        return CheckReport.Result.request(m.name(), x.method(), x.path(), status, x.expected(), cold, millis, reason, last);
     }
 
     private static boolean routes(Micro m, String path) {
@@ -140,21 +190,31 @@ public final class CheckCommand {
         return path.equals(m.prefix()) || path.startsWith(m.prefix() + "/") || path.startsWith(m.prefix() + "?");
     }
 
-    private static void printTable(PrintStream out, List<CheckReport.Result> results) {
-        List<String[]> rows = new ArrayList<>();
-        for (CheckReport.Result r : results)
-            rows.add(new String[] {r.micro(), r.request(), r.status() < 0 ? "-" : Integer.toString(r.status()),
-                    r.coldStartMillis() < 0 ? "-" : r.coldStartMillis() + " ms",
-                    r.ok() ? "ok" : "fail (" + (r.status() < 0 ? r.reason() : "expected " + r.expected()) + ")"});
-        String[] head = {"micro", "request", "status", "cold start", "result"};
-        int[] w = new int[head.length];
-        for (int i = 0; i < head.length; i++) w[i] = head[i].length();
-        for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
-        StringBuilder fmt = new StringBuilder();
-        for (int i = 0; i < w.length - 1; i++) fmt.append("%-").append(w[i]).append("s  ");
-        fmt.append("%s%n");
-        out.println();
-        out.printf(fmt.toString(), (Object[]) head);
-        for (String[] r : rows) out.printf(fmt.toString(), (Object[]) r);
+    /** The app's name for reports when its Spacefile cannot be read: the project folder's. */
+    private static String appName(String given) {
+        Path p = Path.of(given == null ? "." : given).toAbsolutePath().normalize();
+        if (!Files.isDirectory(p) && p.getParent() != null) p = p.getParent();
+        return p.getFileName() == null ? "app" : p.getFileName().toString();
+    }
+
+    /** The --junit file, known to be writable before anything starts (a report that cannot be written is found out now, not after the run). */
+    private static Path writable(String given) {
+        if (given == null) return null;
+        Path p = Path.of(given);
+        boolean existed = Files.exists(p);
+        try {
+            Files.newByteChannel(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close(); // opened: it can be written
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "its folder does not exist" : RunOptions.why(e);
+            throw UserError.config("--junit " + given + ": cannot write the report there (" + why + "): give a file in a folder that exists and you can write to");
+        }
+        if (!existed) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // written over at the end anyway
+            }
+        }
+        return p;
     }
 }

@@ -84,7 +84,7 @@ public final class DataCommand {
         out.println("export DETA_PROJECT_KEY=" + quote(state.projectKey()));
         out.println("export DETA_BASE_HOST=" + quote(run.get("data_host")));
         out.println("export DETA_DRIVE_HOST=" + quote(run.get("data_host")));
-        for (String v : DataServer.CA_VARIABLES) out.println("export " + v + "=" + quote(run.get("ca_bundle")));
+        for (Map.Entry<String, String> v : DataServer.caEnv(Path.of(run.get("ca_bundle"))).entrySet()) out.println("export " + v.getKey() + "=" + quote(v.getValue()));
         return 0;
     }
 
@@ -97,10 +97,9 @@ public final class DataCommand {
         return file.toAbsolutePath().getParent();
     }
 
+    /** The running micros' run file: a live micros process, not whatever now has the pid a killed one left (PID 1 in a container). */
     private static Map<String, String> live(StateDir state) {
-        return state.readRun()
-                .filter(r -> r.get("pid") != null && ProcessHandle.of(Long.parseLong(r.get("pid"))).map(ProcessHandle::isAlive).orElse(false))
-                .orElse(null);
+        return state.liveRun().orElse(null);
     }
 
     /** The state folder, when no micros runs for the project (its data has one writer at a time). */

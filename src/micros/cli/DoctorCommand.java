@@ -1,47 +1,85 @@
 package micros.cli;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 
 import micros.runtime.RunConfig;
 import micros.sandbox.Limiter;
 import micros.sandbox.Sandbox;
+import micros.util.Json;
 import micros.util.Units;
 
-/** {@code micros doctor}: which of Space's limits this machine can enforce, how, and how to fix what it cannot. */
+/**
+ * {@code micros doctor}: what micros needs on this machine and whether it is there; which of
+ * Space's limits this machine can enforce, how, and how to fix what it cannot. Text or --json.
+ */
 public final class DoctorCommand {
     private DoctorCommand() {}
 
+    /** One line of the report: a prerequisite or a limit, whether it is there, and how (or what to do). */
+    private record Row(String name, boolean ok, String how) {
+        String json() {
+            return "{\"name\":" + Json.quote(name) + ",\"ok\":" + ok + ",\"how\":" + Json.quote(how) + "}";
+        }
+    }
+
     public static int run(List<String> args, PrintStream out) {
-        Options.parse("doctor", args, List.of(), List.of()).positional(0, "no arguments");
+        Options o = Options.parse("doctor", args, List.of("--json"), List.of());
+        o.positional(0, "no arguments");
+        List<Row> needs = new ArrayList<>();
+        for (Prerequisites.Check c : Prerequisites.check()) needs.add(new Row(c.name(), c.ok(), c.detail()));
         RunConfig.Limits limits = RunConfig.Limits.SPACE;
         Limiter limiter = Limiter.detect(limits, System.getenv(), w -> { });
         try {
-            out.println("micros doctor: which of Space's limits this machine can enforce");
+            String cgroups = describe(limiter);
+            needs.add(new Row("cgroups", limiter.mode() != Limiter.Mode.NONE, cgroups));
+            List<Row> enforced = limits(limiter, limits);
+            String gateway = "memory, processes, the read-only filesystem and freezing are " + Limiter.PLATFORM
+                    + " that runs them; the timeout and the payload limit stay micros'";
+            if (o.flag("--json")) {
+                out.println("{\"prerequisites\":" + json(needs) + ",\"cgroups\":" + Json.quote(cgroups) + ",\"limits\":" + json(enforced)
+                        + ",\"cleaned\":" + Json.quote(String.join("; ", limiter.cleaned())) + ",\"gateway\":" + Json.quote(gateway) + "}");
+                return 0;
+            }
+            out.println("micros doctor: what micros needs here, and which of Space's limits this machine can enforce");
             out.println();
-            out.println("cgroups: " + describe(limiter));
-            row(out, "timeout (" + Units.format(limits.timeout()) + ")", true, "the gateway's deadline: 504, then the micro's processes are killed");
-            row(out, "payload (" + Units.formatSize(limits.payload()) + ")", true, "the gateway counts bodies: 413 for requests, 502 for responses");
-            boolean cg = limiter.mode() != Limiter.Mode.NONE;
-            String memoryHow = switch (limiter.mode()) {
-                case V2 -> "cgroup v2 memory.max, memory.swap.max=0; OOM kills read from memory.events";
-                case V1, HYBRID -> "cgroup v1 memory.limit_in_bytes and memory.memsw.limit_in_bytes; OOM kills read from memory.oom_control";
-                default -> limiter.reason();
-            };
-            row(out, "memory (" + Units.formatSize(limits.memory()) + ")", cg, memoryHow);
-            row(out, "processes (" + limits.pids() + ")", cg, cg ? "cgroup " + (limiter.mode() == Limiter.Mode.V2 ? "v2" : "v1") + " pids.max; refusals read from pids.events" : limiter.reason());
-            Sandbox sb = Sandbox.detect(true, 512L << 20, Sandbox.defaultUser());
-            for (Sandbox.Property p : sb.properties()) row(out, p.name(), p.on(), p.how());
-            String freezing = limiter.freezing();
-            row(out, "frozen between requests", freezing != null, freezing != null ? freezing + ", thawed before each request" : "it needs cgroups: " + (limiter.reason() != null ? limiter.reason() : "no freezer is mounted"));
+            out.println("prerequisites:");
+            needs.forEach(r -> row(out, r));
+            out.println();
+            out.println("limits and isolation:");
+            enforced.forEach(r -> row(out, r));
             for (String stale : limiter.cleaned()) out.println("cleaned: the cgroups of a run that did not stop cleanly: " + stale);
             out.println();
-            out.println("micros gateway (micros running elsewhere): memory, processes, the read-only filesystem and freezing are "
-                    + Limiter.PLATFORM + " that runs them; the timeout and the payload limit stay micros'");
+            out.println("gateway (micros running elsewhere): " + gateway);
             return 0;
         } finally {
             limiter.close();
         }
+    }
+
+    private static List<Row> limits(Limiter limiter, RunConfig.Limits limits) {
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row("timeout (" + Units.format(limits.timeout()) + ")", true, "the gateway's deadline: 504, then the micro's processes are killed"));
+        rows.add(new Row("payload (" + Units.formatSize(limits.payload()) + ")", true, "the gateway counts bodies: 413 for requests, 502 for responses"));
+        boolean cg = limiter.mode() != Limiter.Mode.NONE;
+        String memoryHow = switch (limiter.mode()) {
+            case V2 -> "cgroup v2 memory.max, memory.swap.max=0; OOM kills read from memory.events";
+            case V1, HYBRID -> "cgroup v1 memory.limit_in_bytes and memory.memsw.limit_in_bytes; OOM kills read from memory.oom_control";
+            default -> limiter.reason();
+        };
+        rows.add(new Row("memory (" + Units.formatSize(limits.memory()) + ")", cg, memoryHow));
+        rows.add(new Row("processes (" + limits.pids() + ")", cg, cg ? "cgroup " + (limiter.mode() == Limiter.Mode.V2 ? "v2" : "v1") + " pids.max; refusals read from pids.events" : limiter.reason()));
+        Sandbox sb = Sandbox.detect(true, 512L << 20, Sandbox.defaultUser());
+        try {
+            for (Sandbox.Property p : sb.properties()) rows.add(new Row(p.name(), p.on(), p.how()));
+        } finally {
+            sb.close();
+        }
+        String freezing = limiter.freezing();
+        rows.add(new Row("frozen between requests", freezing != null, freezing != null ? freezing + ", thawed before each request"
+                : "it needs cgroups: " + (limiter.reason() != null ? limiter.reason() : "no freezer is mounted")));
+        return rows;
     }
 
     private static String describe(Limiter l) {
@@ -53,7 +91,13 @@ public final class DoctorCommand {
         };
     }
 
-    private static void row(PrintStream out, String limit, boolean ok, String how) {
-        out.printf("  %-24s %-4s %s%n", limit, ok ? "yes" : "no", how);
+    private static String json(List<Row> rows) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < rows.size(); i++) sb.append(i == 0 ? "" : ",").append(rows.get(i).json());
+        return sb.append(']').toString();
+    }
+
+    private static void row(PrintStream out, Row r) {
+        out.printf("  %-24s %-4s %s%n", r.name(), r.ok() ? "yes" : "no", r.how());
     }
 }

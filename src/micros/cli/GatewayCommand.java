@@ -34,6 +34,8 @@ public final class GatewayCommand {
             "--data-host", "--data-port", "--data-name");
     /** The project key remote micros were given (the export's Secret gives the gateway the same one). */
     static final String PROJECT_KEY_ENV = "MICROS_PROJECT_KEY";
+    /** The key the gateway sends every micro (Remote.KEY_HEADER); the exported micros' guard lets in nothing else. */
+    static final String GATEWAY_KEY_ENV = "MICROS_GATEWAY_KEY";
 
     private GatewayCommand() {}
 
@@ -43,7 +45,7 @@ public final class GatewayCommand {
         RunConfig cfg = RunOptions.config(o, file, 4200);
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
         App app = RunOptions.load(file, out);
-        Map<String, Remote> remotes = remotes(app, o.all("--micro"));
+        Map<String, Remote> remotes = withKey(remotes(app, o.all("--micro")), System.getenv(GATEWAY_KEY_ENV), log);
         DataServer.Listen data = dataListen(o);
         String key = System.getenv(PROJECT_KEY_ENV);
         if (key != null && !key.isBlank()) {
@@ -54,14 +56,9 @@ public final class GatewayCommand {
             StateDir.of(app.root()).create().adoptProjectKey(key.strip());
         }
         log.names(app.micros().stream().map(Micro::name).toList());
-        Emulator emulator = Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes, data);
-        banner(emulator, cfg, remotes, log);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            emulator.close();
-            log.event("stopped");
-            stopped.countDown();
-        }, "micros-shutdown"));
+        Emulator emulator = StopOnSignal.start(() -> Emulator.start(app, cfg, log, Limiter.platform(cfg.limits()), remotes, data),
+                () -> { }, e -> log.event("stopped"));
+        banner(emulator, cfg, RunOptions.sources(o, System.getenv()), remotes, log);
         new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
         return 0;
     }
@@ -87,6 +84,18 @@ public final class GatewayCommand {
         return remotes;
     }
 
+    /** Every remote with the gateway's key, when MICROS_GATEWAY_KEY is set (never printed: the log hides it). */
+    static Map<String, Remote> withKey(Map<String, Remote> remotes, String key, Log log) {
+        if (key == null || key.isBlank()) return remotes;
+        if (!Remote.validKey(key.strip()))
+            throw UserError.config(GATEWAY_KEY_ENV + " must be 16 to 256 printable ASCII characters without spaces (the micros' guard checks"
+                    + " the same): make one with  head -c 32 /dev/urandom | base64 | tr -d '+/='");
+        log.secret(key.strip());
+        Map<String, Remote> keyed = new LinkedHashMap<>();
+        remotes.forEach((name, r) -> keyed.put(name, r.withKey(key.strip())));
+        return keyed;
+    }
+
     /** --data-host, --data-port and --data-name: where Base and Drive listen, and the name remote micros use. */
     static DataServer.Listen dataListen(Options o) {
         String host = o.value("--data-host", "127.0.0.1").strip();
@@ -105,7 +114,7 @@ public final class GatewayCommand {
         return new DataServer.Listen(host, port, name);
     }
 
-    static void banner(Emulator e, RunConfig cfg, Map<String, Remote> remotes, Log log) {
+    static void banner(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Map<String, Remote> remotes, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + " gateway: " + app.displayName() + " is listening on " + e.url());
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
@@ -117,8 +126,11 @@ public final class GatewayCommand {
         log.plain(e.runtime().limiter().summary());
         log.plain(e.runtime().sandbox().summary());
         log.plain("freezing: " + Limiter.PLATFORM + " (Knative scales an idle micro to zero instead)");
+        boolean keyed = remotes.values().stream().anyMatch(r -> r.gatewayKey() != null);
+        log.plain(keyed ? "  door: every request to a micro carries " + Remote.KEY_HEADER + " (" + GATEWAY_KEY_ENV + "); an exported micro's guard answers 403 to any other"
+                : "  door: " + GATEWAY_KEY_ENV + " is not set: whoever reaches a micro's URL reaches the micro without the gateway");
         data(e, log);
-        RunCommand.access(e, cfg, log);
+        RunCommand.access(e, cfg, given, log);
         RunCommand.actions(e, log);
         log.plain("Press Ctrl-C to stop.");
     }
@@ -127,7 +139,7 @@ public final class GatewayCommand {
     static void data(Emulator e, Log log) {
         DataServer d = e.data();
         log.plain("  data: Deta Base and Drive listen on " + d.bound() + ", stored in " + d.dataDir() + "; remote micros get DETA_BASE_HOST="
-                + d.hostPort() + " and DETA_DRIVE_HOST=" + d.hostPort() + ", DETA_PROJECT_KEY (`micros data env` prints it; "
+                + d.hostPort() + " and DETA_DRIVE_HOST=" + d.hostPort() + ", DETA_PROJECT_KEY (`" + micros.util.Programs.INVOCATION + " data env` prints it; "
                 + PROJECT_KEY_ENV + " sets it), and trust the CA in " + d.ca().caCert() + " (" + String.join(", ", DataServer.CA_VARIABLES) + ")");
     }
 }

@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import micros.classic.ClassicInit;
+import micros.classic.ClassicReader;
 import micros.spacefile.Detector;
 import micros.spacefile.Detector.Candidate;
 import micros.spacefile.SpacefileReader;
@@ -26,7 +28,31 @@ import micros.util.UserError;
 public final class InitCommand {
     private InitCommand() {}
 
-    private record Found(Path folder, Candidate candidate) {}
+    /** A micro found in a folder: what Detector proposes, or a Deta Cloud micro (classic, read from its prog_info). */
+    private record Found(Path folder, Candidate candidate, micros.spacefile.App classic) {
+        Found(Path folder, Candidate candidate) {
+            this(folder, candidate, null);
+        }
+
+        String engine() {
+            return classic != null ? classic.micros().get(0).engine().id() : candidate.engine().id();
+        }
+    }
+
+    /** The page of the starter proposed for a folder with nothing to detect. */
+    static final String STARTER_PAGE = "index.html";
+    private static final String STARTER_HTML = """
+            <!doctype html>
+            <html lang="en">
+            <head><meta charset="utf-8"><title>My app</title></head>
+            <body>
+            <h1>It runs.</h1>
+            <p>This page is the app's primary micro (a static one). Add a micro for your code in a folder of its own,
+            for example <code>api/main.py</code>, and a block for it in the Spacefile; then
+            <code>java -jar micros.jar validate</code> and <code>java -jar micros.jar run</code>.</p>
+            </body>
+            </html>
+            """;
 
     /** At most this many micros in a Spacefile (Space's rule). */
     static final int MAX_MICROS = 5;
@@ -45,16 +71,20 @@ public final class InitCommand {
         Path spacefile = root.resolve("Spacefile");
         boolean exists = Files.exists(spacefile);
         if (exists && !o.flag("--print"))
-            throw UserError.config(spacefile + " already exists: micros init never overwrites it (edit it, or remove it first)");
+            throw UserError.config(spacefile + " already exists: init never overwrites it (edit it, or remove it first)");
         boolean ask = !o.flag("--yes") && !o.flag("--print");
         BufferedReader answers = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        err.println(exists ? spacefile + " exists (it is not changed); what micros init would propose for " + root + " ..."
+        err.println(exists ? spacefile + " exists (it is not changed); what init would propose for " + root + " ..."
                 : "No Spacefile found, trying to auto-detect the configuration of " + root + " ...");
         List<Found> found = new ArrayList<>();
         try {
             // as Space's CLI: a root folder that is itself a micro is the app; else each folder one level down
-            List<Path> folders = Detector.detect(root).isEmpty() ? Detector.folders(root) : List.of(root);
+            List<Path> folders = Detector.detect(root).isEmpty() && ClassicReader.find(root) == null ? Detector.folders(root) : List.of(root);
             for (Path folder : folders) {
+                if (ClassicReader.find(folder) != null) { // a Deta Cloud micro: converted from what its prog_info says
+                    found.add(new Found(folder, null, ClassicReader.read(ClassicReader.find(folder)).app()));
+                    continue;
+                }
                 List<Candidate> c = Detector.detect(folder);
                 if (c.isEmpty()) continue;
                 if (c.size() == 1) {
@@ -67,36 +97,48 @@ public final class InitCommand {
         } catch (IOException e) {
             throw UserError.runtime("cannot read " + root + ": " + e.getMessage());
         }
-        if (found.isEmpty())
-            throw UserError.config("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py, go.mod, Cargo.toml, index.html): write the Spacefile by hand");
+        boolean starter = found.isEmpty();
+        if (starter) { // nothing to detect: a page to start from, which runs anywhere (no runtime, no install)
+            err.println("no micro found in " + root + " or its folders (looked for package.json, requirements.txt, Pipfile, setup.py, main.py,"
+                    + " go.mod, Cargo.toml, index.html): proposing a starter, a static page in index.html");
+            found.add(new Found(root, new Candidate(micros.spacefile.Engine.STATIC, "a starter: index.html, written beside the Spacefile", null,
+                    List.of(), List.of(), ".")));
+        }
         if (found.size() > MAX_MICROS) {
             StringBuilder list = new StringBuilder();
-            for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.candidate.engine()).append(')');
+            for (Found f : found) list.append(list.length() == 0 ? "" : ", ").append(rel(root, f.folder)).append(" (").append(f.engine()).append(')');
             throw UserError.config("found " + found.size() + " micros but a Spacefile holds at most " + MAX_MICROS + ": " + list
-                    + "; nothing written: drop or merge folders until " + MAX_MICROS + " remain (micros init skips hidden folders and "
+                    + "; nothing written: drop or merge folders until " + MAX_MICROS + " remain (init skips hidden folders and "
                     + String.join(", ", Detector.SKIPPED) + "), or write the Spacefile by hand");
         }
-        String text = spacefile(root, found);
+        List<String> notes = new ArrayList<>();
+        String text = spacefile(root, found, notes);
         var proposal = SpacefileReader.parse(text, spacefile);
         if (!proposal.valid()) // never hand out a file that validate refuses
             throw UserError.runtime("the proposed Spacefile does not pass validate (" + proposal.problems() + "): nothing written; write it by hand");
-        err.println("micros detected the following configuration:");
+        err.println(starter ? "micros proposes a starter:" : "micros detected the following configuration:");
         for (Found f : found)
-            err.println("  micro found in \"" + rel(root, f.folder) + "\": engine " + f.candidate.engine() + " (" + f.candidate.why() + ")");
+            err.println("  micro found in \"" + rel(root, f.folder) + "\": " + (f.classic != null ? ClassicInit.found(f.classic)
+                    : "engine " + f.candidate.engine() + " (" + f.candidate.why() + ")"));
+        notes.forEach(n -> err.println("  note: " + n));
         err.println();
         out.print(text);
         out.flush();
         if (o.flag("--print")) return 0;
         err.println();
-        if (ask && !"y".equalsIgnoreCase(prompt(answers, err, "Write this to " + spacefile + "? [y/N] ", "use --yes to write it, --print to only look")))
-            throw UserError.config("nothing written");
+        String what = starter ? spacefile + " and " + root.resolve(STARTER_PAGE) : spacefile.toString();
+        if (ask && !"y".equalsIgnoreCase(prompt(answers, err, "Write this to " + what + "? [y/N] ", "use --yes to write it, --print to only look"))) {
+            err.println("nothing written");
+            return 1; // the user said no: not an error of theirs (2), but nothing was made
+        }
         try {
+            if (starter) Files.writeString(root.resolve(STARTER_PAGE), STARTER_HTML, java.nio.file.StandardOpenOption.CREATE_NEW);
             Files.writeString(spacefile, text);
         } catch (IOException e) {
-            throw UserError.runtime("cannot write " + spacefile + ": " + e.getMessage());
+            throw UserError.runtime("cannot write " + what + ": " + e.getMessage());
         }
         var reading = SpacefileReader.read(spacefile);
-        err.println("wrote " + spacefile + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
+        err.println("wrote " + what + (reading.valid() ? " (valid: " + ValidateCommand.plural(reading.app().micros().size(), "micro") + ")" : ""));
         return 0;
     }
 
@@ -106,7 +148,7 @@ public final class InitCommand {
         for (int i = 0; i < options.size(); i++)
             list.append(i == 0 ? "" : ", ").append(options.get(i).engine()).append(" (").append(options.get(i).why()).append(')');
         if (!ask)
-            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run 'micros init' in a terminal, without --yes or --print, to choose");
+            throw UserError.config("several engines fit \"" + rel(root, folder) + "\": " + list + "; run '" + micros.util.Programs.INVOCATION + " init' in a terminal, without --yes or --print, to choose");
         out.println("Several engines fit \"" + rel(root, folder) + "\":");
         for (int i = 0; i < options.size(); i++) out.println("  " + (i + 1) + ") " + options.get(i).engine() + " (" + options.get(i).why() + ")");
         out.println("  " + (options.size() + 1) + ") none: leave this folder out");
@@ -135,18 +177,29 @@ public final class InitCommand {
     }
 
     /** The Spacefile text: one micro per folder; the frontend (or the project's own folder) is primary. */
-    static String spacefile(Path root, List<Found> found) {
+    static String spacefile(Path root, List<Found> found, List<String> notes) {
         int primary = 0;
-        for (int i = 0; i < found.size(); i++) if (found.get(i).candidate.frontend()) { primary = i; break; }
-        if (!found.get(primary).candidate.frontend())
+        for (int i = 0; i < found.size(); i++) if (found.get(i).candidate != null && found.get(i).candidate.frontend()) { primary = i; break; }
+        if (found.get(primary).candidate == null || !found.get(primary).candidate.frontend())
             for (int i = 0; i < found.size(); i++) if (found.get(i).folder.equals(root)) { primary = i; break; }
-        StringBuilder sb = new StringBuilder("# Spacefile written by micros init; reference: https://deta.space/docs/en/build/reference/spacefile\nv: 0\nmicros:\n");
+        long crons = found.stream().filter(f -> f.classic != null && f.classic.classic().hasCron()).count();
+        StringBuilder sb = new StringBuilder("# Spacefile written by micros init; check it with: " + micros.util.Programs.INVOCATION + " validate\nv: 0\nmicros:\n");
         Set<String> names = new HashSet<>();
         for (int i = 0; i < found.size(); i++) {
             Found f = found.get(i);
             Candidate c = f.candidate;
-            String name = Detector.name(f.folder);
-            for (int n = 2; !names.add(name); n++) name = Detector.name(f.folder) + "-" + n;
+            String base = f.classic != null ? ClassicInit.name(f.classic) : Detector.name(f.folder);
+            String name = base;
+            for (int n = 2; !names.add(name); n++) name = base + "-" + n;
+            if (f.classic != null) {
+                if (i == primary && found.size() > 1)
+                    sb.append("  # each Deta Cloud micro had its own address: this one answers at /, the others at /<name>\n");
+                var converted = ClassicInit.micro(f.classic, name, yaml(rel(root, f.folder)), i == primary,
+                        crons > 1 ? name + "-cron" : ClassicReader.CRON_ACTION);
+                sb.append(converted.yaml());
+                notes.addAll(converted.notes());
+                continue;
+            }
             sb.append("  - name: ").append(name).append('\n')
                     .append("    src: ").append(yaml(rel(root, f.folder))).append('\n')
                     .append("    engine: ").append(c.engine()).append('\n');

@@ -63,7 +63,7 @@ public final class Options {
     }
 
     static UserError usage(String command, String message) {
-        return UserError.config(message + " (see 'micros " + command + " --help')");
+        return UserError.config(message + " (see '" + micros.util.Programs.INVOCATION + " " + command + " --help')");
     }
 
     public List<String> positionals() {

@@ -26,22 +26,16 @@ public final class RunCommand {
         log.names(app.micros().stream().map(Micro::name).toList());
         RunOptions.warnUndeclared(app, cfg, log);
         RunOptions.warnUnset(app, cfg, log);
-        Emulator emulator = Emulator.start(app, cfg, log);
+        Emulator emulator = StopOnSignal.start(() -> Emulator.start(app, cfg, log),
+                () -> log.event("stopping: sending SIGTERM to all micros"), e -> log.event("stopped"));
         App started = app;
         Thread sizes = new Thread(() -> { // measuring node_modules can take a moment: not on the start-up path
             for (var p : micros.spacefile.PackageSize.check(started, micros.spacefile.Problem.Severity.WARNING, positions(file)))
                 log.event(p.toString() + " (micros runs it anyway)");
         }, "micros-package-size");
         sizes.setDaemon(true);
-        banner(emulator, cfg, log);
+        banner(emulator, cfg, RunOptions.sources(o, System.getenv()), log);
         sizes.start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.event("stopping: sending SIGTERM to all micros");
-            emulator.close();
-            log.event("stopped");
-            stopped.countDown();
-        }, "micros-shutdown"));
         new CountDownLatch(1).await(); // until a signal ends the JVM through the hook
         return 0;
     }
@@ -50,17 +44,37 @@ public final class RunCommand {
         return SpacefileReader.read(file).positions();
     }
 
-    /** How to get in: the owner's login link, the API key, or that everything is public. */
-    static void access(Emulator e, RunConfig cfg, Log log) {
+    /**
+     * How to get in: the owner's login link, the API keys, or that everything is public. A secret is
+     * printed only when micros made it up for this run and the log is text, for the person starting
+     * it; one the user gave (option, file, environment) is named by where it is, never shown, and a
+     * JSON log (kept, shipped to log stores) shows none: the random owner token is in run.properties.
+     */
+    static void access(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Log log) {
         if (cfg.isPublic()) {
             log.plain("authentication: off (--public): every route is public");
             log.plain("dashboard: " + e.url() + "/__micros/");
             return;
         }
-        log.plain("log in: " + e.loginUrl());
-        log.plain("dashboard: " + e.url() + "/__micros/?space_token=" + cfg.ownerToken());
-        if (e.app().micros().stream().anyMatch(Micro::apiKeys))
-            log.plain("API key" + (cfg.apiKeys().size() > 1 ? "s" : "") + " (X-Space-App-Key, for micros with the api_keys preset): " + String.join(", ", cfg.apiKeys()));
+        boolean shown = cfg.logFormat() == Log.Format.TEXT;
+        String runFile = e.stateDir().resolve("run.properties").toString();
+        if (given.ownerToken() == null && shown) {
+            log.plain("log in: " + e.loginUrl());
+            log.plain("dashboard: " + e.url() + "/__micros/?space_token=" + cfg.ownerToken());
+        } else {
+            String where = given.ownerToken() != null ? given.ownerToken()
+                    : "owner_token in " + runFile + " (readable by you only, while micros runs; random for this run)";
+            log.plain("log in: " + e.url() + "/?space_token=TOKEN (TOKEN: " + where + ")");
+            log.plain("dashboard: " + e.url() + "/__micros/ (once logged in)");
+        }
+        boolean classicKeys = e.app().classic() != null && e.app().primary().apiKeys();
+        if (classicKeys || e.app().micros().stream().anyMatch(Micro::apiKeys)) {
+            String keys = cfg.apiKeys().size() > 1 ? "API keys" : "API key";
+            String what = given.apiKeys() != null ? given.apiKeys()
+                    : shown ? String.join(", ", cfg.apiKeys())
+                    : "random for this run and shown only in a text log; give your own with --api-key-file F or " + RunOptions.KEYS_ENV;
+            log.plain(keys + (classicKeys ? " (X-API-Key, as `deta auth create-api-key` made them): " : " (X-Space-App-Key, for micros with the api_keys preset): ") + what);
+        }
     }
 
     static void actions(Emulator e, Log log) {
@@ -91,15 +105,16 @@ public final class RunCommand {
     static void data(Emulator e, Log log) {
         if (e.data() == null) return;
         log.plain("  data: Deta Base and Drive at https://" + e.data().hostPort() + " (DETA_BASE_HOST, DETA_DRIVE_HOST), stored in "
-                + e.data().dataDir() + "; `micros data env` prints them for other programs");
+                + e.data().dataDir() + "; `" + micros.util.Programs.INVOCATION + " data env` prints them for other programs");
         log.plain("  https: " + e.httpsUrl() + " answers too; to trust it in a browser, import " + e.data().ca().caCert()
                 + " as a certificate authority (Chrome: Settings > Privacy and security > Security > Manage certificates > Authorities;"
                 + " Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import)");
     }
 
-    static void banner(Emulator e, RunConfig cfg, Log log) {
+    static void banner(Emulator e, RunConfig cfg, RunOptions.SecretSources given, Log log) {
         App app = e.app();
         log.plain("micros " + micros.util.Programs.VERSION + ": " + app.displayName() + " is listening on " + e.url() + (cfg.dev() ? " (dev mode)" : ""));
+        if (app.classic() != null) log.plain("  " + micros.classic.ClassicBanner.describe(app));
         int width = app.micros().stream().mapToInt(m -> m.name().length()).max().orElse(4);
         int pathWidth = app.micros().stream().mapToInt(m -> (m.prefix().isEmpty() ? "/" : m.prefix()).length()).max().orElse(1);
         int engineWidth = app.micros().stream().mapToInt(m -> m.engine().id().length()).max().orElse(6);
@@ -110,7 +125,7 @@ public final class RunCommand {
         }
         limits(e, log);
         data(e, log);
-        access(e, cfg, log);
+        access(e, cfg, given, log);
         actions(e, log);
         log.plain("Press Ctrl-C to stop.");
     }

@@ -18,7 +18,7 @@ import micros.spacefile.App.EnvVar;
 import micros.spacefile.App.Micro;
 import micros.spacefile.Problem;
 import micros.spacefile.SpacefileReader;
-import micros.spacefile.SpacefileReader.Reading;
+import micros.spacefile.Reading;
 import micros.util.UserError;
 import micros.util.Units;
 
@@ -46,6 +46,7 @@ public final class RunOptions {
     public static RunConfig config(Options o, Path spacefile, int defaultPort) {
         int port = port(o.value("--port", Integer.toString(defaultPort)));
         String host = o.value("--host", "127.0.0.1");
+        Listening.check(host, port); // before any install runs: a taken port or a bad address is known now
         Duration idle = Units.duration("--idle", o.value("--idle", "5m"));
         String format = o.value("--log-format", "text");
         Log.Format logFormat = switch (format) {
@@ -63,54 +64,91 @@ public final class RunOptions {
         String owner = ownerToken(o, System.getenv());
         List<String> keys = apiKeys(o, System.getenv());
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
-                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o), owner, List.copyOf(keys), sandboxing(o),
+                o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o, micros.classic.ClassicReader.isProgInfo(spacefile)), owner, List.copyOf(keys), sandboxing(o),
                 o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"), !o.flag("--no-install"));
     }
 
     /** Environment variables that hold secrets for micros itself: never passed on to micros or builds. */
     public static final String OWNER_ENV = "MICROS_OWNER_TOKEN", KEYS_ENV = "MICROS_API_KEYS";
 
+    /** A secret and where it came from, as the start-up lines name it; {@code from} is null when micros made it up for this run. */
+    record Given<T>(T value, String from) {}
+
+    /** Where the owner token and the API keys came from (null: random), for the start-up lines. */
+    public record SecretSources(String ownerToken, String apiKeys) {}
+
+    static SecretSources sources(Options o, Map<String, String> environment) {
+        return new SecretSources(owner(o, environment).from(), keys(o, environment).from());
+    }
+
+    static String ownerToken(Options o, Map<String, String> environment) {
+        return owner(o, environment).value();
+    }
+
+    static List<String> apiKeys(Options o, Map<String, String> environment) {
+        return keys(o, environment).value();
+    }
+
     /**
      * The owner token from --owner-token, --owner-token-file or MICROS_OWNER_TOKEN (the first one
      * given, in that order), else a random one. A file or the environment keep it out of
      * /proc/PID/cmdline, which every local user and every micro can read.
      */
-    static String ownerToken(Options o, Map<String, String> environment) {
+    private static Given<String> owner(Options o, Map<String, String> environment) {
         String owner = o.value("--owner-token", null);
         String from = "--owner-token";
+        String where = "the --owner-token value";
         if (owner == null && o.value("--owner-token-file", null) != null) {
             owner = secretFile("--owner-token-file", o.value("--owner-token-file", null)).strip();
             from = "--owner-token-file";
+            where = "the contents of " + o.value("--owner-token-file", null);
         }
         if (owner == null && environment.get(OWNER_ENV) != null && !environment.get(OWNER_ENV).isBlank()) {
             owner = environment.get(OWNER_ENV).strip();
             from = OWNER_ENV;
+            where = "$" + OWNER_ENV;
         }
-        if (owner == null) return StateDir.token();
+        if (owner == null) return new Given<>(StateDir.token(), null);
         if (owner.length() < 8) throw UserError.config(from + ": use at least 8 characters (it is the only thing guarding the app)");
         if (!owner.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ';' && c != ','))
             throw UserError.config(from + ": use printable ASCII without spaces, ';' or ',' (the token travels in a cookie)");
-        return owner;
+        return new Given<>(owner, where);
     }
 
     /** API keys from --api-key, --api-key-file (one a line) and MICROS_API_KEYS (comma-separated); a random one when none. */
-    static List<String> apiKeys(Options o, Map<String, String> environment) {
+    private static Given<List<String>> keys(Options o, Map<String, String> environment) {
         List<String> keys = new ArrayList<>(o.all("--api-key"));
-        for (String file : o.all("--api-key-file"))
+        List<String> where = new ArrayList<>();
+        if (!keys.isEmpty()) where.add("the --api-key value" + (keys.size() > 1 ? "s" : ""));
+        for (String file : o.all("--api-key-file")) {
+            int before = keys.size();
             for (String line : secretFile("--api-key-file", file).split("\\R"))
                 if (!line.isBlank() && !line.strip().startsWith("#")) keys.add(line.strip());
+            if (keys.size() > before) where.add("the lines of " + file);
+        }
         String env = environment.get(KEYS_ENV);
-        if (keys.isEmpty() && env != null)
+        if (keys.isEmpty() && env != null) {
             for (String k : env.split(",")) if (!k.isBlank()) keys.add(k.strip());
-        return keys.isEmpty() ? List.of(StateDir.token()) : keys;
+            if (!keys.isEmpty()) where.add("$" + KEYS_ENV);
+        }
+        return keys.isEmpty() ? new Given<>(List.of(StateDir.token()), null) : new Given<>(keys, String.join(" and ", where));
     }
 
     private static String secretFile(String option, String file) {
         try {
             return Files.readString(Path.of(file));
         } catch (IOException | java.nio.file.InvalidPathException | java.io.UncheckedIOException e) {
-            throw UserError.config(option + " " + file + ": cannot read it (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+            throw UserError.config(option + " " + file + ": cannot read it (" + why(e) + ")");
         }
+    }
+
+    /** Why a file could not be read, in words: the JDK's exceptions carry only the path. */
+    static String why(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e.getCause() instanceof java.nio.charset.CharacterCodingException || e instanceof java.nio.charset.CharacterCodingException) return "not UTF-8 text";
+        if (e instanceof IOException && e.getMessage() != null && e.getMessage().contains("Is a directory")) return "it is a folder";
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     static RunConfig.Sandboxing sandboxing(Options o) {
@@ -121,10 +159,11 @@ public final class RunOptions {
         return new RunConfig.Sandboxing(!o.flag("--no-sandbox") && !o.flag("--dev"), tmp, user);
     }
 
-    static RunConfig.Limits limits(Options o) {
-        RunConfig.Limits d = RunConfig.Limits.SPACE;
+    /** Space's limits, or a Deta Cloud micro's (10s and 128M by default, at most 20s and 1G). */
+    static RunConfig.Limits limits(Options o, boolean detaCloud) {
+        RunConfig.Limits d = detaCloud ? micros.classic.DetaLimits.DEFAULTS : RunConfig.Limits.SPACE;
         Duration timeout = Units.duration("--timeout", o.value("--timeout", Units.format(d.timeout())));
-        if (timeout.isZero()) throw UserError.config("--timeout 0: a micro needs some time to answer; Space's limit is 20s");
+        if (timeout.isZero()) throw UserError.config("--timeout 0: a micro needs some time to answer; " + (detaCloud ? "Deta's limit was 10s" : "Space's limit is 20s"));
         long memory = Units.size("--memory", o.value("--memory", Long.toString(d.memory())));
         if (memory < (8L << 20)) throw UserError.config("--memory " + o.value("--memory", "") + ": too small for any runtime (at least 8M)");
         String pidsText = o.value("--pids", Integer.toString(d.pids()));
@@ -139,7 +178,9 @@ public final class RunOptions {
         if (payload < 1) throw UserError.config("--payload 0: use a positive size (Space's limit is 5.5M)");
         Duration read = Units.duration("--read-timeout", o.value("--read-timeout", Units.format(RunConfig.Limits.READ)));
         if (read.isZero()) throw UserError.config("--read-timeout 0: a client needs some time to send its request (default 30s)");
-        return new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"), read);
+        RunConfig.Limits limits = new RunConfig.Limits(timeout, memory, pids, payload, !o.flag("--no-limits"), read);
+        if (detaCloud) micros.classic.DetaLimits.check(limits);
+        return limits;
     }
 
     private static int port(String s) {
@@ -163,7 +204,7 @@ public final class RunOptions {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw UserError.config("--env-file " + file + ": cannot read it (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+            throw UserError.config("--env-file " + file + ": cannot read it (" + why(e) + ")");
         }
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -195,17 +236,34 @@ public final class RunOptions {
             boolean declared = false;
             for (Micro m : app.micros()) for (EnvVar v : m.env()) declared |= v.name().equals(name);
             if (!declared)
-                log.event("warning: " + name + " from --env/--env-file is not declared in any micro's presets.env, so no micro receives it (Space only sets declared variables)");
+                log.event("warning: " + name + " from --env/--env-file is not declared in " + (app.classic() != null
+                        ? "prog_info's envs, so the micro does not receive it (Deta only set the variables `deta update -e` gave it)"
+                        : "any micro's presets.env, so no micro receives it (Space only sets declared variables)"));
         }
     }
 
-    /** Preset variables with no value (--env, --env-file, the shell with --dev) and no default: the app would read None/undefined. */
-    public static void warnUnset(App app, RunConfig cfg, Log log) {
+    /** A preset variable of a micro that has no value. */
+    public record Unset(String micro, String name, boolean classic) {
+        String problem() {
+            return name + (classic ? " is in prog_info's envs, which holds names only (Deta kept the values), so the micro starts without it"
+                    : " has no value and no default, so the micro starts without it")
+                    + ": set it with --env " + name + "=VALUE or a line " + name + "=VALUE in an --env-file FILE";
+        }
+    }
+
+    /**
+     * Preset variables with no value (--env, --env-file, the shell with --dev) and no default: the
+     * app would read None/undefined. Each is warned about; the list is returned (check --strict fails on it).
+     */
+    public static List<Unset> warnUnset(App app, RunConfig cfg, Log log) {
+        List<Unset> unset = new ArrayList<>();
         for (Micro m : app.micros())
             for (EnvVar v : m.env()) {
                 if (v.defaultValue() != null || cfg.env().containsKey(v.name()) || cfg.dev() && System.getenv(v.name()) != null) continue;
-                log.event("warning: micro '" + m.name() + "': " + v.name() + " has no value and no default, so the micro starts without it"
-                        + ": set it with --env " + v.name() + "=VALUE or a line " + v.name() + "=VALUE in an --env-file FILE");
+                Unset u = new Unset(m.name(), v.name(), app.classic() != null);
+                unset.add(u);
+                log.event("warning: micro '" + m.name() + "': " + u.problem());
             }
+        return unset;
     }
 }

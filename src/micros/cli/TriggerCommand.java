@@ -6,12 +6,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import micros.runtime.Redactor;
 import micros.runtime.StateDir;
 import micros.spacefile.App;
 import micros.spacefile.App.Action;
@@ -22,7 +24,7 @@ import micros.util.UserError;
 /**
  * {@code micros trigger ACTION_ID}: fires one action now through the running emulator of this
  * project (its address and owner token are in the project's state folder), prints the micro's
- * answer, exits 0 on a 2xx.
+ * answer as the log would show it (no control sequence, no secret this command knows), exits 0 on a 2xx.
  */
 public final class TriggerCommand {
     private TriggerCommand() {}
@@ -35,7 +37,7 @@ public final class TriggerCommand {
         String id = pos.get(0);
         Path file = SpacefileReader.locate(pos.size() > 1 ? pos.get(1) : null);
         App app = SpacefileReader.read(file).app();
-        if (app == null) throw UserError.config(file + " is invalid: run 'micros validate' to see why");
+        if (app == null) throw UserError.config(file + " is invalid: run '" + micros.util.Programs.INVOCATION + " validate' to see why");
         List<String> known = new ArrayList<>();
         for (Micro m : app.micros()) for (Action a : m.actions()) known.add(a.id());
         if (!known.contains(id))
@@ -56,7 +58,23 @@ public final class TriggerCommand {
         }
         String ms = r.headers().firstValue("X-Micros-Duration-Ms").orElse("?");
         out.println("action " + id + ": " + r.statusCode() + " in " + ms + " ms");
-        if (!r.body().isEmpty()) out.println(r.body().stripTrailing());
+        if (!r.body().isEmpty()) out.println(redactor(app, run).text(r.body().stripTrailing()));
         return r.statusCode() >= 200 && r.statusCode() < 300 ? 0 : 1;
+    }
+
+    /**
+     * The gateway answers the action as the log shows it; this cleans it again with the secrets
+     * trigger knows (the owner token, the project key), for a gateway of another version.
+     */
+    private static Redactor redactor(App app, Map<String, String> run) {
+        Redactor r = new Redactor();
+        r.add(run.get("owner_token"));
+        try {
+            Path key = StateDir.of(app.root()).path().resolve("project-key");
+            if (Files.isReadable(key)) r.add(Files.readString(key).strip());
+        } catch (IOException ignored) {
+            // nothing more to hide then
+        }
+        return r;
     }
 }

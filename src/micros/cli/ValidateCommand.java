@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 import micros.spacefile.Problem;
 import micros.spacefile.SpacefileReader;
-import micros.spacefile.SpacefileReader.Reading;
+import micros.spacefile.Reading;
 import micros.util.UserError;
 
 /** {@code micros validate [PATH] [--json]}: every problem at once; exit 0 when valid, 2 when not. */

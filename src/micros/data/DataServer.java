@@ -85,7 +85,7 @@ public final class DataServer implements Handler, AutoCloseable {
 
     /**
      * Opens the data (a clear sentence when it cannot) and serves it on a loopback port. The
-     * certificate also names {@code gatewayHost} (the gateway shares it), signed once per host.
+     * certificate also names {@code gatewayHost} (the gateway shares it), which the CA is made to cover.
      */
     public static DataServer start(Path dataDir, String projectKey, LocalCa ca, String gatewayHost) {
         return start(dataDir, projectKey, ca, gatewayHost, Listen.LOOPBACK, System.err::println);
@@ -101,6 +101,7 @@ public final class DataServer implements Handler, AutoCloseable {
             micros.util.PrivateFiles.folder(dataDir); // 0700 from its creation: the app's data is micros' user's alone
             List<String> hosts = new java.util.ArrayList<>(List.of(gatewayHost, listen.host()));
             if (listen.name() != null) hosts.add(listen.name());
+            if (ca != null) ca.cover(hosts, notices); // now, before the micros' bundle is written: the CA may be made anew for a new name
             d = new DataServer(dataDir, projectKey, ca, hosts);
             d.listen = listen;
             d.base.notices(notices);
@@ -182,7 +183,7 @@ public final class DataServer implements Handler, AutoCloseable {
         // (the whole bundle cost a Node micro ~45 ms per cold start)
         Path caOnly = bundle.resolveSibling("micros-ca.pem");
         try {
-            java.nio.file.Files.copy(ca.caCert(), caOnly, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.writeString(caOnly, ca.caPem(), StandardCharsets.US_ASCII); // the CA this run serves with, as it read it
             java.nio.file.Files.setPosixFilePermissions(caOnly, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (IOException | UnsupportedOperationException e) {
             throw UserError.runtime("cannot write micros' CA for the micros to " + caOnly + ": " + e.getMessage());
@@ -190,8 +191,44 @@ public final class DataServer implements Handler, AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("DETA_BASE_HOST", hostPort());
         env.put("DETA_DRIVE_HOST", hostPort());
-        for (String v : CA_VARIABLES) env.put(v, (v.equals("NODE_EXTRA_CA_CERTS") ? caOnly : bundle).toString());
+        env.putAll(caEnv(bundle));
         return env;
+    }
+
+    /**
+     * The variables that make a micro's HTTPS clients trust micros' CA beside the system's, for a
+     * bundle written by {@link #env} (micros' CA alone is beside it, as micros-ca.pem). OpenSSL reads
+     * SSL_CERT_FILE whole each time a client makes a TLS context, and Python's http.client (the
+     * Deta SDK's) makes one per connection: the 145 system CAs cost 22 ms there, three times per
+     * Drive put. So when the system's folder of CAs can be searched by name (hashed links, as in
+     * Debian's /etc/ssl/certs), SSL_CERT_FILE names micros' CA alone and SSL_CERT_DIR that folder,
+     * where a CA is read only when a certificate names it. requests and curl take one file: the bundle.
+     */
+    public static Map<String, String> caEnv(Path bundle) {
+        Path caOnly = bundle.resolveSibling("micros-ca.pem");
+        String dir = hashedCertDir();
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String v : CA_VARIABLES) env.put(v, (v.equals("NODE_EXTRA_CA_CERTS") || (dir != null && v.equals("SSL_CERT_FILE")) ? caOnly : bundle).toString());
+        if (dir != null) env.put("SSL_CERT_DIR", dir);
+        return env;
+    }
+
+    private static final String SYSTEM_CERT_DIR = "/etc/ssl/certs";
+
+    private static boolean hashName(String n) {
+        if (n.length() != 10 || n.charAt(8) != '.' || !Character.isDigit(n.charAt(9))) return false;
+        for (int i = 0; i < 8; i++) if (Character.digit(n.charAt(i), 16) < 0) return false;
+        return true;
+    }
+
+    /** The system's CA folder when it has OpenSSL's hashed links (8 hex digits, a dot, a digit), else null. */
+    private static String hashedCertDir() {
+        try (java.nio.file.DirectoryStream<Path> d = java.nio.file.Files.newDirectoryStream(Path.of(SYSTEM_CERT_DIR))) {
+            for (Path p : d) if (hashName(p.getFileName().toString())) return SYSTEM_CERT_DIR;
+        } catch (IOException | RuntimeException e) {
+            // no such folder: the bundle it is
+        }
+        return null;
     }
 
     /** Bodies are read whole before {@link #handle}: one Drive refuses by its length first. */

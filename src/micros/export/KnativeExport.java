@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import micros.runtime.AppRuntime;
@@ -25,57 +27,84 @@ public final class KnativeExport {
 
     private KnativeExport() {}
 
-    /** Writes the export; returns the files written, relative to {@code out}, in order. */
-    public static List<String> write(App app, Path spacefile, Path out, Manifests.Names names, Path jar) throws IOException {
+    /**
+     * Writes the export; returns the files written, relative to {@code out}, in order. Nothing of
+     * the state folder, and no file holding a secret, is copied (see Leaks): {@code warnings} gets
+     * one line per file left out for a secret, and one per program an image may lack.
+     * @param env the environment the export runs in (secrets in it are looked for in the files too)
+     */
+    public static List<String> write(App app, Path spacefile, Path out, Manifests.Names names, BaseImages images, Path jar, Map<String, String> env,
+                                     Consumer<String> warnings) throws IOException {
+        String clash = Names.clash(names.app(), app.micros());
+        if (clash != null) throw UserError.config(clash);
+        Leaks leaks = Leaks.of(app, env);
+        String inSpacefile = leaks.secretIn(spacefile); // the gateway's image needs the Spacefile: it cannot be left out
+        if (inSpacefile != null)
+            throw UserError.config(spacefile + " holds " + inSpacefile + ": take it out (micros gives each micro DETA_PROJECT_KEY, and preset"
+                    + " values come from the cluster's Secret), then export again");
         prepare(out);
+        leaks.withhold(out);
         List<String> written = new ArrayList<>();
         List<Micro> remote = new ArrayList<>();
         List<Dockerfiles.Static> statics = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         Path gatewayDir = out.resolve("gateway");
-        List<String> resources = new ArrayList<>();
         for (Micro m : app.micros()) {
             Path src = app.root().resolve(relative(m.src())).normalize();
+            String shown = relative(m.src());
             if (m.engine().staticLike()) {
                 Path folder = src.resolve(m.serveFolder()).normalize();
                 String rel = Package.relative(app.root(), folder);
                 boolean build = !m.commands().isEmpty() || !Files.isDirectory(folder) && Files.isRegularFile(src.resolve("package.json"));
-                List<String> files = build ? Package.files(src, m.include()) : Package.all(folder);
+                List<String> files = build ? Package.files(src, leaks, shown) : Package.served(src, folder, leaks, relative(Package.relative(app.root(), folder)));
                 Path target = build ? gatewayDir.resolve("build").resolve(m.name()) : gatewayDir.resolve("app").resolve(rel);
                 Package.copy(build ? src : folder, files, target);
                 Files.createDirectories(target);
-                statics.add(new Dockerfiles.Static(m, rel, build, files.contains("package-lock.json")));
+                statics.add(new Dockerfiles.Static(m, rel, build, build ? DependencyFiles.node(src, files) : List.of(), DependencyFiles.locked(files)));
                 continue;
             }
             remote.add(m);
             Path dir = out.resolve("micros").resolve(m.name());
-            List<String> files = Package.files(src, m.include());
-            Package.copy(src, files, dir.resolve("app"));
+            List<String> upload = Package.files(src, leaks, shown); // what `space push` uploaded: `include` applies after the build, in the image
+            Package.copy(src, upload, dir.resolve("app"));
             Files.createDirectories(dir.resolve("app"));
+            resource(Dockerfiles.GUARD, dir);
             String launcher = Dockerfiles.launcher(m);
-            if (launcher != null) {
-                try (InputStream in = AppRuntime.class.getResourceAsStream(launcher)) {
-                    if (in == null) throw UserError.runtime("this micros.jar lacks " + launcher);
-                    Files.write(dir.resolve(launcher), in.readAllBytes());
-                }
-            }
-            text(out, "micros/" + m.name() + "/Dockerfile", Dockerfiles.micro(app.displayName(), m, files), written);
+            if (launcher != null) resource(launcher, dir);
+            Dockerfiles.Image image = Dockerfiles.micro(app.displayName(), m, src, upload, images);
+            notes.addAll(image.notes());
+            text(out, "micros/" + m.name() + "/Dockerfile", image.dockerfile(), written);
             text(out, "micros/" + m.name() + "/service.yaml", Yaml.documents(List.of(Manifests.knative(names, m))), written);
-            resources.add("micros/" + m.name() + "/service.yaml");
         }
         Files.createDirectories(gatewayDir.resolve("app"));
         Files.copy(spacefile, gatewayDir.resolve("app").resolve("Spacefile"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(jar, gatewayDir.resolve("micros.jar"));
-        text(out, "gateway/Dockerfile", Dockerfiles.gateway(app.displayName(), statics), written);
+        text(out, "gateway/Dockerfile", Dockerfiles.gateway(app.displayName(), statics, images), written);
         boolean apiKeys = app.micros().stream().anyMatch(Micro::apiKeys);
         text(out, "gateway/gateway.yaml", Yaml.documents(Manifests.gateway(names, remote, apiKeys)), written);
-        resources.add("gateway/gateway.yaml");
+        text(out, "gateway/kustomization.yaml", Yaml.documents(List.of(Kustomize.gateway(names))), written);
+        text(out, "setup/network-policy.yaml", Yaml.documents(Manifests.networkPolicies(names)), written);
+        text(out, "setup/" + Kustomize.SECRETS_FILE + ".example", Kustomize.secretsExample(remote, apiKeys), written);
+        text(out, "setup/kustomization.yaml", Yaml.documents(List.of(Kustomize.setup(names))), written);
+        text(out, "kustomization.yaml", Yaml.documents(List.of(Kustomize.app(names, remote))), written);
+        text(out, "data/pod.yaml", Yaml.documents(List.of(Manifests.dataPod(names))), written);
+        text(out, "data/kustomization.yaml", Yaml.documents(List.of(Kustomize.data(names))), written);
         text(out, "ingress.example.yaml", Yaml.documents(Manifests.ingress(names)), written);
-        StringBuilder k = new StringBuilder("# kubectl apply -k . (after creating the Secret: see README.md)\n");
-        k.append("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
-        for (String r : resources) k.append("  - ").append(Yaml.quote(r)).append('\n');
-        text(out, "kustomization.yaml", k.toString(), written);
-        text(out, "README.md", ExportReadme.text(app, names, remote, statics, apiKeys, MARKER), written);
+        text(out, ".gitignore", "# what the README's steps make: secrets and the gateway's CA, never committed\nsetup/" + Kustomize.SECRETS_FILE
+                + "\n" + Kustomize.CA_FOLDER + "/\n", written);
+        text(out, "README.md", ExportReadme.text(app, names, images, remote, statics, apiKeys, notes, MARKER), written);
+        leaks.notes().forEach(warnings);
+        notes.forEach(warnings);
         return written;
+    }
+
+    /** Copies one of micros' own files (the guard, a launcher) from the jar into a micro's build context. */
+    private static void resource(String name, Path dir) throws IOException {
+        java.net.URL url = name.equals(Dockerfiles.GUARD) ? KnativeExport.class.getResource(name) : AppRuntime.class.getResource(name);
+        if (url == null) throw UserError.runtime("this micros.jar lacks " + name);
+        try (InputStream in = url.openStream()) {
+            Files.write(dir.resolve(name), in.readAllBytes());
+        }
     }
 
     /** An empty or missing folder, or one an earlier export wrote (then emptied); anything else is refused. */

@@ -1,6 +1,7 @@
 package micros.export;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,67 +15,91 @@ import java.util.TreeMap;
 import micros.spacefile.SpaceIgnore;
 
 /**
- * What Space would have packaged from a micro's src folder: its {@code include} list when it has
- * one, else everything but the default ignore list and its {@code .spaceignore}. Installed
- * dependencies (node_modules, virtualenvs) are left out: the image installs them again.
+ * What Space would have uploaded from a micro's src folder: everything but the default ignore
+ * list and its {@code .spaceignore} ({@code include} selects from the built folder, in the
+ * image). Installed
+ * dependencies (node_modules, virtualenvs) are left out: the image installs them again. What
+ * {@link Leaks} withholds (the state folder, files holding a secret) is never packaged, and
+ * symbolic links are never followed or copied.
  */
 final class Package {
     private Package() {}
 
-    /** The packaged files, as sorted '/'-separated paths relative to src. */
-    static List<String> files(Path src, List<String> include) throws IOException {
-        SpaceIgnore ignore = SpaceIgnore.forSource(src);
-        List<String> includes = new ArrayList<>();
-        for (String i : include) {
-            String p = i.strip();
-            while (p.startsWith("./")) p = p.substring(2);
-            while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
-            if (!p.isEmpty()) includes.add(p);
-        }
-        TreeMap<String, Boolean> found = new TreeMap<>();
-        Files.walkFileTree(src, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                String rel = relative(src, dir);
-                if (rel.isEmpty()) return FileVisitResult.CONTINUE;
-                String name = dir.getFileName().toString();
-                if (name.equals("node_modules") || Files.exists(dir.resolve("pyvenv.cfg")) || excluded(rel, true)) return FileVisitResult.SKIP_SUBTREE;
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                String rel = relative(src, file);
-                if (attrs.isRegularFile() && !excluded(rel, false)) found.put(rel, true);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE;
-            }
-
-            private boolean excluded(String rel, boolean dir) {
-                if (!includes.isEmpty()) {
-                    for (String i : includes) if (rel.equals(i) || rel.startsWith(i + "/") || (dir && i.startsWith(rel + "/"))) return false;
-                    return true;
-                }
-                return ignore.ignored(rel, dir);
-            }
-        });
-        return new ArrayList<>(found.keySet());
+    /** What a rule says about a path ('/'-separated, relative to the walk's root): left out or not. */
+    private interface Rule {
+        boolean excluded(String rel, boolean dir);
     }
 
-    /** Every regular file under a folder (a static micro's served files), sorted. */
-    static List<String> all(Path dir) throws IOException {
+    /**
+     * What `space push` uploaded from a micro's folder, as sorted '/'-separated paths relative to
+     * src: everything but the default ignore list and its .spaceignore. {@code include} is not
+     * applied here: Space applied it to the built folder, and so does the image.
+     */
+    static List<String> files(Path src, Leaks leaks, String shownAs) throws IOException {
+        SpaceIgnore ignore = SpaceIgnore.forSource(src);
+        return walk(src, leaks, shownAs, ignore::ignored);
+    }
+
+    /**
+     * A static micro's files as the gateway serves them (StaticFiles' rule): the ignore rules match
+     * paths relative to src, but within a folder the rules leave out of the upload (dist, build:
+     * built on Space), relative to the folder itself.
+     */
+    static List<String> served(Path src, Path folder, Leaks leaks, String shownAs) throws IOException {
+        if (!Files.isDirectory(folder)) return List.of();
+        SpaceIgnore ignore = SpaceIgnore.forSource(src);
+        String base = null;
+        Path realFolder = folder.toRealPath(), realSrc = src.toRealPath();
+        if (realFolder.startsWith(realSrc)) {
+            String rel = relative(realSrc, realFolder);
+            base = rel.isEmpty() ? "" : rel + "/";
+            if (!rel.isEmpty() && builtOnSpace(ignore, rel)) base = null;
+        }
+        String prefix = base;
+        return walk(folder, leaks, shownAs, (rel, dir) -> ignore.ignored(prefix == null ? rel : prefix + rel, dir));
+    }
+
+    private static boolean builtOnSpace(SpaceIgnore ignore, String rel) {
+        if (ignore.ignored(rel + "/index.html", false)) return true; // "dist/**"
+        for (int i = rel.indexOf('/'); ; i = rel.indexOf('/', i + 1)) {
+            if (ignore.ignored(i < 0 ? rel : rel.substring(0, i), true)) return true;
+            if (i < 0) return false;
+        }
+    }
+
+    private static List<String> walk(Path root, Leaks leaks, String shownAs, Rule rule) throws IOException {
         TreeMap<String, Boolean> found = new TreeMap<>();
-        if (!Files.isDirectory(dir)) return List.of();
-        try (var walk = Files.walk(dir)) {
-            walk.filter(Files::isRegularFile).forEach(p -> {
-                String rel = relative(dir, p);
-                boolean skipped = rel.startsWith(".micros/") || rel.startsWith(".git/") || rel.startsWith("node_modules/") || rel.contains("/node_modules/");
-                if (!skipped) found.put(rel, true);
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    String rel = relative(root, dir);
+                    if (leaks.folder(dir)) return FileVisitResult.SKIP_SUBTREE; // the state folder, even as the root's own
+                    if (rel.isEmpty()) return FileVisitResult.CONTINUE;
+                    String name = dir.getFileName().toString();
+                    if (name.equals("node_modules") || Files.exists(dir.resolve("pyvenv.cfg")) || rule.excluded(rel, true)) return FileVisitResult.SKIP_SUBTREE;
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    String rel = relative(root, file);
+                    if (!attrs.isRegularFile() || rule.excluded(rel, false)) return FileVisitResult.CONTINUE; // links: never followed
+                    try {
+                        if (!leaks.holdsSecret(file, shownAs + "/" + rel)) found.put(rel, true);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
             });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         return new ArrayList<>(found.keySet());
     }
@@ -83,7 +108,7 @@ final class Package {
         for (String f : files) {
             Path target = to.resolve(f);
             Files.createDirectories(target.getParent());
-            Files.copy(from.resolve(f), target, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(from.resolve(f), target, StandardCopyOption.REPLACE_EXISTING, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         }
     }
 

@@ -13,7 +13,7 @@ import micros.spacefile.App.Micro;
 /**
  * Space's authentication: private by default; public micros and routes; the owner's login
  * token (as a query parameter once, then a cookie); API keys for micros with the api_keys
- * preset ({@code X-Space-App-Key}); the app's own DETA_API_KEY ({@code X-API-Key}).
+ * preset ({@code X-Space-App-Key}; a Deta Cloud micro's as {@code X-API-Key}); the app's own DETA_API_KEY ({@code X-API-Key}).
  * Paths under /__space/ are the owner's only. Tokens are compared in constant time.
  */
 final class Auth {
@@ -23,10 +23,12 @@ final class Auth {
     private final byte[] owner;
     private final List<byte[]> apiKeys;
     private final byte[] appKey;
+    private final boolean detaCloud; // a Deta Cloud micro: its API keys come as X-API-Key (`deta auth create-api-key`)
     private final Map<String, PublicRoutes> routes = new HashMap<>();
 
     Auth(App app, boolean open, String ownerToken, List<String> apiKeys, String appKey) {
         this.open = open;
+        this.detaCloud = app.classic() != null;
         this.owner = bytes(ownerToken);
         this.apiKeys = apiKeys.stream().map(Auth::bytes).toList();
         this.appKey = bytes(appKey);
@@ -68,7 +70,7 @@ final class Auth {
         if (isOwner(ex)) return true;
         String appKeyHeader = ex.header("X-API-Key");
         if (appKeyHeader != null && MessageDigest.isEqual(appKey, bytes(appKeyHeader))) return true;
-        String key = ex.header("X-Space-App-Key");
+        String key = detaCloud ? appKeyHeader : ex.header("X-Space-App-Key");
         if (key != null && m.apiKeys()) {
             byte[] given = bytes(key);
             boolean ok = false;
@@ -80,15 +82,17 @@ final class Auth {
 
     /**
      * Whether a normalised path is Space's reserved /__space/...: a first segment that is __space
-     * in any letter case (Express matches routes case-insensitively), or __space followed by an
-     * encoded slash or backslash (frameworks that decode the path see /__space/...).
+     * in any letter case (Express matches routes case-insensitively), __space followed by an
+     * encoded slash or backslash (frameworks that decode the path see /__space/...), or __space
+     * with path parameters, ';' or its escape %3B (servlet containers and Spring drop them).
      */
     static boolean isReserved(String path) {
         int n = RESERVED.length();
         if (path.length() < n || !path.regionMatches(true, 0, RESERVED, 0, n)) return false;
-        if (path.length() == n || path.charAt(n) == '/') return true;
-        return path.length() >= n + 3 && path.charAt(n) == '%' && path.charAt(n + 1) == '2' && (path.charAt(n + 2) | 0x20) == 'f'
-                || path.length() >= n + 3 && path.charAt(n) == '%' && path.charAt(n + 1) == '5' && (path.charAt(n + 2) | 0x20) == 'c';
+        if (path.length() == n || path.charAt(n) == '/' || path.charAt(n) == ';') return true;
+        if (path.length() < n + 3 || path.charAt(n) != '%') return false;
+        char hi = path.charAt(n + 1), lo = (char) (path.charAt(n + 2) | 0x20);
+        return hi == '2' && lo == 'f' || hi == '5' && lo == 'c' || hi == '3' && lo == 'b';
     }
 
     private static final String RESERVED = "/__space";

@@ -10,6 +10,9 @@ import micros.actions.Scheduler;
 import micros.util.Units;
 import micros.runtime.AppRuntime;
 import micros.runtime.Engines;
+import micros.runtime.Log;
+import micros.runtime.LogTail;
+import micros.runtime.MicroLogs;
 import micros.runtime.Metrics;
 import micros.runtime.RunConfig;
 import micros.runtime.Supervisor;
@@ -17,21 +20,32 @@ import micros.spacefile.App.Micro;
 import micros.util.Json;
 
 /**
- * The live dashboard at /__micros/: each micro's state, cold starts, traffic, limits hit,
- * memory and processes against the limits, recent log lines, and the scheduled actions.
+ * The live dashboard at /__micros/: each micro's state (with the error line of one that failed),
+ * cold starts, traffic, limits hit, memory and processes against the limits, the scheduled
+ * actions, the request log, and each micro's recent lines with micros' own events about it.
  * One HTML page from the jar, readable without JavaScript (the data is in the HTML); a few
  * lines of script refresh it every 2 seconds. The same data as JSON at /__micros/api/state.
  */
 final class Dashboard {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+    /** Log lines and requests in the zone and format of the terminal's log. */
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneId.systemDefault());
+    /** Requests the page lists (refreshed every 2 s); the JSON has the whole log. */
+    static final int SHOWN_REQUESTS = 100;
     private final AppRuntime runtime;
     private final RunConfig cfg;
+    private final RequestLog requests;
+    private final MicroLogs lines;
+    private final Log log;
     private final long started = System.currentTimeMillis();
     private volatile Scheduler scheduler;
 
-    Dashboard(AppRuntime runtime, RunConfig cfg) {
+    Dashboard(AppRuntime runtime, RunConfig cfg, RequestLog requests, MicroLogs lines, Log log) {
         this.runtime = runtime;
         this.cfg = cfg;
+        this.requests = requests;
+        this.lines = lines;
+        this.log = log;
     }
 
     void connect(Scheduler s) {
@@ -55,7 +69,8 @@ final class Dashboard {
         };
     }
 
-    String json() {
+    /** @param logs whether to include the micros' log lines (the owner's only: they may hold the app's data) */
+    String json(boolean logs) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\"app\":").append(Json.quote(runtime.app().displayName()))
                 .append(",\"uptimeMs\":").append(System.currentTimeMillis() - started)
@@ -79,8 +94,10 @@ final class Dashboard {
                         .append(",\"uptimeMs\":").append(s.uptimeMillis() >= 0 ? Long.toString(s.uptimeMillis()) : "null")
                         .append(",\"coldStarts\":").append(s.coldStarts())
                         .append(",\"lastColdStartMs\":").append(s.lastColdStartMillis() >= 0 ? Long.toString(s.lastColdStartMillis()) : "null")
-                        .append(",\"problem\":").append(Json.quote(s.problem()))
-                        .append(",\"memoryBytes\":").append(num(s.group().memoryCurrent()))
+                        .append(",\"problem\":").append(Json.quote(s.problem()));
+                if (logs) sb.append(",\"error\":").append(Json.quote(s.problem() == null ? null : LogTail.errorLine(s.lastLines(50))));
+                boolean running = s.pid() > 0 || s.remote() != null; // a process that ended leaves no memory of its own, whatever its group still counts
+                sb.append(",\"memoryBytes\":").append(num(running ? s.group().memoryCurrent() : -1))
                         .append(",\"memoryPeakBytes\":").append(num(s.group().memoryPeak()))
                         .append(",\"pidsCurrent\":").append(num(s.group().pidsCurrent()));
             }
@@ -91,10 +108,13 @@ final class Dashboard {
                     .append(",\"payload413\":").append(c.payload.sum()).append('}')
                     .append(",\"series\":{\"sampleSeconds\":").append(Metrics.SAMPLE_MILLIS / 1000)
                     .append(",\"requestsPerSecond\":").append(array(c.rate())).append(",\"memoryMiB\":").append(array(c.memory())).append('}');
-            sb.append(",\"log\":[");
-            List<String> lines = s == null ? List.of() : s.lastLines(50);
-            for (int k = 0; k < lines.size(); k++) sb.append(k == 0 ? "" : ",").append(Json.quote(lines.get(k)));
-            sb.append("]}");
+            if (logs) {
+                sb.append(",\"log\":[");
+                List<String> lines = s == null ? List.of() : s.lastLines(50);
+                for (int k = 0; k < lines.size(); k++) sb.append(k == 0 ? "" : ",").append(Json.quote(lines.get(k)));
+                sb.append(']');
+            }
+            sb.append('}');
         }
         sb.append("],\"actions\":[");
         Scheduler sch = scheduler;
@@ -116,45 +136,51 @@ final class Dashboard {
 
     // ---- the page ----
 
-    String page() {
+    String page(boolean logs) {
         return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n"
                 + "<title>micros: " + esc(runtime.app().displayName()) + "</title>\n<style>\n" + CSS + "</style>\n</head>\n<body>\n"
                 + "<header><h1>" + esc(runtime.app().displayName()) + " <span class=\"muted\">on micros</span></h1>\n"
                 + "<p class=\"muted\">" + esc(runtime.limiter().summary()) + "<br>" + esc(runtime.sandbox().summary())
-                + (cfg.isPublic() ? "<br>authentication: off (--public)" : "") + "</p>\n<nav><a href=\"/__micros/data\">Data: Bases and Drives</a></nav></header>\n"
-                + "<main id=\"live\" aria-live=\"off\">\n" + fragment() + "</main>\n"
+                + (cfg.isPublic() ? "<br>authentication: off (--public)" : "") + "</p>\n<nav><a href=\"/\">Open the app</a>"
+                + "<a href=\"/__micros/data\">Data: Bases and Drives</a>"
+                + (logs ? "<a href=\"/__micros/api/requests\">Request log (JSON)</a>" : "") + "</nav></header>\n"
+                + "<main id=\"live\" aria-live=\"off\">\n" + fragment(logs) + "</main>\n"
                 + "<p id=\"notice\" role=\"status\" aria-live=\"polite\"></p>\n"
                 + "<script>\n" + JS + "</script>\n</body>\n</html>\n";
     }
 
     /** Everything that changes: what the page's script fetches every 2 s (?fragment=1). */
-    String fragment() {
-        StringBuilder h = new StringBuilder(8192);
+    String fragment(boolean logs) {
+        StringBuilder h = new StringBuilder(16384);
         h.append("<section aria-labelledby=\"micros-h\"><h2 id=\"micros-h\">Micros</h2>\n<table id=\"micros\">\n<thead><tr>")
-                .append("<th scope=\"col\">Micro</th><th scope=\"col\">State</th><th scope=\"col\">Engine</th><th scope=\"col\">Path</th>")
-                .append("<th scope=\"col\">PID</th><th scope=\"col\">Up</th><th scope=\"col\">Cold starts</th><th scope=\"col\">Requests</th>")
-                .append("<th scope=\"col\">2xx / 3xx / 4xx / 5xx</th><th scope=\"col\">Limits hit</th><th scope=\"col\">Memory</th>")
-                .append("<th scope=\"col\">Processes</th><th scope=\"col\">Last 10 minutes</th></tr></thead>\n<tbody>\n");
+                .append("<th scope=\"col\">Micro</th><th scope=\"col\">State</th><th scope=\"col\">Process</th><th scope=\"col\">Cold starts</th>")
+                .append("<th scope=\"col\">Requests</th><th scope=\"col\">2xx / 3xx / 4xx / 5xx</th><th scope=\"col\">Limits hit</th>")
+                .append("<th scope=\"col\">Memory</th><th scope=\"col\">Processes</th><th scope=\"col\">Last 10 minutes</th></tr></thead>\n<tbody>\n");
         for (Micro m : runtime.app().micros()) {
             Supervisor s = runtime.supervisor(m);
             Metrics.Counters c = runtime.metrics().of(m.name());
             String state = state(m);
+            String problem = s == null ? null : s.problem();
             h.append("<tr data-micro=\"").append(esc(m.name())).append("\" data-state=\"").append(esc(state)).append("\">")
-                    .append("<th scope=\"row\">").append(esc(m.name())).append("</th>")
+                    .append("<th scope=\"row\">").append(esc(m.name())).append("<br><small><code>").append(esc(path(m))).append("</code> ")
+                    .append(esc(m.engine().id())).append("</small></th>")
                     .append("<td><span class=\"state ").append(state.replace(' ', '-')).append("\">").append(esc(state)).append("</span>");
-            if (s != null && s.problem() != null) h.append("<br><small>").append(esc(s.problem())).append("</small>");
-            h.append("</td><td>").append(esc(m.engine().id())).append("</td><td><code>").append(esc(path(m))).append("</code></td>");
+            if (problem != null) h.append("<small class=\"problem\">").append(esc(problem)).append("</small>");
+            String error = problem == null || !logs ? null : LogTail.errorLine(s.lastLines(50)); // a log line: the owner's only
+            if (error != null) h.append("<code class=\"error\">").append(esc(error)).append("</code>");
+            h.append("</td>");
             if (s == null) {
-                h.append("<td colspan=\"3\" class=\"muted\">").append(esc(runtime.plan(m) instanceof Engines.Folder ? "served by micros" : runtime.plan(m).describe())).append("</td>");
+                h.append("<td class=\"muted\">").append(esc(runtime.plan(m) instanceof Engines.Folder ? "served by micros" : runtime.plan(m).describe()))
+                        .append("</td><td class=\"muted\">&ndash;</td>");
             } else {
-                h.append("<td>").append(s.pid() > 0 ? Long.toString(s.pid()) : "&ndash;").append("</td>")
-                        .append("<td>").append(s.uptimeMillis() >= 0 ? duration(s.uptimeMillis()) : "&ndash;").append("</td>")
-                        .append("<td class=\"cold\">").append(s.coldStarts())
+                h.append("<td>").append(s.pid() > 0 ? "<span class=\"n\">pid " + s.pid() + "</span>" : "<span class=\"muted\">not running</span>");
+                if (s.uptimeMillis() >= 0) h.append("<br><small class=\"n\">up ").append(duration(s.uptimeMillis())).append("</small>");
+                h.append("</td><td class=\"cold\">").append(s.coldStarts())
                         .append(s.lastColdStartMillis() >= 0 ? " <small>(last " + s.lastColdStartMillis() + " ms)</small>" : "").append("</td>");
             }
-            h.append("<td>").append(c.requests.sum()).append("</td><td>").append(c.c2xx.sum()).append(" / ").append(c.c3xx.sum())
-                    .append(" / ").append(c.c4xx.sum()).append(" / ").append(c.c5xx.sum()).append("</td>")
+            h.append("<td><span class=\"n\">").append(c.requests.sum()).append("</span></td><td><span class=\"n\">").append(c.c2xx.sum()).append(" / ")
+                    .append(c.c3xx.sum()).append(" / ").append(c.c4xx.sum()).append(" / ").append(c.c5xx.sum()).append("</span></td>")
                     .append("<td>").append(limitsHit(c)).append("</td>");
             if (s == null) h.append("<td class=\"muted\">&ndash;</td><td class=\"muted\">&ndash;</td>");
             else h.append("<td>").append(memory(s)).append("</td><td>").append(pids(s)).append("</td>");
@@ -164,16 +190,50 @@ final class Dashboard {
         }
         h.append("</tbody></table></section>\n");
         actions(h);
+        if (!logs) return h.append("<section aria-labelledby=\"logs-h\"><h2 id=\"logs-h\">Requests and logs</h2>\n<p class=\"muted\">The request log and "
+                + "log lines are shown to the app's owner only: start micros with --owner-token T and open ?space_token=T.</p>\n</section>\n").toString();
+        requests(h);
         h.append("<section aria-labelledby=\"logs-h\"><h2 id=\"logs-h\">Logs</h2>\n");
         for (Micro m : runtime.app().micros()) {
             Supervisor s = runtime.supervisor(m);
-            if (s == null) continue;
-            List<String> lines = s.lastLines(50);
-            h.append("<details><summary>").append(esc(m.name())).append(" <span class=\"muted\">(last ").append(lines.size()).append(" lines)</span></summary><pre>");
-            for (String l : lines) h.append(esc(l)).append('\n');
+            List<MicroLogs.Entry> lines = this.lines.last(m.name(), 50);
+            if (s == null && lines.isEmpty()) continue; // a static micro without a build: nothing to show
+            boolean open = s != null && s.problem() != null; // a micro that failed: its log is where the reason is
+            h.append("<details data-micro=\"").append(esc(m.name())).append('"').append(open ? " open" : "").append("><summary>").append(esc(m.name()))
+                    .append(" <span class=\"muted\">(last ").append(lines.size()).append(" lines)</span></summary><pre>");
+            for (MicroLogs.Entry e : lines) {
+                h.append("<span class=\"t\">").append(CLOCK.format(e.time())).append("</span> ");
+                if (e.own()) h.append("<span class=\"own\">micros</span> ");
+                else if (e.stream().equals("build")) h.append("<span class=\"t\">build</span> ");
+                String text = esc(log.redact(e.text()));
+                h.append(e.stream().equals("stderr") && LogTail.errorLine(List.of(e.text())) != null ? "<span class=\"err\">" + text + "</span>" : text).append('\n');
+            }
             h.append("</pre></details>\n");
         }
         return h.append("</section>\n").toString();
+    }
+
+    /** The newest requests first, as many as the page shows; the JSON has them all. */
+    private void requests(StringBuilder h) {
+        List<RequestLog.Entry> all = requests.entries(SHOWN_REQUESTS);
+        h.append("<section aria-labelledby=\"requests-h\"><h2 id=\"requests-h\">Requests</h2>\n");
+        if (all.isEmpty()) {
+            h.append("<p class=\"muted\">No request yet.</p></section>\n");
+            return;
+        }
+        h.append("<p class=\"muted\">The last ").append(all.size()).append(" (the last ").append(RequestLog.CAPACITY)
+                .append(" at <a href=\"/__micros/api/requests\">/__micros/api/requests</a>); query values are not shown.</p>\n")
+                .append("<table id=\"requests\">\n<thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Method</th><th scope=\"col\">Path</th>")
+                .append("<th scope=\"col\">Micro</th><th scope=\"col\">Status</th><th scope=\"col\">Duration</th><th scope=\"col\">What happened</th></tr></thead>\n<tbody>\n");
+        for (int i = all.size() - 1; i >= 0; i--) {
+            RequestLog.Entry e = all.get(i);
+            h.append("<tr><td class=\"n\">").append(CLOCK.format(e.time())).append("</td><td>").append(esc(e.method())).append("</td><td><code>")
+                    .append(esc(e.path())).append("</code></td><td>").append(e.micro() == null ? "<span class=\"muted\">micros</span>" : esc(e.micro()))
+                    .append("</td><td class=\"s").append(e.status() / 100).append("\">").append(e.status()).append("</td><td class=\"n\">")
+                    .append(String.format(Locale.ROOT, e.millis() < 10 ? "%.1f ms" : "%.0f ms", e.millis())).append("</td><td>").append(esc(e.notes()))
+                    .append("</td></tr>\n");
+        }
+        h.append("</tbody></table></section>\n");
     }
 
     private void actions(StringBuilder h) {
@@ -206,16 +266,18 @@ final class Dashboard {
     }
 
     private String memory(Supervisor s) {
+        if (s.pid() <= 0 && s.remote() == null) return "<span class=\"muted\">&ndash;</span>"; // no process: whatever its group still counts is no micro's
         long cur = s.group().memoryCurrent(), peak = s.group().memoryPeak(), limit = cfg.limits().memory();
         if (cur < 0) return "<span class=\"muted\">" + (runtime.limiter().byPlatform() ? micros.sandbox.Limiter.PLATFORM
                 : runtime.limiter().mode() == micros.sandbox.Limiter.Mode.NONE ? "not limited" : "&ndash;") + "</span>";
         return "<meter min=\"0\" max=\"" + limit + "\" value=\"" + Math.min(cur, limit) + "\" high=\"" + (limit * 8 / 10) + "\" aria-label=\"memory used\"></meter> "
-                + Units.formatSize(cur) + " of " + Units.formatSize(limit) + (peak > 0 ? " <small>(peak " + Units.formatSize(peak) + ")</small>" : "");
+                + "<span class=\"n\">" + Units.formatSize(cur) + "</span><br><small class=\"n\">of " + Units.formatSize(limit)
+                + (peak > 0 ? ", peak " + Units.formatSize(peak) : "") + "</small>";
     }
 
     private String pids(Supervisor s) {
         long cur = s.group().pidsCurrent();
-        return cur < 0 ? "<span class=\"muted\">&ndash;</span>" : cur + " of " + cfg.limits().pids();
+        return cur < 0 || s.pid() <= 0 ? "<span class=\"muted\">&ndash;</span>" : "<span class=\"n\">" + cur + " of " + cfg.limits().pids() + "</span>";
     }
 
     /** A small inline SVG line of the last ten minutes, with its latest value. */
@@ -233,7 +295,7 @@ final class Dashboard {
         String latest = v.length == 0 || v[v.length - 1] < 0 ? "no data yet" : String.format(Locale.ROOT, "%.1f %s now", v[v.length - 1], unit);
         return "<div class=\"spark-row\"><svg class=\"spark\" width=\"" + w + "\" height=\"" + hgt + "\" viewBox=\"0 0 " + w + " " + hgt + "\" role=\"img\" aria-label=\"" + label
                 + " over the last 10 minutes: " + latest + "\"><title>" + label + ": " + latest + "</title><polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" points=\""
-                + pts.toString().strip() + "\"/></svg> <small>" + latest + "</small></div>";
+                + pts.toString().strip() + "\"/></svg><small>" + latest + "</small></div>";
     }
 
     private static String path(Micro m) {
@@ -278,45 +340,14 @@ final class Dashboard {
         return TIME.format(i);
     }
 
-    private static final String CSS = """
-            :root { color-scheme: light dark; --bg: #fff; --fg: #1b1b1f; --muted: #6a6a75; --line: #e2e2e8; --ok: #137333; --warn: #b06000; --bad: #b3261e; --chip: #f1f1f5; }
-            @media (prefers-color-scheme: dark) { :root { --bg: #16161a; --fg: #ececf1; --muted: #a0a0ab; --line: #2c2c33; --ok: #6dd58c; --warn: #ffb95c; --bad: #ff8a80; --chip: #24242b; } }
-            body { background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem; }
-            h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; }
-            .muted { color: var(--muted); } small { color: var(--muted); }
-            table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-            thead th { font-weight: 600; font-size: .85rem; color: var(--muted); }
-            .state { padding: .05rem .45rem; border-radius: .7rem; background: var(--chip); white-space: nowrap; }
-            .state.awake, .state.frozen { color: var(--ok); } .state.starting, .state.stopping { color: var(--warn); } .state.backing-off, .state.unavailable, .state.killed { color: var(--bad); }
-            .hit { color: var(--bad); white-space: nowrap; } .spark { vertical-align: middle; color: var(--ok); } .spark-row { white-space: nowrap; }
-            pre { background: var(--chip); padding: .6rem; overflow: auto; max-height: 24rem; } details { margin: .3rem 0; }
-            button { font: inherit; padding: .2rem .7rem; border-radius: .3rem; border: 1px solid var(--line); background: var(--chip); color: var(--fg); cursor: pointer; }
-            button:focus-visible { outline: 2px solid var(--ok); outline-offset: 2px; }
-            .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-            """;
+    private static final String CSS = resource("dashboard.css"), JS = resource("dashboard.js");
 
-    private static final String JS = """
-            // Refreshes the live part every 2 s; runs actions without leaving the page. Without script, the page is plain HTML.
-            const live = document.getElementById('live'), notice = document.getElementById('notice');
-            const open = () => new Set([...live.querySelectorAll('details[open] summary')].map(s => s.textContent));
-            async function refresh() {
-              try {
-                const r = await fetch('/__micros/?fragment=1', { cache: 'no-store' });
-                if (!r.ok) return;
-                const keep = open();
-                live.innerHTML = await r.text();
-                live.querySelectorAll('details summary').forEach(s => { if (keep.has(s.textContent)) s.parentElement.open = true; });
-              } catch (e) { /* micros stopped: keep the last view */ }
-            }
-            setInterval(refresh, 2000);
-            live.addEventListener('submit', async (ev) => {
-              ev.preventDefault();
-              const form = ev.target, button = form.querySelector('button');
-              button.disabled = true;
-              notice.textContent = 'running ' + form.action.split('/').pop() + '...';
-              const r = await fetch(form.action, { method: 'POST' });
-              notice.textContent = 'action ' + form.action.split('/').pop() + ': ' + r.status + ' ' + (await r.text()).slice(0, 200);
-              await refresh();
-            });
-            """;
+    private static String resource(String name) {
+        try (java.io.InputStream in = Dashboard.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("the jar lacks " + name);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

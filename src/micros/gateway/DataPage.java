@@ -50,9 +50,7 @@ final class DataPage {
             return;
         }
         try (InputStream in = Files.newInputStream(f)) {
-            String base = name.substring(name.lastIndexOf('/') + 1);
-            ex.addHeader("Content-Type", store.type(drive, name));
-            ex.addHeader("Content-Disposition", "attachment; filename*=UTF-8''" + URLEncoder.encode(base, StandardCharsets.UTF_8).replace("+", "%20"));
+            micros.data.drive.InertDownload.headers(ex, name, store.type(drive, name), true);
             ex.addHeader("Cache-Control", "no-store");
             long size = Files.size(f);
             ex.sendFixed(200, java.nio.channels.Channels.newChannel(in), size);

@@ -59,6 +59,13 @@ final class Forwarder {
             if (big == null) big = new byte[64 * 1024];
             return big;
         }
+
+        private java.nio.ByteBuffer direct; // 64 KiB off the heap: large answers from a micro's channel to the client's
+
+        java.nio.ByteBuffer direct() {
+            if (direct == null) direct = java.nio.ByteBuffer.allocateDirect(64 * 1024);
+            return direct.clear();
+        }
         final Outcome outcome = new Outcome();
         final int[] keep = new int[MAX_RESPONSE_HEADERS * 4]; // response header spans to copy: name start/end, value start/end
         // the parsed response head (parseHead)
@@ -113,9 +120,10 @@ final class Forwarder {
 
     /**
      * Sends the request, its body already read whole, to the micro and its answer to the client.
-     * A request that carried a body goes on a connection that is closed afterwards, so bytes the
-     * micro did not read can never be taken as another request. When a pooled connection turns out
-     * to be closed before a byte of the answer came back, the request is sent once more on a fresh
+     * A request that carries a body to a micro whose server may not read it goes on a connection
+     * that is closed afterwards, so bytes the micro did not read can never be taken as another
+     * request ({@link Upstream.Pool#framesBodies}). When a pooled connection turns out to be closed
+     * before a byte of the answer came back, an idempotent request is sent once more on a fresh
      * one (the micro never saw it whole: a keep-alive race, or a server that drops idle connections).
      * @param first  an already open connection to use first (the readiness probe's), or null
      * @param cookie when not null, replaces the Cookie headers (the gateway took its login cookie out); "" drops them
@@ -131,7 +139,8 @@ final class Forwarder {
         Outcome o = sc.outcome;
         RequestBody body = ex.requestBody();
         long length = body == null ? 0 : body.length();
-        writeHead(sc, ex, target, cookie, length, pool.remote);
+        boolean close = length > 0 && !pool.framesBodies(generation);
+        writeHead(sc, ex, target, cookie, length, pool.remote, close);
         byte[] small = body == null ? null : body.memory();
         if (small != null && length <= sc.body.length) sc.put(small, 0, (int) length); // head and a small body leave in one write
         else small = null;
@@ -150,25 +159,25 @@ final class Forwarder {
                 return o.set(ticket.fired() ? Result.TIMEOUT : Result.CONNECT_FAILED, null);
             }
             ticket.watch(u);
+            u.spent = close;
             boolean retry = u.reused && attempt == 0;
             try {
                 u.out.write(sc.head, 0, sc.len);
-                if (length > 0 && small == null) sendBody(body, u.out, sc);
                 u.out.flush();
+                if (length > 0 && small == null) sendBody(body, u, sc);
             } catch (IOException e) {
                 u.close();
                 if (ticket.fired()) return o.set(Result.TIMEOUT, null);
                 if (retry) continue; // a stale pooled connection: try a fresh one
                 return o.set(Result.NO_RESPONSE, "closed the connection before it took the whole request");
             }
-            if (length > 0) u.closeAfter = true;
             Result r = relay(ex, u, sc, ticket, retry);
             if (r == null) { // a stale pooled connection closed before answering: retry once
                 u.close();
                 continue;
             }
             ticket.watch(null);
-            if (r == Result.OK && !u.closeAfter && length == 0 && !ticket.fired()) pool.offer(u);
+            if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
             else u.close();
             return o.set(r, o.detail);
         }
@@ -184,15 +193,22 @@ final class Forwarder {
 
     /**
      * Finishes, on a worker thread, a forward the event loop began ({@link LoopRelay}): from the
-     * parsed head ({@code parsed}), from waiting for the answer ({@code u} not null), or from the
-     * start when the request never left whole. The scratch holds what the loop had read.
+     * parsed head ({@code parsed}), from waiting for the answer ({@code u} not null; the first
+     * {@code sent} bytes of the request had left, the rest leaves now on the same connection), or
+     * from the start when no byte of the request left. The scratch holds what the loop had read.
      */
-    Outcome takeOver(Exchange ex, Upstream.Pool pool, Upstream u, boolean parsed, int port, long generation,
+    Outcome takeOver(Exchange ex, Upstream.Pool pool, Upstream u, boolean parsed, int sent, int port, long generation,
                      String target, String cookie, Deadlines.Ticket ticket, Scratch sc) {
         Outcome o = sc.outcome;
         if (u != null) {
             ticket.watch(u);
-            Result r = parsed ? send(ex, u, sc, ticket, true) : relay(ex, u, sc, ticket, u.reused);
+            boolean retry = u.reused && idempotent(ex.method());
+            Result r;
+            if (parsed) r = send(ex, u, sc, ticket, true);
+            else if (sent < sc.len && !writeRest(u, sc, sent)) {
+                o.detail = ticket.fired() ? null : "closed the connection before it took the whole request";
+                r = ticket.fired() ? Result.TIMEOUT : retry ? null : Result.NO_RESPONSE;
+            } else r = relay(ex, u, sc, ticket, retry);
             if (r != null) {
                 ticket.watch(null);
                 if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
@@ -203,6 +219,16 @@ final class Forwarder {
         }
         sc.len = 0;
         return forward(ex, pool, port, generation, null, target, cookie, ticket, sc, 1);
+    }
+
+    private static boolean writeRest(Upstream u, Scratch sc, int sent) {
+        try {
+            u.out.write(sc.head, sent, sc.len - sent);
+            u.out.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -238,9 +264,12 @@ final class Forwarder {
 
     /**
      * @param remote when not null, the micro runs elsewhere: its base path goes before the target, Host names it
-     *               (a Knative service is routed by Host) and the client's Host goes on as X-Forwarded-Host
+     *               (a Knative service is routed by Host), the client's Host goes on as X-Forwarded-Host, and the
+     *               gateway's key (if any) replaces whatever the client sent under its name
+     * @param close  the request carries a body to a micro whose server may not read it (see
+     *               {@link Upstream.Pool#framesBodies}): the connection ends after the answer
      */
-    static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote) {
+    static void writeHead(Scratch sc, Exchange ex, String target, String cookie, long length, micros.runtime.Remote remote, boolean close) {
         sc.put(ex.method());
         sc.put((byte) ' ');
         if (remote != null) sc.put(remote.base());
@@ -251,7 +280,7 @@ final class Forwarder {
         for (int i = 0; i < ex.headerCount(); i++) {
             if (hopByHop(ex, i) || (cookie != null && ex.nameIs(i, "Cookie"))) continue;
             if (listed != null && named(ex, i, listed)) continue;
-            if (remote != null && (ex.nameIs(i, "Host") || ex.nameIs(i, "X-Forwarded-Host"))) continue;
+            if (remote != null && (ex.nameIs(i, "Host") || ex.nameIs(i, "X-Forwarded-Host") || ex.nameIs(i, micros.runtime.Remote.KEY_HEADER))) continue;
             if (!hasHost && ex.nameIs(i, "Host")) hasHost = true;
             ex.copyHeader(i, sc);
         }
@@ -263,6 +292,12 @@ final class Forwarder {
             if (host != null) {
                 sc.put("X-Forwarded-Host: ");
                 sc.put(host);
+                sc.put(CRLF, 0, 2);
+            }
+            if (remote.gatewayKey() != null) { // the exported micro's guard lets in only what carries it
+                sc.put(micros.runtime.Remote.KEY_HEADER);
+                sc.put(": ");
+                sc.put(remote.gatewayKey());
                 sc.put(CRLF, 0, 2);
             }
         } else if (!hasHost) sc.put("Host: localhost\r\n");
@@ -277,7 +312,7 @@ final class Forwarder {
             sc.put(Long.toString(length));
             sc.put(CRLF, 0, 2);
         }
-        if (length > 0) sc.put("Connection: close\r\n");
+        if (close) sc.put("Connection: close\r\n");
         sc.put(CRLF, 0, 2);
     }
 
@@ -318,18 +353,27 @@ final class Forwarder {
         }
     }
 
-    /** Sends a body that is too large for the head's buffer (from memory, or from its spool file). */
-    private static void sendBody(RequestBody body, OutputStream out, Scratch sc) throws IOException {
+    /**
+     * Sends a body that is too large for the head's buffer: from its spool file with sendfile on a
+     * local micro's channel, else (the readiness probe's plain socket) through the stream.
+     */
+    private static void sendBody(RequestBody body, Upstream u, Scratch sc) throws IOException {
+        if (u.channel != null) {
+            body.transferTo(u.channel);
+            return;
+        }
         byte[] mem = body.memory();
         if (mem != null) {
-            out.write(mem, 0, (int) body.length());
+            u.out.write(mem, 0, (int) body.length());
+            u.out.flush();
             return;
         }
         byte[] b = sc.big();
         try (InputStream in = body.open()) {
             int n;
-            while ((n = in.read(b, 0, b.length)) > 0) out.write(b, 0, n);
+            while ((n = in.read(b, 0, b.length)) > 0) u.out.write(b, 0, n);
         }
+        u.out.flush();
     }
 
     /**
@@ -380,6 +424,7 @@ final class Forwarder {
             return Result.BAD_RESPONSE;
         }
         u.closeAfter = b[p + 7] == '0';
+        u.keepAlive = -1;
         sc.statusStart = p + 9;
         sc.statusEnd = lineEnd;
         p = lineEnd + 2;
@@ -423,7 +468,9 @@ final class Forwarder {
             } else if (is(b, p, nameLen, "connection")) {
                 if (contains(b, vs, ve, "close")) u.closeAfter = true;
                 else if (contains(b, vs, ve, "keep-alive")) u.closeAfter = false;
-            } else if (!is(b, p, nameLen, "keep-alive") && !is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
+            } else if (is(b, p, nameLen, "keep-alive")) {
+                u.keepAlive = keepAliveTimeout(b, vs, ve);
+            } else if (!is(b, p, nameLen, "proxy-connection") && !is(b, p, nameLen, "te")
                     && !is(b, p, nameLen, "trailer") && !is(b, p, nameLen, "upgrade")
                     && !(is(b, p, nameLen, "set-cookie") && setsLoginCookie(b, vs, ve))) { // the owner's cookie is the gateway's
                 if (kept == MAX_RESPONSE_HEADERS) {
@@ -557,6 +604,17 @@ final class Forwarder {
         return false;
     }
 
+    /** The seconds in a Keep-Alive value's "timeout=N" ("timeout=5, max=100"), or -1. */
+    private static int keepAliveTimeout(byte[] b, int from, int to) {
+        for (int i = from; i + 8 < to; i++) {
+            if (!is(b, i, 8, "timeout=") || (i > from && b[i - 1] != ' ' && b[i - 1] != ',')) continue;
+            int v = 0, d = i + 8;
+            for (; d < to && b[d] >= '0' && b[d] <= '9' && v < 100_000; d++) v = v * 10 + (b[d] - '0');
+            return d == i + 8 ? -1 : v;
+        }
+        return -1;
+    }
+
     /** Whether a Set-Cookie value sets space_token, which would shadow (or forge) the owner's login. */
     private static boolean setsLoginCookie(byte[] b, int from, int to) {
         int n = LOGIN_COOKIE.length;
@@ -616,6 +674,10 @@ final class Forwarder {
         }
         if (left == 0) return;
         u.pos = u.lim = 0;
+        if (left > u.buf.length && u.channel != null) {
+            copyDirect(u, out, n, left, o, sc);
+            return;
+        }
         byte[] buf = left > u.buf.length ? sc.big() : u.buf;
         while (left > 0) {
             flushIfIdle(u, out);
@@ -625,6 +687,32 @@ final class Forwarder {
                 throw new java.io.EOFException("the micro sent " + (n - left) + " of " + n + " bytes");
             }
             write(out, buf, 0, k, o);
+            left -= k;
+        }
+    }
+
+    /**
+     * Copies a large body from the micro's channel to the client's through a direct buffer: each
+     * piece is written as it comes (a streaming micro's bytes reach the client at once), and none
+     * is copied through the heap (a heap buffer costs two copies per piece, in and out).
+     */
+    private void copyDirect(Upstream u, Out out, long n, long left, Outcome o, Scratch sc) throws IOException {
+        java.nio.ByteBuffer b = sc.direct();
+        while (left > 0) {
+            b.clear().limit((int) Math.min(b.capacity(), left));
+            int k = u.channel.read(b);
+            if (k < 0) {
+                if (n == Long.MAX_VALUE) return;
+                throw new java.io.EOFException("the micro sent " + (n - left) + " of " + n + " bytes");
+            }
+            o.responseBytes += k;
+            if (responseLimit > 0 && o.responseBytes > responseLimit) throw new TooLarge();
+            b.flip();
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw new ClientGone(e);
+            }
             left -= k;
         }
     }

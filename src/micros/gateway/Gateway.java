@@ -36,18 +36,22 @@ public final class Gateway implements Handler {
     private final Auth auth;
     private final Internal internal;
     private final micros.runtime.Metrics metrics;
+    private final RequestLog requests;
     private final micros.data.DataServer data; // null: no Base and Drive in this run
+    private final String platform; // whose limits these are, for messages: Space, or Deta Cloud for a classic micro
     private final java.util.concurrent.ArrayBlockingQueue<LoopRelay> relays = new java.util.concurrent.ArrayBlockingQueue<>(256);
 
-    private Gateway(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
+    private Gateway(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data, micros.runtime.MicroLogs lines) {
         this.runtime = runtime;
         this.data = data;
+        this.platform = runtime.app().platform();
         this.router = new Router(runtime.app());
         this.limits = cfg.limits();
         this.forwarder = new Forwarder(limits.payload());
         this.log = log;
         this.auth = new Auth(runtime.app(), cfg.isPublic(), cfg.ownerToken(), cfg.apiKeys(), runtime.apiKey());
-        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg), data == null ? null : new DataPage(data), log);
+        this.requests = new RequestLog(runtime.app());
+        this.internal = new Internal(runtime.app(), new Dashboard(runtime, cfg, requests, lines, log), requests, data == null ? null : new DataPage(data), log);
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Supervisor s = runtime.supervisor(m);
@@ -55,7 +59,7 @@ public final class Gateway implements Handler {
             pools.put(m.name(), pool);
             if (s != null) s.onStop(pool::drain);
             if (runtime.plan(m) instanceof Engines.Folder f)
-                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.codeDir(m), micros.runtime.StateDir.of(runtime.app().root()).path()));
+                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.codeDir(m), micros.runtime.StateDir.of(runtime.app().root()).path(), runtime.codeRoot(m)));
         }
     }
 
@@ -66,7 +70,14 @@ public final class Gateway implements Handler {
 
     /** With the app's data: the browser SDK's paths, and HTTPS on the same port with the data server's certificate. */
     public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data) {
-        Gateway g = new Gateway(runtime, cfg, log, data);
+        micros.runtime.MicroLogs lines = new micros.runtime.MicroLogs(runtime.app());
+        log.listen(lines::add);
+        return start(runtime, cfg, log, data, lines);
+    }
+
+    /** @param lines each micro's recent lines for the dashboard, gathered since before the build step */
+    public static Gateway start(AppRuntime runtime, RunConfig cfg, Log log, micros.data.DataServer data, micros.runtime.MicroLogs lines) {
+        Gateway g = new Gateway(runtime, cfg, log, data, lines);
         try {
             Server.Settings settings = Server.Settings.DEFAULT.withMaxBody(cfg.limits().payload())
                     .withReadTimeout(cfg.limits().read());
@@ -96,7 +107,7 @@ public final class Gateway implements Handler {
     }
 
     /** What {@link #admit} leaves for {@link #handle} when the request is for micros' own endpoints. */
-    private record Own(int kind, String path) {
+    private record Own(int kind, String path, boolean owner) {
         static final int DASHBOARD = 0, APP_ACTIONS = 1, DATA = 2;
     }
 
@@ -111,54 +122,67 @@ public final class Gateway implements Handler {
         String path = PathNormalizer.normalize(raw);
         if (path == null) {
             Responses.text(ex, 400, "bad request path\n");
+            requests.record(ex, RequestLog.NONE, ex.status(), 0);
             return false;
         }
         String query = ex.rawQuery();
         String token = Auth.param(query, "space_token");
         if (token != null) {
             login(ex, token, raw, query);
+            requests.record(ex, RequestLog.NONE, ex.status(), 0);
             return false;
         }
         if ("websocket".equalsIgnoreCase(ex.header("Upgrade"))) {
-            Responses.text(ex, 400, "WebSockets are not supported on Space, so micros refuses them too\n");
+            Responses.text(ex, 400, "WebSockets are not supported on " + platform + ", so micros refuses them too\n");
+            requests.record(ex, RequestLog.NONE, ex.status(), 0);
+            return false;
+        }
+        if (path.equals(HEALTH)) { // the platform's readiness and liveness probe: to anyone, telling nothing, never forwarded
+            Responses.text(ex, 200, "ok\n");
             return false;
         }
         Router.Route direct = path.startsWith(Internal.DIRECT) ? internal.direct(path) : null;
         if (direct != null && !auth.isOwner(ex)) { // micros' own calls to one micro (app actions), as the owner
-            unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
+            unauthorized(ex, RequestLog.NONE, "The micros dashboard and its endpoints are for the app's owner.");
             return false;
         }
-        if (direct != null && Internal.refusedCrossSite(ex)) return false; // the owner's cookie rides along with other local sites' posts
+        if (direct != null && Internal.refusedCrossSite(ex, false)) return false; // the owner's cookie rides along with other local sites' posts
         if (direct == null && (path.equals("/__micros") || path.startsWith("/__micros/"))) {
-            if (!auth.open() && !auth.isOwner(ex)) {
-                unauthorized(ex, "The micros dashboard and its endpoints are for the app's owner.");
+            boolean owner = auth.isOwner(ex);
+            if (!owner && !(auth.open() && Internal.openWithPublic(ex.method(), path))) {
+                unauthorized(ex, RequestLog.NONE, "The micros dashboard and its endpoints are for the app's owner.");
                 return false;
             }
-            return own(ex, new Own(Own.DASHBOARD, path));
+            return own(ex, new Own(Own.DASHBOARD, path, owner));
         }
         if (direct == null && data != null && micros.data.BrowserData.claims(path)) { // never forwarded to a micro
-            if (!auth.open() && !auth.isOwner(ex)) {
-                unauthorized(ex, "Deta Base and Drive in the browser (/__space/v0/base, /__space/v0/drive) are for the app's owner.");
+            if (!auth.isOwner(ex)) { // the owner's data, with --public too
+                unauthorized(ex, RequestLog.NONE, "Deta Base and Drive in the browser (/__space/v0/base, /__space/v0/drive) are for the app's owner.");
+                return false;
+            }
+            if (Internal.refusedCrossSite(ex, true)) { // not even a read: another site's page never gets at the data
+                requests.record(ex, RequestLog.NONE, ex.status(), 0);
                 return false;
             }
             if (ex.contentLength() > limits.payload()) {
                 Responses.text(ex, 413, tooLarge() + "\n");
+                requests.record(ex, RequestLog.NONE, ex.status(), RequestLog.PAYLOAD);
                 return false;
             }
-            ex.attach(new Own(Own.DATA, path));
+            ex.attach(new Own(Own.DATA, path, true));
             return true;
         }
         if (direct == null && (path.equals("/__space/actions") || path.startsWith("/__space/actions/")) && internal.providesAppActions()) {
             if (!auth.isOwner(ex)) {
-                unauthorized(ex, RESERVED);
+                unauthorized(ex, RequestLog.NONE, RESERVED);
                 return false;
             }
-            return own(ex, new Own(Own.APP_ACTIONS, path));
+            return own(ex, new Own(Own.APP_ACTIONS, path, true));
         }
         Router.Route route = direct != null ? direct : router.route(path);
         Micro m = route.micro();
         if (direct == null && !auth.allows(ex, m, route.path())) {
-            unauthorized(ex, Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
+            unauthorized(ex, requests.index(m), Auth.isReserved(route.path()) ? RESERVED : "This route is private: only the app's owner can open it.");
             return false;
         }
         StaticFiles folder = folders.get(m.name());
@@ -167,6 +191,7 @@ public final class Gateway implements Handler {
                 folder.serve(ex, route.path(), m.prefix());
             } finally {
                 metrics.of(m.name()).status(ex.status());
+                requests.record(ex, requests.index(m), ex.status(), 0);
             }
             return false;
         }
@@ -174,6 +199,7 @@ public final class Gateway implements Handler {
             metrics.of(m.name()).payload.increment();
             metrics.of(m.name()).status(413);
             Responses.text(ex, 413, tooLarge() + "\n");
+            requests.record(ex, requests.index(m), 413, RequestLog.PAYLOAD);
             return false;
         }
         ex.attach(route);
@@ -181,9 +207,10 @@ public final class Gateway implements Handler {
     }
 
     /** micros' own endpoints: small bodies, read first like any other. */
-    private static boolean own(Exchange ex, Own own) throws IOException {
+    private boolean own(Exchange ex, Own own) throws IOException {
         if (ex.contentLength() > OWN_BODY_LIMIT) {
             Responses.text(ex, 413, "micros' own endpoints take bodies up to 1 MiB\n");
+            requests.record(ex, RequestLog.NONE, 413, RequestLog.PAYLOAD);
             return false;
         }
         ex.attach(own);
@@ -205,7 +232,7 @@ public final class Gateway implements Handler {
      */
     @Override
     public micros.http.Relay relay(Exchange ex) {
-        if (!Forwarder.idempotent(ex.method())) return null; // never on a pooled connection: see Forwarder.forward
+        if (ex.contentLength() > limits.payload()) return null; // admit answers 413
         String path = PathNormalizer.normalize(ex.rawPath());
         if (path == null || path.startsWith("/__")) return null;
         String query = ex.rawQuery();
@@ -227,6 +254,7 @@ public final class Gateway implements Handler {
     /** A relay the loop finished: the micro is released, the request counted. */
     void relayed(LoopRelay r) {
         metrics.of(r.supervisor.micro().name()).status(r.ex.status());
+        requests.record(r.ex, requests.index(r.supervisor.micro()), r.ex.status(), 0);
         recycle(r);
     }
 
@@ -242,16 +270,18 @@ public final class Gateway implements Handler {
     /** A relay the loop handed over: finished here, on a worker, as {@link #proxy} would have. */
     private void takeOver(Exchange ex, LoopRelay r) throws IOException {
         Supervisor s = r.supervisor;
+        int what = 0;
         try {
             Forwarder.Outcome o = r.sc.outcome;
             if (o.result != null) { // the loop saw it fail: a bad head, an answer over the payload limit
                 if (r.upstream != null) r.upstream.close();
             } else {
-                o = forwarder.takeOver(ex, r.pool, r.upstream, r.parsed, r.endpoint.port(), r.endpoint.generation(), r.target, r.cookie, r.ticket, r.sc);
+                o = forwarder.takeOver(ex, r.pool, r.upstream, r.parsed, r.sent, r.endpoint.port(), r.endpoint.generation(), r.target, r.cookie, r.ticket, r.sc);
             }
-            if (o.result != Forwarder.Result.OK) failed(ex, s, r.endpoint, o, r.target);
+            if (o.result != Forwarder.Result.OK) what = failed(ex, s, r.endpoint, o, r.target);
         } finally {
             metrics.of(s.micro().name()).status(ex.status());
+            requests.record(ex, requests.index(s.micro()), ex.status(), what);
             recycle(r);
         }
     }
@@ -265,20 +295,27 @@ public final class Gateway implements Handler {
             return;
         }
         if (a instanceof Own own) {
-            switch (own.kind()) {
-                case Own.DASHBOARD -> internal.micros(ex, own.path());
-                case Own.APP_ACTIONS -> internal.appActions(ex, own.path());
-                default -> micros.data.BrowserData.serve(data, ex);
+            if (own.kind() == Own.DASHBOARD) {
+                internal.micros(ex, own.path(), own.owner()); // not in the request log: the dashboard reads itself every 2 s
+                return;
+            }
+            try {
+                if (own.kind() == Own.APP_ACTIONS) internal.appActions(ex, own.path());
+                else micros.data.BrowserData.serve(data, ex);
+            } finally {
+                requests.record(ex, RequestLog.NONE, ex.status(), 0);
             }
             return;
         }
         Router.Route route = (Router.Route) a;
         Micro m = route.micro();
         String query = ex.rawQuery();
+        int what = 0;
         try {
-            proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
+            what = proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
         } finally {
             metrics.of(m.name()).status(ex.status());
+            requests.record(ex, requests.index(m), ex.status(), what);
         }
     }
 
@@ -286,19 +323,28 @@ public final class Gateway implements Handler {
     @Override
     public void refuse(Exchange ex, int status, String why) throws IOException {
         String message = why;
+        int micro = RequestLog.NONE;
         if (ex.attachment() instanceof Router.Route route) {
             metrics.of(route.micro().name()).status(status);
             if (status == 413) metrics.of(route.micro().name()).payload.increment();
+            micro = requests.index(route.micro());
         }
         if (status == 413) message = tooLarge();
         else if (status == 408) message = "the request body did not arrive within " + Units.format(limits.read()) + "; nothing was sent to the micro";
-        Responses.text(ex, status, message + "\n");
+        try {
+            Responses.text(ex, status, message + "\n");
+        } finally {
+            requests.record(ex, micro, status, status == 413 ? RequestLog.PAYLOAD : 0);
+        }
     }
 
     /** A valid ?space_token=... sets the login cookie and redirects to the same URL without it. */
     private void login(Exchange ex, String token, String rawPath, String query) throws IOException {
         if (!auth.isOwnerToken(token)) {
-            Responses.text(ex, 401, "this login link is not valid: use the one micros printed when it started\n");
+            String accept = ex.header("Accept");
+            if (accept != null && accept.contains("text/html"))
+                Responses.html(ex, 401, LoginPage.html("This login token is not valid", "Use the token micros printed when it started.", rawPath));
+            else Responses.text(ex, 401, "this login link is not valid: use the one micros printed when it started\n");
             return;
         }
         String rest = Auth.withoutParam(query, "space_token");
@@ -311,6 +357,17 @@ public final class Gateway implements Handler {
     }
 
     private static final String RESERVED = "Paths under /__space/ are reserved for the app's owner.";
+    /** Where a platform probes the gateway over HTTP (the export's readiness and liveness probes). */
+    public static final String HEALTH = "/__micros/health";
+
+    /** 401, with how to log in; in the request log under {@code micro} (an index of {@link RequestLog}). */
+    private void unauthorized(Exchange ex, int micro, String why) throws IOException {
+        try {
+            unauthorized(ex, why);
+        } finally {
+            requests.record(ex, micro, 401, 0);
+        }
+    }
 
     private void unauthorized(Exchange ex, String why) throws IOException {
         if (auth.open()) { // --public prints no login link: say how the owner gets in instead
@@ -320,62 +377,66 @@ public final class Gateway implements Handler {
         }
         String accept = ex.header("Accept");
         if (accept != null && accept.contains("text/html")) {
-            Responses.html(ex, 401, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Private app</title></head>\n<body>"
-                    + "<h1>This app is private</h1>\n<p>" + why + "</p>\n<p>To log in, open the login link micros printed when it started "
-                    + "(it ends in <code>/?space_token=&hellip;</code>). Programs can send an API key in <code>X-Space-App-Key</code> "
-                    + "to micros with the <code>api_keys</code> preset.</p>\n</body></html>\n");
+            Responses.html(ex, 401, LoginPage.html("This app is private", why, ex.rawPath()));
         } else {
             Responses.text(ex, 401, why + " Log in with the link micros printed at start (.../?space_token=...),"
                     + " or send an API key in X-Space-App-Key (micros with the api_keys preset).\n");
         }
     }
 
-    private void proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
+    /** Forwards to a process micro; returns what happened on the way, for the request log. */
+    private int proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
         Supervisor s = runtime.supervisor(m);
+        long colds = s.coldStarts();
+        int what = s.frozenNow() ? RequestLog.THAWED : 0;
         Supervisor.Endpoint ep;
         try {
             ep = s.acquire();
         } catch (Supervisor.Unavailable u) {
             Responses.text(ex, u.status(), u.getMessage() + "\n");
-            return;
+            return what;
         }
+        if (s.coldStarts() != colds) what = RequestLog.COLD; // it waited for a start (a cold start is no thaw)
         Forwarder.Scratch sc = forwarder.scratch();
         Deadlines.Ticket ticket = deadlines.arm(limits.timeout().toNanos());
         try {
             Forwarder.Outcome o = forwarder.forward(ex, pools.get(m.name()), ep.port(), ep.generation(), ep.connection(), target, cookie, ticket, sc);
-            if (o.result != Forwarder.Result.OK) failed(ex, s, ep, o, target);
+            if (o.result != Forwarder.Result.OK) what |= failed(ex, s, ep, o, target);
         } finally {
             deadlines.disarm(ticket);
             s.release();
             forwarder.recycle(sc);
         }
+        return what;
     }
 
-    /** Answers (or cuts) a forward that did not end well, and logs what the user must know. */
-    private void failed(Exchange ex, Supervisor s, Supervisor.Endpoint ep, Forwarder.Outcome o, String target) throws IOException {
+    /** Answers (or cuts) a forward that did not end well, and logs what the user must know; returns the limit it hit, for the request log. */
+    private int failed(Exchange ex, Supervisor s, Supervisor.Endpoint ep, Forwarder.Outcome o, String target) throws IOException {
         String name = "micro \"" + s.micro().name() + "\"";
         String request = ex.method() + " " + s.micro().prefix() + target;
-        int status;
+        int status, what = 0;
         String message;
         switch (o.result) {
             case TIMEOUT -> {
+                what = RequestLog.TIMEOUT;
                 String limit = Units.format(limits.timeout());
                 boolean remote = s.remote() != null; // its platform ends it (Knative: the same timeout); micros cuts the connection
-                log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (Space's execution timeout); "
+                log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (" + platform + "'s execution timeout); "
                         + (remote ? "cut the connection to " + s.remote().url() : "killing the micro"));
                 if (!remote) s.stop("execution timeout", java.time.Duration.ZERO);
                 metrics.of(s.micro().name()).timeouts.increment();
                 status = 504;
-                message = name + " did not answer within " + limit + " (Space's execution timeout)";
+                message = name + " did not answer within " + limit + " (" + platform + "'s execution timeout)";
             }
             case RESPONSE_TOO_LARGE -> {
+                what = RequestLog.RESPONSE_TOO_LARGE;
                 metrics.of(s.micro().name()).payload.increment();
                 log.event(s.micro().name() + ": " + request + ": the response body is over the " + Units.formatSize(limits.payload()) + " payload limit");
                 status = 502;
-                message = name + " answered with a body over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
+                message = name + " answered with a body over the " + Units.formatSize(limits.payload()) + " payload limit (" + platform + "'s limit)";
             }
             case CLIENT_GONE -> {
-                return;
+                return 0;
             }
             default -> {
                 status = 502;
@@ -384,21 +445,25 @@ public final class Gateway implements Handler {
                 boolean broken = o.result != Forwarder.Result.BAD_RESPONSE && s.remote() == null;
                 String exit = broken ? awaitExit(s, ep.generation()) : null; // a broken connection is often a process that just died
                 if (exit != null) why = exit + (exit.startsWith("exited") ? " while answering" : "");
-                if (exit != null && exit.contains("out of memory")) metrics.of(s.micro().name()).oom.increment();
+                if (exit != null && exit.contains("out of memory")) {
+                    metrics.of(s.micro().name()).oom.increment();
+                    what = RequestLog.OUT_OF_MEMORY;
+                }
                 message = name + " " + why;
-                log.event(s.micro().name() + ": " + request + ": " + why);
+                if (what != RequestLog.OUT_OF_MEMORY) log.event(s.micro().name() + ": " + request + ": " + why); // the supervisor logs the kill, once
             }
         }
         if (o.started) {
             ex.cut();
-            return;
+            return what;
         }
         ex.clearHeaders();
         Responses.text(ex, status, message + "\n");
+        return what;
     }
 
     private String tooLarge() {
-        return "the request body is over the " + Units.formatSize(limits.payload()) + " payload limit (Space's limit)";
+        return "the request body is over the " + Units.formatSize(limits.payload()) + " payload limit (" + platform + "'s limit)";
     }
 
     /** A crashed process's exit status arrives a moment after its connections break. */

@@ -17,7 +17,8 @@ import micros.spacefile.App.Micro;
 import micros.util.Json;
 
 /**
- * The gateway's own endpoints, all for the owner: {@code POST /__micros/actions/ID} (run an
+ * The gateway's own endpoints, all for the owner: the dashboard and its JSON ({@code
+ * /__micros/api/state}, {@code /__micros/api/requests}), {@code POST /__micros/actions/ID} (run an
  * action now, for `trigger` and the dashboard) and, when micros provide app actions, Space's
  * {@code GET /__space/actions} (every such micro's list) and {@code POST /__space/actions/NAME}.
  * micros reaches each micro for those through {@code /__micros/to/NAME/PATH} (owner only): a
@@ -27,14 +28,16 @@ final class Internal {
     static final String DIRECT = "/__micros/to/";
     private final App app;
     private final Dashboard dashboard;
+    private final RequestLog requests;
     private final DataPage data; // null: no data in this run
     private final Log log;
     private volatile Scheduler scheduler;
     private volatile SelfClient self;
 
-    Internal(App app, Dashboard dashboard, DataPage data, Log log) {
+    Internal(App app, Dashboard dashboard, RequestLog requests, DataPage data, Log log) {
         this.app = app;
         this.dashboard = dashboard;
+        this.requests = requests;
         this.data = data;
         this.log = log;
     }
@@ -62,9 +65,21 @@ final class Internal {
         return app.micros().stream().anyMatch(Micro::provideActions);
     }
 
-    /** /__micros/... */
-    void micros(Exchange ex, String path) throws IOException {
-        if (refusedCrossSite(ex)) return;
+    /**
+     * What of /__micros/ anyone may read when micros runs with --public: the dashboard and its
+     * state, without log lines. The data view, log lines and running actions stay the owner's.
+     */
+    static boolean openWithPublic(String method, String path) {
+        return (method.equals("GET") || method.equals("HEAD")) && (path.equals("/__micros") || path.equals("/__micros/") || path.equals("/__micros/api/state"));
+    }
+
+    private static boolean isDataView(String path) {
+        return path.equals("/__micros/data") || path.startsWith("/__micros/data/");
+    }
+
+    /** /__micros/...; {@code owner}: the owner asked (else anyone, under --public), who alone sees log lines. */
+    void micros(Exchange ex, String path, boolean owner) throws IOException {
+        if (refusedCrossSite(ex, isDataView(path))) return;
         if (path.equals("/__micros")) {
             ex.addHeader("Location", "/__micros/");
             Responses.text(ex, 301, "the dashboard is at /__micros/\n");
@@ -76,12 +91,21 @@ final class Internal {
                 Responses.text(ex, 405, "the dashboard is read with GET\n");
                 return;
             }
-            if (path.endsWith("/state")) Responses.send(ex, 200, "application/json", dashboard.json());
-            else if ("fragment=1".equals(ex.rawQuery())) Responses.html(ex, 200, dashboard.fragment());
-            else Responses.html(ex, 200, dashboard.page());
+            if (path.endsWith("/state")) Responses.send(ex, 200, "application/json", dashboard.json(owner));
+            else if ("fragment=1".equals(ex.rawQuery())) Responses.html(ex, 200, dashboard.fragment(owner));
+            else Responses.html(ex, 200, dashboard.page(owner));
             return;
         }
-        if (data != null && (path.equals("/__micros/data") || path.startsWith("/__micros/data/"))) {
+        if (path.equals("/__micros/api/requests")) { // the owner's only (never open with --public: paths may hold the app's data)
+            if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
+                ex.addHeader("Allow", "GET, HEAD");
+                Responses.text(ex, 405, "the request log is read with GET\n");
+                return;
+            }
+            Responses.send(ex, 200, "application/json", requests.json());
+            return;
+        }
+        if (data != null && isDataView(path)) {
             data.serve(ex, path);
             return;
         }
@@ -105,7 +129,8 @@ final class Internal {
                 return;
             }
             ex.addHeader("X-Micros-Duration-Ms", Long.toString(r.millis()));
-            Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : r.body());
+            // shown to a person (trigger prints it): as the log shows micro output, no control sequence, no secret
+            Responses.text(ex, r.status() == 0 ? 502 : r.status(), r.body() == null ? "" : log.redactLines(r.body()));
             return;
         }
         Responses.text(ex, 404, "no such micros endpoint\n");
@@ -115,11 +140,12 @@ final class Internal {
      * Answers 403 to a state-changing request another site's page sent: the owner's cookie goes
      * with posts from other local origins (SameSite counts every port of localhost as one site).
      * Browsers say where a request comes from in Sec-Fetch-Site and Origin; programs (`trigger`,
-     * curl) send neither and are let through.
+     * curl) send neither and are let through. With {@code reads}, reads are refused too (the
+     * owner's data: another site's {@code <script src>} would run a stored script in its page).
      */
-    static boolean refusedCrossSite(Exchange ex) throws IOException {
+    static boolean refusedCrossSite(Exchange ex, boolean reads) throws IOException {
         String method = ex.method();
-        if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) return false;
+        if (!reads && (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS"))) return false;
         String site = ex.header("Sec-Fetch-Site");
         boolean cross = site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none");
         String origin = ex.header("Origin");
@@ -128,13 +154,13 @@ final class Internal {
             String host = ex.header("Host");
             cross = scheme < 0 || host == null || !origin.substring(scheme + 3).equalsIgnoreCase(host);
         }
-        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `micros trigger`\n");
+        if (cross) Responses.text(ex, 403, "refused: this request came from another site's page; use the dashboard itself, or `" + micros.util.Programs.INVOCATION + " trigger`\n");
         return cross;
     }
 
     /** Space's app actions: /__space/actions and /__space/actions/NAME. */
     void appActions(Exchange ex, String path) throws IOException {
-        if (refusedCrossSite(ex)) return;
+        if (refusedCrossSite(ex, false)) return;
         SelfClient c = self;
         if (c == null) {
             Responses.text(ex, 503, "micros is starting\n");
@@ -163,8 +189,8 @@ final class Internal {
         Responses.text(ex, 404, "no app action '" + name + "'" + (known.isEmpty() ? ": the micros provide none" : "; known: " + String.join(", ", known)) + "\n");
     }
 
-    private static String failure(Scheduler.Result r) {
-        String body = r.body() == null ? "" : r.body().strip();
+    private String failure(Scheduler.Result r) {
+        String body = r.body() == null ? "" : log.redactLines(r.body()).strip(); // before it is cut: never half a secret
         if (body.length() > 200) body = body.substring(0, 200) + "...";
         return (r.status() == 0 ? "failed" : "answered " + r.status()) + (body.isEmpty() ? "" : ": " + body.replaceAll("\\s+", " "));
     }

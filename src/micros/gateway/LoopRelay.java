@@ -10,11 +10,11 @@ import micros.http.Relay;
 import micros.runtime.Supervisor;
 
 /**
- * A forward driven by the server's event loop (see {@link Relay}): the request goes out on a
- * pooled non-blocking connection, and when the micro's whole answer is in hand and small, it is
- * copied to the client's buffer right there. At the first thing that is not that simple, it
- * stops where it is and {@link Gateway#handle} finishes it on a worker ({@link Forwarder#takeOver}).
- * Reused: the gateway keeps a few.
+ * A forward driven by the server's event loop (see {@link Relay}): the request (with its body,
+ * when the whole of a small one came with the head) goes out on a pooled non-blocking connection,
+ * and when the micro's whole answer is in hand and small, it is copied to the client's buffer right
+ * there. At the first thing that is not that simple, it stops where it is and {@link Gateway#handle}
+ * finishes it on a worker ({@link Forwarder#takeOver}). Reused: the gateway keeps a few.
  */
 final class LoopRelay implements Relay {
     /**
@@ -34,7 +34,9 @@ final class LoopRelay implements Relay {
     Deadlines.Ticket ticket;
     Forwarder.Scratch sc;
     Upstream upstream;   // null until connected, and after a broken start (the worker then sends it afresh)
+    int sent;            // bytes of the request that left: the worker sends the rest on the same connection
     boolean parsed;      // the answer's head is parsed: the worker goes on from sending it
+    private boolean close; // a body to a micro that may not read it: Connection: close, a fresh connection
     private ByteBuffer request;
 
     LoopRelay(Gateway gateway, Forwarder forwarder) {
@@ -53,38 +55,49 @@ final class LoopRelay implements Relay {
         this.ticket = ticket;
         this.sc = sc;
         this.upstream = null;
+        this.sent = 0;
         this.parsed = false;
-        Forwarder.writeHead(sc, ex, target, cookie, 0, null);
+        micros.http.RequestBody body = ex.requestBody();
+        int length = body == null ? 0 : (int) body.length(); // the whole body is in memory: the loop takes small ones only
+        close = length > 0 && !pool.framesBodies(ep.generation());
+        Forwarder.writeHead(sc, ex, target, cookie, length, null, close);
+        if (length > 0) sc.put(body.memory(), 0, length); // head and body leave in one write
     }
 
     @Override
     public SocketChannel channel() {
-        return upstream.channel;
+        return upstream == null ? null : upstream.channel;
     }
 
     @Override
     public int start() {
         Upstream u;
+        long gen = endpoint.generation();
+        // a request that must not be sent twice is never retried, so it takes a pooled connection only
+        // from a micro that announced its keep-alive timeout, and only one that came back moments ago
+        boolean once = !Forwarder.idempotent(ex.method());
         try {
-            u = pool.pollLoop(endpoint.generation());
-            if (u == null) u = Upstream.connectNow(endpoint.port(), endpoint.generation());
+            u = close || (once && !pool.framesBodies(gen)) ? null : pool.pollLoop(gen, once);
+            if (u == null) u = Upstream.connectNow(endpoint.port(), gen);
         } catch (IOException e) {
             return HANDOFF; // the worker connects, fails the same way, and says so
         }
         if (u == null) return HANDOFF;
+        u.spent = close;
         try {
             if (request == null || request.array() != sc.head) request = ByteBuffer.wrap(sc.head);
             request.limit(sc.len).position(0);
             u.channel.write(request);
-            if (!request.hasRemaining()) {
+            if (request.position() > 0) { // part of it left: never sent again, the worker writes the rest
                 upstream = u;
+                sent = request.position();
                 ticket.watch(u);
-                return WAIT;
+                return request.hasRemaining() ? HANDOFF : WAIT;
             }
         } catch (IOException e) {
-            // a pooled connection the micro has dropped
+            // a pooled connection the micro has dropped: not a byte of the request left
         }
-        u.close(); // part of the request may have left: the worker sends it whole on a new connection
+        u.close(); // the worker sends it on a new connection
         return HANDOFF;
     }
 

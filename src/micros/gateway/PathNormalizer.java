@@ -4,7 +4,11 @@ package micros.gateway;
  * Puts a request path in the one form routing, public-route matching and the micro all see:
  * percent-encoded unreserved characters decoded (RFC 3986 §2.3), "." and ".." segments
  * resolved (§5.2.4), repeated slashes collapsed. Other escapes stay encoded (so %2F is never
- * a separator). Returns null when the path is malformed or climbs above the root.
+ * a separator). A segment that is only path parameters on an empty, "." or ".." name
+ * ({@code ;x}, {@code .;x}, {@code ..;x}, or with {@code %3B}) is that name: servlet containers
+ * and Spring drop the parameters and resolve it, so {@code /public/..;/private} is
+ * {@code /private} for auth and routing too. Returns null when the path is malformed or climbs
+ * above the root.
  */
 public final class PathNormalizer {
     private PathNormalizer() {}
@@ -17,7 +21,9 @@ public final class PathNormalizer {
         String[] parts = decoded.split("/", -1);
         String[] stack = new String[parts.length];
         int depth = 0;
+        String last = "";
         for (String p : parts) {
+            last = p = dotOrEmpty(p);
             if (p.isEmpty() || p.equals(".")) continue;
             if (p.equals("..")) {
                 if (depth == 0) return null;
@@ -28,17 +34,26 @@ public final class PathNormalizer {
         }
         StringBuilder sb = new StringBuilder(decoded.length());
         for (int i = 0; i < depth; i++) sb.append('/').append(stack[i]);
-        boolean trailing = decoded.endsWith("/") || decoded.endsWith("/.") || decoded.endsWith("/..");
+        boolean trailing = last.isEmpty() || last.equals(".") || last.equals("..");
         if (sb.length() == 0 || trailing) sb.append('/');
         return sb.toString();
     }
 
-    /** No '%', no "//", no "." or ".." segment: already normal. */
+    /** The segment's name without its parameters when that name is "", "." or ".."; else the segment as it is. */
+    private static String dotOrEmpty(String segment) {
+        int semi = segment.indexOf(';'), escaped = segment.indexOf("%3B");
+        int at = semi < 0 ? escaped : escaped < 0 ? semi : Math.min(semi, escaped);
+        if (at < 0 || at > 2) return segment;
+        String name = segment.substring(0, at);
+        return name.isEmpty() || name.equals(".") || name.equals("..") ? name : segment;
+    }
+
+    /** No '%', no ';', no "//", no "." or ".." segment: already normal. */
     private static boolean isPlain(String p) {
         int n = p.length();
         for (int i = 0; i < n; i++) {
             char c = p.charAt(i);
-            if (c == '%' || c == '\\' || c < 0x21 || c > 0x7e) return false;
+            if (c == '%' || c == ';' || c == '\\' || c < 0x21 || c > 0x7e) return false;
             if (c == '/' && i + 1 < n) {
                 char d = p.charAt(i + 1);
                 if (d == '/') return false;

@@ -33,7 +33,9 @@ import micros.spacefile.SpaceIgnore;
  * backslashes, NUL bytes and symlinks that lead out all get 404. The file is opened once, one
  * component at a time from an open folder without following links (openat with O_NOFOLLOW), so
  * swapping a file for a symlink between a check and the read cannot leak anything; a symlink is
- * followed only by walking its target the same way, from the served folder. What Space would
+ * followed only by walking its target the same way, from the served folder. The served folder
+ * itself is found the same way for every request, from the project folder: a folder rebuilt
+ * since start is served, one swapped for a symlink out of the project is not. What Space would
  * not have packaged is not served either (404, as if absent): the state folder (.micros), the
  * default ignore list and the micro's .spaceignore (.git/, .env, ...).
  */
@@ -59,14 +61,25 @@ final class StaticFiles {
             Map.entry("zip", "application/zip"), Map.entry("wasm", "application/wasm"), Map.entry("gz", "application/gzip"));
 
     private final Path folder;
+    private final Path project, projectReal; // where each request's walk to the served folder starts: as named, and real
+    private final List<String> under; // the served folder's path below the project, as the Spacefile names it
+    private final Object stateKey; // the state folder's file key (device and inode): never served, wherever it is moved
     private final SpaceIgnore ignore;
     private final String base; // the folder relative to the micro's src ("" or "dist/"), as ignore rules see paths; null when outside
     private final String state; // the state folder relative to the served folder, when it is inside (MICROS_STATE_DIR)
     private final java.util.concurrent.ConcurrentHashMap<String, Boolean> ignored = new java.util.concurrent.ConcurrentHashMap<>(); // the rules' answers: regexes once per path
     private static final int IGNORE_CACHE = 4096;
+    private final java.util.concurrent.atomic.AtomicReference<Served> served = new java.util.concurrent.atomic.AtomicReference<>();
 
-    private StaticFiles(Path folder, SpaceIgnore ignore, String base, String state) {
+    /** The served folder as a walk from the project last found it, held open, and its file key. */
+    private record Served(SecureDirectoryStream<Path> dir, Object key) {}
+
+    private StaticFiles(Path folder, Path project, List<String> under, Object stateKey, SpaceIgnore ignore, String base, String state) {
         this.folder = folder;
+        this.project = project;
+        this.projectReal = real(project);
+        this.under = List.copyOf(under);
+        this.stateKey = stateKey;
         this.ignore = ignore;
         this.base = base;
         this.state = state;
@@ -76,9 +89,11 @@ final class StaticFiles {
      * @param folder the folder served
      * @param src    the micro's src folder (its .spaceignore applies, to paths relative to it)
      * @param state  the run's state folder, never served
+     * @param project the project folder, which the served folder must stay in (as validate checks at start)
      */
-    static StaticFiles of(Path folder, Path src, Path state) {
+    static StaticFiles of(Path folder, Path src, Path state, Path project) {
         folder = folder.toAbsolutePath().normalize();
+        project = project.toAbsolutePath().normalize();
         SpaceIgnore ignore;
         try {
             ignore = SpaceIgnore.forSource(src);
@@ -95,7 +110,19 @@ final class StaticFiles {
             if (!rel.isEmpty() && builtOnSpace(ignore, rel)) base = null;
         }
         String inside = realState.startsWith(realFolder) && !realState.equals(realFolder) ? slashes(realFolder.relativize(realState)) : null;
-        return new StaticFiles(folder, ignore, base, inside);
+        List<String> under = new ArrayList<>();
+        if (folder.startsWith(project)) {
+            for (Path part : project.relativize(folder)) if (!part.toString().isEmpty()) under.add(part.toString());
+        } else {
+            project = folder; // outside the project (validate refuses such a Spacefile): found by its path, as named
+        }
+        Object stateKey;
+        try {
+            stateKey = Files.readAttributes(realState, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            stateKey = null;
+        }
+        return new StaticFiles(folder, project, under, stateKey, ignore, base, inside);
     }
 
     private static boolean builtOnSpace(SpaceIgnore ignore, String rel) {
@@ -197,11 +224,22 @@ final class StaticFiles {
      * Returns null for anything absent, hidden, or reached only by leaving the folder.
      */
     private Opened open(List<String> segments) throws IOException {
+        for (int tries = 1; ; tries++) {
+            try {
+                return openOnce(segments);
+            } catch (java.nio.file.ClosedDirectoryStreamException e) { // the served folder was found anew meanwhile: walk again
+                if (tries == 3) return null;
+            }
+        }
+    }
+
+    private Opened openOnce(List<String> segments) throws IOException {
         Deque<String> todo = new ArrayDeque<>(segments);
         List<String> at = new ArrayList<>(); // where the walk is: real folders below the served one
         int links = 0;
-        SecureDirectoryStream<Path> dir = root();
-        if (dir == null) return null;
+        Served top = current(); // held open across requests: never closed here
+        if (top == null) return null;
+        SecureDirectoryStream<Path> dir = top.dir;
         try {
             while (!todo.isEmpty()) {
                 String name = todo.removeFirst();
@@ -212,15 +250,17 @@ final class StaticFiles {
                 } catch (IOException | java.nio.file.InvalidPathException e) {
                     return null;
                 }
-                if (hidden(at, name, a.isDirectory())) return null;
+                if (hidden(at, name, a.isDirectory()) || a.isDirectory() && isState(a.fileKey())) return null;
                 if (a.isSymbolicLink()) {
                     if (++links > MAX_LINKS) return null;
-                    List<String> target = follow(at, name);
+                    List<String> target = follow(real(folder), folder, at, name);
                     if (target == null) return null;
                     for (int i = target.size() - 1; i >= 0; i--) todo.addFirst(target.get(i));
-                    dir.close();
-                    dir = root();
-                    if (dir == null) return null;
+                    if (dir != top.dir) dir.close();
+                    dir = null;
+                    top = current();
+                    if (top == null) return null;
+                    dir = top.dir;
                     at.clear();
                     continue;
                 }
@@ -238,21 +278,91 @@ final class StaticFiles {
                 } catch (IOException e) {
                     return null;
                 }
-                dir.close();
+                if (dir != top.dir) dir.close();
                 dir = next;
                 at.add(name);
                 if (todo.isEmpty()) return new Opened(null, a, name);
             }
             return new Opened(null, null, ""); // the served folder itself
         } finally {
-            dir.close();
+            if (dir != null && dir != top.dir) dir.close();
         }
     }
 
-    private SecureDirectoryStream<Path> root() throws IOException {
+    /**
+     * The held folder while its path still leads to it (one stat per request); else the folder
+     * the path leads to now, found by {@link #walk}. Whatever is served comes from a folder a walk
+     * found: the stat only says when to walk again (a rebuilt dist, a re-pointed link, a swap).
+     */
+    private Served current() throws IOException {
+        Object now;
+        try {
+            now = Files.readAttributes(folder, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            now = null;
+        }
+        Served s = served.get();
+        if (s != null && now != null && now.equals(s.key)) return s;
+        SecureDirectoryStream<Path> dir = walk();
+        Served fresh = dir == null ? null : new Served(dir, dir.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey());
+        if (served.compareAndSet(s, fresh)) {
+            if (s != null) s.dir.close(); // a request still in it finishes first (its lock), later ones take the new one
+            return fresh;
+        }
+        if (fresh != null) fresh.dir.close();
+        return served.get(); // another request found it first
+    }
+
+    /**
+     * The served folder, opened from the project folder one component at a time without
+     * following links. A symlink on the way is followed only by walking its target the same way
+     * from the project folder, so it may lead to another folder of the project (a {@code dist}
+     * link to the latest build) but never out of it; the state folder is never it.
+     */
+    private SecureDirectoryStream<Path> walk() throws IOException {
+        Deque<String> todo = new ArrayDeque<>(under);
+        List<String> at = new ArrayList<>();
+        int links = 0;
+        SecureDirectoryStream<Path> dir = openDir(project);
+        if (dir == null) return null;
+        try {
+            while (!todo.isEmpty()) {
+                String name = todo.removeFirst();
+                if (name.equals(STATE)) return null;
+                SecureDirectoryStream<Path> next;
+                try {
+                    next = dir.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException | java.nio.file.InvalidPathException e) { // a symlink (ELOOP), not a folder, or gone
+                    List<String> target = ++links > MAX_LINKS ? null : follow(projectReal, project, at, name);
+                    if (target == null) return null;
+                    for (int i = target.size() - 1; i >= 0; i--) todo.addFirst(target.get(i));
+                    dir.close();
+                    dir = openDir(project);
+                    if (dir == null) return null;
+                    at.clear();
+                    continue;
+                }
+                dir.close();
+                dir = next;
+                at.add(name);
+            }
+            if (stateKey != null && isState(dir.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey())) return null;
+            SecureDirectoryStream<Path> found = dir;
+            dir = null;
+            return found;
+        } finally {
+            if (dir != null) dir.close();
+        }
+    }
+
+    private boolean isState(Object fileKey) {
+        return stateKey != null && stateKey.equals(fileKey);
+    }
+
+    private static SecureDirectoryStream<Path> openDir(Path p) throws IOException {
         DirectoryStream<Path> d;
         try {
-            d = Files.newDirectoryStream(folder);
+            d = Files.newDirectoryStream(p);
         } catch (IOException e) {
             return null;
         }
@@ -276,24 +386,24 @@ final class StaticFiles {
     }
 
     /**
-     * The path a symlink at {@code at/name} points to, as segments below the served folder, or null
-     * when it leads out. Reading the link is not atomic with the walk, but whatever it says is
-     * walked again from the folder without following links, so it can never reach outside.
+     * The path a symlink at {@code at/name} below a folder ({@code real} and as {@code named})
+     * points to, as segments below that folder, or null when it leads out (or is not a link).
+     * Reading the link is not atomic with the walk, but whatever it says is walked again from the
+     * folder without following links, so it can never reach outside.
      */
-    private List<String> follow(List<String> at, String name) {
+    private static List<String> follow(Path real, Path named, List<String> at, String name) {
         Path target;
-        Path realFolder = real(folder);
         try {
-            Path link = realFolder;
+            Path link = real;
             for (String s : at) link = link.resolve(s);
             target = Files.readSymbolicLink(link.resolve(name));
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException | UnsupportedOperationException | java.nio.file.InvalidPathException e) {
             return null;
         }
         List<String> out = new ArrayList<>();
         if (target.isAbsolute()) {
             Path t = target.normalize();
-            Path inside = t.startsWith(realFolder) ? realFolder.relativize(t) : t.startsWith(folder) ? folder.relativize(t) : null;
+            Path inside = t.startsWith(real) ? real.relativize(t) : t.startsWith(named) ? named.relativize(t) : null;
             if (inside == null) return null;
             target = inside;
         } else {

@@ -33,6 +33,8 @@ final class Upstream implements Closeable {
     long idleSince;
     boolean reused;
     boolean closeAfter; // the micro asked to close (or sent HTTP/1.0, or framing said so)
+    boolean spent;      // the request on it said Connection: close: never pooled
+    int keepAlive = -1; // the timeout (s) the last answer announced in Keep-Alive: timeout=N; -1 none
 
     Upstream(Socket socket, long generation) throws IOException {
         this.socket = socket;
@@ -92,6 +94,18 @@ final class Upstream implements Closeable {
         return n;
     }
 
+    /**
+     * Non-blocking: whether an idle connection is still usable, by reading it. A micro that closed
+     * it (a FIN already here), or sent bytes nobody asked for, makes it unusable.
+     */
+    boolean stillOpen() {
+        try {
+            return readNow() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Reads more bytes after {@code lim}, compacting the buffer first when it is full; -1 at end of stream. */
     int fill() throws IOException {
         if (lim == buf.length) {
@@ -129,11 +143,20 @@ final class Upstream implements Closeable {
      */
     static final class Pool {
         private static final long MAX_IDLE_NANOS = 2_000_000_000L; // under Node's and uvicorn's 5 s keep-alive
+        /**
+         * A request that must not be sent twice takes a pooled connection only when it came back
+         * this recently, far inside any keep-alive timeout a server uses (1 s and up): the micro
+         * cannot be closing it as the request arrives, which would leave a 502 (it is never retried).
+         */
+        private static final long ONCE_IDLE_NANOS = 250_000_000L;
         private static final int MAX_IDLE = 64;
         private final ArrayDeque<Upstream> idle = new ArrayDeque<>();
         private final ArrayDeque<Upstream> loopIdle = new ArrayDeque<>(); // the event loop's alone: no lock
         private long generation;
         final micros.runtime.Remote remote; // where the micro runs when it is not a local process, else null
+        // what the micro's server said of itself, for the process of that generation (see framesBodies)
+        private volatile long announcedBy = -1;
+        private volatile long onceIdleNanos;
 
         Pool() {
             this(null);
@@ -171,6 +194,11 @@ final class Upstream implements Closeable {
         }
 
         void offer(Upstream u) {
+            if (u.spent) {
+                u.close();
+                return;
+            }
+            learn(u);
             synchronized (this) {
                 if (u.generation > generation) { // the first connection of a new process
                     closeAll();
@@ -201,23 +229,57 @@ final class Upstream implements Closeable {
             }
         }
 
-        /** On the event loop: an idle non-blocking connection of this generation, or null. */
-        Upstream pollLoop(long gen) {
+        /**
+         * Whether the server of this process frames bodies itself: it announced its keep-alive
+         * timeout (Keep-Alive: timeout=N, as Node's http does), so it manages its connections and
+         * reads or drains every body before the next request (RFC 9112 §9.3). A body then goes on a
+         * kept-alive connection; to any other server with Connection: close, since one that answers
+         * without reading a body (Python's http.server) would take the body for its next request.
+         */
+        boolean framesBodies(long gen) {
+            return announcedBy == gen;
+        }
+
+        /** A connection comes back: learn what its answer said of the micro's server. */
+        private void learn(Upstream u) {
+            if (u.keepAlive < 0 || announcedBy == u.generation) return;
+            // Node says timeout=0 for a keep-alive under 1 s: then a POST never takes a pooled connection
+            onceIdleNanos = u.keepAlive == 0 ? 0 : ONCE_IDLE_NANOS;
+            announcedBy = u.generation;
+        }
+
+        /**
+         * On the event loop: an idle non-blocking connection of this generation, or null. {@code once}:
+         * for a request that must not be sent twice, to a micro that {@link #framesBodies}: only one
+         * that came back moments ago, and that is seen still open just before it is used.
+         */
+        Upstream pollLoop(long gen, boolean once) {
             long now = System.nanoTime();
             Upstream u;
-            while ((u = loopIdle.pollLast()) != null) {
+            while ((u = loopIdle.peekLast()) != null) {
                 // closed by the loop when the micro hung up; from an older process; or idle too long
                 if (u.channel.isOpen() && u.generation == gen && now - u.idleSince < MAX_IDLE_NANOS) {
+                    if (once && (now - u.idleSince >= onceIdleNanos || announcedBy != gen)) return null; // the newest is too old: a fresh one
+                    loopIdle.pollLast();
+                    if (once && !u.stillOpen()) {
+                        u.close();
+                        continue;
+                    }
                     u.reused = true;
                     return u;
                 }
-                u.close();
+                loopIdle.pollLast().close();
             }
             return null;
         }
 
         /** On the event loop: keeps a connection whose exchange ended cleanly. */
         void offerLoop(Upstream u) {
+            if (u.spent) {
+                u.close();
+                return;
+            }
+            learn(u);
             u.idleSince = System.nanoTime();
             closeStale(loopIdle, u.idleSince);
             if (loopIdle.size() >= MAX_IDLE) {

@@ -47,6 +47,9 @@ final class Connection implements Runnable {
     private boolean readingBody;  // between admission and the body's last byte (possibly parked)
     private boolean bodyUnread;   // the request has body bytes nobody read (an early answer, a refusal)
     private long bodyDeadline;
+    private long bodySince;       // the loop waits for the rest of a small body since then (0: it does not)
+    private int bodyWaits;        // how often: the head is parsed again each time, so a trickle goes to a worker
+    private static final int MAX_BODY_WAITS = 4;
     private boolean bodyFresh;    // no read for this body yet: its first bytes are probably on their way
     private volatile boolean bodyReadable; // the loop saw the client's bytes, or its end, while the body was short
     private int lastRead;         // bytes the last body read got
@@ -135,7 +138,7 @@ final class Connection implements Runnable {
                 scanned = 0;
                 headDeadline = 0;
                 if (!parse(ip, end)) return CLOSE;
-                lingerNext = ex.hasBody() || !server.handler.relays();
+                lingerNext = !server.handler.relays() || (ex.hasBody() && !loopBody()); // the loop may take the next one
                 return READY;
             }
             scanned = il;
@@ -246,29 +249,79 @@ final class Connection implements Runnable {
             ip = start; // parsing moves past the head before it checks the framing
             return WORKER;
         }
+        // a small body is forwarded here once it is all in hand; a larger one is read on a worker (after
+        // 100 Continue when asked for): the worker goes on from admitting the parsed head
+        boolean relays = server.handler.relays();
+        if (relays && ex.hasBody() && loopBody() && il - ip < ex.contentLength && !ex.expectContinue && ip - start + ex.contentLength <= MAX_HEAD
+                && bodyWaits < MAX_BODY_WAITS) {
+            if (bodySince == 0) { // the body's time runs from the head's end, as on a worker
+                bodySince = System.nanoTime();
+                headDeadline = bodySince + server.bodyTimeoutNanos();
+            }
+            bodyWaits++;
+            ip = start; // the head is parsed again with the rest of the body
+            return WAIT;
+        }
+        bodyWaits = 0;
         headDeadline = 0;
         resumeAt = FROM_ADMIT;
         lingerNext = true; // unless the loop relays it
-        if (ex.hasBody()) return WORKER;
+        int bodyStart = ip;
+        if (ex.hasBody()) {
+            if (!relays || !loopBody() || il - ip < ex.contentLength) return WORKER;
+            bodySince = 0;
+            takeBodyInHand();
+        }
         Relay r;
         try {
             r = server.handler.relay(ex);
         } catch (RuntimeException e) {
             r = null; // the worker's admit meets the same problem, and reports it
         }
-        if (r == null) return WORKER;
+        if (r == null) {
+            if (ex.requestBody != null) { // the worker admits the request and reads the body as usual
+                ex.requestBody = null;
+                body.release();
+                ip = bodyStart;
+            }
+            return WORKER;
+        }
         lingerNext = false;
         ex.attach(r);
         resumeAt = FROM_SERVE;
-        if (r.start() != Relay.WAIT) return WORKER;
-        relay = r;
-        return RELAYING;
+        int next = r.start();
+        if (next == Relay.WAIT) {
+            relay = r;
+            return RELAYING;
+        }
+        if (r.channel() != null) relay = r; // part of the request left: the loop lets go of the micro's connection too
+        return WORKER;
+    }
+
+    /** The largest body the loop forwards itself, when it came whole with its head (the worker reads larger ones). */
+    static final int LOOP_BODY = 16 * 1024;
+
+    private boolean loopBody() {
+        return !ex.chunked && ex.contentLength <= LOOP_BODY;
+    }
+
+    private void takeBodyInHand() {
+        if (body == null) body = new RequestBody(server.spool());
+        int n = (int) ex.contentLength;
+        try {
+            body.append(in, ip, n);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // in memory: it cannot fail
+        }
+        ip += n;
+        ex.requestBody = body;
     }
 
     /** The relayed response is in {@code out}: writes it, then goes on to the next request (FLUSHING: wait until writable). */
     int afterRelay() {
         relay = null;
         resumeAt = FROM_HEAD;
+        if (body != null) body.release();
         try {
             if (!out.writeTo(ch)) {
                 if (!flushing) flushSince = System.nanoTime();
@@ -363,6 +416,7 @@ final class Connection implements Runnable {
     /** Parses in[start..end) into the exchange; answers and returns false when it is malformed. */
     private boolean parse(int start, int end) throws IOException {
         Exchange e = ex;
+        e.arrived = System.nanoTime();
         e.buf = in;
         int le = indexOf((byte) '\n', start, end);
         int lineEnd = le > start && in[le - 1] == '\r' ? le - 1 : le;
@@ -535,7 +589,8 @@ final class Connection implements Runnable {
             reader.start(ex.contentLength, ex.chunked, server.maxBody());
             readingBody = bodyFresh = true;
             lastRead = 0;
-            bodyDeadline = System.nanoTime() + server.bodyTimeoutNanos();
+            bodyDeadline = (bodySince != 0 ? bodySince : System.nanoTime()) + server.bodyTimeoutNanos(); // the loop may have waited for it
+            bodySince = 0;
         }
         return READY;
     }
@@ -561,8 +616,11 @@ final class Connection implements Runnable {
                 // trickle is not: with nothing ready the connection parks, so slow senders hold no thread
                 boolean keepingUp = bodyFresh || bodyReadable || lastRead >= 16 * 1024;
                 bodyFresh = bodyReadable = false;
-                if (!keepingUp && sin.available() == 0) return server.park(this) ? PARKED : CLOSE;
-                socket.setSoTimeout(server.linger());
+                int ready = sin.available();
+                if (!keepingUp && ready == 0) return server.park(this) ? PARKED : CLOSE;
+                // bytes already there are read without a timeout: JDK 17's timed read switches the socket
+                // to non-blocking mode and back, 4 fcntl calls for each of a 5 MB body's ~120 reads
+                socket.setSoTimeout(ready > 0 ? 0 : server.linger());
                 if (b == null) b = server.borrow();
                 int n;
                 try {
@@ -648,6 +706,17 @@ final class Connection implements Runnable {
         t.watch(ch);
         try {
             os.write(b, off, len);
+        } finally {
+            server.deadlines.disarm(t);
+        }
+    }
+
+    /** As {@link #write}, from a direct buffer straight to the channel: the bytes are not copied through the heap. */
+    void write(java.nio.ByteBuffer b) throws IOException {
+        Deadlines.Ticket t = server.deadlines.arm(server.writeTimeoutNanos());
+        t.watch(ch);
+        try {
+            while (b.hasRemaining()) ch.write(b);
         } finally {
             server.deadlines.disarm(t);
         }

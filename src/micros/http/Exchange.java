@@ -25,6 +25,7 @@ public final class Exchange {
     final int[] nameStart = new int[MAX_HEADERS], nameEnd = new int[MAX_HEADERS];
     final int[] valueStart = new int[MAX_HEADERS], valueEnd = new int[MAX_HEADERS];
     String method, rawPath, rawQuery;
+    long arrived;         // System.nanoTime() when the head was in hand
     long contentLength;   // -1 when absent
     boolean chunked, expectContinue, clientClose, http10KeepAlive;
     RequestBody requestBody;      // set once the whole body is read
@@ -58,6 +59,11 @@ public final class Exchange {
 
     public String method() {
         return method;
+    }
+
+    /** System.nanoTime() when the request's head was in hand (the request log's durations start there). */
+    public long arrived() {
+        return arrived;
     }
 
     /** The path part of the request target, still percent-encoded. */

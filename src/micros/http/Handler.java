@@ -19,7 +19,8 @@ public interface Handler {
     }
 
     /**
-     * Asked on the event loop for a request without a body, before {@link #admit}: a relay when
+     * Asked on the event loop, before {@link #admit}, for a request without a body or with a small
+     * one that came whole with its head ({@link Exchange#requestBody} holds it): a relay when
      * this is a plain forward the loop can drive itself, or null to have a worker thread admit and
      * handle it as usual. Must not block, and must decide exactly as {@link #admit} would.
      */

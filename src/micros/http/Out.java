@@ -46,6 +46,16 @@ public final class Out implements ByteSink {
         conn.checkWrite();
     }
 
+    /**
+     * Writes what is buffered, then {@code src}'s remaining bytes (a direct buffer: a large body
+     * relayed from a micro's channel without a copy through the heap). On a worker's blocking channel only.
+     */
+    public void write(java.nio.ByteBuffer src) throws IOException {
+        flush();
+        written += src.remaining();
+        conn.write(src);
+    }
+
     void putAscii(String s) {
         int len = s.length();
         if (len > b.length - n) flushQuietly();

@@ -62,6 +62,23 @@ public final class RequestBody {
         if (length > 0) file.write(ByteBuffer.wrap(mem, 0, (int) length), 0);
     }
 
+    /**
+     * Writes the whole body to a blocking channel (a socket): from disk with the kernel's sendfile,
+     * so the bytes are not copied through the heap; from memory as they are.
+     */
+    public void transferTo(java.nio.channels.WritableByteChannel out) throws IOException {
+        if (file == null) {
+            ByteBuffer b = ByteBuffer.wrap(mem, 0, (int) length);
+            while (b.hasRemaining()) out.write(b);
+            return;
+        }
+        for (long pos = 0; pos < length; ) {
+            long n = file.transferTo(pos, length - pos, out);
+            if (n <= 0 && !out.isOpen()) throw new java.nio.channels.ClosedChannelException();
+            pos += n;
+        }
+    }
+
     /** Reads the body from its start. */
     public InputStream open() {
         return new InputStream() {

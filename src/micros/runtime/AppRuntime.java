@@ -40,7 +40,8 @@ public final class AppRuntime {
     private final Map<String, Prepared> built;   // what the build step left for each micro
     private final Path runDir;
     private final java.util.function.Function<Path, Map<String, String>> dataSource; // the data hosts and CA variables, given the bundle's path
-    private final CompletableFuture<BuildStep.SearchPath> searchPath = new CompletableFuture<>(); // PATH as the micros' users may search it
+    private final Map<String, BuildStep.SearchPath> searchPaths = new java.util.HashMap<>(); // PATH as each uid:gid may search it; guarded by itself
+    private final java.util.Set<String> pathNotes = new java.util.HashSet<>(); // what was said of PATH, said once; guarded by searchPaths
     private final List<Path> hidden;               // folders no micro and no build sees: the owner's folder, micros' CA
     private RunDir run; // holds the folder's lock while the run lives
     private final String projectKey;
@@ -84,14 +85,6 @@ public final class AppRuntime {
         this.dataSource = dataSource;
         log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
         log.secret(apiKey);
-        // worked out beside the build (tens of stat calls): a build step or a micro's start waits for it
-        Thread paths = new Thread(() -> {
-            BuildStep.SearchPath p = BuildStep.searchPath(shell.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"), sandbox.accessUser());
-            if (p.note() != null) log.event(p.note());
-            searchPath.complete(p);
-        }, "micros-search-path");
-        paths.setDaemon(true);
-        paths.start();
         this.hidden = cfg.dev() ? List.of() : hidden(app, state);
         try {
             this.runDir = runDir();
@@ -100,7 +93,7 @@ public final class AppRuntime {
             throw UserError.runtime("cannot create a temporary folder for the run (" + e.getMessage() + "): check that " + System.getProperty("java.io.tmpdir") + " is writable");
         }
         try {
-            this.built = build();
+            this.built = build(remotes);
         } catch (RuntimeException e) {
             deleteRunDir();
             throw e;
@@ -109,7 +102,7 @@ public final class AppRuntime {
         for (Micro m : app.micros()) {
             Path src = srcDir(m);
             Engines.Start plan = Engines.plan(m, codeDir(m), cfg.dev(), runDir);
-            Prepared prepared = built.get(m.name());
+            Prepared prepared = built.getOrDefault(m.name(), Prepared.NOTHING); // a remote micro is built where it runs
             boolean buildFailed = prepared.failure() != null;
             if (buildFailed) plan = new Engines.Unavailable(prepared.failure());
             else if (plan instanceof Engines.Command c && prepared.python() != null && c.argv().get(0).equals("python3")) { // the legacy launcher
@@ -191,7 +184,7 @@ public final class AppRuntime {
      * It runs before the run's shutdown hook exists: SIGTERM or Ctrl-C meanwhile ends the step in
      * progress (and all it started) and removes the run's cgroups here.
      */
-    private Map<String, Prepared> build() {
+    private Map<String, Prepared> build(Map<String, Remote> remotes) {
         BuildSandbox builds = new BuildSandbox(limiter, state::recordProcess, state::forgetProcess, log::event);
         Thread stop = new Thread(() -> {
             log.event("stopping: ending the build in progress");
@@ -199,11 +192,16 @@ public final class AppRuntime {
             limiter.close();
             log.event("stopped");
         }, "micros-build-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
         try {
-            BuildStep.Settings settings = new BuildStep.Settings(state.path(), shell, () -> searchPath.join().value(), sandbox.accessUser(), cfg.install(), cfg.build(),
+            Runtime.getRuntime().addShutdownHook(stop);
+        } catch (IllegalStateException stopping) { // a signal came before the build: nothing of it runs
+            limiter.close();
+            throw UserError.runtime("stopped before the build");
+        }
+        try {
+            BuildStep.Settings settings = new BuildStep.Settings(state.path(), shell, this::searchPath, cfg.install(), cfg.build(),
                     cfg.dev(), sandbox::ids, hidden, runDir, this::dataEnvNow, projectKey, cfg.env());
-            Map<String, Prepared> built = BuildStep.run(app, settings, log, builds);
+            Map<String, Prepared> built = BuildStep.run(Remote.without(app, remotes, log), settings, log, builds);
             if (builds.closed()) throw UserError.runtime("stopped during the build");
             return built;
         } catch (RuntimeException e) {
@@ -278,6 +276,28 @@ public final class AppRuntime {
         return dataEnv;
     }
 
+    /**
+     * PATH for the micro and its build: without the folders its uid cannot enter (worked out once
+     * per uid and gid: tens of stat calls); what it leaves out is said once.
+     */
+    private String searchPath(String micro) {
+        int[] ids = sandbox.ids(micro);
+        String path = shell.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        if (ids == null) return path;
+        String note = null;
+        BuildStep.SearchPath p;
+        synchronized (searchPaths) {
+            p = searchPaths.get(ids[0] + ":" + ids[1]);
+            if (p == null) {
+                p = BuildStep.searchPath(path, ids, micro);
+                searchPaths.put(ids[0] + ":" + ids[1], p);
+                if (p.note() != null && pathNotes.add(p.value())) note = p.note(); // the same folders left out for another uid: said already
+            }
+        }
+        if (note != null) log.event(note);
+        return p.value();
+    }
+
     /** One line for the start-up output: as whom and how builds run. */
     public String buildsSummary() {
         if (cfg.dev()) return "builds: none (--dev): micros run in their own folders; npm installs there, Python micros get .micros/build/<micro>/venv";
@@ -311,6 +331,12 @@ public final class AppRuntime {
         return p != null && p.code() != null ? p.code() : srcDir(m);
     }
 
+    /** The folder the micro's code may link within: its stage; the project folder with --dev. */
+    public Path codeRoot(Micro m) {
+        Path code = codeDir(m);
+        return code.equals(srcDir(m)) ? app.root() : code;
+    }
+
     private Process spawn(Micro m, Engines.Command c, int port, MicroGroup group) throws IOException {
         extractLaunchers();
         Path home = runDir.resolve(m.name()).resolve("home"), tmp = runDir.resolve(m.name()).resolve("tmp");
@@ -321,13 +347,14 @@ public final class AppRuntime {
         if (sandbox.on()) home = tmp = Path.of("/tmp"); // the micro's private /tmp
         Map<String, String> env = MicroEnvironment.build(m, cfg.dev(), cfg.env(), shell,
                 new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
-        if (!cfg.dev()) env.put("PATH", searchPath.join().value());
+        if (!cfg.dev()) env.put("PATH", searchPath(m.name()));
         Path venvBin = built.get(m.name()).pathFirst();
         if (venvBin != null) { // as `source venv/bin/activate` would: its python, pip, uvicorn, gunicorn first
             env.put("PATH", venvBin + File.pathSeparator + env.getOrDefault("PATH", "/usr/bin:/bin"));
             env.put("VIRTUAL_ENV", venvBin.getParent().toString());
         }
         dataEnvNow().forEach((k, v) -> { if (!cfg.env().containsKey(k)) env.put(k, v); }); // a value given with --env wins
+        if (app.classic() != null) micros.classic.DetaLibrary.environment(env, app.classic(), m.name());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
         argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden)));
@@ -412,6 +439,7 @@ public final class AppRuntime {
             }
             Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
+        micros.classic.DetaLibrary.extract(runDir); // the deta library Deta Cloud pre-installed, for the launchers
     }
 
     private void deleteRunDir() {

@@ -2,8 +2,9 @@ package micros.runtime;
 
 /**
  * Cleans a micro's output line before it reaches the terminal or a log: escape sequences
- * that retitle (OSC), clear or move (CSI other than colour), and other control characters
- * are dropped; colour (SGR, {@code ESC [ ... m}) is kept only when wanted (a terminal).
+ * that retitle (OSC), clear or move (CSI other than colour), other control characters and
+ * bidirectional controls (which reorder what a reader sees) are dropped; colour (SGR,
+ * {@code ESC [ ... m}) is kept only when wanted (a terminal).
  */
 final class Controls {
     private static final char ESC = 0x1b, BEL = 0x07;
@@ -28,9 +29,34 @@ final class Controls {
         return out.toString();
     }
 
-    /** C0 but tab, DEL, C1, and the line and paragraph separators. */
+    /** C0 but tab, DEL, C1, the line and paragraph separators, and the bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9). */
     private static boolean control(char c) {
-        return (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+        if (c < 0x20) return c != '\t';
+        if (c < 0x7f) return false;
+        if (c <= 0x9f) return true;
+        if (c < 0x61c) return false;
+        return c == '\u061c' || c == '\u200e' || c == '\u200f' || (c >= '\u2028' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+    }
+
+    /**
+     * The text without invisible format characters (Unicode's Cf: zero-width spaces and joiners,
+     * soft hyphens, tags): a secret with one inside reads as the secret, so it is matched without them.
+     */
+    static String invisibleDropped(String s) {
+        int n = s.length(), i = 0;
+        while (i < n && !format(s.codePointAt(i))) i += Character.charCount(s.codePointAt(i));
+        if (i == n) return s;
+        StringBuilder out = new StringBuilder(n).append(s, 0, i);
+        while (i < n) {
+            int cp = s.codePointAt(i);
+            if (!format(cp)) out.appendCodePoint(cp);
+            i += Character.charCount(cp);
+        }
+        return out.toString();
+    }
+
+    private static boolean format(int cp) {
+        return cp >= 0xad && Character.getType(cp) == Character.FORMAT;
     }
 
     /** Skips one escape sequence starting at {@code i} (appending it if it is a kept SGR); returns the index after it. */

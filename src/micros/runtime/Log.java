@@ -16,8 +16,8 @@ import micros.util.Json;
 /**
  * One line per event: {@code HH:MM:SS name | text}, names padded to one width, a colour
  * per micro only on a terminal without NO_COLOR; or one JSON object per line.
- * Registered secrets are replaced by "[redacted]" in every line. A micro's own escape
- * sequences are dropped, but its colours on a terminal.
+ * Every line goes through one {@link Redactor}: control sequences dropped (but a micro's
+ * colours on a terminal), then registered secrets replaced by "[redacted]".
  */
 public final class Log {
     public enum Format { TEXT, JSON }
@@ -29,7 +29,7 @@ public final class Log {
     private final Format format;
     private final boolean color;
     private final Map<String, String> colors = new HashMap<>();
-    private final List<String> secrets = new CopyOnWriteArrayList<>();
+    private final Redactor redactor = new Redactor();
     private final List<Consumer<Line>> listeners = new CopyOnWriteArrayList<>();
     private int width = SELF.length();
 
@@ -63,8 +63,9 @@ public final class Log {
         }
     }
 
+    /** A secret to redact from every line from now on (a project key's secret half too). */
     public void secret(String s) {
-        if (s != null && !s.isEmpty()) secrets.add(s);
+        redactor.add(s);
     }
 
     public void listen(Consumer<Line> listener) {
@@ -73,7 +74,7 @@ public final class Log {
 
     /** A line a micro wrote on stdout or stderr (or its build step). */
     public void micro(String micro, String stream, String text) {
-        write(micro, stream, Controls.clean(text, color)); // colour kept on a terminal; titles, clears, moves never
+        write(micro, stream, text);
     }
 
     /** Something micros did or saw. */
@@ -88,7 +89,7 @@ public final class Log {
     }
 
     private void write(String name, String stream, String raw) {
-        String text = redact(raw);
+        String text = redactor.line(raw, color); // colour kept on a terminal; titles, clears, moves never
         Instant now = Instant.now();
         Line line = new Line(now, name, stream, text);
         for (Consumer<Line> l : listeners) l.accept(line);
@@ -114,9 +115,13 @@ public final class Log {
         return v < 10 ? "0" + v : Integer.toString(v);
     }
 
-    /** The text with every registered secret replaced by "[redacted]". */
+    /** A line as micros shows micro output off the terminal (dashboard, check's reports): no control sequence, no secret. */
     public String redact(String text) {
-        for (String s : secrets) if (text.contains(s)) text = text.replace(s, "[redacted]");
-        return text;
+        return redactor.line(text, false);
+    }
+
+    /** Several lines (a micro's answer) as {@link #redact} shows each. */
+    public String redactLines(String text) {
+        return redactor.text(text);
     }
 }

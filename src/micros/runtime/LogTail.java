@@ -11,6 +11,7 @@ public final class LogTail {
     private static final Pattern ERROR = Pattern.compile("^(Uncaught )?([A-Za-z_$][\\w$.]*)?(Error|Exception)( \\[[A-Z0-9_]+\\])?: .*|^panic: .*|^Fatal error: .*");
     private final int capacity;
     private final ArrayDeque<String> lines;
+    private long added, mark; // lines added ever, and when mark() was called
 
     public LogTail(int capacity) {
         this.capacity = capacity;
@@ -20,11 +21,29 @@ public final class LogTail {
     public synchronized void add(String line) {
         if (lines.size() == capacity) lines.removeFirst();
         lines.addLast(line);
+        added++;
+    }
+
+    /** From now on: what {@link #sinceMark()} returns (a process starts). */
+    public synchronized void mark() {
+        mark = added;
+    }
+
+    /** The lines added since {@link #mark()}, as many as the tail holds. */
+    public synchronized List<String> sinceMark() {
+        return last((int) Math.min(capacity, added - mark));
     }
 
     public synchronized List<String> last(int n) {
         List<String> all = new ArrayList<>(lines);
         return all.subList(Math.max(0, all.size() - n), all.size());
+    }
+
+    /** The last line among these that names an error ("ModuleNotFoundError: No module named 'x'"), or null. */
+    public static String errorLine(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--)
+            if (ERROR.matcher(lines.get(i).strip()).matches()) return lines.get(i).strip();
+        return null;
     }
 
     /**

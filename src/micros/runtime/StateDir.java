@@ -123,12 +123,10 @@ public final class StateDir {
      */
     public String cleanStale() {
         Optional<Map<String, String>> run = readRun();
-        if (run.isPresent() && run.get().get("pid") != null) {
-            long pid = Long.parseLong(run.get().get("pid"));
-            if (isLiveMicros(pid))
-                throw UserError.runtime("micros is already running for this project (pid " + pid + ", " + run.get().get("url")
-                        + "): stop it first, or point MICROS_STATE_DIR elsewhere for a second one");
-        }
+        Optional<Map<String, String>> live = liveRun();
+        if (live.isPresent())
+            throw UserError.runtime("micros is already running for this project (pid " + live.get().get("pid") + ", " + live.get().get("url")
+                    + "): stop it first, or point MICROS_STATE_DIR elsewhere for a second one");
         int killed = 0;
         Path f = dir.resolve("processes");
         try {
@@ -152,6 +150,22 @@ public final class StateDir {
         if (run.isEmpty() && killed == 0) return null;
         return "cleaned up after a run that did not stop cleanly" + (run.isPresent() ? " (pid " + run.get().get("pid") + ")" : "")
                 + ": " + (killed == 0 ? "no micro was still running" : "stopped " + killed + " micro process" + (killed == 1 ? "" : "es") + " it left");
+    }
+
+    /**
+     * The run file, when the micros it names is running now. Never this process's own pid: a
+     * container's first process restarted after a kill (or rescheduled with the same volume)
+     * is PID 1 again, and finds the PID 1 its killed predecessor wrote.
+     */
+    public Optional<Map<String, String>> liveRun() {
+        return readRun().filter(r -> {
+            try {
+                long pid = Long.parseLong(r.getOrDefault("pid", ""));
+                return pid != micros.util.Pids.self() && isLiveMicros(pid);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
     }
 
     private static boolean isLiveMicros(long pid) {

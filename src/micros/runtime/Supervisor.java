@@ -62,6 +62,7 @@ public final class Supervisor {
     private final Log log;
     private String unavailableReason; // guarded by lock
     private final LogTail tail = new LogTail(50);
+    private final OutputNotes notes = new OutputNotes();
     private final Object lock = new Object();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile Consumer<Long> onStop = generation -> { };
@@ -284,6 +285,11 @@ public final class Supervisor {
         }
     }
 
+    /** Whether the micro's tasks are frozen now, read without a lock: a request that sees it then thaws them (the request log says so). */
+    public boolean frozenNow() {
+        return frozen;
+    }
+
     /** Whether the micro's tasks are frozen now. */
     public boolean frozen() {
         synchronized (freezeLock) {
@@ -298,6 +304,7 @@ public final class Supervisor {
         try {
             newPort = freePort();
             group.prepare();
+            tail.mark();
             p = spawner.spawn(newPort, group);
         } catch (IOException e) {
             failStart(future, null, "could not be started: " + e.getMessage());
@@ -388,11 +395,7 @@ public final class Supervisor {
             message = "micro \"" + micro.name() + "\" " + why;
         }
         awaitOutput(p);
-        StringBuilder sb = new StringBuilder(micro.name() + ": failed to start: " + why);
-        List<String> last = tail.excerpt(10);
-        if (!last.isEmpty()) sb.append("; its last output:");
-        log.event(sb.toString());
-        for (String line : last) log.event("  " + micro.name() + " | " + line);
+        log.event(micro.name() + ": failed to start: " + why + OutputNotes.lastWords(tail.sinceMark())); // its output is above, once
         future.completeExceptionally(new Unavailable(503, message));
     }
 
@@ -409,7 +412,10 @@ public final class Supervisor {
 
     private void output(String stream, String line) {
         tail.add(line);
+        if (OutputNotes.killReport(line) && group.limitDeath() != null) return; // the kill has its own line (see exited)
         log.micro(micro.name(), stream, line);
+        String note = notes.after(line);
+        if (note != null) log.event(micro.name() + ": " + note);
     }
 
     private void exited(Process p, long gen) {
@@ -452,7 +458,7 @@ public final class Supervisor {
             state = State.STOPPING;
             awakeEndpoint = null;
         }
-        log.event(micro.name() + ": stopping (" + reason + ")");
+        log.event(micro.name() + ": stopping (" + reason + "): micros sends it " + (grace.isZero() ? "SIGKILL" : "SIGTERM, then SIGKILL after " + grace.toSeconds() + "s"));
         synchronized (freezeLock) {
             frozen = false; // terminate and kill thaw the group first: a frozen task would not see the signal
         }
@@ -541,11 +547,13 @@ public final class Supervisor {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readySince);
     }
 
-    /** Why the micro cannot start, its last failure, or why it was killed (for the dashboard). */
+    /** Why the micro cannot start, its last failure, or why it was killed (for the dashboard), redacted as the log is. */
     public String problem() {
+        String p;
         synchronized (lock) {
-            return state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : state == State.ASLEEP ? killed : null;
+            p = state == State.UNAVAILABLE ? unavailableReason : state == State.BACKOFF ? lastFailure : state == State.ASLEEP ? killed : null;
         }
+        return p == null ? null : log.redact(p);
     }
 
     /** Asleep because a limit or the timeout killed its process (the dashboard shows "killed"). */
@@ -606,8 +614,7 @@ public final class Supervisor {
             p = state == State.AWAKE ? process : null;
         }
         if (p != null && p.isAlive() && group.limitDeath() != null) { // the OOM killer took part of the micro: end all of it
-            log.event(micro.name() + ": was " + group.limitDeath() + "; stopping what is left of it");
-            group.kill(p.toHandle());
+            group.kill(p.toHandle()); // its exit is logged, once (see exited)
         }
     }
 

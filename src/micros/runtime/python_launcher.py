@@ -18,6 +18,31 @@ def die(message):
     sys.exit(3)
 
 
+def crash(error):
+    """Prints the app's failure once, as Python would, but without this launcher's, micros' deta
+    library's and importlib's frames (the user's own code is what they need to see); exits 1."""
+    import traceback
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    machinery = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
+
+    def own(frame):
+        name = frame.filename
+        return not (name.startswith(here) or name.startswith(machinery) or name.startswith("<frozen importlib"))
+
+    top = traceback.TracebackException.from_exception(error)
+    pending, seen = [top], set()
+    while pending:  # the exception, and those it was raised from or during
+        t = pending.pop()
+        if t is None or id(t) in seen:
+            continue
+        seen.add(id(t))
+        t.stack = traceback.StackSummary.from_list([f for f in t.stack if own(f)])
+        pending += [t.__cause__, t.__context__]
+    sys.stderr.write("".join(top.format()))
+    sys.stderr.flush()
+    sys.exit(1)
+
+
 def is_asgi(app):
     call = app if inspect.isfunction(app) or inspect.ismethod(app) else getattr(app, "__call__", None)
     return inspect.iscoroutinefunction(call)
@@ -209,16 +234,31 @@ def serve_asgi(app, port):
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
+def deta_library():
+    """Deta Cloud's runtime pre-installed the deta library (app, App, app.lib.cron/run): micros' own,
+    extracted beside this file, found after the micro's own packages."""
+    library = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deta-library", "python")
+    if os.path.isdir(library):
+        sys.path.append(library)
+        import micros_deta
+        micros_deta.install()
+
+
 def main():
     sys.path.insert(0, os.getcwd())
+    deta_library()
     port = int(os.environ["PORT"])
     try:
         module = importlib.import_module("main")
     except ModuleNotFoundError as e:
         if e.name == "main":
             die("no main.py in the micro's folder: add one exposing 'app', or set 'run:' in the Spacefile")
-        raise
+        crash(e)
+    except Exception as e:  # SystemExit and KeyboardInterrupt end the micro as they would anyway
+        crash(e)
     app = getattr(module, "app", None)
+    if app is None and "detalib.app" in sys.modules:  # handlers on deta.app, which main.py did not import by name
+        app = sys.modules["detalib.app"].app
     if app is None:
         die("main.py has no 'app': expose your WSGI or ASGI app as 'app', or set 'run:' in the Spacefile")
     if is_asgi(app):

@@ -46,11 +46,16 @@ final class CgroupFiles {
         Files.createDirectory(dir);
     }
 
-    /** rmdir: a cgroup directory goes away with its control files. A plain folder (a test's fake tree) is emptied first. */
+    /**
+     * rmdir: a cgroup directory goes away with its control files. A plain folder (a test's fake tree) is emptied first.
+     * A cgroup stays busy while its last tasks detach (an exiting task is in it until reaped): tried again for up to
+     * 5 s, then left for the next start's stale cleanup, saying on stderr what still holds it.
+     */
     void rmdir(Path dir) {
         journal.accept("rmdir " + dir);
         boolean cgroupFs = isCgroupFs(dir);
-        for (int attempt = 0; attempt < 100; attempt++) {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (true) {
             try {
                 Files.delete(dir);
                 return;
@@ -61,7 +66,11 @@ final class CgroupFiles {
                     deleteTree(dir);
                     return;
                 }
-                // EBUSY while the last tasks detach: try again shortly; after a second, the next start's stale cleanup retries
+                if (System.nanoTime() > until) {
+                    System.err.println("micros: cannot remove cgroup " + dir + " yet (" + e.getMessage() + "; " + holders(dir)
+                            + "); the next start removes it");
+                    return;
+                }
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException ie) {
@@ -70,6 +79,25 @@ final class CgroupFiles {
                 }
             }
         }
+    }
+
+    /** What keeps a cgroup busy: its child groups and its members, for the message when it cannot be removed. */
+    private static String holders(Path dir) {
+        List<String> what = new ArrayList<>();
+        try (java.util.stream.Stream<Path> in = Files.list(dir)) {
+            in.filter(Files::isDirectory).forEach(d -> what.add("group " + d.getFileName()));
+        } catch (IOException | RuntimeException ignored) {
+            // gone meanwhile
+        }
+        for (String f : new String[] {"cgroup.procs", "cgroup.events"}) {
+            try {
+                String v = Files.readString(dir.resolve(f)).strip().replace('\n', ' ');
+                if (!v.isEmpty()) what.add(f + ": " + v);
+            } catch (IOException ignored) {
+                // not in this hierarchy
+            }
+        }
+        return what.isEmpty() ? "nothing left in it" : String.join(", ", what);
     }
 
     private static boolean isCgroupFs(Path dir) {

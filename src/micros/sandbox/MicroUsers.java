@@ -34,6 +34,7 @@ final class MicroUsers {
     private final boolean named;  // --user is an /etc/passwd account: the first uid is used as it is
     private final String claimant = Pids.self() + " " + Long.toHexString(System.nanoTime()) + Integer.toHexString(System.identityHashCode(this));
     private final Map<String, int[]> assigned = new LinkedHashMap<>();
+    private final Map<String, UserError> refused = new java.util.HashMap<>(); // said again at every ask
     private final List<Path> claims = new ArrayList<>();
     private Set<Integer> running; // uids of running processes, read once
     private int next;
@@ -58,6 +59,7 @@ final class MicroUsers {
 
     /** The uid and gid of this micro, given at its first call, in order; says in one sentence why it cannot have one. */
     synchronized int[] of(String micro) {
+        if (refused.containsKey(micro)) throw refused.get(micro);
         int[] ids = assigned.get(micro);
         if (ids != null) return ids;
         if (root()) ids = new int[] {0, 0};
@@ -72,8 +74,9 @@ final class MicroUsers {
             if (why == null && !(n == 0 && named) && !claim(ids[0])) why = "is used by another micros run";
             if (why != null) {
                 assigned.put(micro, ids); // so the next micro's message names its own uid
-                throw UserError.config("--user " + user + ": uid " + ids[0] + ", for micro '" + micro + "', " + why
-                        + ": micros gives each micro its own unused uid, counting up from --user; choose a --user with free uids after it, or leave --user out");
+                refused.put(micro, UserError.config("--user " + user + ": uid " + ids[0] + ", for micro '" + micro + "', " + why
+                        + ": micros gives each micro its own unused uid, counting up from --user; choose a --user with free uids after it, or leave --user out"));
+                throw refused.get(micro);
             }
         }
         assigned.put(micro, ids);

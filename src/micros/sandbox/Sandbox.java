@@ -65,11 +65,6 @@ public final class Sandbox {
         return null;
     }
 
-    /** The user whose access the build step checks interpreters against when micros runs as root; null otherwise. */
-    public String accessUser() {
-        return mode == Mode.ROOT ? users.base() : null;
-    }
-
     /** Gives back the uids this run claimed. */
     public void close() {
         if (users != null) users.release();
@@ -152,28 +147,30 @@ public final class Sandbox {
 
     /**
      * The command that builds the micro's view in new mount and pid namespaces, drops
-     * privileges, then runs {@code argv} under an init that reaps orphans.
+     * privileges, then runs {@code argv} under an init that reaps orphans. What stays in {@code ps}
+     * is short: {@code unshare ... /bin/sh RUN/micros-sandbox MICRO ARGV} for the namespaces'
+     * holder and the init, then the micro's own command; the script is a file in the run folder
+     * and its settings go in its environment, which it clears before the micro starts.
      * @param state  micros' state folder: hidden from the micro but for {@code build/<micro>}
      * @param hidden folders covered by empty ones (the owner's folder, micros' CA); so is the first folder on the way to
      *               {@code src} the micro's user cannot enter, and src is put back below it
      */
-    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro, List<Path> hidden) {
+    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro, List<Path> hidden) throws IOException {
         if (!on()) return argv;
-        // the outer sh hands its pid (the namespace's holder, the pid micros reports) to the script
-        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "MICROS_SANDBOX_PID=$$ exec \"$@\"", "micros-sandbox"));
-        out.addAll(mode == Mode.ROOT
-                ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
-                : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
         int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
         StringBuilder cover = new StringBuilder();
         for (Path h : hidden) cover.append(h).append('\n');
         Path blocked = mode == Mode.ROOT ? blocker(src, ids[0], ids[1]) : null;
         if (blocked != null && blocked.getParent() != null) cover.append(blocked).append('\n');
-        out.addAll(List.of("/bin/sh", "-c", SCRIPT, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
+        // the outer sh hands its pid (the namespace's holder, the pid micros reports) and the settings to the script
+        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", OUTER, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
                 tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),
                 Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(),
-                micro + ".tmp.img", staging(), state.toAbsolutePath().normalize().toString(), micro, envReset ? "1" : "0", cover.toString(), "--"));
-        if (!argv.get(0).contains("/")) out.addAll(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\"")); // sh's PATH search skips folders the micro's user cannot enter; setpriv's does not
+                staging(), state.toAbsolutePath().normalize().toString(), envReset ? "1" : "0", cover.toString()));
+        out.addAll(mode == Mode.ROOT
+                ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
+                : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
+        out.addAll(List.of("/bin/sh", scriptFile(runDir).toString(), micro));
         out.addAll(argv);
         return out;
     }
@@ -186,6 +183,21 @@ public final class Sandbox {
     /** The uid and gid the micro, and its build, run as: micros runs as root with the sandbox on; else null (as micros' own user). */
     public int[] ids(String micro) {
         return mode == Mode.ROOT ? users.of(micro) : null;
+    }
+
+    /** The settings sandbox.sh reads from its environment, in the order wrap gives them. */
+    static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN STAGE STATE ENVRESET HIDDEN; do"
+            + " export \"MICROS_SANDBOX_$v=$1\"; shift; done; exec \"$@\"";
+
+    /** sandbox.sh as a file of the run folder (written once per run folder, which only micros can write). */
+    private static synchronized Path scriptFile(Path runDir) throws IOException {
+        Path file = runDir.resolve("micros-sandbox");
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path part = Files.writeString(runDir.resolve("micros-sandbox.part"), SCRIPT);
+            Files.setPosixFilePermissions(part, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(part, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return file;
     }
 
     /**

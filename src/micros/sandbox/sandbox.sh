@@ -3,11 +3,16 @@
 # folder, the owner's folder and micros' CA hidden but for the micro's build folder, which holds its
 # staged code), starts the micro without privileges,
 # reaps orphans while it runs, and exits with its status: then the kernel ends whatever is left.
+# Run as `/bin/sh micros-sandbox MICRO COMMAND...` (what ps shows), its settings in MICROS_SANDBOX_*.
 set -e
 umask 022
-mode=$1 kind=$2 size=$3 uid=$4 gid=$5 src=$6 run=$7 img=$8 stage=$9; shift 9
-state=$1 micro=$2 envreset=$3 hidden=$4; shift 5
-hostpid=${MICROS_SANDBOX_PID:-0}; unset MICROS_SANDBOX_PID
+mode=$MICROS_SANDBOX_MODE kind=$MICROS_SANDBOX_TMP size=$MICROS_SANDBOX_SIZE uid=$MICROS_SANDBOX_UID gid=$MICROS_SANDBOX_GID
+src=$MICROS_SANDBOX_SRC run=$MICROS_SANDBOX_RUN stage=$MICROS_SANDBOX_STAGE state=$MICROS_SANDBOX_STATE
+envreset=$MICROS_SANDBOX_ENVRESET hidden=$MICROS_SANDBOX_HIDDEN hostpid=${MICROS_SANDBOX_PID:-0}
+unset MICROS_SANDBOX_MODE MICROS_SANDBOX_TMP MICROS_SANDBOX_SIZE MICROS_SANDBOX_UID MICROS_SANDBOX_GID MICROS_SANDBOX_SRC \
+  MICROS_SANDBOX_RUN MICROS_SANDBOX_STAGE MICROS_SANDBOX_STATE MICROS_SANDBOX_ENVRESET MICROS_SANDBOX_HIDDEN MICROS_SANDBOX_PID
+micro=$1; shift
+img=$micro.tmp.img
 opath=$PATH; PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # a /proc of this pid namespace: the micro sees its own processes only
 if [ "$mode" = root ]; then
@@ -72,6 +77,8 @@ if [ ! -d "$run" ]; then mkdir -p "$run" && mount --bind "$stage/run" "$run"; fi
 umount -l "$stage"
 readonly_all /tmp ""
 cd "$src"
+# sh's PATH search skips folders the micro's user cannot enter; setpriv's does not
+case "$1" in */*) ;; *) set -- /bin/sh -c 'exec "$0" "$@"' "$@";; esac
 sp=$(command -v setpriv)
 if [ "$mode" = root ]; then
   set -- "$sp" --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
@@ -87,4 +94,6 @@ set +e
 echo $((hostpid - 1)) 2>/dev/null >&3
 exec 3>&-
 "$@" &
-wait $!
+# its status, without the line sh would add for a job ended by a signal ("Terminated", "Killed"):
+# those signals come from micros stopping the micro, or from the OOM killer, and micros says so itself
+wait $! 2>/dev/null

@@ -3,8 +3,27 @@ package micros.spacefile;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A valid Spacefile: the app and its micros. Paths are relative to {@code root}. */
-public record App(Path spacefile, Path root, String appName, String icon, boolean autoPwa, List<Micro> micros) {
+/**
+ * A valid Spacefile: the app and its micros. Paths are relative to {@code root}. A Deta Cloud
+ * micro (a folder with .deta/prog_info, no Spacefile) is an app of one micro read from its
+ * prog_info: {@code spacefile} is that file and {@code classic} what it said (null for a Spacefile).
+ */
+public record App(Path spacefile, Path root, String appName, String icon, boolean autoPwa, List<Micro> micros, micros.classic.ProgInfo classic) {
+
+    public App(Path spacefile, Path root, String appName, String icon, boolean autoPwa, List<Micro> micros) {
+        this(spacefile, root, appName, icon, autoPwa, micros, null);
+    }
+
+    /** Whose rules the app runs by, for messages: "Space", or "Deta Cloud" for a classic micro. */
+    public String platform() {
+        return classic == null ? "Space" : "Deta Cloud";
+    }
+
+    /** What the platform ran the micro on: "Space ran Python 3.9", "Deta ran python3.7". */
+    public String ran(Micro m) {
+        if (classic != null) return "Deta ran " + classic.runtime();
+        return "Space ran " + (m.engine() == Engine.PYTHON38 ? "Python 3.8" : m.engine().python() ? "Python 3.9" : "Node.js 16");
+    }
 
     public Micro primary() {
         for (Micro m : micros) if (m.primary()) return m;

@@ -25,6 +25,8 @@ public final class Detector {
     private static final Set<String> SKIP = Set.copyOf(SKIPPED);
     /** A module-level "NAME = FastAPI(...)" (or Flask, Starlette, Quart), optionally with a type or a module prefix. */
     private static final Pattern APP_OBJECT = Pattern.compile("(?m)^([A-Za-z_][A-Za-z0-9_]*)\\s*(?::[^=\\n]+)?=\\s*(?:[A-Za-z_][A-Za-z0-9_]*\\.)?(FastAPI|Starlette|Quart|Flask)\\s*\\(");
+    /** A module-level application factory, as Flask's docs name it: "def create_app(...)" (or make_app), its parameters. */
+    private static final Pattern FACTORY = Pattern.compile("(?m)^def\\s+(create_app|make_app)\\s*\\(([^)]*)\\)");
 
     private Detector() {}
 
@@ -118,9 +120,23 @@ public final class Detector {
         String why = String.join(", ", markers) + (framework == null ? "" : " with " + framework);
         if (server == null) return new Candidate(Engine.PYTHON39, why, null, List.of(), List.of(), null);
         String[] app = appObject(dir, classes); // the run names a module and a variable that exist, or there is no run
-        if (app == null)
+        if (app == null) {
+            String[] factory = factory(dir, classes);
+            if (factory != null && factory[2] != null)
+                return new Candidate(Engine.PYTHON39, why + "; no 'run': " + factory[1] + "() in " + factory[0] + ".py needs arguments (" + factory[2]
+                        + "), so add run: yourself, giving them", null, List.of(), List.of(), null);
+            if (factory != null) {
+                String target = factory[0] + ":" + factory[1];
+                String run = switch (server) {
+                    case "flask" -> "flask --app " + target + " run";
+                    case "gunicorn" -> "gunicorn '" + target + "()'";
+                    default -> "uvicorn " + target + " --factory";
+                };
+                return new Candidate(Engine.PYTHON39, why + " (an app factory, " + factory[1] + "() in " + factory[0] + ".py)", run, List.of(), List.of(), null);
+            }
             return new Candidate(Engine.PYTHON39, why + "; no 'run': no .py file here creates the " + String.join(" or ", classes)
-                    + " app at module level, so add run: yourself (such as " + server + " module:variable)", null, List.of(), List.of(), null);
+                    + " app at module level or in a create_app() factory, so add run: yourself (such as " + server + " module:variable)", null, List.of(), List.of(), null);
+        }
         String run = switch (server) {
             case "flask" -> "flask --app " + (app[1].equals("app") ? app[0] : app[0] + ":" + app[1]) + " run";
             default -> server + " " + app[0] + ":" + app[1];
@@ -128,25 +144,59 @@ public final class Detector {
         return new Candidate(Engine.PYTHON39, why, run, List.of(), List.of(), null);
     }
 
-    /** {module, variable} of the first module-level app object of those classes: main.py, app.py, then the other .py files by name. */
-    private static String[] appObject(Path dir, List<String> classes) {
+    /** The folder's .py files: main.py, app.py, then the others by name. */
+    private static List<Path> pythonFiles(Path dir) {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(p -> p.getFileName().toString().endsWith(".py") && Files.isRegularFile(p)).forEach(files::add);
         } catch (IOException e) {
-            return null;
+            return List.of();
         }
         files.sort(java.util.Comparator.comparing((Path p) -> switch (p.getFileName().toString()) {
             case "main.py" -> 0;
             case "app.py" -> 1;
             default -> 2;
         }).thenComparing(p -> p.getFileName().toString()));
-        for (Path f : files) {
+        return files;
+    }
+
+    /** {module, variable} of the first module-level app object of those classes: main.py, app.py, then the other .py files by name. */
+    private static String[] appObject(Path dir, List<String> classes) {
+        for (Path f : pythonFiles(dir)) {
             String module = f.getFileName().toString().replaceAll("\\.py$", "");
             if (!module.matches("[A-Za-z_][A-Za-z0-9_]*")) continue;
             try {
                 Matcher m = APP_OBJECT.matcher(Files.readString(f));
                 while (m.find()) if (classes.contains(m.group(2))) return new String[] {module, m.group(1)};
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // unreadable: not this one
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {module, function, required parameters or null} of the first module-level create_app() or
+     * make_app() in a file that uses one of the classes; the same files in the same order as
+     * {@link #appObject}. A factory with parameters without defaults cannot be called by the
+     * server with none: the third element names them.
+     */
+    private static String[] factory(Path dir, List<String> classes) {
+        for (Path f : pythonFiles(dir)) {
+            String module = f.getFileName().toString().replaceAll("\\.py$", "");
+            if (!module.matches("[A-Za-z_][A-Za-z0-9_]*")) continue;
+            try {
+                String text = Files.readString(f);
+                if (classes.stream().noneMatch(c -> text.contains(c + "("))) continue;
+                Matcher m = FACTORY.matcher(text);
+                if (!m.find()) continue;
+                List<String> required = new ArrayList<>();
+                for (String p : m.group(2).split(",")) {
+                    String param = p.strip();
+                    if (param.isEmpty() || param.contains("=") || param.startsWith("*") || param.equals("/")) continue;
+                    required.add(param.replaceAll(":.*", "").strip());
+                }
+                return new String[] {module, m.group(1), required.isEmpty() ? null : String.join(", ", required)};
             } catch (IOException | java.io.UncheckedIOException e) {
                 // unreadable: not this one
             }

@@ -74,8 +74,9 @@ final class Fields {
     }
 
     String text(YamlNode n, String field) {
-        if (n instanceof Scalar s && (s.style() != YamlNode.Style.PLAIN || !(s.isNull() || s.yamlType() != null))) return s.value();
-        String hint = n instanceof Scalar s && !s.isNull() ? ": put it in quotes (\"" + s.value() + "\")" : "";
+        if (n instanceof Scalar s && s.isText()) return s.value();
+        String hint = n instanceof Scalar s && !s.isNull() ? s.tag() != null ? ": remove the tag " + s.tag()
+                : ": put it in quotes (\"" + s.value() + "\")" : "";
         error(n, field, "expected text, got " + n.describe() + hint);
         return null;
     }

@@ -36,7 +36,11 @@ public final class PackageSize {
     private PackageSize() {}
 
     public static Sizes measure(Path src, List<String> include) throws IOException {
-        SpaceIgnore ignore = SpaceIgnore.forSource(src);
+        return measure(src, include, SpaceIgnore.forSource(src));
+    }
+
+    /** With the ignore rules of the micro's platform ({@link Ignore#forMicro}). */
+    public static Sizes measure(Path src, List<String> include, Ignore ignore) throws IOException {
         List<String> includes = new ArrayList<>();
         for (String i : include) {
             String p = i.strip();
@@ -135,7 +139,7 @@ public final class PackageSize {
             if (!Files.isDirectory(src)) continue;
             Sizes s;
             try {
-                s = measure(src, m.include());
+                s = measure(src, m.include(), Ignore.forMicro(app, src));
             } catch (IOException e) {
                 continue;
             }
@@ -143,11 +147,11 @@ public final class PackageSize {
             String field = "micros[" + i + "]";
             if (s.source() > LIMIT)
                 out.add(new Problem(severity, false, app.spacefile().toString(), at[0], at[1], field,
-                        "micro '" + m.name() + "' would package " + Units.formatSize(s.source()) + " of source and assets: Space allowed at most "
-                                + Units.formatSize(LIMIT) + "; the largest: " + list(s.largestSource()) + " (leave files out with .spaceignore or 'include')"));
+                        "micro '" + m.name() + "' would package " + Units.formatSize(s.source()) + " of source and assets: " + app.platform() + " allowed at most "
+                                + Units.formatSize(LIMIT) + "; the largest: " + list(s.largestSource()) + " (leave files out with " + (app.classic() != null ? ".detaignore)" : ".spaceignore or 'include')")));
             if (s.dependencies() > LIMIT)
                 out.add(new Problem(severity, false, app.spacefile().toString(), at[0], at[1], field,
-                        "micro '" + m.name() + "' has " + Units.formatSize(s.dependencies()) + " of dependencies: Space allowed at most "
+                        "micro '" + m.name() + "' has " + Units.formatSize(s.dependencies()) + " of dependencies: " + app.platform() + " allowed at most "
                                 + Units.formatSize(LIMIT) + "; the largest: " + list(s.largestDependencies())));
         }
         return out;

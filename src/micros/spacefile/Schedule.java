@@ -10,10 +10,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An action's default_interval: a rate ("2 hours") or a 5-field cron expression in UTC.
+ * An action's default_interval: a rate ("2 hours") or a 5-field cron expression in UTC; or a
+ * Deta Cloud micro's six-field cron ({@link AwsCron}).
  * {@link #first} gives the first run after installation, {@link #next} the run after a run.
  */
-public sealed interface Schedule permits Schedule.Rate, Schedule.Cron {
+public sealed interface Schedule permits Schedule.Rate, Schedule.Cron, AwsCron {
 
     /** The first run at or after the moment the app was installed (started). */
     Instant first(Instant installed);

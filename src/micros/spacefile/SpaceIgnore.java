@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * .spaceignore, in gitignore syntax (comments, {@code !} negations, trailing {@code /} for
  * folders, leading or inner {@code /} anchoring, {@code * ? [..] **}). The last matching rule wins.
  */
-public final class SpaceIgnore {
+public final class SpaceIgnore implements Ignore {
     private record Rule(int index, boolean negate, boolean dirOnly, Pattern pattern) {}
 
     private final List<Rule> globs = new ArrayList<>();
@@ -82,6 +82,7 @@ public final class SpaceIgnore {
     }
 
     /** Whether a path (relative, '/'-separated) is left out. */
+    @Override
     public boolean ignored(String relative, boolean isDirectory) {
         int best = -1;
         boolean result = false;

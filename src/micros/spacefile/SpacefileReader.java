@@ -17,29 +17,18 @@ import micros.util.UserError;
 public final class SpacefileReader {
     private SpacefileReader() {}
 
-    /** The outcome: the app when there is no error, and all problems (errors and warnings). */
-    public record Reading(App app, List<Problem> problems, java.util.Map<String, int[]> positions) {
-        /** Space's package size limits for a valid app, as problems of the given severity. */
-        public List<Problem> sizeProblems(Problem.Severity severity) {
-            return app == null ? List.of() : PackageSize.check(app, severity, positions);
-        }
-
-        public boolean valid() {
-            return app != null;
-        }
-
-        public long errors() {
-            return problems.stream().filter(Problem::isError).count();
-        }
-    }
-
-    /** PATH may be a Spacefile or a folder holding one; null means ./Spacefile. */
+    /**
+     * PATH may be a Spacefile or a folder holding one; null means ./Spacefile. A folder without a
+     * Spacefile that is a Deta Cloud micro gives its .deta/prog_info, which {@link #read} reads as one.
+     */
     public static Path locate(String path) {
         Path p = Path.of(path == null ? "." : path);
         if (Files.isDirectory(p)) {
             Path f = path == null ? Path.of("Spacefile") : p.resolve("Spacefile");
+            if (!Files.exists(f) && micros.classic.ClassicReader.find(p) != null) return micros.classic.ClassicReader.find(p);
             if (!Files.exists(f))
-                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see 'micros init')");
+                throw UserError.config("no Spacefile in " + p.toAbsolutePath().normalize() + ": pass the path of one, or create it (see '" + micros.util.Programs.INVOCATION + " init')"
+                        + micros.classic.ClassicFolders.hint(p));
             return f;
         }
         if (!Files.exists(p)) throw UserError.config(missing(p));
@@ -70,6 +59,7 @@ public final class SpacefileReader {
     }
 
     public static Reading read(Path file) {
+        if (micros.classic.ClassicReader.isProgInfo(file) && Files.isRegularFile(file)) return micros.classic.ClassicReader.read(file);
         byte[] bytes;
         try {
             if (Files.isDirectory(file)) throw UserError.config(file + " is a folder, not a Spacefile: pass the Spacefile in it");

@@ -12,8 +12,10 @@ import micros.spacefile.YamlNode.Sequence;
 import micros.spacefile.YamlNode.Style;
 
 /**
- * The YAML subset Spacefiles use: block mappings and sequences, flow collections, plain,
- * quoted and block scalars, comments, one document. Anchors, aliases, tags and complex keys
+ * The YAML Spacefiles use, as Space's CLI read it with Go's yaml.v3: block mappings and
+ * sequences, flow collections, plain, quoted and block scalars, comments, anchors and aliases
+ * (copied, so each copy carries the alias's line and column), merge keys ('<<'), the standard
+ * tags, and the first document of several. Complex keys, custom tags and properties on keys
  * are refused with a message that says what to write instead.
  */
 public final class YamlParser {
@@ -26,6 +28,8 @@ public final class YamlParser {
 
     private static final int MAX_DEPTH = 64; // real Spacefiles nest about 6 deep
     private int depth;
+
+    private final YamlAliases aliases = new YamlAliases(MAX_DEPTH);
 
     public static YamlNode parse(String source) throws YamlException {
         YamlText.check(source);
@@ -66,20 +70,13 @@ public final class YamlParser {
         if (first < end && text[first].startsWith("%"))
             throw error(first, 0, "YAML directives (%) are not supported in a Spacefile: remove this line");
         if (first < end && isMarker(first, "---")) {
-            requireNothingAfter(first, 3, "'---'");
-            start[first] = -1;
+            int p = skipSpaces(text[first], 3); // a node may start on the marker's line: '--- !!map', '--- {v: 0, …}'
+            start[first] = p < text[first].length() && text[first].charAt(p) != '#' ? p : -1;
         }
+        // Space's CLI read the first document only (yaml.v3's Unmarshal): what follows a
+        // second '---' or a '...' is not read at all, as there
         for (int j = first + 1; j < end; j++) {
-            if (isMarker(j, "---"))
-                throw error(j, 0, "a Spacefile holds one YAML document: remove this second '---' and what follows it");
-            if (isMarker(j, "...")) {
-                requireNothingAfter(j, 3, "'...'");
-                for (int k = j + 1; k < end; k++) {
-                    if (start[k] < 0) continue;
-                    if (isMarker(k, "---"))
-                        throw error(k, 0, "a Spacefile holds one YAML document: remove this second '---' and what follows it");
-                    throw error(k, start[k], "nothing may follow the document end marker '...' (line " + (j + 1) + "): remove it");
-                }
+            if (isMarker(j, "---") || isMarker(j, "...")) {
                 end = j;
                 break;
             }
@@ -110,6 +107,7 @@ public final class YamlParser {
     private YamlNode blockNodeAt(int parentIndent) throws YamlException {
         int c = col(li);
         String s = text[li];
+        if (s.charAt(c) == '&' || s.charAt(c) == '!') return withProperties(li, c, parentIndent, false);
         if (s.charAt(c) == '?' && (c + 1 == s.length() || isBlank(s.charAt(c + 1))))
             throw error(li, c, "complex keys ('? ') are not supported: write 'key: value'");
         if (isSequenceItem(li, c)) return sequence(c, false);
@@ -120,6 +118,7 @@ public final class YamlParser {
     private Mapping mapping(int n) throws YamlException {
         List<Entry> entries = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
+        YamlNode merge = null;
         int line0 = li;
         while (true) {
             skipBlank();
@@ -139,23 +138,34 @@ public final class YamlParser {
             Integer firstLine = seen.putIfAbsent(k.key.value(), k.key.line());
             if (firstLine != null)
                 throw error(li, c, "duplicate key '" + k.key.value() + "' (first at line " + firstLine + "): remove one of them");
-            entries.add(new Entry(k.key, mapValue(n, li, k.afterColon)));
+            YamlNode value = mapValue(n, li, k.afterColon);
+            if (YamlAliases.isMergeKey(k.key)) merge = value;
+            else entries.add(new Entry(k.key, value));
         }
-        return new Mapping(List.copyOf(entries), line0 + 1, n + 1);
+        return new Mapping(merged(entries, merge), line0 + 1, n + 1);
     }
 
     private YamlNode mapValue(int n, int line, int afterColon) throws YamlException {
         String s = text[line];
         int p = skipSpaces(s, afterColon);
+        if (p < s.length() && (s.charAt(p) == '&' || s.charAt(p) == '!')) return withProperties(line, p, n, true);
         if (p < s.length() && s.charAt(p) != '#') return inlineValue(line, p, n);
+        return below(n, line, afterColon, true);
+    }
+
+    /**
+     * The node that starts on the lines after this one, deeper than column n (or, for a key's
+     * value, a list at column n); an empty value at column col of this line when there is none.
+     */
+    private YamlNode below(int n, int line, int col, boolean keyValue) throws YamlException {
         li = line + 1;
         skipBlank();
         if (li < end) {
             int c = col(li);
             if (c > n) return blockNode(n);
-            if (c == n && isSequenceItem(li, c)) return sequence(n, true);
+            if (keyValue && c == n && isSequenceItem(li, c)) return sequence(n, true);
         }
-        return new Scalar("", Style.PLAIN, line + 1, afterColon + 1);
+        return new Scalar("", Style.PLAIN, line + 1, col + 1);
     }
 
     private Sequence sequence(int n, boolean atKeyColumn) throws YamlException {
@@ -166,9 +176,15 @@ public final class YamlParser {
             if (li >= end) break;
             int c = col(li);
             if (c < n) break;
-            if (c > n)
+            if (c > n) {
+                // a key between the '-' and the keys of the item above belongs with those keys
+                if (!items.isEmpty() && items.get(items.size() - 1) instanceof Mapping m && c + 1 < m.column()
+                        && !isSequenceItem(li, c) && keyAt(li, c) != null)
+                    throw error(li, c, "inconsistent indentation: this key starts at column " + (c + 1) + ", between the '-' at column "
+                            + (n + 1) + " and the keys of that list item at column " + m.column() + "; align it with those keys");
                 throw error(li, c, "inconsistent indentation: this line starts at column " + (c + 1)
                         + " but the list items above start at column " + (n + 1) + "; align it with them");
+            }
             if (!isSequenceItem(li, c)) {
                 if (atKeyColumn) break;
                 throw error(li, c, "expected a list item ('- ') at column " + (n + 1) + " like the lines above");
@@ -243,6 +259,116 @@ public final class YamlParser {
         return -1;
     }
 
+    // ---- anchors, aliases, tags and merge keys, as yaml.v3 read them ----
+
+    /** An anchor (&name) and a tag (!!type) before a node, either one null; end is the column after them and their spaces. */
+    private record Props(String anchor, String tag, int line, int tagColumn, int end) {}
+
+    /**
+     * A node whose anchor or tag starts at column p: its value follows on the same line or, when
+     * nothing does, on the lines below, deeper than column n (or, for a key's value, a list at n).
+     */
+    private YamlNode withProperties(int line, int p, int n, boolean keyValue) throws YamlException {
+        Props props = properties(line, p, false);
+        String s = text[line];
+        int q = props.end();
+        if (props.anchor() != null) aliases.begin(props.anchor());
+        YamlNode node;
+        if (q >= s.length() || s.charAt(q) == '#') node = below(n, line, q, keyValue);
+        else {
+            if (s.charAt(q) == '*') throw error(line, q, "an alias takes no anchor or tag of its own: remove what stands before it");
+            if (isSequenceItem(line, q))
+                throw error(line, q, "a list cannot start on the same line as its anchor or tag: put each '- item' on its own line below it");
+            if (!keyValue && keyAt(line, q) != null)
+                throw error(line, p, "'" + s.substring(p, q).strip() + "' before a key would belong to the key, and a Spacefile's keys take"
+                        + " no anchor or tag: to give it to the mapping, end a line with it ('- " + s.substring(p, q).strip() + "') and write the keys below");
+            node = inlineValue(line, q, n);
+        }
+        return finish(props, node);
+    }
+
+    /** Reads an anchor and a tag, in either order, starting at column p of the line. */
+    private Props properties(int line, int p, boolean flow) throws YamlException {
+        String s = text[line];
+        String anchor = null, tag = null;
+        int i = p, tagColumn = -1;
+        while (i < s.length() && (s.charAt(i) == '&' || s.charAt(i) == '!')) {
+            if (s.charAt(i) == '&') {
+                if (anchor != null) throw error(line, i, "a value takes one anchor: remove one of them");
+                int e = nameEnd(s, i + 1);
+                if (e == i + 1 || !endsToken(s, e, flow))
+                    throw error(line, i, "a value starting with & must be quoted (YAML reads & as an anchor, named with letters, digits, '-' and '_')");
+                anchor = s.substring(i + 1, e);
+                i = e;
+            } else {
+                if (tagColumn >= 0) throw error(line, i, "a value takes one tag: remove one of them");
+                int e = i + 1;
+                if (s.startsWith("!<", i)) {
+                    e = s.indexOf('>', i);
+                    e = e < 0 ? s.length() : e + 1;
+                }
+                while (e < s.length() && !isBlank(s.charAt(e)) && !(flow && ",[]{}".indexOf(s.charAt(e)) >= 0)) e++;
+                String written = s.substring(i, e);
+                tag = written.startsWith("!<tag:yaml.org,2002:") && written.endsWith(">")
+                        ? "!!" + written.substring(20, written.length() - 1) : written;
+                if (tag.equals("!")) tag = null; // the non-specific tag: yaml.v3 read the value as if untagged
+                else if (!YamlResolver.TAGS.contains(tag))
+                    throw error(line, i, "the tag " + written + " is not one a Spacefile can use: write one of " + String.join(", ", YamlResolver.TAGS)
+                            + ", or remove it (quote the value if ! is part of it)");
+                tagColumn = i;
+                i = e;
+            }
+            i = skipSpaces(s, i);
+        }
+        return new Props(anchor, tag, line, tagColumn, i);
+    }
+
+    private static int nameEnd(String s, int i) {
+        while (i < s.length() && isAnchorChar(s.charAt(i))) i++;
+        return i;
+    }
+
+    /** yaml.v3's anchor names: ASCII letters, digits, '-' and '_'. */
+    private static boolean isAnchorChar(char c) {
+        return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || c == '-';
+    }
+
+    private static boolean endsToken(String s, int i, boolean flow) {
+        return i == s.length() || isBlank(s.charAt(i)) || flow && ",]}".indexOf(s.charAt(i)) >= 0;
+    }
+
+    /** Applies the tag to the node just read and names it by its anchor. */
+    private YamlNode finish(Props props, YamlNode node) throws YamlException {
+        if (props.tag() != null) {
+            String needs = YamlResolver.needs(props.tag(), node);
+            if (needs != null) {
+                String got = node instanceof Scalar s ? "'" + s.value() + "'" : node.describe();
+                throw error(props.line(), props.tagColumn(), "the tag " + props.tag() + " needs " + needs + ", not " + got + ": fix the value or remove the tag");
+            }
+            if (node instanceof Scalar s) node = new Scalar(s.value(), s.style(), s.line(), s.column(), props.tag());
+        }
+        if (props.anchor() != null) aliases.name(props.anchor(), node);
+        return node;
+    }
+
+    /** The node an alias (*name) at the cursor names, copied with the alias's line and column; moves the cursor past it. */
+    private YamlNode alias(Cursor cur, boolean flow) throws YamlException {
+        String s = text[cur.line];
+        int e = nameEnd(s, cur.col + 1);
+        if (e == cur.col + 1 || !endsToken(s, e, flow))
+            throw error(cur.line, cur.col, "a value starting with * must be quoted (YAML reads * as an alias), for example \"* * * * *\"");
+        YamlNode copy = aliases.alias(s.substring(cur.col + 1, e), cur.line, cur.col, depth);
+        cur.col = e;
+        return copy;
+    }
+
+    /** The entries with those of the merge key's value (null when there was none). */
+    private List<Entry> merged(List<Entry> own, YamlNode merge) throws YamlException {
+        // '<<: [*a, *b]' lists mappings; '<<: *list' named a list, which yaml.v3 refused
+        boolean listInPlace = merge instanceof Sequence && text[merge.line() - 1].charAt(merge.column() - 1) != '*';
+        return YamlAliases.merged(own, merge, listInPlace);
+    }
+
     // ---- values that start on a line ----
 
     private YamlNode inlineValue(int line, int p, int n) throws YamlException {
@@ -266,6 +392,13 @@ public final class YamlParser {
                 li = cur.line + 1;
                 return v;
             }
+            case '*' -> {
+                Cursor cur = new Cursor(line, p);
+                YamlNode v = alias(cur, false);
+                requireNothingAfter(cur.line, cur.col, "the alias");
+                li = line + 1;
+                return v;
+            }
             case '-' -> {
                 if (p + 1 == s.length() || isBlank(s.charAt(p + 1)))
                     throw error(line, p, "a list cannot start on the same line as its key: put each '- item' on its own line below the key");
@@ -279,8 +412,9 @@ public final class YamlParser {
     private void refuseIndicator(int line, int p, char ch, String what) throws YamlException {
         switch (ch) {
             case '*' -> throw error(line, p, "a " + what + " starting with * must be quoted (YAML reads * as an alias), for example \"* * * * *\"");
-            case '&' -> throw error(line, p, "anchors (&) are not supported: quote the " + what + " if & is part of it");
-            case '!' -> throw error(line, p, "tags (!) are not supported: quote the " + what + " if ! is part of it");
+            case '&', '!' -> throw error(line, p, what.equals("key")
+                    ? "a key takes no " + (ch == '&' ? "anchor (&)" : "tag (!)") + ": a Spacefile's keys are plain names; remove it, or quote the key if " + ch + " is part of it"
+                    : "a value starting with " + ch + " must be quoted (YAML reads " + ch + " as " + (ch == '&' ? "an anchor" : "a tag") + ")");
             case '@', '`', '%', ',', ']', '}', '|', '>' ->
                     throw error(line, p, "a " + what + " cannot start with '" + ch + "' unless it is quoted: put it in quotes");
             default -> { }
@@ -294,6 +428,7 @@ public final class YamlParser {
         while (!plainHadComment && li < end) {
             String t = text[li];
             if (t.isBlank()) {
+                if (tabAt[li] >= 0 && tabAt[li] <= n) throw tabInEmptyLine(li, "found a tab character that violates indentation");
                 breaks++;
                 li++;
                 continue;
@@ -349,7 +484,8 @@ public final class YamlParser {
             indent = Math.max(n, 0) + explicit;
         } else {
             int k = ln;
-            while (k < end && text[k].isBlank()) k++;
+            for (; k < end && text[k].isBlank(); k++) // yaml.v3 allows no tab before the first line gives the indentation
+                if (tabAt[k] >= 0) throw tabInEmptyLine(k, "found a tab character where an indentation space is expected");
             int c = k < end ? leadingSpaces(text[k]) : -1;
             indent = c > n ? c : -1;
         }
@@ -357,6 +493,8 @@ public final class YamlParser {
         if (indent > 0 || (indent == 0 && n < 0)) {
             while (ln < end) {
                 String t = text[ln];
+                if (t.isBlank() && tabAt[ln] >= 0 && tabAt[ln] < indent)
+                    throw tabInEmptyLine(ln, "found a tab character where an indentation space is expected");
                 if (t.isBlank()) lines.add(t.length() > indent ? t.substring(indent) : "");
                 else if (leadingSpaces(t) >= indent) lines.add(t.substring(indent));
                 else break;
@@ -509,6 +647,19 @@ public final class YamlParser {
     private YamlNode flowNodeAt(Cursor cur) throws YamlException {
         skipFlowSpace(cur, null);
         char ch = text[cur.line].charAt(cur.col);
+        if (ch == '&' || ch == '!') {
+            Props props = properties(cur.line, cur.col, true);
+            cur.col = props.end();
+            if (props.anchor() != null) aliases.begin(props.anchor());
+            skipFlowSpace(cur, null);
+            char next = text[cur.line].charAt(cur.col);
+            if (next == '*' || next == '&' || next == '!')
+                throw error(cur.line, cur.col, "a value takes one anchor and one tag, and an alias none: remove what stands before it");
+            YamlNode node = next == ',' || next == ']' || next == '}' || next == ':'
+                    ? new Scalar("", Style.PLAIN, cur.line + 1, cur.col + 1) : flowNodeAt(cur);
+            return finish(props, node);
+        }
+        if (ch == '*') return alias(cur, true);
         if (ch == '[') return flowSequence(cur);
         if (ch == '{') return flowMapping(cur);
         if (ch == '"' || ch == '\'') return quoted(cur);
@@ -552,13 +703,17 @@ public final class YamlParser {
         cur.col++;
         List<Entry> entries = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
+        YamlNode merge = null;
         while (true) {
             skipFlowSpace(cur, open);
             char ch = text[cur.line].charAt(cur.col);
             if (ch == '}') {
                 cur.col++;
-                return new Mapping(List.copyOf(entries), open.line + 1, open.col + 1);
+                return new Mapping(merged(entries, merge), open.line + 1, open.col + 1);
             }
+            if (ch == '&' || ch == '!' || ch == '*')
+                throw error(cur.line, cur.col, ch == '*' ? "a key cannot be an alias: a Spacefile's keys are plain names"
+                        : "a key takes no " + (ch == '&' ? "anchor (&)" : "tag (!)") + ": a Spacefile's keys are plain names; remove it, or quote the key if " + ch + " is part of it");
             if (!(flowNode(cur) instanceof Scalar key))
                 throw error(cur.line, cur.col, "a key inside { } must be plain text");
             if (seen.putIfAbsent(key.value(), key.line()) != null)
@@ -572,7 +727,8 @@ public final class YamlParser {
                 if (ch != ',' && ch != '}') value = flowNode(cur);
                 skipFlowSpace(cur, open);
             }
-            entries.add(new Entry(key, value));
+            if (YamlAliases.isMergeKey(key)) merge = value;
+            else entries.add(new Entry(key, value));
             ch = text[cur.line].charAt(cur.col);
             if (ch == ',') cur.col++;
             else if (ch != '}')
@@ -611,8 +767,17 @@ public final class YamlParser {
         return s.startsWith(marker) && (s.length() == 3 || isBlank(s.charAt(3)));
     }
 
-    private void skipBlank() {
-        while (li < end && start[li] < 0) li++;
+    /** Moves past empty and comment lines, refusing a tab in their indentation as yaml.v3 did. */
+    private void skipBlank() throws YamlException {
+        while (li < end && start[li] < 0) {
+            if (tabAt[li] >= 0) throw tabInEmptyLine(li, "found character that cannot start any token");
+            li++;
+        }
+    }
+
+    private YamlException tabInEmptyLine(int line, String theirWords) {
+        return error(line, tabAt[line], "a tab in the indentation of an empty or comment line: YAML indents with spaces only"
+                + " (Space's reader stopped here: \"" + theirWords + "\"); remove the tab");
     }
 
     /** The column where the line's content starts; refuses tabs in its indentation. */

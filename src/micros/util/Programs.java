@@ -8,6 +8,8 @@ import java.nio.file.Path;
 public final class Programs {
     /** micros' version, as `--version` and the start banner print it. */
     public static final String VERSION = "0.1.0";
+    /** How micros is run, as hints and help name it: there is no `micros` command on PATH. */
+    public static final String INVOCATION = "java -jar micros.jar";
 
     private Programs() {}
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import micros.runtime.ProcessTree;
 import micros.support.Apps;
 import micros.support.Jar;
+import micros.support.Procs;
 
 /**
  * Nothing a build starts outlives its step: install scripts, `commands` and frontend builds
@@ -82,30 +83,6 @@ class BuildLeftoversTest {
         return found;
     }
 
-    /** The cgroups of the run whose micros has this pid ({@code micros-<pid>}, {@code micros-<pid>-<n>}, and the groups in them) in every hierarchy. */
-    static List<Path> cgroupsOf(long pid) throws IOException {
-        List<Path> found = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            int dash = line.indexOf(" - ");
-            if (dash < 0) continue;
-            String type = line.substring(dash + 3).split(" ")[0];
-            if (!type.equals("cgroup") && !type.equals("cgroup2")) continue;
-            Path mount = Path.of(line.substring(0, dash).split(" ")[4]);
-            try (DirectoryStream<Path> groups = Files.newDirectoryStream(mount, g -> g.getFileName().toString().matches("micros-" + pid + "(-[0-9]+)?"))) {
-                for (Path g : groups) {
-                    found.add(g);
-                    try (DirectoryStream<Path> inside = Files.newDirectoryStream(g, Files::isDirectory)) {
-                        inside.forEach(found::add); // the groups of its micros and builds
-                    } catch (IOException gone) {
-                        // removed meanwhile
-                    }
-                }
-            } catch (IOException ignored) {
-                // not readable: not ours
-            }
-        }
-        return found;
-    }
 
     /** No process of these markers runs (a SIGKILL needs a moment to land), and the run's cgroups are gone. */
     private void assertNothingLeft(String when, long micros, String... of) throws Exception {
@@ -118,7 +95,7 @@ class BuildLeftoversTest {
     private static List<String> left(long micros, String... of) throws IOException {
         List<String> left = new ArrayList<>();
         for (String m : of) for (ProcessHandle h : running(m)) left.add("sleep " + m + " (pid " + h.pid() + ")");
-        if (micros > 0) for (Path g : cgroupsOf(micros)) left.add("cgroup " + g);
+        if (micros > 0) for (Path g : Procs.cgroupsOf(micros)) left.add("cgroup " + g);
         return left;
     }
 
@@ -172,7 +149,7 @@ class BuildLeftoversTest {
             assertNothingLeft("after the step ended, before micros stops:\n" + p.output(), 0, m);
             p.signal("TERM");
             assertEquals(143, p.waitFor(20), p.output());
-            assertNothingLeft("after micros stopped", p.process.pid(), m);
+            assertNothingLeft("after micros stopped:\n" + p.output(), p.process.pid(), m);
         }
     }
 

@@ -197,7 +197,7 @@ class StageTest {
             assertEquals(1, r.exit(), "run " + run + ":\n" + r.all());
             assertTrue(BuildStepTest.says(r, "web", "npm run build: failed with exit code"), "run " + run + " builds again:\n" + r.all());
             assertTrue(BuildStepTest.says(r, "web", "  the build broke"), "its last lines:\n" + r.all());
-            assertTrue(r.out().matches("(?s).*web\\s+GET /\\s+503.*"), r.all());
+            assertTrue(r.out().matches("(?s).*web\\s+GET /\\s+200\\s+503.*"), r.all());
             assertFalse(Files.exists(dir.resolve(".micros/build/web/app/dist")), "the half-written output was kept");
             assertFalse(Files.exists(dir.resolve(".micros/build/web/build.stamp")), "a failed build was stamped as done");
         }

@@ -54,7 +54,7 @@ class BuildAndEnvFileTest {
         assertTrue(r.out().contains("(its output is above, and in " + dir.resolve(".micros/build/site/command-1.log") + ")"), "it names the log:\n" + r.all());
         assertTrue(r.out().contains("| failing"), "its output:\n" + r.all());
         assertTrue(r.out().contains("| to rerun it by hand: cd " + dir.resolve(".micros/build/site/app") + " && /bin/sh -c"), r.all());
-        assertTrue(r.out().matches("(?s).*site\\s+GET /\\s+503.*"), r.all());
+        assertTrue(r.out().matches("(?s).*site\\s+GET /\\s+below 400\\s+503.*"), r.all());
     }
 
     @Test

@@ -3,6 +3,7 @@ package micros.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,87 @@ class CheckReportTest {
         assertEquals("200", checks.get(0).get("expected"));
         assertTrue(checks.get(0).get("lastOutput").toString().contains("Cannot find module 'express'"));
         assertTrue(r.err().contains("1 of") || r.err().contains("2 of 2 checks failed"), "the table goes to stderr: " + r.all());
+    }
+
+    private static Element onlyFailure(Path report) throws Exception {
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
+        assertEquals("1", doc.getDocumentElement().getAttribute("failures"), Files.readString(report));
+        for (int i = 0; i < doc.getElementsByTagName("testcase").getLength(); i++) {
+            Element c = (Element) doc.getElementsByTagName("testcase").item(i);
+            if (c.getElementsByTagName("failure").getLength() > 0) return c;
+        }
+        throw new AssertionError("no failing test case in " + Files.readString(report));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> failedCheck(Jar.Result r) {
+        Map<String, Object> json = (Map<String, Object>) Json.parse(r.out().strip()); // stdout holds the JSON alone
+        assertEquals(false, json.get("passed"));
+        for (Object c : (List<Object>) json.get("checks")) if (Boolean.FALSE.equals(((Map<String, Object>) c).get("ok"))) return (Map<String, Object>) c;
+        throw new AssertionError("no failed check in " + json);
+    }
+
+    /** Whatever stops check before its requests is still in the table, the JUnit file and the JSON, with the documented exit code. */
+    @Test
+    void aSpacefileThatIsMissingOrInvalidIsAFailedCheckInEveryReport() throws Exception {
+        Path report = dir.resolve("report.xml");
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Jar.Result missing = Jar.run(empty, "check", "--junit", report.toString(), "--json");
+        assertEquals(2, missing.exit(), missing.all());
+        Element c = onlyFailure(report);
+        assertEquals("Spacefile", c.getAttribute("name"));
+        assertTrue(c.getElementsByTagName("failure").item(0).getTextContent().contains("no Spacefile in " + empty), Files.readString(report));
+        assertEquals("Spacefile", failedCheck(missing).get("check"));
+        assertTrue(missing.err().matches("(?s).*\\n- +Spacefile +.*fail \\(no Spacefile in .*"), "the table, on stderr with --json: " + missing.all());
+
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+        Files.writeString(bad.resolve("Spacefile"), "v: 0\nmicros:\n  - name: api\n    src: .\n    engine: ruby\n");
+        Jar.Result invalid = Jar.run(bad, "check", "--junit", report.toString(), "--json");
+        assertEquals(2, invalid.exit(), invalid.all());
+        String message = ((Element) onlyFailure(report).getElementsByTagName("failure").item(0)).getAttribute("message");
+        assertTrue(message.contains("Spacefile:5:13: micros[0].engine: 'ruby' is not a supported engine"), message);
+        assertTrue(String.valueOf(failedCheck(invalid).get("reason")).contains("'ruby' is not a supported engine"), invalid.all());
+    }
+
+    @Test
+    void aFailedBuildCommandAndAFailedFrontendBuildAreFailedChecksInEveryReport() throws Exception {
+        Apps.require("node", "npm");
+        Path report = dir.resolve("report.xml");
+        Path app = Files.createDirectories(dir.resolve("app"));
+        Files.writeString(app.resolve("index.html"), "<h1>hello</h1>\n");
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: site\n    src: .\n    engine: static\n    serve: .\n"
+                + "    commands:\n      - echo compiling; exit 7\n");
+        // the micro's commands run at every build, as Space's builder ran them: a failure leaves the micro unavailable (503)
+        Jar.Result command = Jar.run(app, "check", "--junit", report.toString(), "--json");
+        assertEquals(1, command.exit(), "a failed check, not the command's own code: " + command.all());
+        Element c = (Element) DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile()).getElementsByTagName("testcase").item(0);
+        assertEquals("install and build", c.getAttribute("name"));
+        assertTrue(c.getElementsByTagName("failure").item(0).getTextContent().contains("build command 'echo compiling; exit 7' failed with exit code 7"), Files.readString(report));
+        assertTrue(String.valueOf(failedCheck(command).get("reason")).contains("failed with exit code 7"), command.all());
+        assertTrue(command.err().contains("2 of 2 checks failed"), "the build, and the micro's 503: " + command.all());
+
+        Path web = Files.createDirectories(dir.resolve("web"));
+        Files.writeString(web.resolve("package.json"), "{\"name\": \"web\", \"version\": \"1.0.0\", \"scripts\": {\"build\": \"echo cannot build >&2; exit 3\"}}\n");
+        Files.writeString(web.resolve("Spacefile"), "v: 0\nmicros:\n  - name: web\n    src: .\n    engine: vue\n");
+        Jar.Result frontend = Jar.run(web, "check", "--junit", report.toString(), "--json");
+        assertEquals(1, frontend.exit(), frontend.all());
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
+        Element build = (Element) doc.getElementsByTagName("testcase").item(0);
+        assertEquals("install and build", build.getAttribute("name"));
+        assertEquals("web.web", build.getAttribute("classname"));
+        assertTrue(build.getElementsByTagName("failure").item(0).getTextContent().contains("its frontend build failed"), Files.readString(report));
+        assertEquals("install and build", failedCheck(frontend).get("check"));
+    }
+
+    /** A report that cannot be written is known before anything runs, not after a long build. */
+    @Test
+    void aJUnitPathThatCannotBeWrittenIsRefusedBeforeTheAppStarts() throws Exception {
+        Path app = Apps.copy("appactions", dir);
+        Jar.Result r = Jar.run(app, "check", "--junit", dir.resolve("no/such/folder/report.xml").toString());
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.err().contains("micros: --junit " + dir.resolve("no/such/folder/report.xml") + ": cannot write the report there (its folder does not exist)"), r.all());
+        assertTrue(r.out().isEmpty(), "nothing started: " + r.all());
+        assertTrue(!Files.exists(app.resolve(".micros")), "no state folder was made");
     }
 
     @Test

@@ -28,7 +28,7 @@ class InitTest {
     }
 
     private App written(Path project) {
-        SpacefileReader.Reading r = SpacefileReader.read(project.resolve("Spacefile"));
+        micros.spacefile.Reading r = SpacefileReader.read(project.resolve("Spacefile"));
         assertTrue(r.valid(), "the written Spacefile passes validate: " + r.problems());
         return r.app();
     }
@@ -113,7 +113,7 @@ class InitTest {
         write(project.resolve("Spacefile"), "# mine\n");
         Jar.Result r = Jar.run(project, "init", "--yes");
         assertEquals(2, r.exit(), r.all());
-        assertTrue(r.err().contains("already exists: micros init never overwrites it"), r.all());
+        assertTrue(r.err().contains("already exists: init never overwrites it"), r.all());
         assertEquals("# mine\n", Files.readString(project.resolve("Spacefile")));
     }
 
@@ -126,11 +126,71 @@ class InitTest {
         assertTrue(print.out().contains("engine: static"), print.all());
         assertFalse(Files.exists(project.resolve("Spacefile")));
         Jar.Result no = Jar.runWithInput(project, "n\n", "init");
-        assertEquals(2, no.exit(), no.all());
+        assertEquals(1, no.exit(), "no is an answer, not a usage error: " + no.all());
+        assertTrue(no.err().endsWith("nothing written\n"), no.all());
         assertFalse(Files.exists(project.resolve("Spacefile")));
-        Jar.Result empty = Jar.run(Files.createDirectories(dir.resolve("empty")), "init", "--yes");
-        assertEquals(2, empty.exit());
-        assertTrue(empty.err().contains("no micro found"), empty.all());
+    }
+
+    /** An empty folder gets a starter that runs: a static page, no runtime or install needed. */
+    @Test
+    void anEmptyFolderGetsAStarterThatPassesCheck() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Jar.Result no = Jar.runWithInput(empty, "n\n", "init");
+        assertEquals(1, no.exit(), no.all());
+        assertTrue(no.err().contains("proposing a starter"), no.all());
+        try (var files = Files.list(empty)) {
+            assertEquals(0, files.count(), "nothing written after no");
+        }
+        Jar.Result r = Jar.run(empty, "init", "--yes");
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.err().contains("wrote " + empty.resolve("Spacefile") + " and " + empty.resolve("index.html")), r.all());
+        assertEquals("static", written(empty).primary().engine().id());
+        Jar.Result check = Jar.run(empty, "check");
+        assertEquals(0, check.exit(), "the starter runs as written: " + check.all());
+        assertTrue(check.out().matches("(?s).*\\nempty +GET / +below 400 +200 .*ok\\n.*"), check.all());
+    }
+
+    /** Flask's application factory (and gunicorn's and uvicorn's ways of calling one) gets a run that calls it. */
+    @ParameterizedTest(name = "{2}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "flask | from flask import Flask\\ndef create_app():\\n    return Flask(__name__) | flask --app app:create_app run",
+            "flask | import flask\\ndef make_app(config=None, *args, **kw):\\n    return flask.Flask(__name__) | flask --app app:make_app run",
+            "gunicorn\\nflask | from flask import Flask\\ndef create_app():\\n    return Flask(__name__) | gunicorn 'app:create_app()'",
+            "fastapi\\nuvicorn | from fastapi import FastAPI\\ndef create_app() -> FastAPI:\\n    return FastAPI() | uvicorn app:create_app --factory",
+    })
+    void anAppFactoryGetsARunThatCallsIt(String requirements, String code, String run) throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("requirements.txt"), requirements.replace("\\n", "\n") + "\n");
+        write(project.resolve("app.py"), code.replace("\\n", "\n") + "\n");
+        Jar.Result r = Jar.run(project, "init", "--yes");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals(run, written(project).primary().run());
+    }
+
+    /** A factory that needs arguments cannot be called by the server: no run that would fail at start, and why. */
+    @Test
+    void aFactoryThatNeedsArgumentsGetsNoRun() throws Exception {
+        Path project = dir.resolve("p");
+        write(project.resolve("requirements.txt"), "flask\n");
+        write(project.resolve("app.py"), "from flask import Flask\ndef create_app(config_name, debug=False):\n    return Flask(__name__)\n");
+        Jar.Result r = Jar.run(project, "init", "--yes");
+        assertEquals(0, r.exit(), r.all());
+        assertEquals(null, written(project).primary().run());
+        assertTrue(r.err().contains("no 'run': create_app() in app.py needs arguments (config_name), so add run: yourself"), r.all());
+    }
+
+    /** The run init writes for a Flask factory starts the app (as the user running micros: the python3 on PATH has Flask). */
+    @Test
+    void theFactoryRunStartsAFlaskApp() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("python3", "-c", "import flask").start().waitFor() == 0,
+                "the python3 on PATH has no Flask: this test runs a real Flask app without installing it");
+        Path project = dir.resolve("p");
+        write(project.resolve("requirements.txt"), "flask\n");
+        write(project.resolve("app.py"), "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n\n"
+                + "    @app.get('/')\n    def index():\n        return 'made by the factory'\n\n    return app\n");
+        assertEquals(0, Jar.run(project, "init", "--yes").exit());
+        Jar.Result check = Jar.run(project, java.util.Map.of(), "check", "--no-sandbox", "--no-install", "--expect", "/ 200");
+        assertEquals(0, check.exit(), check.all());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,24 @@ class MessagesTest {
 
         Jar.Result given = Jar.run(app, Map.of(), "check", "--env", "TOKEN=x");
         assertFalse(given.out().contains("TOKEN has no value"), given.all());
+    }
+
+    /** There is no `micros` program on PATH: every hint and help text names what the user really types. */
+    @Test
+    void hintsAndHelpNameTheRealInvocation() throws Exception {
+        Jar.Result none = Jar.run(dir, "validate");
+        assertEquals(2, none.exit(), none.all());
+        assertTrue(none.err().contains("(see 'java -jar micros.jar init')"), none.all());
+        Jar.Result typo = Jar.run(dir, "chek");
+        assertTrue(typo.err().contains("did you mean 'check'?); see 'java -jar micros.jar --help'"), typo.all());
+        Jar.Result option = Jar.run(dir, "doctor", "--jsn");
+        assertTrue(option.err().contains("(see 'java -jar micros.jar doctor --help')"), option.all());
+        java.util.regex.Pattern fake = java.util.regex.Pattern.compile("['`\"]micros (run|check|exec|validate|trigger|doctor|init|data|gateway|export)\\b");
+        for (String command : List.of("run", "check", "exec", "validate", "trigger", "doctor", "init", "data", "gateway", "export")) {
+            Jar.Result help = Jar.run(dir, command, "--help");
+            assertEquals(0, help.exit(), help.all());
+            assertFalse(fake.matcher(help.out()).find(), command + " --help names a 'micros' command:\n" + help.out());
+        }
     }
 
     @Test

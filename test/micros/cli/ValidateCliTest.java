@@ -84,7 +84,7 @@ class ValidateCliTest {
         assertTrue(binary.err().contains("is not UTF-8 text"), binary::all);
         Result option = Jar.run(dir, "validate", "--jsn");
         assertEquals(2, option.exit());
-        assertEquals("micros: unknown option --jsn (did you mean --json?) (see 'micros validate --help')\n", option.err());
+        assertEquals("micros: unknown option --jsn (did you mean --json?) (see 'java -jar micros.jar validate --help')\n", option.err());
         noStackTrace(missing);
         noStackTrace(binary);
     }

@@ -89,8 +89,8 @@ class DriveTest {
         Map<String, Object> env = (Map<String, Object>) r.get("env");
         assertEquals(app.emulator.data().hostPort(), env.get("DETA_DRIVE_HOST"));
         assertEquals(app.emulator.data().hostPort(), env.get("DETA_BASE_HOST"));
-        for (String v : DataServer.CA_VARIABLES)
-            assertEquals(app.emulator.runtime().runFolder().resolve(v.equals("NODE_EXTRA_CA_CERTS") ? "micros-ca.pem" : "ca-bundle.pem").toString(), env.get(v), v);
+        Map<String, String> caEnv = DataServer.caEnv(app.emulator.runtime().runFolder().resolve("ca-bundle.pem"));
+        for (String v : DataServer.CA_VARIABLES) assertEquals(caEnv.get(v), env.get(v), v);
         assertEquals(List.of("hello.txt", "a/b/c.bin", "../../escape.txt", "big.bin", "ünï cödé.txt"), r.get("put"));
         assertEquals("hello drive", r.get("get"));
         assertEquals(List.of(0L, 1L, 2L), r.get("bin"));
@@ -98,7 +98,7 @@ class DriveTest {
         assertEquals("stays inside", r.get("escape"));
         assertEquals(true, r.get("missing"));
         List<String> all = List.of("../../escape.txt", "a/b/c.bin", "big.bin", "hello.txt", "ünï cödé.txt");
-        assertEquals(Map.of("paging", Map.of("size", 5L), "names", all), r.get("list"), "the last page has no paging.last");
+        assertEquals(Map.of("names", all), r.get("list"), "a list on one page has no paging");
         assertEquals(List.of("a/b/c.bin"), ((Map<String, Object>) r.get("prefix")).get("names"));
         assertEquals(Map.of("paging", Map.of("size", 2L, "last", "a/b/c.bin"), "names", all.subList(0, 2)), r.get("page1"));
         assertEquals(all.subList(2, 4), ((Map<String, Object>) r.get("page2")).get("names"));
@@ -153,6 +153,111 @@ class DriveTest {
         assertEquals(200, drive("DELETE", "/v1/" + pid + "/rawdrive/uploads/" + id + "?name=gone.txt", k, null).status());
         assertEquals(404, drive("PATCH", "/v1/" + pid + "/rawdrive/uploads/" + id + "?name=gone.txt", k, null).status());
         assertEquals(404, drive("GET", "/v1/" + pid + "/rawdrive/files/download?name=gone.txt", k, null).status());
+    }
+
+    private static Object names(String drive, String query) throws Exception {
+        Http.Response r = drive("GET", "/v1/" + pid + "/" + drive + "/files?" + query, "X-API-Key: " + key + "\r\n", null);
+        assertEquals(200, r.status(), query + ": " + r.text());
+        return Json.parse(r.text());
+    }
+
+    @Test
+    void listPagesOnlyWhenMoreFollowAndListsOneFolderLevelWhenNotRecursive() throws Exception {
+        String k = "X-API-Key: " + key + "\r\n";
+        for (String n : List.of("ls-a", "ls-b", "ls/a", "ls/b", "ls/sub/a", "ls/sub/b", "ls/sub/deeper/c", "ls/t/a", "lt"))
+            assertEquals(201, drive("POST", "/v1/" + pid + "/tree/files?name=" + n, k, n.getBytes(StandardCharsets.UTF_8)).status());
+        List<String> all = List.of("ls-a", "ls-b", "ls/a", "ls/b", "ls/sub/a", "ls/sub/b", "ls/sub/deeper/c", "ls/t/a", "lt");
+        assertEquals(Map.of("names", all), names("tree", ""));
+        assertEquals(Map.of("names", all), names("tree", "limit=9"), "exactly the limit: no next page");
+        assertEquals(Map.of("paging", Map.of("size", 8L, "last", "ls/t/a"), "names", all.subList(0, 8)), names("tree", "limit=8"));
+        assertEquals(Map.of("names", List.of("lt")), names("tree", "limit=8&last=ls/t/a"));
+        assertEquals(Map.of("names", all), names("tree", "recursive=true"));
+        // not recursive: the prefix's own files, each folder under it once with its slash
+        assertEquals(Map.of("names", List.of("ls/a", "ls/b", "ls/sub/", "ls/t/")), names("tree", "prefix=ls/&recursive=false"));
+        assertEquals(Map.of("names", List.of("ls-a", "ls-b", "ls/", "lt")), names("tree", "prefix=l&recursive=false"));
+        assertEquals(Map.of("names", List.of("ls-a", "ls-b", "ls/", "lt")), names("tree", "recursive=false"));
+        assertEquals(Map.of("names", List.of("ls/sub/a", "ls/sub/b", "ls/sub/deeper/")), names("tree", "prefix=ls/sub/&recursive=false"));
+        assertEquals(Map.of("names", List.of()), names("tree", "prefix=/ls&recursive=false"));
+        // pages of it: a folder is one name, and a page after it starts past all its files
+        assertEquals(Map.of("paging", Map.of("size", 3L, "last", "ls/sub/"), "names", List.of("ls/a", "ls/b", "ls/sub/")),
+                names("tree", "prefix=ls/&recursive=false&limit=3"));
+        assertEquals(Map.of("names", List.of("ls/t/")), names("tree", "prefix=ls/&recursive=false&limit=3&last=ls/sub/"));
+        assertEquals(Map.of("names", List.of("ls/sub/", "ls/t/")), names("tree", "prefix=ls/&recursive=false&last=ls/b"));
+    }
+
+    @Test
+    void deleteManyWithoutAnyNameIsRefused() throws Exception {
+        String k = "X-API-Key: " + key + "\r\n";
+        assertEquals(201, drive("POST", "/v1/" + pid + "/dm/files?name=keep.txt", k, new byte[] {1}).status());
+        for (String names : List.of("[]", "[\"\"]", "[\"   \"]", "[\"\", \" \", \"\\t\"]", "[null]")) {
+            Http.Response r = drive("DELETE", "/v1/" + pid + "/dm/files", k, ("{\"names\":" + names + "}").getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, r.status(), names + ": " + r.text());
+            assertEquals(Map.of("errors", List.of("Names can't be empty")), Json.parse(r.text()), names);
+        }
+        // blank names beside real ones: those are deleted, the blank ones fail
+        Http.Response mixed = drive("DELETE", "/v1/" + pid + "/dm/files", k, "{\"names\":[\"keep.txt\",\"never\",\"\",\"  \"]}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(200, mixed.status(), mixed.text());
+        assertEquals(Json.parse("{\"deleted\":[\"keep.txt\",\"never\"],\"failed\":{\"\":\"invalid name\",\"  \":\"invalid name\"}}"), Json.parse(mixed.text()));
+        assertEquals(404, drive("GET", "/v1/" + pid + "/dm/files/download?name=keep.txt", k, null).status());
+    }
+
+    @Test
+    void chunkedUploadPartsBeforeTheLastAreAtLeast5Mb() throws Exception {
+        String k = "X-API-Key: " + key + "\r\n", up = "/v1/" + pid + "/chunks/uploads";
+        String id = (String) Json.object(drive("POST", up + "?name=f.bin", k, null).text()).get("upload_id");
+        byte[] small = "small".getBytes(StandardCharsets.UTF_8), five = new byte[5 << 20];
+        five[0] = 5;
+        assertEquals(200, drive("POST", up + "/" + id + "/parts?name=f.bin&part=1", k, small).status());
+        assertEquals(200, drive("POST", up + "/" + id + "/parts?name=f.bin&part=2", k, small).status());
+        Http.Response refused = drive("PATCH", up + "/" + id + "?name=f.bin", k, null);
+        assertEquals(400, refused.status(), refused.text());
+        assertTrue(refused.text().contains("Part 1 is under 5 MB"), refused.text());
+        assertEquals(404, drive("GET", "/v1/" + pid + "/chunks/files/download?name=f.bin", k, null).status(), "nothing stored");
+        // the upload stays: part 1 sent again at 5 MB, then it completes (the last part may be small)
+        assertEquals(200, drive("POST", up + "/" + id + "/parts?name=f.bin&part=1", k, five).status());
+        assertEquals(200, drive("PATCH", up + "/" + id + "?name=f.bin", k, null).status());
+        Http.Response got = drive("GET", "/v1/" + pid + "/chunks/files/download?name=f.bin", k, null);
+        assertEquals((5 << 20) + small.length, got.body().length);
+        assertEquals(5, got.body()[0]);
+        // one small part alone is the last part
+        String one = (String) Json.object(drive("POST", up + "?name=g.bin", k, null).text()).get("upload_id");
+        assertEquals(200, drive("POST", up + "/" + one + "/parts?name=g.bin&part=1", k, small).status());
+        assertEquals(200, drive("PATCH", up + "/" + one + "?name=g.bin", k, null).status());
+    }
+
+    @Test
+    void aDownloadHonoursOneByteRange() throws Exception {
+        String k = "X-API-Key: " + key + "\r\n", get = "/v1/" + pid + "/ranges/files/download?name=r.txt";
+        assertEquals(201, drive("POST", "/v1/" + pid + "/ranges/files?name=r.txt", k, "0123456789".getBytes(StandardCharsets.UTF_8)).status());
+        String[][] cases = {
+                {"bytes=2-5", "2345", "bytes 2-5/10"}, {"bytes=7-", "789", "bytes 7-9/10"}, {"bytes=-3", "789", "bytes 7-9/10"},
+                {"bytes=8-100", "89", "bytes 8-9/10"}, {"bytes=-50", "0123456789", "bytes 0-9/10"}, {"bytes=0-0", "0", "bytes 0-0/10"},
+                {"BYTES=9-99999999999999999999999", "9", "bytes 9-9/10"}};
+        for (String[] c : cases) {
+            Http.Response r = drive("GET", get, k + "Range: " + c[0] + "\r\n", null);
+            assertEquals(206, r.status(), c[0]);
+            assertEquals(c[1], r.text(), c[0]);
+            assertEquals(c[2], r.header("content-range"), c[0]);
+            assertEquals(String.valueOf(c[1].length()), r.header("content-length"), c[0]);
+            assertEquals("nosniff", r.header("x-content-type-options"), "a part is as inert as the whole");
+        }
+        for (String unsatisfiable : List.of("bytes=10-", "bytes=10-20", "bytes=-0")) {
+            Http.Response r = drive("GET", get, k + "Range: " + unsatisfiable + "\r\n", null);
+            assertEquals(416, r.status(), unsatisfiable);
+            assertEquals("bytes */10", r.header("content-range"), unsatisfiable);
+        }
+        // several ranges, other units, nonsense, or an If-Range we cannot match: the whole file
+        for (String whole : List.of("bytes=0-1,4-5", "items=0-1", "bytes=5-2", "bytes=x-", "bytes=1", "bytes = 0-1")) {
+            Http.Response r = drive("GET", get, k + "Range: " + whole + "\r\n", null);
+            assertEquals(200, r.status(), whole);
+            assertEquals("0123456789", r.text(), whole);
+        }
+        Http.Response ifRange = drive("GET", get, k + "Range: bytes=0-1\r\nIf-Range: \"some-etag\"\r\n", null);
+        assertEquals(200, ifRange.status());
+        assertEquals("0123456789", ifRange.text());
+        Http.Response head = drive("HEAD", get, k + "Range: bytes=1-2\r\n", null);
+        assertEquals(206, head.status());
+        assertEquals("2", head.header("content-length"));
     }
 
     @Test

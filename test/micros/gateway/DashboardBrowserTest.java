@@ -53,6 +53,116 @@ class DashboardBrowserTest {
         return out;
     }
 
+    /**
+     * A page of the app's (same origin, so its script may look into the dashboard) shows the
+     * dashboard in a frame {@code w} pixels wide and reports what it measured there.
+     */
+    private static final String MEASURE = """
+            <!doctype html><meta charset="utf-8"><title>measure</title>
+            <iframe id="f" src="/__micros/" style="border:0;height:900px"></iframe><pre id="result">waiting</pre>
+            <script>
+            const f = document.getElementById('f'), w = new URLSearchParams(location.search).get('w');
+            f.style.width = w + 'px';
+            f.onload = () => setTimeout(() => {
+              const d = f.contentDocument, root = d.documentElement;
+              const counts = [...d.querySelectorAll('.n, td.cold small, .hit, .state')];
+              const wrapped = counts.filter(e => e.getClientRects().length > 1).map(e => e.textContent);
+              const font = Math.min(...[...d.querySelectorAll('td')].map(e => parseFloat(getComputedStyle(e).fontSize)));
+              document.getElementById('result').textContent = 'width=' + root.clientWidth + ' scroll=' + root.scrollWidth
+                + ' counts=' + counts.length + ' font=' + font + ' wrapped=' + JSON.stringify(wrapped);
+            }, 300);
+            </script>
+            """;
+
+    /** The same: the dashboard in a frame, its 401 page, where the token is pasted and sent; then what loaded. */
+    private static final String LOGIN = """
+            <!doctype html><meta charset="utf-8"><title>login</title>
+            <iframe id="f" src="/__micros/" style="width:1000px;height:700px"></iframe><pre id="result">waiting</pre>
+            <script>
+            const f = document.getElementById('f'), token = new URLSearchParams(location.search).get('token');
+            let loads = 0;
+            f.onload = () => {
+              const d = f.contentDocument;
+              if (++loads === 1) {
+                document.getElementById('result').textContent = 'form: ' + d.title;
+                d.getElementById('space_token').value = token;
+                d.querySelector('form').requestSubmit();
+                return;
+              }
+              document.getElementById('result').textContent = 'loaded: ' + d.title + ' micros table: ' + (d.getElementById('micros') !== null)
+                + ' at ' + f.contentWindow.location.pathname + f.contentWindow.location.search;
+            };
+            </script>
+            """;
+
+    private static String result(String dom) {
+        Matcher m = Pattern.compile("<pre id=\"result\">([^<]*)</pre>").matcher(dom);
+        assertTrue(m.find(), dom);
+        return m.group(1).replace("&quot;", "\"").replace("&amp;", "&");
+    }
+
+    /** 1280 px: every column of the micros table fits, no count is wrapped; 420 px (a phone): cards, nothing wider than the screen. */
+    @Test
+    void theDashboardFits1280PixelsAndStaysReadableAt420() throws Exception {
+        Path chromium = chromium();
+        Assumptions.assumeTrue(chromium != null, "chromium is not installed (.ci/run installs it with apt-get install chromium)");
+        Apps.require("node", "python3");
+        Path fixture = Apps.copy("dashboard", dir);
+        Files.writeString(fixture.resolve("site/measure.html"), MEASURE);
+        try (Apps.Running app = Apps.start(fixture, Apps.Options.defaults().isPublic(false))) {
+            String owner = "Cookie: space_token=" + Apps.OWNER + "\r\n";
+            for (String path : List.of("/api/a", "/broken/", "/api/some/longer/path?with=query", "/"))
+                Http.send(app.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + owner + "Connection: close\r\n\r\n", null);
+            Path profile = Files.createDirectories(dir.resolve("profile"));
+            for (int width : new int[] {1280, 420}) {
+                String r = result(run(chromium, profile, "--dump-dom", app.emulator.url() + "/measure.html?w=" + width + "&space_token=" + Apps.OWNER));
+                Matcher m = Pattern.compile("width=([0-9]+) scroll=([0-9]+) counts=([0-9]+) font=([0-9.]+) wrapped=(.*)").matcher(r);
+                assertTrue(m.matches(), r);
+                assertEquals(m.group(1), m.group(2), width + " px: the page is wider than the screen: " + r);
+                assertTrue(Integer.parseInt(m.group(3)) > 10, "the counts were measured: " + r);
+                assertTrue(Double.parseDouble(m.group(4)) >= 12, width + " px: text too small to read: " + r);
+                assertEquals("[]", m.group(5), width + " px: wrapped counts: " + r);
+            }
+            Files.createDirectories(ARTIFACTS);
+            for (int width : new int[] {1280, 420}) {
+                Path shot = ARTIFACTS.resolve("dashboard-" + width + ".png");
+                Files.deleteIfExists(shot);
+                run(chromium, profile, "--window-size=" + width + ",1600", "--screenshot=" + shot, app.emulator.url() + "/__micros/?space_token=" + Apps.OWNER);
+                assertTrue(Files.size(shot) > 20_000, "a screenshot of the dashboard was taken: " + shot);
+            }
+        }
+    }
+
+    /** The 401 page's field: the pasted token logs the browser in through ?space_token= on this origin, and the page asked for opens. */
+    @Test
+    void theLoginPageTakesAPastedToken() throws Exception {
+        Path chromium = chromium();
+        Assumptions.assumeTrue(chromium != null, "chromium is not installed (.ci/run installs it with apt-get install chromium)");
+        Apps.require("node", "python3");
+        Path fixture = Apps.copy("dashboard", dir);
+        Files.writeString(fixture.resolve("site/login.html"), LOGIN);
+        try (Apps.Running app = Apps.start(fixture, Apps.Options.defaults().isPublic(false))) {
+            Path profile = Files.createDirectories(dir.resolve("fresh-profile")); // no cookie yet
+            String r = result(run(chromium, profile, "--dump-dom", app.emulator.url() + "/login.html?token=" + Apps.OWNER));
+            assertEquals("loaded: micros: dashboard micros table: true at /__micros/", r);
+            String wrong = result(run(chromium, Files.createDirectories(dir.resolve("other-profile")), "--dump-dom",
+                    app.emulator.url() + "/login.html?token=not-the-token"));
+            assertEquals("loaded: This login token is not valid micros table: false at /__micros/?space_token=not-the-token", wrong);
+        }
+    }
+
+    /** The form's target is a path of this site: a request line starting "//" (another host, to a browser) gets "/". */
+    @Test
+    void theLoginFormNeverPointsAtAnotherSite() {
+        assertEquals("/__micros/", LoginPage.target("/__micros/"));
+        assertEquals("/api/x", LoginPage.target("/api/x"));
+        assertEquals("/", LoginPage.target("//evil.example/x"));
+        assertEquals("/", LoginPage.target("/\\evil.example/x"));
+        assertEquals("/", LoginPage.target("http://evil.example/"));
+        assertEquals("/", LoginPage.target("/a\"><script>"));
+        assertEquals("/", LoginPage.target(null));
+    }
+
     @Test
     void chromiumShowsTheMicrosTheirStatesAndAColdStart() throws Exception {
         Path chromium = chromium();

@@ -85,7 +85,13 @@ class SecretsTest {
     @ParameterizedTest
     @ValueSource(strings = {"/__SPACE/v0/actions", "/__Space/v0/actions", "/__space%2Fv0%2Factions", "/__space%2fv0%2factions",
             "/__SPACE%2Fv0%2Factions", "/__space%5Cv0%5Cactions", "/__spac%65/v0/actions", "/node/__SPACE/v0/actions",
-            "/node/__space%2Fv0%2Factions", "/node/__space%2fv0%2factions", "/node/__sPaCe", "/node/./__space/v0/actions"})
+            "/node/__space%2Fv0%2Factions", "/node/__space%2fv0%2factions", "/node/__sPaCe", "/node/./__space/v0/actions",
+            // path parameters: a servlet container or Spring drops ";x" and sees /__space/v0/actions
+            "/__space;x/v0/actions", "/__space;/v0/actions", "/__SPACE;x/v0/actions", "/__space%3Bx/v0/actions", "/__space%3bx/v0/actions",
+            "/__spac%65;x/v0/actions", "/__space;x", "/node/__space;x/v0/actions", "/node/__Space;x/v0/actions", "/node/__space%3Bx/v0/actions",
+            // ";x", ".;x" and "..;x" segments are resolved as "", "." and "..", as those frameworks do
+            "/;x/__space/v0/actions", "/.;x/__space/v0/actions", "/x/..;/__space/v0/actions", "/x/..;x/__space/v0/actions",
+            "/x/..%3B/__space/v0/actions", "/node/.;/__space/v0/actions", "/node/x/..;/__space/v0/actions", "/node/%2e%2e;/__space/v0/actions"})
     void reservedPathsByAnotherSpellingNeedTheOwner(String path) throws Exception {
         Response r = send("POST", path, "");
         assertEquals(401, r.status(), path + ": " + r.text());
@@ -94,7 +100,8 @@ class SecretsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/__spacex/v0", "/node/__spaces", "/node/x/__SPACE/v0/actions", "/__space_/x"})
+    @ValueSource(strings = {"/__spacex/v0", "/node/__spaces", "/node/x/__SPACE/v0/actions", "/__space_/x", "/__spacex;y/v0",
+            "/node/x/__space;x/v0/actions", "/x;y/__space/v0/actions"})
     void lookAlikesAreNotReserved(String path) throws Exception {
         assertTrue(send("POST", path, "").text().startsWith("reached POST"), path);
     }
@@ -142,6 +149,42 @@ class SecretsTest {
             assertFalse(text.contains(Apps.OWNER), page);
             assertFalse(text.contains(Apps.API_KEY), page);
         }
+    }
+
+    /** Each secret split by a colour, a title, a C1 CSI and a zero-width space, as a micro may print it. */
+    static String split(String s) {
+        String a = s.substring(0, 5), b = s.substring(5);
+        return a + "\u001b[31m" + b + " " + a + "\u001b]0;t\u0007" + b + " " + a + "\u009b1m" + b + " " + a + "\u200b" + b;
+    }
+
+    /** What a reader sees: no escape sequence, control or invisible character. */
+    static String reads(String text) {
+        return text.replaceAll("\u001b\\[[0-9;?]*[ -/]*[@-~]|\u001b\\][^\u0007]*\u0007|\u009b[0-9;]*[@-~]", "")
+                .replaceAll("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]", "");
+    }
+
+    @Test
+    void secretsSplitByEscapesAreRedactedInTheLogTheDashboardAndTheStateApi() throws Exception {
+        String projectKey = Files.readString(dir.resolve("app/.micros/project-key")).strip();
+        String half = projectKey.substring(projectKey.indexOf('_') + 1);
+        String printed = "split " + split(Apps.OWNER) + " " + split(Apps.API_KEY) + " " + split(projectKey) + " half " + half + " end";
+        assertEquals("ok", send("GET", "/print?text=" + URLEncoder.encode(printed, StandardCharsets.UTF_8), "").text());
+        assertTrue(app.awaitLog("printed split"));
+        String[] secrets = {projectKey, half, Apps.OWNER, Apps.API_KEY};
+        for (String secret : secrets) assertFalse(reads(app.output()).contains(secret), "log: " + app.output());
+        String redacted = "printed split " + "[redacted] ".repeat(12) + "half [redacted] end";
+        assertTrue(app.output().contains(redacted), app.output());
+        for (String page : new String[] {"/__micros/", "/__micros/?fragment=1"}) {
+            String text = send("GET", page, OWNER).text();
+            assertTrue(text.contains(redacted), page + ": " + text);
+            for (String secret : secrets) assertFalse(reads(text).contains(secret), page + ": " + text);
+        }
+        String state = send("GET", "/__micros/api/state", OWNER).text();
+        StringBuilder lines = new StringBuilder();
+        for (Object m : (java.util.List<?>) micros.util.Json.object(state).get("micros"))
+            for (Object l : (java.util.List<?>) ((java.util.Map<?, ?>) m).get("log")) lines.append(l).append('\n');
+        assertTrue(lines.toString().contains(redacted), lines.toString());
+        for (String secret : secrets) assertFalse(reads(lines.toString()).contains(secret), lines.toString());
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import micros.data.DataServer;
 import micros.support.Apps;
 import micros.support.Http;
 import micros.support.Http.Response;
@@ -106,6 +107,8 @@ class EnginesTest {
             Set<String> micros = Set.of("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE", "DETA_BASE_HOST", "DETA_DRIVE_HOST");
             for (String k : System.getenv().keySet()) { // sh sets PWD, SHLVL, _ and OLDPWD itself
                 if (micros.contains(k)) assertFalse(System.getenv(k).equals(env.get(k)), k + " leaked from the shell: micros sets its own (the data host, its CA bundle)");
+                else if (k.equals("SSL_CERT_DIR")) // micros sets it itself, to the system's CA folder (which the shell may name too)
+                    assertEquals(DataServer.caEnv(java.nio.file.Path.of("ca-bundle.pem")).get(k), env.get(k), k);
                 else if (!Set.of("PATH", "LANG", "HOME", "TMPDIR", "TZ", "PWD", "SHLVL", "_", "OLDPWD").contains(k)) assertFalse(env.containsKey(k), k + " leaked from the shell into a run-mode micro");
             }
             String key = env.get("DETA_PROJECT_KEY");

@@ -86,4 +86,57 @@ class LogTest {
         log(Log.Format.JSON, true).micro("api", "stdout", NASTY);
         assertTrue(text().contains("\"text\":\"red bell nul c1  lsend\""), text());
     }
+    /** A secret with an escape sequence or an invisible character inside still reads as the secret: it is redacted all the same. */
+    @Test
+    void secretsSplitByEscapesOrInvisibleCharactersAreRedactedInEveryFormat() {
+        String secret = "s3cr3t-token-0123";
+        String[] splits = {"s3cr3\u001b[31mt-token-0123", "s3cr3\u001b]0;title\u0007t-token-0123", "s3cr3\u009b1mt-token-0123",
+                "s3cr3\u200bt-token-0123", "s3cr3\u00adt-token-0123", "s3cr3\u202et-token-0123", "s3cr3\u001b[1;32mt-tok\u001b[0men-0123"};
+        for (Log.Format f : Log.Format.values())
+            for (boolean colour : new boolean[] {false, true}) {
+                out.reset();
+                Log l = log(f, colour);
+                l.secret(secret);
+                for (String s : splits) l.micro("api", "stdout", "is " + s + " here");
+                String text = text();
+                assertEquals(splits.length, text.split("is \\[redacted\\] here", -1).length - 1, f + ", colour " + colour + ": " + text);
+                assertFalse(text.replaceAll("\u001b\\[[0-9;]*m", "").contains("s3cr3"), text);
+                for (String s : splits) assertEquals("is [redacted] here", l.redact("is " + s + " here"), "what the dashboard shows");
+            }
+    }
+
+    @Test
+    void aLineWithoutASecretKeepsItsColoursOnATerminal() {
+        Log l = log(Log.Format.TEXT, true);
+        l.secret("s3cr3t-token-0123");
+        l.micro("api", "stdout", "\u001b[31mred\u001b[0m and s3cr3t-token-012");
+        assertTrue(text().contains("\u001b[31mred\u001b[0m and s3cr3t-token-012"), text());
+    }
+
+    /** DETA_PROJECT_KEY is {@code <projectid>_<secret>}: the secret half printed alone is redacted too, and the whole key as one. */
+    @Test
+    void theSecretHalfOfAProjectKeyIsRedactedAlone() {
+        Log l = log(Log.Format.TEXT, false);
+        String key = "abcd1234_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+        l.secret(key);
+        l.micro("api", "stdout", "key " + key);
+        l.micro("api", "stdout", "half " + key.substring(9));
+        l.micro("api", "stdout", "half split ABCDEFGHIJ\u001b[0mKLMNOPQRSTUVWXYZ012345");
+        assertTrue(text().contains("key [redacted]\n"), text());
+        assertTrue(text().contains("half [redacted]\n"), text());
+        assertTrue(text().contains("half split [redacted]\n"), text());
+        assertFalse(text().contains("ABCDEFGHIJ"), text());
+    }
+
+    /** Bidirectional controls reorder what a reader sees ("txt.exe" shown as "exe.txt"): dropped like other control characters. */
+    @Test
+    void bidirectionalControlsAreDropped() {
+        String bidi = "a\u202eb\u202ac\u202bd\u202ce\u202df\u2066g\u2067h\u2068i\u2069j\u200ek\u200fl\u061cm";
+        for (Log.Format f : Log.Format.values()) {
+            out.reset();
+            log(f, true).micro("api", "stdout", bidi);
+            assertTrue(text().contains("abcdefghijklm"), f + ": " + text());
+        }
+        assertEquals("abcdefghijklm", log(Log.Format.TEXT, false).redact(bidi), "the dashboard's lines too");
+    }
 }

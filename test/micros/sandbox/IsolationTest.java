@@ -169,7 +169,7 @@ class IsolationTest {
     void eachMicroRunsAsItsOwnUser() throws Exception {
         Object one = get("/one/whoami").get("uid"), two = get("/two/whoami").get("uid");
         assertNotEquals(one, two);
-        assertTrue((Long) one >= 900000 && (Long) two > (Long) one, "free uids from 900000, in Spacefile order: " + one + ", " + two);
+        assertTrue((Long) one >= MicroUsers.AUTO_BASE && (Long) two > (Long) one, "free uids from " + MicroUsers.AUTO_BASE + ", in Spacefile order: " + one + ", " + two);
         String line = app.emulator.runtime().sandbox().summary();
         assertTrue(line.matches(".*micros run as (uid " + one + " to uid " + two + "|uids " + one + ", " + two + "), one per micro, without capabilities.*"), line);
         assertTrue(Files.exists(MicroUsers.CLAIMS.resolve(one.toString())), "claimed, so another run picks other uids");
@@ -181,15 +181,43 @@ class IsolationTest {
         Jar.Result daemon = Jar.run(other, Map.of(), "check", "--user", "daemon", "--expect", "GET /one/whoami 200");
         assertEquals(2, daemon.exit(), daemon.all());
         assertTrue(daemon.out().contains("micros: --user daemon: uid 2, for micro 'two', belongs to user 'bin' in /etc/passwd: micros gives each micro its own unused uid"), daemon.all());
-        Process squatter = new ProcessBuilder("setpriv", "--reuid=910001", "--regid=910001", "--clear-groups", "sleep", "60").start();
+        int base = freeUids(4); // drawn at random: another run of this test on the machine draws others
+        Process squatter = new ProcessBuilder("setpriv", "--reuid=" + (base + 1), "--regid=" + (base + 1), "--clear-groups", "sleep", "60").start();
         try {
-            Jar.Result busy = Jar.run(other, Map.of(), "check", "--user", "910000", "--expect", "GET /two/whoami 200");
+            Jar.Result busy = Jar.run(other, Map.of(), "check", "--user", Integer.toString(base), "--expect", "GET /two/whoami 200");
             assertEquals(2, busy.exit(), busy.all());
-            assertTrue(busy.out().contains("micros: --user 910000: uid 910001, for micro 'two', is used by a running process"), busy.all());
-            Jar.Result free = Jar.run(other, Map.of(), "check", "--user", "910002", "--expect", "GET /two/whoami 200");
+            assertTrue(busy.out().contains("micros: --user " + base + ": uid " + (base + 1) + ", for micro 'two', is used by a running process"), busy.all());
+            Jar.Result free = Jar.run(other, Map.of(), "check", "--user", Integer.toString(base + 2), "--expect", "GET /two/whoami 200");
             assertEquals(0, free.exit(), free.all());
         } finally {
             squatter.destroyForcibly().waitFor();
+        }
+    }
+
+    /** The first of count uids, drawn at random far above micros' own, that no account, process or micros run uses now. */
+    private static int freeUids(int count) throws Exception {
+        Set<Integer> used = new java.util.HashSet<>();
+        for (String file : List.of("/etc/passwd", "/etc/group"))
+            for (String line : Files.readAllLines(Path.of(file))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && f[2].matches("[0-9]{1,9}")) used.add(Integer.parseInt(f[2]));
+            }
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+            for (Path p : procs) {
+                try {
+                    used.add((Integer) Files.getAttribute(p, "unix:uid"));
+                } catch (java.io.IOException gone) {
+                    // ended meanwhile
+                }
+            }
+        }
+        java.util.Random random = new java.util.Random();
+        while (true) {
+            int base = 1_000_000 + random.nextInt(100_000_000);
+            boolean free = true;
+            for (int uid = base; uid < base + count; uid++)
+                free &= !used.contains(uid) && !Files.exists(MicroUsers.CLAIMS.resolve(Integer.toString(uid)));
+            if (free) return base;
         }
     }
 

@@ -11,6 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -26,18 +28,24 @@ import micros.support.Http;
 import micros.support.Jar;
 import micros.util.Json;
 
-/** What a sandboxed micro may touch, tried from inside real micros (as root on our machines). */
+/**
+ * What a sandboxed micro may touch, tried from inside real micros (as root on our machines).
+ * Other micros runs may share the machine: a uid is read from the micro or from micros'
+ * output, never assumed (micros picks the next free ones).
+ */
 class SandboxTest {
     @TempDir
     static Path dir;
     static Apps.Running app;
     static Path probe, code; // micro one's folder in the project, and the stage it runs from
-    static final RunConfig.Sandboxing SMALL_TMP = new RunConfig.Sandboxing(true, 8L << 20, "nobody");
+    static final RunConfig.Sandboxing SMALL_TMP = new RunConfig.Sandboxing(true, 8L << 20, null);
+    /** How micros names the uids it gave a run's micros, in its start-up line. */
+    static final Pattern RUN_AS = Pattern.compile("micros run as (uid ([0-9]+) to uid ([0-9]+)|uids ([0-9]+), ([0-9]+)), one per micro,");
 
     @BeforeAll
     static void start() throws Exception {
         Apps.require("python3");
-        Sandbox s = Sandbox.detect(true, 8L << 20, "nobody");
+        Sandbox s = Sandbox.detect(true, 8L << 20, Sandbox.defaultUser());
         Assumptions.assumeTrue(s.mode() == Sandbox.Mode.ROOT, "the sandbox tests need root here: " + (s.on() ? "running without root" : s.reason()));
         Path root = Apps.copy("sandbox", dir);
         probe = root.resolve("probe");
@@ -93,13 +101,30 @@ class SandboxTest {
     @Test
     void microsRunUnprivilegedWithTheirHomeInTmp() throws Exception {
         Map<String, Object> who = get("/one/whoami");
-        assertEquals(65534L, who.get("uid"));
-        assertEquals(65534L, who.get("euid"));
+        long uid = (Long) who.get("uid");
+        assertTrue(uid >= MicroUsers.AUTO_BASE, "a uid of micros' own: " + uid);
+        assertEquals(uid, who.get("euid"));
+        String summary = app.emulator.runtime().sandbox().summary();
+        Matcher m = RUN_AS.matcher(summary);
+        assertTrue(m.find() && (Long.toString(uid).equals(m.group(2)) || Long.toString(uid).equals(m.group(4))),
+                "micro one runs as the first uid micros names: " + uid + " in " + summary);
         assertEquals("0000000000000000", who.get("capeff"));
         assertEquals("0000000000000000", who.get("capprm"));
         assertEquals("/tmp", who.get("home"));
         assertEquals("/tmp", who.get("tmpdir"));
         assertEquals(code.toString(), who.get("cwd"), "it starts in its stage: relative paths keep working");
+    }
+
+    @Test
+    void aNamedUserRunsTheFirstMicroAsItself(@TempDir Path other) throws Exception {
+        // one process micro only: 'nobody' is used as it is, and no uid after it that another run could hold
+        Path root = Apps.copy("sandbox", other);
+        Files.writeString(root.resolve("Spacefile"), "v: 0\nmicros:\n  - name: one\n    src: probe\n    engine: python3.9\n    run: python3 probe.py\n");
+        try (Apps.Running nobody = Apps.start(root, Apps.Options.defaults().sandbox(new RunConfig.Sandboxing(true, 8L << 20, "nobody")))) {
+            Map<String, Object> who = ask(nobody.port(), "/whoami");
+            assertEquals(65534L, who.get("uid"));
+            assertEquals(65534L, who.get("euid"));
+        }
     }
 
     @Test
@@ -166,8 +191,9 @@ class SandboxTest {
         assertTrue(doctor.out().matches("(?s).*network +no +not isolated: .*"), doctor.all());
         Path other = Apps.copy("sandbox", dir.resolve("banner"));
         Jar.Result check = Jar.run(other, Map.of(), "check", "--expect", "/one/whoami 200");
-        assertTrue(check.out().matches("(?s).*sandbox: read-only filesystem, private 512 MiB /tmp \\(disk-backed\\), micros run as (uid [0-9]+ to uid [0-9]+|uids [0-9]+, [0-9]+), one per micro,"
-                + " without capabilities, each in its own pid namespace; network not isolated.*"), check.all());
+        Matcher line = Pattern.compile("sandbox: read-only filesystem, private 512 MiB /tmp \\(disk-backed\\), " + RUN_AS.pattern()
+                + " without capabilities, each in its own pid namespace; network not isolated").matcher(check.out());
+        assertTrue(line.find(), check.all());
         Jar.Result off = Jar.run(other, Map.of(), "check", "--no-sandbox", "--expect", "/one/whoami 200");
         assertTrue(off.out().contains("sandbox: off (--no-sandbox was given)"), off.all());
     }

@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import micros.spacefile.SpacefileReader.Reading;
 
 /**
  * Mutated real Spacefiles (byte flips, truncations, duplicated lines, inserted tabs, quotes and

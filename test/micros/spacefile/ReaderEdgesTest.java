@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import micros.spacefile.SpacefileReader.Reading;
 import micros.support.Jar;
 import micros.util.Json;
 
@@ -102,10 +101,73 @@ class ReaderEdgesTest {
 
     @Test
     void versionInAnotherNotationIsNotToldToDropQuotes() throws Exception {
-        String m = onlyError(HEAD.replace("v: 0", "v: 0x0")).message();
+        String m = onlyError(HEAD.replace("v: 0", "v: 0.5")).message();
         assertFalse(m.contains("without quotes"), m);
         assertTrue(m.contains("write 'v: 0'"), m);
         assertTrue(onlyError(HEAD.replace("v: 0", "v: \"0\"")).message().contains("without quotes"));
+    }
+
+    /** Space's CLI read v with Go's yaml.v3 and its schema asked for the integer 0: any notation of the number 0 passed. */
+    @ParameterizedTest(name = "v: {0}")
+    @ValueSource(strings = {"0", "0.0", "-0.0", "0x0", "0o0", "00", "0b0", "+0", "-0", "0_0", "0e0", ".0", "0.", "!!int \"0\"", "!!float 0", "!!int 0x0", "! 0"})
+    void versionZeroInEveryNotationSpacesReaderReadAsZero(String v) throws Exception {
+        Reading r = read(HEAD.replace("v: 0", "v: " + v));
+        assertTrue(r.valid(), () -> v + ": " + r.problems());
+    }
+
+    @ParameterizedTest(name = "v: {0}")
+    @ValueSource(strings = {"0.5", "1.0", "0x1", "\"0\"", "!!str 0", "~", "1e400", "0x", "false", "0:0"})
+    void otherVersionsAreStillErrors(String v) throws Exception {
+        Problem p = onlyError(HEAD.replace("v: 0", "v: " + v));
+        assertEquals("v", p.field(), p::toString);
+        assertEquals(1, p.line(), p::toString);
+    }
+
+    @Test
+    void anAppWrittenWithAnchorsAliasesAndMergeKeysReadsAsWrittenOut() throws Exception {
+        Files.createDirectories(dir.resolve("web"));
+        String anchored = "v: 0\nmicros:\n  - &api\n    name: api\n    src: api\n    engine: python3.9\n    run: &run uvicorn main:app\n"
+                + "    presets: &presets\n      env:\n        - name: TOKEN\n    primary: true\n"
+                + "  - <<: *api\n    name: worker\n    primary: false\n    dev: *run\n";
+        String written = "v: 0\nmicros:\n  - name: api\n    src: api\n    engine: python3.9\n    run: uvicorn main:app\n"
+                + "    presets:\n      env:\n        - name: TOKEN\n    primary: true\n"
+                + "  - name: worker\n    src: api\n    engine: python3.9\n    run: uvicorn main:app\n    presets:\n      env:\n        - name: TOKEN\n"
+                + "    primary: false\n    dev: uvicorn main:app\n";
+        Reading a = read(anchored), w = read(written);
+        assertTrue(a.valid(), a.problems()::toString);
+        assertTrue(w.valid(), w.problems()::toString);
+        assertEquals(w.app().micros().toString(), a.app().micros().toString());
+    }
+
+    @Test
+    void aProblemWithAValueFromAnAliasIsReportedAtTheAlias() throws Exception {
+        Reading r = read("v: 0\nmicros:\n  - &api\n    name: api\n    src: api\n    engine: python3.12\n    primary: true\n"
+                + "  - <<: *api\n    name: two\n    primary: false\n");
+        List<String> errors = r.problems().stream().filter(Problem::isError).map(p -> p.line() + ":" + p.column() + " " + p.field()).toList();
+        // the anchored micro's own engine at its line; the merged copy's at the '*api' that brought it
+        assertEquals(List.of("6:13 micros[0].engine", "8:9 micros[1].engine"), errors, r.problems()::toString);
+    }
+
+    @Test
+    void aTagDecidesWhetherAValueIsText() throws Exception {
+        assertTrue(read(HEAD + "    run: !!str 5\n").valid());
+        Problem p = onlyError(HEAD + "    run: !!int \"5\"\n");
+        assertEquals("micros[0].run", p.field());
+        assertTrue(p.message().contains("expected text, got the number 5: remove the tag !!int"), p.message());
+        assertTrue(read(HEAD + "    public: !!bool \"true\"\n").valid());
+    }
+
+    @Test
+    void aBillionLaughsIsOneSentenceAtFileLineColumn() throws Exception {
+        StringBuilder doc = new StringBuilder("v: 0\nmicros:\n  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (char c = 'b'; c <= 'z'; c++)
+            doc.append("  - &").append(c).append(" [").append(String.join(", ", java.util.Collections.nCopies(9, "*" + (char) (c - 1)))).append("]\n");
+        Path f = dir.resolve("laughs");
+        Files.writeString(f, doc.toString());
+        Jar.Result r = Jar.run(dir, "validate", f.toString());
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.all().contains(f + ":7:9: the aliases make this document larger than 10000 nodes"), r.all());
+        assertFalse(r.all().contains("internal error") || r.all().contains("Exception"), r.all());
     }
 
     @Test

@@ -14,7 +14,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import micros.spacefile.SpacefileReader.Reading;
 
 /** Every real Spacefile gets the verdict Space's schema and rules gave it (EXPECTED.tsv). */
 class RealSpacefilesTest {

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import micros.spacefile.App.Micro;
-import micros.spacefile.SpacefileReader.Reading;
 
 class ValidatorTest {
     @TempDir

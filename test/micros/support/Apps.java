@@ -157,7 +157,7 @@ public final class Apps {
 
     /** Starts with a given limiter; null detects this machine's, as `run` does. */
     public static Running start(Path appDir, Options o, micros.sandbox.Limiter limiter) {
-        Path spacefile = appDir.resolve("Spacefile");
+        Path spacefile = SpacefileReader.locate(appDir.toString()); // a Spacefile, or a Deta Cloud micro's .deta/prog_info
         App app = SpacefileReader.read(spacefile).app();
         if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
         RunConfig cfg = new RunConfig(spacefile, "127.0.0.1", 0, o.dev(), false, o.idle(), o.env(), o.isPublic(), Log.Format.TEXT,

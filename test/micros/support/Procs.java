@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import micros.runtime.ProcessTree;
 
@@ -56,5 +58,30 @@ public final class Procs {
         long until = System.nanoTime() + millis * 1_000_000;
         while (alive(pid) && System.nanoTime() < until) Thread.sleep(10);
         return !alive(pid);
+    }
+
+    /** The cgroups of the run whose micros has this pid ({@code micros-<pid>}, {@code micros-<pid>-<n>}, and the groups in them) in every hierarchy. */
+    public static List<Path> cgroupsOf(long pid) throws IOException {
+        List<Path> found = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            int dash = line.indexOf(" - ");
+            if (dash < 0) continue;
+            String type = line.substring(dash + 3).split(" ")[0];
+            if (!type.equals("cgroup") && !type.equals("cgroup2")) continue;
+            Path mount = Path.of(line.substring(0, dash).split(" ")[4]);
+            try (DirectoryStream<Path> groups = Files.newDirectoryStream(mount, g -> g.getFileName().toString().matches("micros-" + pid + "(-[0-9]+)?"))) {
+                for (Path g : groups) {
+                    found.add(g);
+                    try (DirectoryStream<Path> inside = Files.newDirectoryStream(g, Files::isDirectory)) {
+                        inside.forEach(found::add); // the groups of its micros and builds
+                    } catch (IOException gone) {
+                        // removed meanwhile
+                    }
+                }
+            } catch (IOException ignored) {
+                // not readable: not ours
+            }
+        }
+        return found;
     }
 }

@@ -13,8 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.TreeMap;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
 import micros.util.Json;
 import micros.util.PrivateFiles;
 
@@ -23,6 +23,10 @@ import micros.util.PrivateFiles;
  * record (a JSON object: optional "clear", then "del" keys, then "put" items), so a multi-item
  * put is all-or-nothing across a crash. A change is visible once written and acknowledged once
  * forced (see {@link LogFile#sync}).
+ *
+ * <p>Writers take turns on one lock; readers take none: they walk a concurrent sorted map, so a
+ * query however long never keeps a write waiting. A reader sees each item as it is when it
+ * passes it (a page may show part of a multi-item put that runs meanwhile, never a torn item).
  */
 final class Base implements AutoCloseable {
     /** Upto 1 MB of items is looked at per query page, as on Deta. */
@@ -31,8 +35,9 @@ final class Base implements AutoCloseable {
 
     final String name;
     private final Path file;
-    private final TreeMap<String, Stored> items = new TreeMap<>();
-    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    /** Replaced whole by an import (readers keep the map they started with). */
+    private volatile ConcurrentSkipListMap<String, Stored> items = new ConcurrentSkipListMap<>();
+    private final ReentrantLock writer = new ReentrantLock();
     private final LogFile log;
     private long liveBytes;
 
@@ -40,22 +45,17 @@ final class Base implements AutoCloseable {
 
     record Page(List<Map<String, Object>> items, String last) {}
 
-    Base(String name, Path file, List<String> warnings) throws IOException {
+    Base(String name, Path file, List<String> warnings, OpenLogs files) throws IOException {
         this.name = name;
         this.file = file;
-        this.log = LogFile.open(file, "base '" + name + "'", this::replay, warnings);
+        this.log = LogFile.open(file, "base '" + name + "'", this::replay, warnings, files);
     }
 
     // ---- reading ----
 
     Map<String, Object> get(String key) {
-        rw.readLock().lock();
-        try {
-            Stored s = items.get(key);
-            return s == null || Items.expired(s.item, Items.now()) ? null : s.item;
-        } finally {
-            rw.readLock().unlock();
-        }
+        Stored s = items.get(key);
+        return s == null || Items.expired(s.item, Items.now()) ? null : s.item;
     }
 
     /**
@@ -63,58 +63,33 @@ final class Base implements AutoCloseable {
      * looking at no more than {@code scanBytes} of items; {@code last} set when more may follow.
      */
     Page query(Query q, int limit, String last, boolean desc, long scanBytes) {
-        rw.readLock().lock();
-        try {
-            NavigableMap<String, Stored> view = items;
-            Query.KeyRange range = q.keyRange();
-            if (range != null) {
-                if (range.lo() != null && range.hi() != null && range.lo().compareTo(range.hi()) > 0) return new Page(List.of(), null);
-                if (range.lo() != null) view = view.tailMap(range.lo(), range.loIn());
-                if (range.hi() != null) view = view.headMap(range.hi(), range.hiIn());
-            }
-            if (desc) view = view.descendingMap();
-            if (last != null) view = after(view, last);
-            double now = Items.now();
-            List<Map<String, Object>> out = new ArrayList<>();
-            long scanned = 0;
-            String lastSeen = null;
-            Iterator<Map.Entry<String, Stored>> it = view.entrySet().iterator();
-            while (it.hasNext()) {
-                if (out.size() >= limit || scanned >= scanBytes) return new Page(out, lastSeen);
-                Map.Entry<String, Stored> e = it.next();
-                Stored s = e.getValue();
-                scanned += s.size;
-                lastSeen = e.getKey();
-                if (!Items.expired(s.item, now) && q.matches(s.item)) out.add(s.item);
-            }
-            return new Page(out, null);
-        } finally {
-            rw.readLock().unlock();
+        Query.KeyRange range = q.keyRange();
+        if (last != null) range = desc ? range.before(last) : range.after(last);
+        if (range.empty()) return new Page(List.of(), null);
+        NavigableMap<String, Stored> view = range.of(items);
+        if (desc) view = view.descendingMap();
+        double now = Items.now();
+        List<Map<String, Object>> out = new ArrayList<>();
+        long scanned = 0;
+        String lastSeen = null;
+        Iterator<Map.Entry<String, Stored>> it = view.entrySet().iterator();
+        while (it.hasNext()) {
+            if (out.size() >= limit || scanned >= scanBytes) return new Page(out, lastSeen);
+            Map.Entry<String, Stored> e = it.next();
+            Stored s = e.getValue();
+            scanned += s.size;
+            lastSeen = e.getKey();
+            if (!Items.expired(s.item, now) && q.matches(s.item)) out.add(s.item);
         }
+        return new Page(out, null);
     }
 
-    /** The part of the view after {@code last}; a {@code last} outside a key range's view means all of it (before) or none (past it). */
-    private static NavigableMap<String, Stored> after(NavigableMap<String, Stored> view, String last) {
-        try {
-            return view.tailMap(last, false);
-        } catch (IllegalArgumentException outsideTheRange) {
-            if (view.isEmpty()) return view;
-            java.util.Comparator<? super String> order = view.comparator();
-            String first = view.firstKey();
-            return (order == null ? last.compareTo(first) : order.compare(last, first)) < 0 ? view : java.util.Collections.emptyNavigableMap();
-        }
-    }
 
     int count() {
-        rw.readLock().lock();
-        try {
-            double now = Items.now();
-            int n = 0;
-            for (Stored s : items.values()) if (!Items.expired(s.item, now)) n++;
-            return n;
-        } finally {
-            rw.readLock().unlock();
-        }
+        double now = Items.now();
+        int n = 0;
+        for (Stored s : items.values()) if (!Items.expired(s.item, now)) n++;
+        return n;
     }
 
     // ---- writing ----
@@ -135,7 +110,7 @@ final class Base implements AutoCloseable {
     Record write(Change change) throws IOException {
         Record r = new Record();
         long seq;
-        rw.writeLock().lock();
+        writer.lock();
         try {
             change.plan(this, r);
             if (!r.clear && r.del.isEmpty() && r.put.isEmpty()) return r;
@@ -149,7 +124,7 @@ final class Base implements AutoCloseable {
                 }
             }
         } finally {
-            rw.writeLock().unlock();
+            writer.unlock();
         }
         log.sync(seq);
         return r;
@@ -168,15 +143,10 @@ final class Base implements AutoCloseable {
 
     /** Keys of expired items (for the purge). */
     List<String> expiredKeys() {
-        rw.readLock().lock();
-        try {
-            double now = Items.now();
-            List<String> out = new ArrayList<>();
-            for (Map.Entry<String, Stored> e : items.entrySet()) if (Items.expired(e.getValue().item, now)) out.add(e.getKey());
-            return out;
-        } finally {
-            rw.readLock().unlock();
-        }
+        double now = Items.now();
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Stored> e : items.entrySet()) if (Items.expired(e.getValue().item, now)) out.add(e.getKey());
+        return out;
     }
 
     private static Map<String, Object> encode(Record r) {
@@ -252,17 +222,16 @@ final class Base implements AutoCloseable {
      * swapped in by one rename, so a crash leaves either the old base or the whole import.
      */
     void load(List<Map<String, Object>> incoming, boolean replace) throws IOException {
-        rw.writeLock().lock();
+        writer.lock();
         try {
-            TreeMap<String, Stored> next = replace ? new TreeMap<>() : new TreeMap<>(items);
+            ConcurrentSkipListMap<String, Stored> next = replace ? new ConcurrentSkipListMap<>() : new ConcurrentSkipListMap<>(items);
             for (Map<String, Object> item : incoming) {
                 next.put((String) item.get("key"), new Stored(item, JsonText.write(item).getBytes(StandardCharsets.UTF_8).length));
             }
             snapshot(next.values());
-            items.clear();
-            items.putAll(next);
+            items = next; // readers see the old content or the whole import
         } finally {
-            rw.writeLock().unlock();
+            writer.unlock();
         }
     }
 
@@ -272,21 +241,21 @@ final class Base implements AutoCloseable {
 
     /** Compacts now if the log holds much more than the live items (called at open). */
     void compactIfWasteful() throws IOException {
-        rw.writeLock().lock();
+        writer.lock();
         try {
             if (log.size() > COMPACT_MIN && log.size() > 2 * liveBytes + COMPACT_MIN / 2) compact();
         } finally {
-            rw.writeLock().unlock();
+            writer.unlock();
         }
     }
 
     @Override
     public void close() throws IOException {
-        rw.writeLock().lock();
+        writer.lock();
         try {
             log.close();
         } finally {
-            rw.writeLock().unlock();
+            writer.unlock();
         }
         Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".compact"));
     }

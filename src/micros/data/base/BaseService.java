@@ -37,6 +37,8 @@ public final class BaseService implements Handler {
     private final String projectId;
     private final byte[] projectKey;
     private final Map<String, Base> bases = new ConcurrentHashMap<>();
+    /** The logs' files: a bounded number open, however many bases a micro makes. */
+    private final OpenLogs logFiles = new OpenLogs(OpenLogs.MAX_OPEN);
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Thread purger;
     private volatile Consumer<String> notices = System.err::println;
@@ -59,7 +61,7 @@ public final class BaseService implements Handler {
                     warnings.add("bases: ignored " + file + " (not a name micros writes)");
                     continue;
                 }
-                Base b = new Base(name, f, warnings);
+                Base b = new Base(name, f, warnings, logFiles);
                 b.compactIfWasteful();
                 bases.put(name, b);
             }
@@ -72,7 +74,10 @@ public final class BaseService implements Handler {
         purger.start();
     }
 
-    /** Where a failure that is no client's doing is told (one line; the client gets no host path). */
+    /**
+     * Where a failure that is no client's doing is told (one line; the client gets no host path),
+     * and what was wrong with a bad query (its client reads only Deta's "Bad query").
+     */
     public void notices(Consumer<String> notices) {
         this.notices = notices;
     }
@@ -157,7 +162,17 @@ public final class BaseService implements Handler {
             if (!keys.add((String) item.get("key"))) throw BaseError.bad("Duplicate key '" + item.get("key") + "' in the request");
             items.add(item);
         }
-        create(name).write((b, r) -> r.put.addAll(items));
+        try {
+            create(name).write((b, r) -> r.put.addAll(items));
+        } catch (IOException | UncheckedIOException e) {
+            // Deta's 207 names the items its storage failed to write; a put is one record, so that is all of them
+            notices.accept("data: base " + Json.quote(name) + ": storage failed: " + e.getMessage());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("processed", Map.of("items", List.of()));
+            out.put("failed", Map.of("items", items));
+            send(ex, 207, out);
+            return;
+        }
         send(ex, 207, Map.of("processed", Map.of("items", items)));
     }
 
@@ -197,7 +212,7 @@ public final class BaseService implements Handler {
             Map<String, Object> cur = base.current(key);
             if (cur == null) throw new BaseError(404, "Key not found");
             Map<String, Object> next = u.applyTo(cur);
-            Items.check(next);
+            Items.check(next, false); // the update's own numbers were checked; stored ones stay as they are
             r.put.add(next);
         });
         Map<String, Object> out = new LinkedHashMap<>();
@@ -209,7 +224,14 @@ public final class BaseService implements Handler {
     private void query(Exchange ex, String name) throws IOException {
         Object body = ex.hasBody() ? body(ex) : Map.of();
         if (!(body instanceof Map<?, ?> m)) throw BaseError.bad("Request body must be an object");
-        Query q = Query.parse(m.get("query"));
+        Query q;
+        try {
+            q = Query.parse(m.get("query"));
+        } catch (BaseError e) {
+            // Deta answered every query it could not run with these two words; what was wrong goes to the log
+            notices.accept("data: base " + Json.quote(name) + ": " + Json.quote(clip(e.getMessage())));
+            throw BaseError.bad("Bad query");
+        }
         int limit = Integer.MAX_VALUE;
         Object l = m.get("limit");
         if (l != null) {
@@ -222,15 +244,29 @@ public final class BaseService implements Handler {
         Object sort = m.get("sort");
         if (sort != null && !sort.equals("") && !sort.equals("asc") && !sort.equals("desc")) throw BaseError.bad("'sort' must be 'asc' or 'desc'");
         Base b = bases.get(name);
+        // one match more than asked tells whether another page follows: "last" only when one does
+        // (or when the 1 MB a page may look at ran out first, as on Deta)
+        int ask = limit == Integer.MAX_VALUE ? limit : limit + 1;
         Base.Page page = b == null ? new Base.Page(List.of(), null)
-                : b.query(q, limit, "".equals(last) ? null : (String) last, "desc".equals(sort), Base.PAGE_SCAN_BYTES);
+                : b.query(q, ask, "".equals(last) ? null : (String) last, "desc".equals(sort), Base.PAGE_SCAN_BYTES);
+        List<Map<String, Object>> items = page.items();
+        String next = page.last();
+        if (items.size() > limit) {
+            items = items.subList(0, limit);
+            next = (String) items.get(limit - 1).get("key");
+        }
         Map<String, Object> paging = new LinkedHashMap<>();
-        paging.put("size", (long) page.items().size());
-        if (page.last() != null) paging.put("last", page.last());
+        paging.put("size", (long) items.size());
+        if (next != null) paging.put("last", next);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("paging", paging);
-        out.put("items", page.items());
+        out.put("items", items);
         send(ex, 200, out);
+    }
+
+    /** A client's text in a log line: at most 200 characters of it. */
+    private static String clip(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     private static Object body(Exchange ex) throws IOException {
@@ -261,7 +297,7 @@ public final class BaseService implements Handler {
         BaseNames.check(name);
         return bases.computeIfAbsent(name, n -> {
             try {
-                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings);
+                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings, logFiles);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -303,7 +339,7 @@ public final class BaseService implements Handler {
         List<Map<String, Object>> prepared = new ArrayList<>();
         try {
             BaseNames.check(base);
-            for (Object o : items) prepared.add(Items.prepare(o));
+            for (Object o : items) prepared.add(Items.prepareImported(o));
         } catch (BaseError e) {
             throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
         }

@@ -1,5 +1,8 @@
 package micros.data.base;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -37,10 +40,22 @@ final class Items {
 
     /**
      * Checks an item from a request and gives it a key when it has none. Returns the item as stored
-     * (a copy) and its encoded size.
+     * (a copy).
      */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> prepare(Object raw) {
+        return prepare(raw, true);
+    }
+
+    /**
+     * As {@link #prepare}, for an item of a Data Export: a number with more than 16 significant
+     * digits that an earlier micros stored is kept as it is (its export must import again).
+     */
+    static Map<String, Object> prepareImported(Object raw) {
+        return prepare(raw, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> prepare(Object raw, boolean digits) {
         if (!(raw instanceof Map)) throw BaseError.bad("Item must be an object");
         Map<String, Object> item = new LinkedHashMap<>((Map<String, Object>) raw);
         Object key = item.get("key");
@@ -56,14 +71,17 @@ final class Items {
         } else if (s.isEmpty()) {
             throw BaseError.bad("Key is empty");
         }
-        check(item);
+        check(item, digits);
         return item;
     }
 
-    /** Nesting, size, numbers and the TTL field of a whole item. */
-    static int check(Map<String, Object> item) {
+    /**
+     * Nesting, size, numbers and the TTL field of a whole item; {@code digits}: whether a number
+     * may also not need more than 16 significant digits (otherwise its size alone is checked).
+     */
+    static int check(Map<String, Object> item, boolean digits) {
         if (deeperThan(item, MAX_DEPTH)) throw BaseError.bad("Item nests objects and lists deeper than " + MAX_DEPTH + " levels");
-        checkNumbers(item);
+        checkNumbers(item, digits);
         Object ttl = item.get(TTL);
         if (ttl != null && !(ttl instanceof Long || ttl instanceof Double)) throw BaseError.bad("'__expires' must be a number");
         int size = JsonText.write(item).getBytes(StandardCharsets.UTF_8).length;
@@ -83,17 +101,55 @@ final class Items {
         return false;
     }
 
-    /** Throws Deta's 400 for a number beyond 16 digits anywhere in v. */
-    static void checkNumbers(Object v) {
+    /**
+     * Throws Deta's 400 for a number beyond 16 digits anywhere in v: an integer of 17 digits or
+     * more, and (with {@code digits}) a fraction that needs more than 16 significant digits, such
+     * as 0.12345678901234567, which a double would otherwise keep as ...566.
+     */
+    static void checkNumbers(Object v, boolean digits) {
         if (v instanceof Long l) {
             if (l > MAX_INT || l < -MAX_INT) throw tooLong();
         } else if (v instanceof Double d) {
-            if (Math.abs(d) > MAX_INT) throw tooLong();
+            if (Math.abs(d) > MAX_INT || digits && !within16Digits(d)) throw tooLong();
         } else if (v instanceof Map<?, ?> m) {
-            for (Object x : m.values()) checkNumbers(x);
+            for (Object x : m.values()) checkNumbers(x, digits);
         } else if (v instanceof List<?> l) {
-            for (Object x : l) checkNumbers(x);
+            for (Object x : l) checkNumbers(x, digits);
         }
+    }
+
+    private static final MathContext SIXTEEN = new MathContext(16, RoundingMode.HALF_EVEN);
+
+    /**
+     * Whether a decimal of at most 16 significant digits reads as d: what the client wrote had no
+     * more (JSON writers give the shortest such decimal). Java's own digits decide most values;
+     * only when they are 17 is the exact value rounded to 16 and compared.
+     */
+    static boolean within16Digits(double d) {
+        return significantDigits(Double.toString(d)) <= 16 || to16Digits(d) == d;
+    }
+
+    /** The nearest double to d's value rounded to 16 significant digits (a sum such as 0.1 + 0.2 is 0.3, as in Deta's decimals). */
+    static double to16Digits(double d) {
+        return new BigDecimal(d).round(SIXTEEN).doubleValue();
+    }
+
+    /** Digits of Double.toString's mantissa without leading or trailing zeros ("1.0E-7": 1). */
+    private static int significantDigits(String s) {
+        int end = s.indexOf('E');
+        if (end < 0) end = s.length();
+        int first = -1, last = -1;
+        for (int i = 0; i < end; i++) {
+            char c = s.charAt(i);
+            if (c >= '1' && c <= '9') {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        if (first < 0) return 0;
+        int n = 0;
+        for (int i = first; i <= last; i++) if (s.charAt(i) != '.') n++;
+        return n;
     }
 
     static BaseError tooLong() {

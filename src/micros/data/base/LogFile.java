@@ -2,6 +2,7 @@ package micros.data.base;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,24 +20,30 @@ import micros.util.PrivateFiles;
  * An append-only file of records: {@code [length:4][crc32c:4][payload]} after an 8-byte magic.
  * Appends are ordered by the caller (one writer lock per base); {@link #sync} is a group commit:
  * the first waiter forces the file, and every write that reached the file before that force is
- * acknowledged by it, so many concurrent writers share one fsync.
+ * acknowledged by it, so many concurrent writers share one fsync. The file is opened through
+ * {@link OpenLogs} when needed, not held for the log's life; from an append until the fsync that
+ * covers it the log holds its file, so an unforced file is never closed (nor reopened to be forced).
  */
 final class LogFile implements AutoCloseable {
     static final byte[] MAGIC = "MBASE01\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_RECORD = 64 << 20;
 
     private final Path path;
+    private final OpenLogs files;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition done = lock.newCondition();
-    private FileChannel ch;
     private long size;           // bytes in the file
     private long written, synced; // sequence numbers of appended / durable records
-    private boolean syncing;
+    private boolean syncing, closed;
+    private OpenLogs.Handle unsynced; // the file, held while written > synced
 
-    private LogFile(Path path, FileChannel ch, long size) {
+    private LogFile(Path path, OpenLogs files) {
         this.path = path;
-        this.ch = ch;
-        this.size = size;
+        this.files = files;
+    }
+
+    Path path() {
+        return path;
     }
 
     /**
@@ -44,16 +51,20 @@ final class LogFile implements AutoCloseable {
      * tail is cut off the log, kept next to it in a {@code .damaged-*} file, and described in
      * {@code warnings}: never dropped silently.
      */
-    static LogFile open(Path path, String what, Consumer<byte[]> apply, List<String> warnings) throws IOException {
-        boolean fresh = !Files.exists(path);
-        FileChannel ch = PrivateFiles.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ);
-        try {
-            if (fresh || ch.size() == 0) {
+    static LogFile open(Path path, String what, Consumer<byte[]> apply, List<String> warnings, OpenLogs files) throws IOException {
+        LogFile log = new LogFile(path, files);
+        if (!Files.exists(path) || Files.size(path) == 0) {
+            try (FileChannel ch = PrivateFiles.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.wrap(MAGIC), 0);
                 ch.force(true);
-                fsyncDir(path.getParent());
-                return new LogFile(path, ch, MAGIC.length);
             }
+            fsyncDir(path.getParent());
+            log.size = MAGIC.length;
+            return log;
+        }
+        OpenLogs.Handle h = files.lease(log);
+        try {
+            FileChannel ch = h.channel;
             long good = replay(ch, apply);
             long end = ch.size();
             if (good < end) {
@@ -68,11 +79,13 @@ final class LogFile implements AutoCloseable {
                 } else ch.truncate(good);
                 ch.force(true);
             }
-            ch.position(good);
-            return new LogFile(path, ch, good);
+            log.size = good;
+            return log;
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            files.retire(log);
             throw e;
+        } finally {
+            files.release(h);
         }
     }
 
@@ -146,11 +159,18 @@ final class LogFile implements AutoCloseable {
         ByteBuffer b = frame(payload);
         lock.lock();
         try {
+            if (closed) throw new ClosedChannelException();
+            if (unsynced == null) unsynced = files.lease(this);
+            FileChannel ch = unsynced.channel;
             long at = size;
             try {
                 while (b.hasRemaining()) ch.write(b, at + b.position());
             } catch (IOException e) {
-                ch.truncate(at); // leave no half record behind a failed write
+                try {
+                    ch.truncate(at); // leave no half record behind a failed write
+                } finally {
+                    releaseIfSynced();
+                }
                 throw e;
             }
             size = at + b.limit();
@@ -169,9 +189,10 @@ final class LogFile implements AutoCloseable {
                     done.awaitUninterruptibly();
                     continue;
                 }
+                if (unsynced == null) throw new ClosedChannelException(); // closed with the record unforced
                 syncing = true;
                 long target = written;
-                FileChannel c = ch;
+                FileChannel c = unsynced.channel;
                 lock.unlock();
                 boolean ok = false;
                 try {
@@ -181,11 +202,20 @@ final class LogFile implements AutoCloseable {
                     lock.lock();
                     syncing = false;
                     if (ok && target > synced) synced = target;
+                    releaseIfSynced();
                     done.signalAll();
                 }
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Lets the pool close the file once every appended record is forced (under the lock). */
+    private void releaseIfSynced() {
+        if (unsynced != null && synced == written) {
+            files.release(unsynced);
+            unsynced = null;
         }
     }
 
@@ -200,7 +230,8 @@ final class LogFile implements AutoCloseable {
 
     /**
      * Compaction: {@code replacement} (already complete and forced) takes this log's place
-     * atomically. The caller holds the base's writer lock, so no append runs meanwhile.
+     * atomically. The caller holds the base's writer lock, so no append runs meanwhile; a lease
+     * on the old file stays valid, and the next one opens the replacement.
      */
     void replaceWith(Path replacement) throws IOException {
         lock.lock();
@@ -208,10 +239,10 @@ final class LogFile implements AutoCloseable {
             while (syncing) done.awaitUninterruptibly();
             Files.move(replacement, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsyncDir(path.getParent());
-            ch.close();
-            ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            size = ch.size();
+            files.retire(this);
+            size = Files.size(path);
             synced = written; // every acknowledged record lives in the replacement
+            releaseIfSynced();
             done.signalAll();
         } finally {
             lock.unlock();
@@ -225,11 +256,14 @@ final class LogFile implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         lock.lock();
         try {
             while (syncing) done.awaitUninterruptibly();
-            ch.close();
+            closed = true;
+            if (unsynced != null) files.release(unsynced);
+            unsynced = null;
+            files.retire(this);
         } finally {
             lock.unlock();
         }

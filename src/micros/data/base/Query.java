@@ -3,6 +3,7 @@ package micros.data.base;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 
 /**
  * Deta Base's query language: a list of objects, ORed; the entries of one object ANDed. An entry
@@ -11,24 +12,51 @@ import java.util.Map;
 record Query(List<List<Cond>> any) {
     enum Op { EQ, NE, LT, GT, LTE, GTE, PFX, R, CONTAINS, NOT_CONTAINS }
 
-    record Cond(String path, Op op, Object value) {}
+    /** One condition; {@code parts} is the dotted path split once (null: no dot), not at every item. */
+    record Cond(String path, Op op, Object value, List<String> parts) {
+        /** The value at this condition's path in the item, or Items.MISSING (as Items.at). */
+        Object in(Map<String, Object> item) {
+            if (item.containsKey(path)) return item.get(path);
+            if (parts == null) return Items.MISSING;
+            Object cur = item;
+            for (int i = 0; i < parts.size(); i++) {
+                if (!(cur instanceof Map<?, ?> m) || !m.containsKey(parts.get(i))) return Items.MISSING;
+                cur = m.get(parts.get(i));
+            }
+            return cur;
+        }
+    }
 
     static final Query ALL = new Query(List.of());
+
+    /**
+     * A query's size: Deta answered "Bad query" past 25 objects; these are far above any app's, and
+     * bound the work of one page (up to 1 MB of items, each tested against every condition; a
+     * substring search costs up to the item's text times the searched text).
+     */
+    static final int MAX_OBJECTS = 1_000, MAX_CONDITIONS = 1_000, MAX_CONTAINS_CHARS = 2_000;
 
     /** From the request's "query" value (null or absent: everything). */
     @SuppressWarnings("unchecked")
     static Query parse(Object q) {
         if (q == null) return ALL;
         if (q instanceof Map) q = List.of(q);
-        if (!(q instanceof List<?> list)) throw BaseError.bad("Query must be a list of objects");
+        if (!(q instanceof List<?> list)) throw BaseError.bad("Bad query: not a list of objects");
+        if (list.size() > MAX_OBJECTS) throw BaseError.bad("Bad query: more than " + MAX_OBJECTS + " objects in the list");
         List<List<Cond>> any = new ArrayList<>();
         Cond keyCond = null;
+        int conditions = 0, keyed = 0;
+        long searched = 0;
         for (Object o : list) {
-            if (!(o instanceof Map<?, ?> m)) throw BaseError.bad("Query must be a list of objects");
+            if (!(o instanceof Map<?, ?> m)) throw BaseError.bad("Bad query: not a list of objects");
+            conditions += m.size();
+            if (conditions > MAX_CONDITIONS) throw BaseError.bad("Bad query: more than " + MAX_CONDITIONS + " conditions in all");
             List<Cond> all = new ArrayList<>();
             Cond keyHere = null;
             for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
                 Cond c = cond(e.getKey(), e.getValue());
+                if ((c.op == Op.CONTAINS || c.op == Op.NOT_CONTAINS) && c.value instanceof String text && (searched += text.length()) > MAX_CONTAINS_CHARS)
+                    throw BaseError.bad("Bad query: more than " + MAX_CONTAINS_CHARS + " characters of ?contains text in all");
                 if (c.path.equals("key")) {
                     if (keyHere != null) throw BaseError.bad("Bad query: only one condition on 'key' is supported");
                     if (keyCond != null && !keyCond.equals(c)) throw BaseError.bad("Bad query: different conditions on 'key' are not supported");
@@ -36,8 +64,11 @@ record Query(List<List<Cond>> any) {
                 }
                 all.add(c);
             }
+            if (keyHere != null) keyed++;
             any.add(all);
         }
+        // Deta's key queries may not mix: the key condition is in every object of the list or in none
+        if (keyed > 0 && keyed < any.size()) throw BaseError.bad("Bad query: a condition on 'key' must be in every object of the list or in none");
         return new Query(any);
     }
 
@@ -46,10 +77,10 @@ record Query(List<List<Cond>> any) {
         String path = q < 0 ? field : field.substring(0, q);
         Op op = q < 0 ? Op.EQ : switch (field.substring(q + 1)) {
             case "ne" -> Op.NE;
-            case "lt" -> Op.LT;
-            case "gt" -> Op.GT;
-            case "lte" -> Op.LTE;
-            case "gte" -> Op.GTE;
+            case "lt", "<" -> Op.LT; // the symbols: aliases the Node SDK's tests use
+            case "gt", ">" -> Op.GT;
+            case "lte", "<=" -> Op.LTE;
+            case "gte", ">=" -> Op.GTE;
             case "pfx" -> Op.PFX;
             case "r" -> Op.R;
             case "contains" -> Op.CONTAINS;
@@ -65,11 +96,36 @@ record Query(List<List<Cond>> any) {
             boolean strings = op == Op.R ? ((List<?>) value).stream().allMatch(x -> x instanceof String) : value instanceof String;
             if (!strings) throw BaseError.bad("Bad query: conditions on 'key' need string values");
         }
-        return new Cond(path, op, value);
+        return new Cond(path, op, value, path.indexOf('.') < 0 ? null : List.of(path.split("\\.", -1)));
     }
 
-    /** Bounds on the key that every item matching this query obeys (null: any key). */
-    record KeyRange(String lo, boolean loIn, String hi, boolean hiIn) {}
+    /** Bounds on the key that every item matching this query obeys (a null bound: none). */
+    record KeyRange(String lo, boolean loIn, String hi, boolean hiIn) {
+        static final KeyRange ALL = new KeyRange(null, false, null, false);
+
+        /** Also after {@code last} (the next ascending page); a {@code last} outside the range is no error. */
+        KeyRange after(String last) {
+            return lo != null && lo.compareTo(last) > 0 ? this : new KeyRange(last, false, hi, hiIn);
+        }
+
+        /** Also before {@code last} (the next descending page). */
+        KeyRange before(String last) {
+            return hi != null && hi.compareTo(last) < 0 ? this : new KeyRange(lo, loIn, last, false);
+        }
+
+        boolean empty() {
+            if (lo == null || hi == null) return false;
+            int c = lo.compareTo(hi);
+            return c > 0 || c == 0 && !(loIn && hiIn);
+        }
+
+        /** The part of a map within the range (not {@link #empty}). */
+        <V> NavigableMap<String, V> of(NavigableMap<String, V> m) {
+            if (lo != null) m = m.tailMap(lo, loIn);
+            if (hi != null) m = m.headMap(hi, hiIn);
+            return m;
+        }
+    }
 
     /**
      * When every OR branch has the (single, validated) condition on "key", the items to look at
@@ -80,10 +136,10 @@ record Query(List<List<Cond>> any) {
         for (List<Cond> all : any) {
             Cond here = null;
             for (Cond c : all) if (c.path.equals("key")) here = c;
-            if (here == null) return null;
+            if (here == null) return KeyRange.ALL;
             key = here;
         }
-        if (key == null) return null;
+        if (key == null) return KeyRange.ALL;
         return switch (key.op) {
             case EQ -> new KeyRange((String) key.value, true, (String) key.value, true);
             case PFX -> new KeyRange((String) key.value, true, key.value + "\uffff", false);
@@ -92,7 +148,7 @@ record Query(List<List<Cond>> any) {
             case LT -> new KeyRange(null, false, (String) key.value, false);
             case LTE -> new KeyRange(null, false, (String) key.value, true);
             case R -> new KeyRange((String) ((List<?>) key.value).get(0), true, (String) ((List<?>) key.value).get(1), true);
-            default -> null;
+            default -> KeyRange.ALL;
         };
     }
 
@@ -101,7 +157,7 @@ record Query(List<List<Cond>> any) {
         for (List<Cond> all : any) {
             boolean ok = true;
             for (Cond c : all) {
-                if (!test(c, Items.at(item, c.path))) {
+                if (!test(c, c.in(item))) {
                     ok = false;
                     break;
                 }
@@ -128,10 +184,15 @@ record Query(List<List<Cond>> any) {
         };
     }
 
+    /**
+     * A substring of a string, or a member of a list, as Deta documented it: for strings only
+     * (a list's numbers, booleans or objects are never found; store them as strings to search).
+     */
     private static boolean contains(Object v, Object want) {
-        if (v instanceof String s) return want instanceof String w && s.contains(w);
+        if (!(want instanceof String w)) return false;
+        if (v instanceof String s) return s.contains(w);
         if (v instanceof List<?> l) {
-            for (Object x : l) if (same(x, want)) return true;
+            for (Object x : l) if (w.equals(x)) return true;
         }
         return false;
     }

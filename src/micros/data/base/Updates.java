@@ -31,10 +31,13 @@ final class Updates {
             for (String attr : part.keySet()) claim(seen, attr);
         }
         for (String attr : u.delete) claim(seen, attr);
+        if (seen.isEmpty()) throw BaseError.bad("Nothing to update: set, increment, append, prepend and delete are all empty");
         for (Map.Entry<String, Object> e : u.increment.entrySet()) {
             if (!(e.getValue() instanceof Long || e.getValue() instanceof Double)) throw BaseError.bad("Increment value of '" + e.getKey() + "' must be a number");
-            Items.checkNumbers(e.getValue()); // Deta's 16 digits, so a sum of two never overflows a long
         }
+        // Deta's 16 digits for every number the update brings (so a sum of two never overflows a
+        // long); numbers already stored are not looked at again
+        for (Map<String, Object> part : List.of(u.set, u.increment, u.append, u.prepend)) Items.checkNumbers(part, true);
         for (Map<String, Object> part : List.of(u.append, u.prepend)) {
             for (Map.Entry<String, Object> e : part.entrySet()) {
                 if (!(e.getValue() instanceof List)) throw BaseError.bad("Value to append or prepend to '" + e.getKey() + "' must be a list");
@@ -68,7 +71,7 @@ final class Updates {
         return out;
     }
 
-    /** Applies the updates to a copy of the item; the caller checks size and numbers of the result. */
+    /** Applies the updates to a copy of the item; the caller checks size and number sizes of the result. */
     @SuppressWarnings("unchecked")
     Map<String, Object> applyTo(Map<String, Object> stored) {
         Map<String, Object> item = (Map<String, Object>) Items.copy(stored);
@@ -78,7 +81,7 @@ final class Updates {
             Object sum;
             if (cur == Items.MISSING || cur == null) sum = by;
             else if (cur instanceof Long a && by instanceof Long b) sum = add(a, b);
-            else if (cur instanceof Number a) sum = a.doubleValue() + ((Number) by).doubleValue();
+            else if (cur instanceof Number a) sum = Items.to16Digits(a.doubleValue() + ((Number) by).doubleValue());
             else throw BaseError.bad("Cannot increment '" + path + "': it is not a number");
             put(item, path, sum);
         });

@@ -25,6 +25,7 @@ import micros.util.Json;
 public final class DriveService implements Handler {
     static final long MAX_DIRECT = 10L << 20;   // "We do not accept payloads larger than 10 Mb on this endpoint"
     static final long MAX_PART = 10L << 20;     // "Each chunk must be ... at most 10 Mb"
+    static final long MIN_PART = 5L << 20;      // "... at least 5 Mb ... The final chunk can be less than 5 Mb"
     /** The largest file the API can make: parts 1 to 10,000 of 10 MB each (~98 GiB). */
     public static final long MAX_FILE = 10_000 * MAX_PART;
     private static final byte[] TOO_LARGE = "<h1> 413 - Request Entity Too Large </h1>\n".getBytes(StandardCharsets.UTF_8);
@@ -137,21 +138,28 @@ public final class DriveService implements Handler {
         }
         String prefix = q.getOrDefault("prefix", ""), last = q.get("last");
         if (last != null && last.isEmpty()) last = null; // the Node SDK always sends last=
+        // recursive=false (the Node SDK's option): the prefix's direct files, and each folder below it once, as "folder/"
+        boolean recursive = !"false".equalsIgnoreCase(q.getOrDefault("recursive", "").strip());
         List<String> names = new ArrayList<>();
         boolean more = false;
-        for (String n : store.names(drive)) {
-            if (!n.startsWith(prefix) || last != null && n.compareTo(last) <= 0) continue;
+        for (String n : store.names(drive)) { // sorted, so a folder's files come one after the other
+            if (!n.startsWith(prefix)) continue;
+            int slash = recursive ? -1 : n.indexOf('/', prefix.length());
+            String entry = slash < 0 ? n : n.substring(0, slash + 1);
+            if (last != null && entry.compareTo(last) <= 0 || !names.isEmpty() && names.get(names.size() - 1).equals(entry)) continue;
             if (names.size() == limit) {
                 more = true;
                 break;
             }
-            names.add(n);
+            names.add(entry);
         }
-        Map<String, Object> paging = new LinkedHashMap<>();
-        paging.put("size", (long) names.size());
-        if (more) paging.put("last", names.get(names.size() - 1)); // absent on the last page (sdk/drive)
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("paging", paging);
+        if (more) { // "paging" only when another page follows, as Deta answered (the Node SDK's tests)
+            Map<String, Object> paging = new LinkedHashMap<>();
+            paging.put("size", (long) names.size());
+            paging.put("last", names.get(names.size() - 1));
+            body.put("paging", paging);
+        }
         body.put("names", names);
         json(ex, 200, body);
     }
@@ -186,11 +194,15 @@ public final class DriveService implements Handler {
             error(ex, 400, "at most 1000 names can be deleted at once");
             return;
         }
+        if (names.stream().allMatch(DriveService::blank)) {
+            error(ex, 400, "Names can't be empty"); // Deta's words, which the Node SDK repeats
+            return;
+        }
         List<Object> deleted = new ArrayList<>();
         Map<String, Object> failed = new LinkedHashMap<>();
         for (Object o : names) {
             String n = String.valueOf(o);
-            String why = DriveStore.invalidName(n);
+            String why = blank(o) ? "invalid name" : DriveStore.invalidName(n);
             if (why != null) {
                 failed.put(n, why);
                 continue;
@@ -209,6 +221,11 @@ public final class DriveService implements Handler {
         json(ex, 200, out);
     }
 
+    /** Not a name to delete: empty, only spaces, or not a string. */
+    private static boolean blank(Object name) {
+        return !(name instanceof String s) || s.isBlank();
+    }
+
     private void download(Exchange ex, String drive, String name) throws IOException {
         if (!validName(ex, name)) return;
         Path f = store.file(drive, name);
@@ -224,9 +241,22 @@ public final class DriveService implements Handler {
         }
         try (FileChannel in = opened) {
             long size = in.size(); // of the file opened, even if it is replaced meanwhile
-            ex.addHeader("Content-Type", store.type(drive, name));
             ex.addHeader("Accept-Ranges", "bytes");
-            ex.sendFixed(200, in, size);
+            // a validator we never gave cannot match: If-Range then asks for the whole file
+            ByteRange range = ex.header("If-Range") == null ? ByteRange.of(ex.header("Range"), size) : null;
+            if (range == ByteRange.UNSATISFIABLE) {
+                ex.addHeader("Content-Range", "bytes */" + size);
+                error(ex, 416, "Range not satisfiable");
+                return;
+            }
+            InertDownload.headers(ex, name, store.type(drive, name), false);
+            if (range == null) {
+                ex.sendFixed(200, in, size);
+                return;
+            }
+            ex.addHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + size);
+            in.position(range.first());
+            ex.sendFixed(206, in, range.length());
         }
     }
 
@@ -269,6 +299,11 @@ public final class DriveService implements Handler {
             return;
         }
         if (complete) {
+            int small = store.smallPart(drive, id, MIN_PART);
+            if (small > 0) { // the upload stays: the part can be sent again, or the upload aborted
+                error(ex, 400, "Part " + small + " is under 5 MB: each part but the last must be at least 5 MB");
+                return;
+            }
             String type = store.uploadType(drive, id);
             store.completeUpload(drive, id, name);
             store.type(drive, name, type);

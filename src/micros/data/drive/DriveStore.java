@@ -414,6 +414,19 @@ public final class DriveStore {
         }
     }
 
+    /** The number of the first part other than the last (the highest numbered) under {@code min} bytes; 0 when there is none. */
+    public int smallPart(String drive, String id, long min) throws IOException {
+        List<Path> parts = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(uploadDir(drive, id), "part-*")) {
+            ds.forEach(parts::add);
+        }
+        parts.sort(null);
+        for (int i = 0; i < parts.size() - 1; i++) {
+            if (Files.size(parts.get(i)) < min) return Integer.parseInt(parts.get(i).getFileName().toString().substring("part-".length()));
+        }
+        return 0;
+    }
+
     /** Joins the parts in order into the file, durably, and forgets the upload. */
     public void completeUpload(String drive, String id, String name) throws IOException {
         Path dir = uploadDir(drive, id);

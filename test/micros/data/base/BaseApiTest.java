@@ -24,11 +24,13 @@ class BaseApiTest {
     static BaseService service;
     static Server server;
     static BaseClient c;
+    static final List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("micros-base-api");
         service = new BaseService(dir, "a0abcyxz", "a0abcyxz_secret");
+        service.notices(notices::add);
         server = Server.start("127.0.0.1", 0, ex -> {
             // the owner's browser path, mapped the way the gateway maps it
             String p = ex.rawPath();
@@ -230,9 +232,18 @@ class BaseApiTest {
         assertEquals(List.of("k23", "k24"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?gt\":\"k22\"}]}")));
         assertEquals(List.of("k12"), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key\":\"k12\",\"even\":true},{\"key\":\"k12\"}]}")));
         assertEquals(List.of(), keys(c.call("POST", "pages", "/query", "{\"query\":[{\"key?r\":[\"k9\",\"k0\"]}]}")));
-        // a branch without a key condition: every key is looked at
-        assertEquals(List.of("k00", "k02", "k04", "k06", "k08", "k10", "k11", "k12", "k13"), keys(c.call("POST", "pages", "/query",
-                "{\"query\":[{\"key?pfx\":\"k1\"},{\"even\":true}]}")).subList(0, 9));
+        // a "last" outside the key range: before it, the whole range; past it, nothing (never an error)
+        for (String sort : List.of("asc", "desc")) {
+            var before = c.call("POST", "pages", "/query", "{\"sort\":\"" + sort + "\",\"last\":\"" + (sort.equals("asc") ? "a" : "z") + "\",\"query\":[{\"key?pfx\":\"k1\"}]}");
+            assertEquals(200, before.status(), before.text());
+            assertEquals(10, keys(before).size());
+            var past = c.call("POST", "pages", "/query", "{\"sort\":\"" + sort + "\",\"last\":\"" + (sort.equals("asc") ? "z" : "a") + "\",\"query\":[{\"key?pfx\":\"k1\"}]}");
+            assertEquals(200, past.status(), past.text());
+            assertEquals(List.of(), keys(past));
+        }
+        // the same key condition in every branch: still one range of keys
+        assertEquals(List.of("k10", "k12", "k14", "k16", "k18"), keys(c.call("POST", "pages", "/query",
+                "{\"query\":[{\"key?pfx\":\"k1\",\"even\":true},{\"key?pfx\":\"k1\",\"even\":null}]}")));
 
         // as on Deta, a page looks at up to 1 MB of items before the query
         String big = "y".repeat(200 * 1024);
@@ -242,6 +253,140 @@ class BaseApiTest {
         assertEquals("b5", ((Map<?, ?>) page.map().get("paging")).get("last"));
         // a key condition goes straight to its keys: b7 is found in the first page
         assertEquals(List.of("b7"), keys(c.call("POST", "bigpages", "/query", "{\"query\":[{\"key?pfx\":\"b7\"}]}")));
+    }
+
+    @Test
+    void theSymbolOperatorsAreAliasesOfTheNamedOnes() throws Exception {
+        c.call("PUT", "sym", "/items", "{\"items\":[{\"key\":\"a\",\"n\":1},{\"key\":\"b\",\"n\":2},{\"key\":\"c\",\"n\":3}]}");
+        for (String[] pair : new String[][] {{">", "gt"}, {"<", "lt"}, {">=", "gte"}, {"<=", "lte"}}) {
+            for (String cond : List.of("\"n?%s\":2", "\"key?%s\":\"b\"")) {
+                var symbol = c.call("POST", "sym", "/query", "{\"query\":[{" + cond.formatted(pair[0]) + "}]}");
+                assertEquals(keys(c.call("POST", "sym", "/query", "{\"query\":[{" + cond.formatted(pair[1]) + "}]}")), keys(symbol), pair[0]);
+            }
+        }
+        assertEquals(List.of("c"), keys(c.call("POST", "sym", "/query", "{\"query\":[{\"n?>\":2}]}")));
+        assertEquals(List.of("a", "b"), keys(c.call("POST", "sym", "/query", "{\"query\":[{\"key?<=\":\"b\"}]}")));
+        assertEquals(List.of("b", "c"), keys(c.call("POST", "sym", "/query", "{\"query\":[{\"n?>=\":2}]}")));
+        assertEquals(List.of("a"), keys(c.call("POST", "sym", "/query", "{\"query\":[{\"key?<\":\"b\"}]}")));
+        assertBad(c.call("POST", "sym", "/query", "{\"query\":[{\"key?>\":2}]}")); // still a string on the key
+        assertBad(c.call("POST", "sym", "/query", "{\"query\":[{\"n?=>\":2}]}"));
+    }
+
+    @Test
+    void aBadQueryIsAnsweredBadQueryAndWhyGoesToTheLog() throws Exception {
+        c.call("PUT", "badq", "/items", "{\"items\":[{\"key\":\"a\",\"n\":1}]}");
+        notices.clear();
+        List<String> queries = List.of("{\"key?pfx\":12}", "{\"key?\":\"a\"}", "{\"n??\":1}", "{\"?\":1}", "{\"n?r\":[1]}", "{\"n?random\":1}",
+                "[{\"key?pfx\":\"a\"},{\"key?pfx\":\"b\"}]", "[{\"n\":1},{\"key?<=\":\"b\"}]", "[{\"key\":\"a\",\"key?>\":\"b\"}]", "5", "[5]");
+        for (String q : queries) {
+            var r = c.call("POST", "badq", "/query", "{\"query\":" + q + "}");
+            assertEquals(400, r.status(), q);
+            assertEquals(Map.of("errors", List.of("Bad query")), r.map(), q); // exactly Deta's answer, which the SDKs show
+        }
+        List<String> said = notices.stream().filter(l -> l.contains("base \"badq\"")).toList();
+        assertEquals(queries.size(), said.size(), said.toString());
+        assertTrue(said.get(0).contains("'key?pfx' needs a string"), said.get(0));
+        assertTrue(said.get(5).contains("unknown operator 'random'"), said.get(5));
+        assertTrue(said.get(7).contains("in every object of the list or in none"), said.get(7));
+        // a client's long field name is clipped in the log line
+        notices.clear();
+        assertEquals(400, c.call("POST", "badq", "/query", "{\"query\":[{\"" + "x".repeat(10_000) + "?zz\":1}]}").status());
+        assertTrue(notices.get(0).length() < 400, notices.get(0));
+        // other refusals keep their own words
+        assertEquals(List.of("'limit' must be at least 1"), c.call("POST", "badq", "/query", "{\"limit\":0}").errors());
+    }
+
+    @Test
+    void aKeyConditionIsInEveryObjectOfAnOrOrInNone() throws Exception {
+        c.call("PUT", "mix", "/items", "{\"items\":[{\"key\":\"a\",\"n\":1},{\"key\":\"b\",\"n\":2}]}");
+        assertBad(c.call("POST", "mix", "/query", "{\"query\":[{\"n\":1},{\"key?pfx\":\"b\"}]}"));
+        assertBad(c.call("POST", "mix", "/query", "{\"query\":[{\"key\":\"b\"},{\"n\":1}]}"));
+        assertEquals(List.of("a", "b"), keys(c.call("POST", "mix", "/query", "{\"query\":[{\"key?>=\":\"a\",\"n\":1},{\"key?>=\":\"a\",\"n?>\":1}]}")));
+        assertEquals(List.of("a", "b"), keys(c.call("POST", "mix", "/query", "{\"query\":[{\"n\":1},{\"n\":2}]}")));
+    }
+
+    @Test
+    void lastOnlyWhenAnotherMatchFollows() throws Exception {
+        c.call("PUT", "more", "/items", "{\"items\":[{\"key\":\"a\",\"name\":\"x\"},{\"key\":\"b\",\"name\":\"y\"},{\"key\":\"c\",\"name\":\"y\"},{\"key\":\"d\",\"name\":\"z\"}]}");
+        var one = c.call("POST", "more", "/query", "{\"query\":[{\"name\":\"x\"}],\"limit\":1}");
+        assertEquals(Map.of("size", 1L), one.map().get("paging"), "the only match: no next page");
+        assertEquals(List.of("a"), keys(one));
+        var first = c.call("POST", "more", "/query", "{\"query\":[{\"name\":\"y\"}],\"limit\":1}");
+        assertEquals(Map.of("size", 1L, "last", "b"), first.map().get("paging"), "c matches too");
+        var second = c.call("POST", "more", "/query", "{\"query\":[{\"name\":\"y\"}],\"limit\":1,\"last\":\"b\"}");
+        assertEquals(Map.of("size", 1L), second.map().get("paging"), "d does not match: c was the last");
+        assertEquals(List.of("c"), keys(second));
+        assertEquals(Map.of("size", 4L), c.call("POST", "more", "/query", "{\"limit\":4}").map().get("paging"));
+        assertEquals(Map.of("size", 3L, "last", "c"), c.call("POST", "more", "/query", "{\"limit\":3}").map().get("paging"));
+        var desc = c.call("POST", "more", "/query", "{\"query\":[{\"name\":\"y\"}],\"limit\":2,\"sort\":\"desc\"}");
+        assertEquals(List.of("c", "b"), keys(desc));
+        assertEquals(Map.of("size", 2L), desc.map().get("paging"));
+        assertEquals(Map.of("size", 1L), c.call("POST", "more", "/query", "{\"query\":[{\"key?pfx\":\"b\"}],\"limit\":1}").map().get("paging"));
+    }
+
+    @Test
+    void anUpdateWithNothingInItIsRefused() throws Exception {
+        c.call("PUT", "empty", "/items", "{\"items\":[{\"key\":\"k\",\"v\":1}]}");
+        // what the python SDK sends for update({}, key)
+        assertBad(c.call("PATCH", "empty", "/items/k", "{\"set\":{},\"increment\":{},\"append\":{},\"prepend\":{},\"delete\":[]}"));
+        assertBad(c.call("PATCH", "empty", "/items/k", "{}"));
+        assertEquals(Map.of("key", "k", "v", 1L), c.call("GET", "empty", "/items/k", null).map());
+        assertEquals(200, c.call("PATCH", "empty", "/items/k", "{\"delete\":[\"v\"]}").status()); // one action is enough
+        assertEquals(Map.of("key", "k"), c.call("GET", "empty", "/items/k", null).map());
+    }
+
+    @Test
+    void containsLooksForStringsOnly() throws Exception {
+        c.call("PUT", "cont", "/items", """
+                {"items":[{"key":"nums","l":[1,2,3]},{"key":"strs","l":["1","2","3"]},{"key":"mixed","l":[2,"2",true,{"a":"2"}]},
+                {"key":"text","l":"1 2 3"},{"key":"bools","l":[true,false]}]}""");
+        assertEquals(List.of("mixed", "strs", "text"), q2("cont", "{\"l?contains\":\"2\"}"));
+        assertEquals(List.of(), q2("cont", "{\"l?contains\":2}"), "a list of numbers is not searched (Deta's docs)");
+        assertEquals(List.of(), q2("cont", "{\"l?contains\":true}"));
+        assertEquals(List.of(), q2("cont", "{\"l?contains\":{\"a\":\"2\"}}"));
+        assertEquals(List.of("bools", "nums"), q2("cont", "{\"l?not_contains\":\"2\"}"));
+        assertEquals(List.of("bools", "mixed", "nums", "strs", "text"), q2("cont", "{\"l?!contains\":2}"));
+    }
+
+    private static List<String> q2(String base, String query) throws Exception {
+        return keys(c.call("POST", base, "/query", "{\"query\":" + query + "}"));
+    }
+
+    @Test
+    void numbersNeedingMoreThan16SignificantDigitsAreRefused() throws Exception {
+        for (String n : List.of("0.12345678901234567", "1.0000000000000002", "123456789.12345678", "-0.30000000000000004", "1.2345678901234567e-300")) {
+            assertBad(c.call("PUT", "digits", "/items", "{\"items\":[{\"key\":\"p\",\"v\":" + n + "}]}"));
+            assertBad(c.call("POST", "digits", "/items", "{\"item\":{\"key\":\"i\",\"v\":[" + n + "]}}"));
+        }
+        assertEquals(0, service.count("digits"));
+        String sixteen = "{\"key\":\"ok\",\"a\":0.1234567890123456,\"b\":1234567890.123456,\"c\":1.5e-300,\"d\":0.30000000000000000,\"e\":3.14159265359}";
+        assertEquals(207, c.call("PUT", "digits", "/items", "{\"items\":[" + sixteen + "]}").status());
+        assertEquals("{\"key\":\"ok\",\"a\":0.1234567890123456,\"b\":1234567890.123456,\"c\":1.5E-300,\"d\":0.3,\"e\":3.14159265359}",
+                c.call("GET", "digits", "/items/ok", null).text(), "what is stored is what was sent");
+        // an update's numbers too; a sum is kept to 16 digits, as Deta's decimals did (0.1 + 0.2 is 0.3)
+        assertBad(c.call("PATCH", "digits", "/items/ok", "{\"set\":{\"x\":0.12345678901234567}}"));
+        assertBad(c.call("PATCH", "digits", "/items/ok", "{\"increment\":{\"a\":0.12345678901234567}}"));
+        assertBad(c.call("PATCH", "digits", "/items/ok", "{\"append\":{\"l\":[0.12345678901234567]}}"));
+        c.call("PUT", "digits", "/items", "{\"items\":[{\"key\":\"sum\",\"v\":0.2}]}");
+        assertEquals(200, c.call("PATCH", "digits", "/items/sum", "{\"increment\":{\"v\":0.1}}").status());
+        assertEquals(0.3, c.call("GET", "digits", "/items/sum", null).map().get("v"));
+        // an export an earlier micros wrote with such a number still imports, unchanged
+        BaseService.checkImport("digits", List.of(Json.parse("{\"key\":\"old\",\"v\":0.30000000000000004}")));
+    }
+
+    @Test
+    void aPutTheStorageFailedAnswers207WithItsItemsUnderFailed() throws Exception {
+        Files.createDirectories(dir.resolve("bases").resolve(BaseNames.fileName("broken"))); // a log that cannot be opened
+        notices.clear();
+        var r = c.call("PUT", "broken", "/items", "{\"items\":[{\"key\":\"k1\",\"v\":1},{\"key\":\"k2\"}]}");
+        assertEquals(207, r.status(), r.text());
+        assertEquals(Json.parse("{\"processed\":{\"items\":[]},\"failed\":{\"items\":[{\"key\":\"k1\",\"v\":1},{\"key\":\"k2\"}]}}"), r.json());
+        assertFalse(r.text().contains(dir.toString()), r.text());
+        assertEquals(1, notices.size(), notices.toString());
+        assertTrue(notices.get(0).contains("base \"broken\"") && notices.get(0).contains("storage failed"), notices.get(0));
+        assertEquals(404, c.call("GET", "broken", "/items/k1", null).status());
+        // a put that works carries no "failed"
+        assertEquals(Map.of("processed", Map.of("items", List.of(Map.of("key", "k")))), c.call("PUT", "fine", "/items", "{\"items\":[{\"key\":\"k\"}]}").map());
     }
 
     @Test

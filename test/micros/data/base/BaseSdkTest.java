@@ -48,7 +48,8 @@ class BaseSdkTest {
             assertEquals(0, p.exitValue(), why);
             assertTrue(out.startsWith("ok "), why);
             System.out.println("python SDK: " + out.strip());
-            assertEquals(29, service.count("sdk_people"));
+            assertEquals(28, service.count("sdk_people"));
+            assertEquals(1, service.count("sdk_values"));
         } finally {
             server.stop();
             service.close();
