@@ -52,11 +52,6 @@ final class MicroUsers {
         return baseUid == 0;
     }
 
-    /** --user, or the first automatic uid: whose access stands for the micros' (none of them owns anything else). */
-    String base() {
-        return user != null ? user : Integer.toString(baseUid);
-    }
-
     /** The uid and gid of this micro, given at its first call, in order; says in one sentence why it cannot have one. */
     synchronized int[] of(String micro) {
         if (refused.containsKey(micro)) throw refused.get(micro);
