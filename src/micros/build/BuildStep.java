@@ -89,6 +89,16 @@ public final class BuildStep {
     /** @param builds where the steps run; once it is closed (micros is stopping), no micro is built further */
     public static Map<String, Prepared> run(App app, Settings settings, Log log, BuildSandbox builds) {
         Map<String, Prepared> out = new LinkedHashMap<>();
+        Path buildRoot = settings.state().resolve("build");
+        try {
+            // micros' user's alone: no uid outside a micro's namespace (another app's micro that gets the same uid later)
+            // reaches a stage; each micro and each build step reaches its own through the mounts of its namespace
+            micros.util.PrivateFiles.folder(buildRoot);
+        } catch (IOException e) {
+            for (Micro m : app.micros())
+                out.put(m.name(), Prepared.failed("micro '" + m.name() + "': its build folder cannot be made in " + buildRoot + ": " + e.getMessage()));
+            return out;
+        }
         for (Micro m : app.micros()) {
             if (builds.closed()) break;
             // the interpreter is checked against, and its line names, the uid that very micro runs and builds as
@@ -117,7 +127,6 @@ public final class BuildStep {
         Stage.Owner owner = builds(m) ? ctx.owner(name) : null;
         Stage.Upload upload;
         try {
-            Stage.makeDir(ctx.buildRoot(), null);
             Stage.makeDir(dir, null);
             Stage.Source source = Stage.Source.of(ctx.app(), src, ctx.settings().state());
             upload = Stage.scan(source);

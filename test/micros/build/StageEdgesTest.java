@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,10 @@ import micros.util.Json;
 
 /**
  * The stage at its edges, through the jar: a Deta Cloud micro's upload follows its .detaignore,
- * as the deta CLI's did. Apps live under /var/tmp: a sandboxed micro does not see the real /tmp.
+ * as the deta CLI's did; no uid outside a micro's namespace reaches its stage; links to files
+ * elsewhere in the project are staged as those files, links out of the project left out; the
+ * build folders of micros gone from the Spacefile are removed. Apps live under /var/tmp: a
+ * sandboxed micro does not see the real /tmp.
  */
 class StageEdgesTest {
     private Path dir;
@@ -70,6 +74,64 @@ class StageEdgesTest {
             "    found = sorted(os.path.relpath(os.path.join(d, f), '.') for d, _, fs in os.walk('.') for f in fs)",
             "    start_response('200 OK', [('Content-Type', 'application/json')])",
             "    return [json.dumps(found).encode()]", "");
+
+    private static boolean isRoot() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
+    }
+
+    /** A node micro that answers with its uid and, for each file named in PROBE, "read" or the error's code. */
+    private void probingMicro(String src, List<String> probe) throws IOException {
+        write(src + "/server.js", String.join("\n",
+                "const fs = require('fs');",
+                "const seen = {};",
+                "for (const p of " + Json.quote(String.join("\n", probe)) + ".split('\\n')) { try { seen[p] = fs.readFileSync(p, 'utf8'); } catch (e) { seen[p] = e.code; } }",
+                "require('http').createServer((req, res) => res.end(JSON.stringify({uid: process.getuid(), seen}))).listen(process.env.PORT, '127.0.0.1');", ""));
+    }
+
+    /** Runs {@code argv} as uid:uid with no groups (setpriv), and returns its exit code and output. */
+    private static String as(long uid, String... argv) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--"));
+        cmd.addAll(List.of(argv));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return p.waitFor() + " " + out.strip();
+    }
+
+    /** A uid no account has and no process runs as (not one micros gives: those count up from 900000). */
+    private static long unusedUid() throws IOException {
+        String passwd = Files.readString(Path.of("/etc/passwd")), group = Files.readString(Path.of("/etc/group"));
+        for (long uid = 1_999_000_000L + ProcessHandle.current().pid() % 1000; ; uid++)
+            if (!passwd.contains(":" + uid + ":") && !group.contains(":" + uid + ":")) return uid;
+    }
+
+    @Test
+    void noUidOutsideTheMicrosNamespaceReachesItsStage() throws Exception {
+        Assumptions.assumeTrue(isRoot(), "as root only: micros then runs each micro as a uid of its own");
+        Apps.require("node");
+        probingMicro("api", List.of("open.txt", "private.txt"));
+        write("api/open.txt", "readable by anyone who reaches it\n");
+        write("api/private.txt", "the owner's 0600 file\n");
+        Files.setPosixFilePermissions(dir.resolve("api/private.txt"), PosixFilePermissions.fromString("rw-------"));
+        write("Spacefile", "v: 0\nmicros:\n  - name: api\n    src: api\n    engine: nodejs16\n    run: node server.js\n    primary: true\n");
+        Path staged = dir.resolve(".micros/build/api/app");
+        try (Running r = run(dir)) {
+            Http.Response res = Http.get(r.port(), "/");
+            assertEquals(200, res.status(), res.text() + "\n" + r.proc().output());
+            Map<String, Object> body = Json.object(res.text());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> seen = (Map<String, Object>) body.get("seen");
+            assertEquals("readable by anyone who reaches it\n", seen.get("open.txt"), "the micro reads its stage: " + seen);
+            assertEquals("the owner's 0600 file\n", seen.get("private.txt"), "the micro reads its stage: " + seen);
+            long micro = ((Number) body.get("uid")).longValue();
+            // another app's micro that gets this uid later (uids are reused across runs), and any other uid, outside the namespace
+            for (long uid : List.of(micro, unusedUid()))
+                for (String file : List.of("open.txt", "private.txt")) {
+                    String got = as(uid, "cat", staged.resolve(file).toString());
+                    assertFalse(got.startsWith("0 "), "uid " + uid + " read the staged " + file + " from outside the micro's namespace: " + got);
+                }
+            assertFalse(as(unusedUid(), "ls", dir.resolve(".micros/build").toString()).startsWith("0 "), "another uid lists the stages");
+        }
+    }
 
     @Test
     void aDetaCloudMicroRunsWhatItsDetaignoreLetThroughAsTheDetaCliDid() throws Exception {
