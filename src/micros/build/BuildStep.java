@@ -130,6 +130,7 @@ public final class BuildStep {
             Stage.makeDir(dir, null);
             Stage.Source source = Stage.Source.of(ctx.app(), src, ctx.settings().state());
             upload = Stage.scan(source);
+            for (String w : upload.warnings()) ctx.log().micro(name, "build", w);
             for (String d : List.of("app", "venv", "home", "tmp")) Stage.own(dir.resolve(d), owner); // the micro may have another uid than last run
             String inputs = inputs(m, upload, ctx);
             if (!ctx.settings().rebuild() && Stamp.matches(stampFile, inputs) && Files.isDirectory(app, LinkOption.NOFOLLOW_LINKS)) {

@@ -29,12 +29,13 @@ import micros.spacefile.SpaceIgnore;
 /**
  * A micro's staged upload: the files `space push` would have uploaded (its src folder minus
  * Space's default ignore list and its own .spaceignore; a Deta Cloud micro's minus its
- * .detaignore), copied into its build folder, where it
- * is built and from where the micro runs. The owner's folder is only read, through open folders
- * and without following links (a folder swapped for a link mid-walk cannot make micros, as root,
- * copy a file from elsewhere). A symbolic link to a file src uploads is staged as a copy of it, as
- * space push uploaded it; any other link as the same link, reaching only what the micro's user may
- * read. Refreshing copies only the files that changed.
+ * .detaignore), copied into its build folder, where it is built and from where the micro runs.
+ * The owner's folder is only read, through open folders and without following links (a folder
+ * swapped for a link mid-walk cannot make micros, as root, copy a file from elsewhere). A symbolic
+ * link to a file of the project is staged as a copy of it, as space push uploaded it (unless that
+ * file is one Space never uploaded, such as .env or the state folder); a link leading out of the
+ * project is left out, with a warning; any other link as the same link, reaching only what the
+ * micro's user may read. Refreshing copies only the files that changed.
  */
 final class Stage {
     /** The dependency folder kept between builds (npm's cache of what package.json names); the virtualenv lives beside the stage. */
@@ -44,17 +45,21 @@ final class Stage {
 
     /**
      * One uploaded file or link: its path in src ('/'-separated) and what says it changed; a link
-     * staged as a copy of the file it names (see {@link #walk}) has that file's path as {@code from}.
+     * staged as a copy of the file it names (see {@link #link}) has that file's path in the project as
+     * {@code from} (null for any other entry).
      */
     record Entry(String path, boolean link, long size, long mtime, Set<PosixFilePermission> mode, Object key, String target, String from) {
         String line() {
             return link ? path + " -> " + target : path + " " + size + " " + mtime + " " + java.nio.file.attribute.PosixFilePermissions.toString(mode) + " " + key
-                    + (from.equals(path) ? "" : " <= " + from);
+                    + (from == null ? "" : " <= " + from);
         }
     }
 
-    /** Where a micro's upload comes from: its src folder, read with its platform's ignore rules; micros' state folder, never part of it. */
-    record Source(Path src, Path state, Ignore ignore) {
+    /**
+     * Where a micro's upload comes from: its src folder, read with its platform's ignore rules;
+     * the project folder, which links may lead into; micros' state folder, never part of it.
+     */
+    record Source(Path src, Path project, Path state, Ignore ignore) {
         static Source of(App app, Path src, Path state) {
             Ignore ignore;
             try {
@@ -62,7 +67,7 @@ final class Stage {
             } catch (IOException e) { // an unreadable .spaceignore or .detaignore: the default list still applies
                 ignore = Ignore.defaultsFor(app);
             }
-            return new Source(src, state, ignore);
+            return new Source(src, app.root(), state, ignore);
         }
 
         /** The file that lists the micro's own ignore rules. */
@@ -71,8 +76,11 @@ final class Stage {
         }
     }
 
-    /** The upload: its entries by path, and how many files and folders the ignore rules left out. */
-    record Upload(List<Entry> entries, int ignored) {
+    /**
+     * The upload: its entries by path, how many files and folders the ignore rules left out, and
+     * one sentence for each link left out because it leads out of the project.
+     */
+    record Upload(List<Entry> entries, int ignored, List<String> warnings) {
         /** One digest of every entry: the same upload gives the same digest. */
         String digest() {
             Fingerprint f = new Fingerprint();
@@ -179,24 +187,44 @@ final class Stage {
      * Any folder named .micros (micros' state) and the state folder itself are never part of it.
      */
     private static Upload walk(Source source, Path app, Owner owner) throws IOException {
-        Path src = source.src(), realState = real(source.state()), realSrc = real(src);
+        Path realState = real(source.state()), realSrc = real(source.src()), realProject = real(source.project());
+        if (!realSrc.startsWith(realProject)) realProject = realSrc; // (validate refuses a src outside the project)
         List<Entry> entries = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         int[] ignored = {0};
         try (DirectoryStream<Path> top = Files.newDirectoryStream(realSrc)) {
             if (!(top instanceof SecureDirectoryStream<Path> secure))
-                throw new IOException("this system cannot read folders without following links (no openat): micros cannot stage " + src);
-            walk(secure, realSrc, "", new Rules(source.ignore(), realSrc, realState), app, owner, entries, ignored);
+                throw new IOException("this system cannot read folders without following links (no openat): micros cannot stage " + source.src());
+            walk(secure, realSrc, "", new Rules(source.ignore(), realSrc, realProject, realState, warnings), app, owner, entries, ignored);
         }
         entries.sort(BY_PATH);
-        return new Upload(List.copyOf(entries), ignored[0]);
+        return new Upload(List.copyOf(entries), ignored[0], List.copyOf(warnings));
     }
 
-    /** What the upload leaves out: the ignore rules, and micros' state folder. */
-    private record Rules(Ignore ignore, Path src, Path state) {
+    /** What the upload leaves out: the ignore rules, and micros' state folder; where its links may lead; what it warns of. */
+    private record Rules(Ignore ignore, Path src, Path project, Path state, List<String> warnings) {
         boolean leavesOut(Path dirPath, String rel, String name, boolean dir) {
             if (dir) return name.equals(".micros") || ignore.ignored(rel, true) || dirPath.resolve(name).equals(state);
             // .spaceignore is in Space's own list, but space-cli uploaded it (the deta CLI kept .detaignore by its own rules)
             return !(rel.equals(".spaceignore") && ignore instanceof SpaceIgnore) && ignore.ignored(rel, false);
+        }
+
+        /**
+         * Whether a file of the project outside src (a link's target) may be staged: never in the state
+         * folder, nor one Space's default list leaves out wherever it is (.env, .git, node_modules, ...).
+         */
+        boolean shares(Path real) {
+            if (real.startsWith(state)) return false;
+            SpaceIgnore defaults = SpaceIgnore.defaults();
+            String rel = "";
+            Path rest = project.relativize(real);
+            for (int i = 0; i < rest.getNameCount(); i++) {
+                String part = rest.getName(i).toString();
+                rel = rel.isEmpty() ? part : rel + "/" + part;
+                boolean dir = i < rest.getNameCount() - 1;
+                if (part.equals(".micros") || defaults.ignored(rel, dir)) return false;
+            }
+            return true;
         }
 
         /** Whether a file of src at {@code rel} is uploaded: neither it nor a folder above it left out. */
@@ -240,9 +268,10 @@ final class Stage {
                     ignored[0]++;
                     continue;
                 }
-                Entry e = a.isSymbolicLink() ? link(dirPath.resolve(name), rel, rules) : entry(rel, a, rel);
+                Entry e = a.isSymbolicLink() ? link(dirPath.resolve(name), rel, rules) : entry(rel, a, null);
+                if (e == null) continue; // a link out of the project: left out, said in rules.warnings
                 entries.add(e);
-                if (app != null) place(dir, name, e, app.resolve(rel), owner, rules.src());
+                if (app != null) place(dir, name, e, app.resolve(rel), owner, rules.project());
             } // sockets, pipes and devices: never uploaded
         }
     }
@@ -253,28 +282,49 @@ final class Stage {
 
     /**
      * A symbolic link: space push uploaded the content of the file it names. So does micros when
-     * that file is one src uploads (a link to .env stays left out); any other link is staged as
+     * that file is one src uploads (a link to .env stays left out), or a file elsewhere in the
+     * project that Space's default list does not leave out (../shared/x.py: the micro never sees the
+     * project folder). A link leading out of the project is left out with a warning (micros never
+     * copies a file from outside the project); any other link (to a folder, to nothing) is staged as
      * the same link, which reaches only what the micro's user may read (never the owner's folder).
+     * @return null when the link is left out
      */
     private static Entry link(Path link, String rel, Rules rules) throws IOException {
-        String target = Files.readSymbolicLink(link).toString();
+        Path target = Files.readSymbolicLink(link);
+        Path real;
         try {
-            Path real = link.toRealPath();
-            if (real.startsWith(rules.src()) && !real.equals(rules.src())) {
-                String from = rules.src().relativize(real).toString().replace('\\', '/');
-                PosixFileAttributes a = Files.readAttributes(real, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (a.isRegularFile() && rules.uploads(from)) return entry(rel, a, from);
-            }
+            real = link.toRealPath();
         } catch (IOException dangling) {
-            // staged as the link it is
+            real = link.getParent().resolve(target).normalize(); // where it would lead
         }
-        return new Entry(rel, true, 0, 0, Set.of(), null, target, rel);
+        if (!real.startsWith(rules.project())) {
+            rules.warnings().add("its link " + rel + " leads out of the project (to " + target + "): left out of its upload, as micros never copies"
+                    + " files from outside the project; copy the file into the project instead");
+            return null;
+        }
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(real, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException dangling) {
+            a = null;
+        }
+        boolean inSrc = real.startsWith(rules.src());
+        if (a != null && a.isDirectory() && !inSrc) {
+            rules.warnings().add("its link " + rel + " leads to a folder outside its own (" + target + "), which the micro cannot see: left out of"
+                    + " its upload; link the files one by one, or move the folder into the micro's");
+            return null;
+        }
+        if (a != null && a.isRegularFile()) {
+            if (inSrc ? rules.uploads(rules.src().relativize(real).toString().replace('\\', '/')) : rules.shares(real))
+                return entry(rel, a, rules.project().relativize(real).toString().replace('\\', '/'));
+        }
+        return new Entry(rel, true, 0, 0, Set.of(), null, target.toString(), null);
     }
 
-    /** Opens a file of src read-only, one folder at a time and following no link on the way (a folder swapped for a link mid-way fails). */
-    private static SeekableByteChannel openInside(Path src, String rel) throws IOException {
+    /** Opens a file of the project read-only, one folder at a time and following no link on the way (a folder swapped for a link mid-way fails). */
+    private static SeekableByteChannel openInside(Path project, String rel) throws IOException {
         String[] parts = rel.split("/");
-        DirectoryStream<Path> top = Files.newDirectoryStream(src);
+        DirectoryStream<Path> top = Files.newDirectoryStream(project);
         if (!(top instanceof SecureDirectoryStream<Path> dir)) {
             top.close();
             throw new IOException("this system cannot read folders without following links");
@@ -291,8 +341,8 @@ final class Stage {
         }
     }
 
-    /** Stages one entry unless its staged copy is the same (same size, time and mode; same link target). */
-    private static void place(SecureDirectoryStream<Path> dir, Path name, Entry e, Path target, Owner owner, Path src) throws IOException {
+    /** Stages one entry unless its staged copy is the same (same size, time and mode; same link target); a link's file is read from the project. */
+    private static void place(SecureDirectoryStream<Path> dir, Path name, Entry e, Path target, Owner owner, Path project) throws IOException {
         PosixFileAttributes now = null;
         try {
             now = Files.readAttributes(target, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -313,8 +363,8 @@ final class Stage {
             return;
         }
         // CREATE_NEW: never through a link someone put in its place
-        try (SeekableByteChannel in = e.from().equals(e.path()) ? dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))
-                : openInside(src, e.from());
+        try (SeekableByteChannel in = e.from() == null ? dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))
+                : openInside(project, e.from());
              FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long done = 0;
             while (done < e.size()) {

@@ -134,6 +134,40 @@ class StageEdgesTest {
     }
 
     @Test
+    void aLinkToAFileOfTheProjectIsStagedAsThatFileAndALinkOutOfItIsLeftOutWithAWarning() throws Exception {
+        Apps.require("node");
+        write("shared/greeting.txt", "hello from shared\n");
+        write("shared/.env", "TOKEN=secret-of-the-project\n");
+        write("common/a.txt", "a folder beside the micro's\n");
+        probingMicro("api", List.of("greeting.txt", "env", "hostname", "common/a.txt"));
+        Files.createSymbolicLink(dir.resolve("api/greeting.txt"), Path.of("../shared/greeting.txt"));
+        Files.createSymbolicLink(dir.resolve("api/env"), Path.of("../shared/.env")); // Space's default list leaves .env out wherever it is
+        Files.createSymbolicLink(dir.resolve("api/hostname"), Path.of("/etc/hostname"));
+        Files.createSymbolicLink(dir.resolve("api/common"), Path.of("../common"));
+        write("Spacefile", "v: 0\nmicros:\n  - name: api\n    src: api\n    engine: nodejs16\n    run: node server.js\n    primary: true\n");
+        try (Running r = run(dir)) {
+            Http.Response res = Http.get(r.port(), "/");
+            assertEquals(200, res.status(), res.text() + "\n" + r.proc().output());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> seen = (Map<String, Object>) Json.object(res.text()).get("seen");
+            assertEquals("hello from shared\n", seen.get("greeting.txt"), "the link's file, as space push uploaded it: " + seen);
+            assertFalse(String.valueOf(seen.get("env")).contains("secret"), "a link never brings in what Space leaves out: " + seen);
+            assertEquals("ENOENT", seen.get("hostname"), "a link out of the project is left out: " + seen);
+            assertEquals("ENOENT", seen.get("common/a.txt"), seen.toString());
+            String out = r.proc().output();
+            assertEquals(1, count(out, "its link hostname leads out of the project (to /etc/hostname)"), "one warning naming it:\n" + out);
+            assertEquals(1, count(out, "its link common leads to a folder outside its own (../common)"), out);
+            assertFalse(Files.exists(dir.resolve(".micros/build/api/app/hostname"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "never staged");
+        }
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) n++;
+        return n;
+    }
+
+    @Test
     void aDetaCloudMicroRunsWhatItsDetaignoreLetThroughAsTheDetaCliDid() throws Exception {
         Apps.require("python3");
         write(".deta/prog_info", "{\"id\":\"1\",\"space\":1,\"runtime\":\"python3.9\",\"name\":\"lister\",\"path\":\"lister\",\"project\":\"p\","
