@@ -190,6 +190,32 @@ public final class BuildStep {
         return deps;
     }
 
+    /**
+     * Removes the build folders of micros the Spacefile no longer names (a stage, a virtualenv,
+     * logs), said in one line. Never follows a link; files there are left alone.
+     * @param micros every micro of the app, remote ones included
+     */
+    public static void removeStale(Path state, java.util.Collection<String> micros, Log log) {
+        Path buildRoot = state.resolve("build");
+        List<String> gone = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> dirs = Files.list(buildRoot)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (micros.contains(name) || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) continue;
+                Stage.delete(d);
+                gone.add(name);
+            }
+        } catch (java.nio.file.NoSuchFileException none) {
+            return;
+        } catch (IOException e) {
+            log.event("builds: the build folders of micros no longer in the Spacefile could not all be removed from " + buildRoot + ": " + e.getMessage());
+        }
+        java.util.Collections.sort(gone);
+        if (!gone.isEmpty())
+            log.event("builds: removed the build folder" + (gone.size() == 1 ? "" : "s") + " of " + String.join(", ", gone)
+                    + ", no longer in the Spacefile (" + buildRoot + ")");
+    }
+
     /** Whether the micro runs a process, or builds in its stage: then as its own uid (as root). */
     private static boolean ownUser(Micro m, boolean dev) {
         return !m.engine().staticLike() || !dev && builds(m);

@@ -163,6 +163,12 @@ final class Stage {
         });
     }
 
+    /** Removes a folder and all below it, following no link. */
+    static void delete(Path dir) throws IOException {
+        remove(dir, rel -> Verdict.REMOVE);
+        Files.delete(dir);
+    }
+
     /** An empty folder the owner may write: removed first when it holds something, made when missing. */
     static void fresh(Path dir, Owner owner) throws IOException {
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) remove(dir, rel -> Verdict.REMOVE);

@@ -199,6 +199,7 @@ public final class AppRuntime {
             throw UserError.runtime("stopped before the build");
         }
         try {
+            BuildStep.removeStale(state.path(), app.micros().stream().map(Micro::name).toList(), log);
             BuildStep.Settings settings = new BuildStep.Settings(state.path(), shell, this::searchPath, cfg.install(), cfg.build(),
                     cfg.dev(), sandbox::ids, hidden, runDir, this::dataEnvNow, projectKey, cfg.env());
             Map<String, Prepared> built = BuildStep.run(Remote.without(app, remotes, log), settings, log, builds);

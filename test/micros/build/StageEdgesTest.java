@@ -161,6 +161,26 @@ class StageEdgesTest {
         }
     }
 
+    @Test
+    void theBuildFolderOfAMicroGoneFromTheSpacefileIsRemovedAtStart() throws Exception {
+        Apps.require("python3");
+        write("one/main.py", LISTS_ITS_FILES + "app = files\n");
+        write("two/main.py", LISTS_ITS_FILES + "app = files\n");
+        String one = "  - name: one\n    src: one\n    engine: python3.9\n    primary: true\n";
+        write("Spacefile", "v: 0\nmicros:\n" + one + "  - name: two\n    src: two\n    engine: python3.9\n");
+        Jar.Result both = Jar.run(dir, Map.of(), "check");
+        assertEquals(0, both.exit(), both.all());
+        assertTrue(Files.isDirectory(dir.resolve(".micros/build/two/app")), both.all());
+        write("Spacefile", "v: 0\nmicros:\n" + one);
+        Jar.Result after = Jar.run(dir, Map.of(), "check");
+        assertEquals(0, after.exit(), after.all());
+        assertFalse(Files.exists(dir.resolve(".micros/build/two")), "micro two's stage outlived it:\n" + after.all());
+        assertTrue(Files.isDirectory(dir.resolve(".micros/build/one/app")));
+        assertEquals(1, count(after.out(), "builds: removed the build folder of two, no longer in the Spacefile"), after.all());
+        Jar.Result again = Jar.run(dir, Map.of(), "check");
+        assertFalse(again.out().contains("removed the build folder"), "said once, when it goes: " + again.all());
+    }
+
     private static int count(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) n++;
