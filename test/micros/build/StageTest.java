@@ -137,7 +137,8 @@ class StageTest {
                 "const req = https.get({host: host.split(':')[0], port: host.split(':')[1], path: '/v1/' + key.split('_')[0] + '/drawings/items/none',",
                 "    headers: {'X-API-Key': key}}, res => {",
                 "  fs.mkdirSync('build');",
-                "  fs.writeFileSync('build/env.json', JSON.stringify({key, host, base: res.statusCode, api: process.env.API_URL, uid: process.getuid()}));",
+                "  fs.writeFileSync('build/env.json', JSON.stringify({key, host, base: res.statusCode, api: process.env.API_URL, uid: process.getuid(),",
+                "      certFile: fs.existsSync(process.env.SSL_CERT_FILE || '-'), certDir: process.env.SSL_CERT_DIR || null}));",
                 "  fs.writeFileSync('build/index.html', 'built');",
                 "  res.resume();",
                 "});",
@@ -150,6 +151,8 @@ class StageTest {
         assertEquals(Files.readString(dir.resolve(".micros/project-key")).strip(), env.get("key"), "the build has the app's project key");
         assertEquals(404L, ((Number) env.get("base")).longValue(), "the build reached Deta Base over HTTPS with the key (a missing item: 404): " + env);
         assertEquals("https://api.example.test", env.get("api"), "the build has the micro's presets");
+        assertEquals(true, env.get("certFile"), "the build's SSL_CERT_FILE names a file it reads (micros' CA): " + env);
+        assertEquals(micros.data.DataServer.caEnv(dir.resolve("bundle.pem")).get("SSL_CERT_DIR"), env.get("certDir"), "and SSL_CERT_DIR the system's CAs, as a micro's: " + env);
         if (isRoot()) assertNotEquals(0L, ((Number) env.get("uid")).longValue(), "as root, a build runs as the micro's own uid");
         assertFalse(r.out().contains(env.get("key").toString()), "the key is never logged");
     }
