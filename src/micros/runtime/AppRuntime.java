@@ -156,7 +156,7 @@ public final class AppRuntime {
         if (cfg.dev()) return start + "does not exist in '" + m.src() + "': build it first, or set 'serve' to the folder your build writes";
         boolean ignored = false;
         try {
-            ignored = Files.isDirectory(src.resolve(f.relative())) && micros.spacefile.SpaceIgnore.forSource(src).ignored(Builder.relative(f.relative()), true);
+            ignored = Files.isDirectory(src.resolve(f.relative())) && micros.spacefile.Ignore.forMicro(app, src).ignored(Builder.relative(f.relative()), true);
         } catch (IOException e) {
             // unreadable .spaceignore: the plain message
         }
