@@ -195,9 +195,9 @@ class DataCliTest {
     }
 
     @Test
-    void baseItemsPastTheMemoryOfTheImportAreRefusedBeforeAnythingIsWritten() throws Exception {
+    void anItemPastWhatAnItemCanTakeIsRefusedBeforeItIsParsed() throws Exception {
         Path app = Apps.copy("data", dir);
-        // ~24 MB of the densest JSON (an object per 10 bytes): the parsed items would take ~30 times that
+        // ~24 MB of the densest JSON (an object per 10 bytes) in one item: parsed whole it would take ~30 times that
         StringBuilder big = new StringBuilder("[{\"key\":\"big\",\"x\":[");
         for (int i = 0; i < 2_400_000; i++) big.append(i == 0 ? "" : ",").append("{\"k\":{}}");
         big.append("]}]");
@@ -209,9 +209,55 @@ class DataCliTest {
         zip(in, entries);
         Jar.Result r = Jar.run(app, Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"), "data", "import", in.toString());
         assertEquals(2, r.exit(), r.all());
-        assertTrue(r.out().contains("bases/big.json") && r.out().contains("-Xmx"), r.out());
-        assertFalse(r.out().contains("internal error") || r.out().contains("OutOfMemory"), r.out());
+        assertTrue(r.out().contains("bases/big.json: item 1 takes more than 1600 KB of JSON text") && r.out().contains("400 KB"), r.out()); // out and err together
+        assertFalse(r.all().contains("internal error") || r.all().contains("OutOfMemory"), r.all());
         assertEquals(List.of(), dataFiles(app), "nothing imported");
+    }
+
+    /** A Base export of {@code n} items of ~450 bytes (keys in no order), as JSON text. */
+    private static byte[] bigBase(int n, String last) {
+        StringBuilder sb = new StringBuilder(n * 460).append('[');
+        java.util.Random r = new java.util.Random(26);
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "\n" : ",\n").append("{\"key\":\"k").append(Long.toString(r.nextLong() & Long.MAX_VALUE, 36)).append(i).append("\",\"n\":").append(i)
+                    .append(",\"city\":\"").append(i % 7 == 0 ? "Berlin" : "Paris").append("\",\"bio\":\"").append("x".repeat(380)).append("\"}");
+        }
+        if (last != null) sb.append(",\n").append(last);
+        return b(sb.append("\n]\n").toString());
+    }
+
+    @Test
+    void aBigExportStreamsThroughASmallHeapAllOrNothing() throws Exception {
+        Path app = Apps.copy("data", dir);
+        Map<String, String> small = Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"); // the items would fill it several times over
+        // 100,000 good items, then a base whose last item Base refuses: nothing at all is imported
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("bases/big.json", bigBase(100_000, null));
+        entries.put("bases/bad.json", bigBase(1_000, "{\"key\":\"x\",\"n\":12345678901234567}"));
+        Path bad = dir.resolve("bad.zip");
+        zip(bad, entries);
+        Jar.Result refused = Jar.run(app, small, "data", "import", bad.toString());
+        assertEquals(2, refused.exit(), refused.all());
+        assertTrue(refused.out().contains("bases/bad.json: item 1001: Number exceeds the maximum of 16 digits"), refused.out()); // out and err together
+        assertEquals(List.of(), dataFiles(app), "nothing imported, no staged log left");
+
+        entries.remove("bases/bad.json");
+        Path good = dir.resolve("good.zip");
+        zip(good, entries);
+        Jar.Result r = Jar.run(app, small, "data", "import", good.toString());
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.out().contains("1 base (100000 items)"), r.out());
+        Path out = dir.resolve("back.zip");
+        Jar.Result e = Jar.run(app, small, "data", "export", out.toString());
+        assertEquals(0, e.exit(), e.all());
+        List<?> back;
+        try (ZipFile z = new ZipFile(out.toFile())) {
+            back = (List<?>) Json.parse(new String(z.getInputStream(z.getEntry("bases/big.json")).readAllBytes(), StandardCharsets.UTF_8));
+        }
+        List<?> sent = (List<?>) Json.parse(new String(entries.get("bases/big.json"), StandardCharsets.UTF_8));
+        assertEquals(sent.size(), back.size());
+        java.util.Set<Object> want = new java.util.HashSet<>(sent), got = new java.util.HashSet<>(back);
+        assertEquals(want, got, "every item back, as sent");
     }
 
     /** Makes a zip entry's central-directory size say {@code size} (what a hostile zip can do). */

@@ -1,0 +1,216 @@
+package micros.data.base;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Builds a base's index from its log's changes in log order (puts, deletes, clears), a record at
+ * a time ({@link #commit} applies what {@link #put}, {@link #del} and {@link #clear} gathered;
+ * {@link #abort} drops a record found bad halfway). While keys come in ascending order with no
+ * delete, as compaction and imports write them, they are laid out in chunks at once, with no
+ * more memory than the index itself; the changes after (the tail) are collected packed in a few
+ * arrays, sorted by key (stable: the last change to a key wins) and merged in at the end.
+ */
+final class IndexLoader {
+    private static final long GONE = -1;
+
+    // the ascending prefix, laid out as it comes
+    private KeyIndex.Builder prefix = new KeyIndex.Builder();
+    private String last;
+    private KeyIndex built; // the prefix, once the tail began
+
+    // the tail, packed
+    private byte[] keys;
+    private int[] ends;
+    private long[] places;
+    private double[] expires; // null until an item expires
+    private int n, used;
+    private final int expected;
+
+    // the record being read
+    private final List<String> pendingKeys = new ArrayList<>();
+    private long[] pendingPlaces = new long[64];
+    private double[] pendingExpires = new double[64];
+
+    /** {@code expected}: how many changes the log holds, when known (the tail's arrays are made that large at once). */
+    IndexLoader(int expected) {
+        this.expected = expected;
+    }
+
+    IndexLoader() {
+        this(0);
+    }
+
+    void put(String key, long place, double expiry) {
+        pending(key, place, expiry);
+    }
+
+    void del(String key) {
+        pending(key, GONE, KeyIndex.NEVER);
+    }
+
+    void clear() {
+        pending(null, GONE, KeyIndex.NEVER); // no key: the clear
+    }
+
+    private void pending(String key, long place, double expiry) {
+        int k = pendingKeys.size();
+        if (k == pendingPlaces.length) {
+            pendingPlaces = Arrays.copyOf(pendingPlaces, 2 * k);
+            pendingExpires = Arrays.copyOf(pendingExpires, 2 * k);
+        }
+        pendingKeys.add(key);
+        pendingPlaces[k] = place;
+        pendingExpires[k] = expiry;
+    }
+
+    /** Drops the changes of the record being read (it turned out not to be one). */
+    void abort() {
+        pendingKeys.clear();
+    }
+
+    /** Applies the record's changes, in order. */
+    void commit() {
+        for (int k = 0; k < pendingKeys.size(); k++) {
+            String key = pendingKeys.get(k);
+            if (key == null) {
+                prefix = new KeyIndex.Builder();
+                last = null;
+                built = null;
+                n = 0;
+                used = 0;
+                expires = null;
+            } else if (built == null && pendingPlaces[k] != GONE && (last == null || key.compareTo(last) > 0)) {
+                prefix.add(key, pendingPlaces[k], pendingExpires[k]);
+                last = key;
+            } else {
+                if (built == null) {
+                    built = prefix.build();
+                    prefix = null;
+                }
+                add(key, pendingPlaces[k], pendingExpires[k]);
+            }
+        }
+        pendingKeys.clear();
+    }
+
+    private void add(String key, long place, double expiry) {
+        if (keys == null) {
+            int cap = Math.max(expected, 256);
+            keys = new byte[cap * 12];
+            ends = new int[cap];
+            places = new long[cap];
+        }
+        if (n == ends.length) {
+            int cap = n + (n >> 2) + 16;
+            ends = Arrays.copyOf(ends, cap);
+            places = Arrays.copyOf(places, cap);
+            if (expires != null) expires = grown(expires, cap);
+        }
+        int len = KeyIndex.Keys.encodedLength(key);
+        if (used + len > keys.length) keys = Arrays.copyOf(keys, Math.max(keys.length + (keys.length >> 2), used + len));
+        ends[n] = KeyIndex.Keys.encode(key, keys, used);
+        used = ends[n] & ~KeyIndex.WIDE;
+        places[n] = place;
+        if (expiry != KeyIndex.NEVER && expires == null) expires = grown(new double[0], ends.length);
+        if (expires != null) expires[n] = expiry;
+        n++;
+    }
+
+    private static double[] grown(double[] e, int cap) {
+        double[] out = Arrays.copyOf(e, cap);
+        Arrays.fill(out, e.length, cap, KeyIndex.NEVER);
+        return out;
+    }
+
+    private int start(int i) {
+        return i == 0 ? 0 : ends[i - 1] & ~KeyIndex.WIDE;
+    }
+
+    private int compare(int i, int j) {
+        return KeyIndex.Keys.compare(keys, start(i), ends[i], keys, start(j), ends[j]);
+    }
+
+    private double expiry(int i) {
+        return expires == null ? KeyIndex.NEVER : expires[i];
+    }
+
+    /** The index: for each key its last change, deleted keys left out. The loader is spent after. */
+    KeyIndex build() {
+        if (built == null) return prefix.build();
+        KeyIndex head = built;
+        built = null;
+        int[] order = sort();
+        if (n <= head.count() / 8) { // a short tail: applied to the prefix's chunks
+            for (int k = 0; k < order.length; k++) {
+                int i = order[k];
+                if (k + 1 < order.length && compare(i, order[k + 1]) == 0) continue; // a later change to the same key follows
+                String key = KeyIndex.Keys.decode(keys, start(i), ends[i]);
+                if (places[i] == GONE) head.remove(key);
+                else head.put(key, places[i], expiry(i));
+            }
+            return head;
+        }
+        // a long one: both walked in key order into a new index, the tail's change winning
+        KeyIndex.Builder b = new KeyIndex.Builder();
+        KeyIndex.Cursor c = head.drain();
+        boolean more = c.next();
+        String at = more ? c.key() : null;
+        for (int k = 0; k < order.length; k++) {
+            int i = order[k];
+            if (k + 1 < order.length && compare(i, order[k + 1]) == 0) continue;
+            String key = KeyIndex.Keys.decode(keys, start(i), ends[i]);
+            int cmp;
+            while (more && (cmp = at.compareTo(key)) <= 0) {
+                if (cmp < 0) b.add(at, c.place(), c.expires());
+                more = c.next();
+                at = more ? c.key() : null;
+            }
+            if (places[i] != GONE) b.add(key, places[i], expiry(i));
+        }
+        while (more) {
+            b.add(at, c.place(), c.expires());
+            more = c.next();
+            at = more ? c.key() : null;
+        }
+        return b.build();
+    }
+
+    /** The tail's positions sorted by key, stable: a merge sort of the runs already in order. */
+    private int[] sort() {
+        int[] a = new int[n], tmp = new int[n];
+        for (int i = 0; i < n; i++) a[i] = i;
+        int[] runs = new int[16];
+        int r = 0;
+        for (int i = 0; i < n; ) { // natural runs: appended changes are often in order
+            int j = i + 1;
+            while (j < n && compare(j - 1, j) <= 0) j++;
+            if (r + 1 >= runs.length) runs = Arrays.copyOf(runs, runs.length * 2);
+            runs[r++] = i;
+            i = j;
+        }
+        runs[r] = n;
+        while (r > 1) {
+            int w = 0;
+            for (int k = 0; k < r; k += 2) {
+                int lo = runs[k], mid = runs[Math.min(k + 1, r)], hi = runs[Math.min(k + 2, r)];
+                merge(a, tmp, lo, mid, hi);
+                runs[w++] = lo;
+            }
+            runs[w] = n;
+            r = w;
+            int[] t = a;
+            a = tmp;
+            tmp = t;
+        }
+        return a;
+    }
+
+    private void merge(int[] src, int[] dst, int from, int mid, int to) {
+        int i = from, j = mid, k = from;
+        while (i < mid && j < to) dst[k++] = compare(src[j], src[i]) < 0 ? src[j++] : src[i++]; // ties: the earlier change first
+        while (i < mid) dst[k++] = src[i++];
+        while (j < to) dst[k++] = src[j++];
+    }
+}
