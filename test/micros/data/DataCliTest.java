@@ -260,6 +260,32 @@ class DataCliTest {
         assertEquals(want, got, "every item back, as sent");
     }
 
+    /** Peak RSS in bytes of {@code micros ARGS} (and the JVMs it waits for), as the kernel counts it for /usr/bin/time. */
+    private static long peak(Path app, String... args) throws Exception {
+        Path rss = Files.createTempFile("micros-rss", ".txt");
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/time", "-f", "%M", "-o", rss.toString()));
+        cmd.addAll(Jar.command(args));
+        Process p = new ProcessBuilder(cmd).directory(app.toFile()).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), said);
+        String kb = Files.readString(rss).strip();
+        Files.delete(rss);
+        return Long.parseLong(kb.substring(kb.lastIndexOf('\n') + 1)) << 10;
+    }
+
+    @Test
+    void anImportAndAnExportPeakNearTheIndexNotTheItems() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/time")), "GNU time measures the peak");
+        Path app = Apps.copy("data", dir);
+        Path in = dir.resolve("big.zip");
+        zip(in, Map.of("bases/big.json", bigBase(200_000, null))); // 90 MB of items, a 6 MB index
+        // plain java -jar, as users run it: loose bounds, far below what the items would take (~1.8 GB before)
+        long imported = peak(app, "data", "import", in.toString());
+        assertTrue(imported < 200 << 20, "data import peaked at " + (imported >> 20) + " MB");
+        long exported = peak(app, "data", "export", dir.resolve("back.zip").toString());
+        assertTrue(exported < 200 << 20, "data export peaked at " + (exported >> 20) + " MB");
+    }
+
     /** Makes a zip entry's central-directory size say {@code size} (what a hostile zip can do). */
     private static void declare(Path zip, String entry, int size) throws IOException {
         byte[] z = Files.readAllBytes(zip);
