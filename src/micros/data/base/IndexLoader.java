@@ -142,10 +142,19 @@ final class IndexLoader {
         KeyIndex head = built;
         built = null;
         int[] order = sort();
+        if (head.count() == 0) { // no prefix (a log of changes in no order): the tail alone, laid out as sorted
+            KeyIndex.Builder b = new KeyIndex.Builder();
+            for (int k = 0; k < order.length; k++) {
+                int i = order[k];
+                if (sameAsNext(order, k)) continue; // a later change to the same key follows
+                if (places[i] != GONE) b.add(keys, start(i), ends[i], places[i], expiry(i));
+            }
+            return b.build();
+        }
         if (n <= head.count() / 8) { // a short tail: applied to the prefix's chunks
             for (int k = 0; k < order.length; k++) {
                 int i = order[k];
-                if (k + 1 < order.length && compare(i, order[k + 1]) == 0) continue; // a later change to the same key follows
+                if (sameAsNext(order, k)) continue; // a later change to the same key follows
                 String key = KeyIndex.Keys.decode(keys, start(i), ends[i]);
                 if (places[i] == GONE) head.remove(key);
                 else head.put(key, places[i], expiry(i));
@@ -159,7 +168,7 @@ final class IndexLoader {
         String at = more ? c.key() : null;
         for (int k = 0; k < order.length; k++) {
             int i = order[k];
-            if (k + 1 < order.length && compare(i, order[k + 1]) == 0) continue;
+            if (sameAsNext(order, k)) continue;
             String key = KeyIndex.Keys.decode(keys, start(i), ends[i]);
             int cmp;
             while (more && (cmp = at.compareTo(key)) <= 0) {
@@ -177,15 +186,26 @@ final class IndexLoader {
         return b.build();
     }
 
-    /** The tail's positions sorted by key, stable: a merge sort of the runs already in order. */
+    /**
+     * The tail's positions sorted by key, stable: a merge sort of the runs already in order, over
+     * each key's first characters packed in a long beside its position (8 when every key takes a
+     * byte a character, else 4), so comparisons read two arrays in order and go to the keys
+     * themselves only when those characters are the same.
+     */
     private int[] sort() {
-        int[] a = new int[n], tmp = new int[n];
-        for (int i = 0; i < n; i++) a[i] = i;
+        boolean narrow = true;
+        for (int i = 0; i < n && narrow; i++) narrow = ends[i] >= 0;
+        long[] pre = new long[n], preTmp = new long[n];
+        int[] at = new int[n], atTmp = new int[n];
+        for (int i = 0; i < n; i++) {
+            at[i] = i;
+            pre[i] = prefix(i, narrow);
+        }
         int[] runs = new int[16];
         int r = 0;
         for (int i = 0; i < n; ) { // natural runs: appended changes are often in order
             int j = i + 1;
-            while (j < n && compare(j - 1, j) <= 0) j++;
+            while (j < n && compare(pre[j - 1], at[j - 1], pre[j], at[j]) <= 0) j++;
             if (r + 1 >= runs.length) runs = Arrays.copyOf(runs, runs.length * 2);
             runs[r++] = i;
             i = j;
@@ -195,22 +215,57 @@ final class IndexLoader {
             int w = 0;
             for (int k = 0; k < r; k += 2) {
                 int lo = runs[k], mid = runs[Math.min(k + 1, r)], hi = runs[Math.min(k + 2, r)];
-                merge(a, tmp, lo, mid, hi);
+                int x = lo, y = mid, z = lo;
+                while (x < mid && y < hi) { // ties: the earlier change first
+                    boolean second = compare(pre[y], at[y], pre[x], at[x]) < 0;
+                    int from = second ? y++ : x++;
+                    preTmp[z] = pre[from];
+                    atTmp[z++] = at[from];
+                }
+                for (; x < mid; x++, z++) {
+                    preTmp[z] = pre[x];
+                    atTmp[z] = at[x];
+                }
+                for (; y < hi; y++, z++) {
+                    preTmp[z] = pre[y];
+                    atTmp[z] = at[y];
+                }
                 runs[w++] = lo;
             }
             runs[w] = n;
             r = w;
-            int[] t = a;
-            a = tmp;
-            tmp = t;
+            long[] p = pre;
+            pre = preTmp;
+            preTmp = p;
+            int[] t = at;
+            at = atTmp;
+            atTmp = t;
         }
-        return a;
+        sortedPrefixes = pre;
+        return at;
     }
 
-    private void merge(int[] src, int[] dst, int from, int mid, int to) {
-        int i = from, j = mid, k = from;
-        while (i < mid && j < to) dst[k++] = compare(src[j], src[i]) < 0 ? src[j++] : src[i++]; // ties: the earlier change first
-        while (i < mid) dst[k++] = src[i++];
-        while (j < to) dst[k++] = src[j++];
+    /** After {@link #sort}: the prefixes in sorted order (a key differs from the next when its prefix does). */
+    private long[] sortedPrefixes;
+
+    /** Whether sorted positions k and k + 1 hold the same key. */
+    private boolean sameAsNext(int[] order, int k) {
+        return k + 1 < order.length && sortedPrefixes[k] == sortedPrefixes[k + 1] && compare(order[k], order[k + 1]) == 0;
     }
+
+    /** A key's first characters, in a long whose unsigned order is theirs (0 past the key's end: ties go to the keys). */
+    private long prefix(int i, boolean narrow) {
+        int s = start(i), len = KeyIndex.Keys.length(s, ends[i]);
+        boolean wide = ends[i] < 0;
+        long p = 0;
+        int chars = narrow ? 8 : 4, bits = narrow ? 8 : 16;
+        for (int j = 0; j < chars; j++) p = p << bits | (j < len ? KeyIndex.Keys.charAt(keys, s, wide, j) : 0);
+        return p;
+    }
+
+    private int compare(long pa, int a, long pb, int b) {
+        int c = Long.compareUnsigned(pa, pb);
+        return c != 0 ? c : compare(a, b);
+    }
+
 }

@@ -477,6 +477,12 @@ final class KeyIndex {
 
         /** Compares two packed keys as String.compareTo compares the strings. */
         static int compare(byte[] a, int as, int ae, byte[] b, int bs, int be) {
+            if ((ae | be) >= 0) { // both one byte a character: the bytes compare as the characters do
+                int at = java.util.Arrays.mismatch(a, as, ae, b, bs, be);
+                if (at < 0) return 0;
+                if (at == ae - as || at == be - bs) return (ae - as) - (be - bs);
+                return (a[as + at] & 0xFF) - (b[bs + at] & 0xFF);
+            }
             boolean aw = ae < 0, bw = be < 0;
             int n = length(as, ae), m = length(bs, be), k = Math.min(n, m);
             for (int j = 0; j < k; j++) {
