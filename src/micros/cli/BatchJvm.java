@@ -21,7 +21,7 @@ import micros.util.UserError;
 final class BatchJvm {
     private BatchJvm() {}
 
-    static final List<String> OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmn16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+    static final List<String> OPTIONS = List.of("-XX:+UseSerialGC", "-Xms24m", "-Xmn16m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
     private static final String MARK = "micros.batch";
 
     /** The exit status of {@code micros data ARGS} run again in a batch JVM; null: run it in this one. */

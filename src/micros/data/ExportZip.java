@@ -75,7 +75,10 @@ public final class ExportZip {
 
         /** The one sentence for an entry that takes more than {@link #limit}. */
         UserError refuse(Entry e, long atLeast) {
-            String what = e.zip.getName() + (e.kind.equals("bases") ? " needs " : " expands to ") + (atLeast > 0 ? mb(atLeast) : "more than " + mb(limit(e)));
+            if (e.kind.equals("bases"))
+                return UserError.config(e.zip.getName() + " needs more than the free disk space of the app's data folder (" + mb(disk) + ", keeping " + mb(DISK_SPARE)
+                        + " spare) for its items, staged and then written again in key order; nothing was imported");
+            String what = e.zip.getName() + " expands to " + (atLeast > 0 ? mb(atLeast) : "more than " + mb(limit(e)));
             if (e.kind.equals("drives") && DriveService.MAX_FILE <= left)
                 return UserError.config(what + ", past Drive's largest file (" + mb(DriveService.MAX_FILE) + ": 10,000 parts of 10 MB); nothing was imported");
             return UserError.config(what + ", more than the free disk space of the app's data folder (" + mb(disk) + ", keeping " + mb(DISK_SPARE)

@@ -157,6 +157,7 @@ class DataCliTest {
         Jar.Result r = Jar.run(app, "data", "import", in.toString());
         assertEquals(0, r.exit(), r.all());
         assertTrue(r.out().contains("2 bases (3 items)"), r.out());
+        assertTrue(r.out().startsWith("imported ") && r.err().isEmpty(), "the batch JVM the import runs in says nothing of its own: " + r.all());
         Jar.Result again = Jar.run(app, "data", "import", in.toString());
         assertEquals(2, again.exit(), again.all());
         assertTrue(again.err().contains("base 'notes' (2 items)"), again.err());
@@ -332,6 +333,13 @@ class DataCliTest {
             assertEquals(2, l.exit(), l.all());
             assertTrue(l.err().contains("drives/photos/big.bin") && l.err().contains("free disk"), l.err());
             assertEquals(List.of(), dataFiles(app), "nothing imported, no staged file left");
+            // a Base whose staged log (twice: staged, then in key order) passes the free disk: refused as it is staged, nothing left
+            Path bigBase = dir.resolve("big-base.zip");
+            zip(bigBase, Map.of("bases/many.json", bigBase(20_000, null))); // ~9 MB of items: 18 MB where 16 MB are free
+            Jar.Result b = Jar.run(app, "data", "import", bigBase.toString());
+            assertEquals(2, b.exit(), b.all());
+            assertTrue(b.err().contains("bases/many.json") && b.err().contains("free disk"), b.err());
+            assertEquals(List.of(), dataFiles(app), "nothing imported, no staged log left");
             // what fits is imported
             entries.remove("drives/photos/big.bin");
             zip(honest, entries);
