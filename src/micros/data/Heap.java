@@ -24,10 +24,13 @@ final class Heap {
     private static void setRatios() {
         try {
             var vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            for (String flag : new String[] {"MinHeapFreeRatio", "MaxHeapFreeRatio"}) {
+                if (vm.getVMOption(flag).getOrigin() != com.sun.management.VMOption.Origin.DEFAULT) return; // the user's choice
+            }
             vm.setVMOption("MinHeapFreeRatio", "10"); // lowered first: it may not pass the maximum
             vm.setVMOption("MaxHeapFreeRatio", "30");
         } catch (RuntimeException | LinkageError e) {
-            // another JVM, or flags set on the command line: its own heap policy stands
+            // another JVM: its own heap policy stands
         }
     }
 }
