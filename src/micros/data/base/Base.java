@@ -61,53 +61,8 @@ final class Base implements AutoCloseable {
         this.file = file;
         this.compactions = compactions;
         IndexLoader loader = new IndexLoader();
-        this.log = LogFile.open(file, "base '" + name + "'", records(loader), warnings, files);
+        this.log = LogFile.open(file, "base '" + name + "'", loader.records(), warnings, files);
         view = new View(loader.build(), log.generation());
-    }
-
-    /** Feeds a log's records to a loader, each all or nothing. */
-    private static LogFile.Records records(IndexLoader loader) {
-        return (b, length, at) -> {
-            try {
-                LogRecords.scan(b, length, into(loader, at));
-            } catch (RuntimeException e) {
-                loader.abort(); // a record is all or nothing
-                throw e;
-            }
-            loader.commit();
-        };
-    }
-
-    private static LogRecords.Visitor into(IndexLoader loader, long at) {
-        return new LogRecords.Visitor() {
-            public void clear() {
-                loader.clear();
-            }
-
-            public void del(String key) {
-                loader.del(key);
-            }
-
-            public void put(String key, int offset, int length, double expires) {
-                loader.put(key, KeyIndex.place(at + offset, length), expires);
-            }
-        };
-    }
-
-    private static LogRecords.Visitor into(KeyIndex index, long at) {
-        return new LogRecords.Visitor() {
-            public void clear() {
-                index.clear();
-            }
-
-            public void del(String key) {
-                index.remove(key);
-            }
-
-            public void put(String key, int offset, int length, double expires) {
-                index.put(key, KeyIndex.place(at + offset, length), expires);
-            }
-        };
     }
 
     // ---- reading ----
@@ -357,7 +312,7 @@ final class Base implements AutoCloseable {
                     long to = log.size();
                     if (to > from) {
                         long start = out.copy(in, from, to);
-                        in.replay(from, to, (bytes, length, at) -> LogRecords.scan(bytes, length, into(next, start - from + at)));
+                        in.replay(from, to, (bytes, length, at) -> LogRecords.scan(bytes, length, next.applying(start - from + at)));
                     }
                     out.finish();
                     log.replaceWith(tmp, gen -> view = new View(next, gen));
@@ -416,7 +371,7 @@ final class Base implements AutoCloseable {
     /** The index of a log this process wrote whole (an import's), of about {@code items} changes. */
     private static KeyIndex load(FileChannel ch, String name, long items) throws IOException {
         IndexLoader loader = new IndexLoader((int) Math.min(items, Integer.MAX_VALUE - 16));
-        long end = LogFile.replay(ch, LogFile.MAGIC.length, ch.size(), records(loader));
+        long end = LogFile.replay(ch, LogFile.MAGIC.length, ch.size(), loader.records());
         if (end != ch.size()) throw new IOException("the import's log of base '" + name + "' is damaged at byte " + end);
         return loader.build();
     }

@@ -12,7 +12,7 @@ import java.util.List;
  * more memory than the index itself; the changes after (the tail) are collected packed in a few
  * arrays, sorted by key (stable: the last change to a key wins) and merged in at the end.
  */
-final class IndexLoader {
+final class IndexLoader implements LogRecords.Visitor {
     private static final long GONE = -1;
 
     // the ascending prefix, laid out as it comes
@@ -42,15 +42,38 @@ final class IndexLoader {
         this(0);
     }
 
+    /** Reads a log's records into this loader, each all or nothing. */
+    LogFile.Records records() {
+        return (b, length, at) -> {
+            recordAt = at;
+            try {
+                LogRecords.scan(b, length, this);
+            } catch (RuntimeException e) {
+                abort(); // a record found bad halfway leaves nothing of itself
+                throw e;
+            }
+            commit();
+        };
+    }
+
+    private long recordAt; // where the payload of the record being read lies in the log
+
+    @Override
+    public void put(String key, int offset, int length, double expires) {
+        put(key, KeyIndex.place(recordAt + offset, length), expires);
+    }
+
     void put(String key, long place, double expiry) {
         pending(key, place, expiry);
     }
 
-    void del(String key) {
+    @Override
+    public void del(String key) {
         pending(key, GONE, KeyIndex.NEVER);
     }
 
-    void clear() {
+    @Override
+    public void clear() {
         pending(null, GONE, KeyIndex.NEVER); // no key: the clear
     }
 
@@ -108,10 +131,10 @@ final class IndexLoader {
             places = Arrays.copyOf(places, cap);
             if (expires != null) expires = grown(expires, cap);
         }
-        int len = KeyIndex.Keys.encodedLength(key);
+        int len = PackedKeys.encodedLength(key);
         if (used + len > keys.length) keys = Arrays.copyOf(keys, Math.max(keys.length + (keys.length >> 2), used + len));
-        ends[n] = KeyIndex.Keys.encode(key, keys, used);
-        used = ends[n] & ~KeyIndex.WIDE;
+        ends[n] = PackedKeys.encode(key, keys, used);
+        used = ends[n] & ~PackedKeys.WIDE;
         places[n] = place;
         if (expiry != KeyIndex.NEVER && expires == null) expires = grown(new double[0], ends.length);
         if (expires != null) expires[n] = expiry;
@@ -125,11 +148,11 @@ final class IndexLoader {
     }
 
     private int start(int i) {
-        return i == 0 ? 0 : ends[i - 1] & ~KeyIndex.WIDE;
+        return i == 0 ? 0 : ends[i - 1] & ~PackedKeys.WIDE;
     }
 
     private int compare(int i, int j) {
-        return KeyIndex.Keys.compare(keys, start(i), ends[i], keys, start(j), ends[j]);
+        return PackedKeys.compare(keys, start(i), ends[i], keys, start(j), ends[j]);
     }
 
     private double expiry(int i) {
@@ -155,7 +178,7 @@ final class IndexLoader {
             for (int k = 0; k < order.length; k++) {
                 int i = order[k];
                 if (sameAsNext(order, k)) continue; // a later change to the same key follows
-                String key = KeyIndex.Keys.decode(keys, start(i), ends[i]);
+                String key = PackedKeys.decode(keys, start(i), ends[i]);
                 if (places[i] == GONE) head.remove(key);
                 else head.put(key, places[i], expiry(i));
             }
@@ -169,7 +192,7 @@ final class IndexLoader {
         for (int k = 0; k < order.length; k++) {
             int i = order[k];
             if (sameAsNext(order, k)) continue;
-            String key = KeyIndex.Keys.decode(keys, start(i), ends[i]);
+            String key = PackedKeys.decode(keys, start(i), ends[i]);
             int cmp;
             while (more && (cmp = at.compareTo(key)) <= 0) {
                 if (cmp < 0) b.add(at, c.place(), c.expires());
@@ -255,11 +278,11 @@ final class IndexLoader {
 
     /** A key's first characters, in a long whose unsigned order is theirs (0 past the key's end: ties go to the keys). */
     private long prefix(int i, boolean narrow) {
-        int s = start(i), len = KeyIndex.Keys.length(s, ends[i]);
+        int s = start(i), len = PackedKeys.length(s, ends[i]);
         boolean wide = ends[i] < 0;
         long p = 0;
         int chars = narrow ? 8 : 4, bits = narrow ? 8 : 16;
-        for (int j = 0; j < chars; j++) p = p << bits | (j < len ? KeyIndex.Keys.charAt(keys, s, wide, j) : 0);
+        for (int j = 0; j < chars; j++) p = p << bits | (j < len ? PackedKeys.charAt(keys, s, wide, j) : 0);
         return p;
     }
 

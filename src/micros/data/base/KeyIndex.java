@@ -1,6 +1,5 @@
 package micros.data.base;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +25,6 @@ final class KeyIndex {
     /** A place packs the item's offset in the log (40 bits: logs up to 1 TB) and its length (24 bits). */
     static final long MAX_OFFSET = 1L << 40;
     static final int MAX_LENGTH = 1 << 24;
-    /** In a key's end offset: its characters take two bytes each. */
-    static final int WIDE = 1 << 31;
 
     static long place(long offset, int length) {
         if (offset < 0 || offset >= MAX_OFFSET || length < 0 || length >= MAX_LENGTH)
@@ -119,6 +116,23 @@ final class KeyIndex {
         if (c.size() == 1 && !e.getKey().isEmpty()) chunks.remove(e.getKey());
         else chunks.put(e.getKey(), c.without(i));
         return old;
+    }
+
+    /** Applies a record's changes as they are read (records of this process, so whole); {@code at}: where its payload lies in the log. */
+    LogRecords.Visitor applying(long at) {
+        return new LogRecords.Visitor() {
+            public void clear() {
+                KeyIndex.this.clear();
+            }
+
+            public void del(String key) {
+                remove(key);
+            }
+
+            public void put(String key, int offset, int length, double expires) {
+                KeyIndex.this.put(key, place(at + offset, length), expires);
+            }
+        };
     }
 
     void clear() {
@@ -262,10 +276,10 @@ final class KeyIndex {
         private boolean first = true;
 
         void add(String key, long place, double expiry) {
-            int len = Keys.encodedLength(key);
+            int len = PackedKeys.encodedLength(key);
             if (used + len > keys.length) keys = java.util.Arrays.copyOf(keys, Math.max(keys.length * 2, used + len));
-            ends[n] = Keys.encode(key, keys, used);
-            used = ends[n] & ~WIDE;
+            ends[n] = PackedKeys.encode(key, keys, used);
+            used = ends[n] & ~PackedKeys.WIDE;
             places[n] = place;
             expires[n] = expiry;
             n++;
@@ -276,11 +290,11 @@ final class KeyIndex {
 
         /** The same from packed key bytes (end carries the WIDE flag). */
         void add(byte[] from, int start, int end, long place, double expiry) {
-            int len = (end & ~WIDE) - start;
+            int len = (end & ~PackedKeys.WIDE) - start;
             if (used + len > keys.length) keys = java.util.Arrays.copyOf(keys, Math.max(keys.length * 2, used + len));
             System.arraycopy(from, start, keys, used, len);
             used += len;
-            ends[n] = used | end & WIDE;
+            ends[n] = used | end & PackedKeys.WIDE;
             places[n] = place;
             expires[n] = expiry;
             n++;
@@ -318,7 +332,7 @@ final class KeyIndex {
         }
 
         int start(int i) {
-            return i == 0 ? 0 : ends[i - 1] & ~WIDE;
+            return i == 0 ? 0 : ends[i - 1] & ~PackedKeys.WIDE;
         }
 
         double expires(int i) {
@@ -326,11 +340,11 @@ final class KeyIndex {
         }
 
         String key(int i) {
-            return Keys.decode(keys, start(i), ends[i]);
+            return PackedKeys.decode(keys, start(i), ends[i]);
         }
 
         int compare(int i, String k) {
-            return Keys.compare(keys, start(i), ends[i], k);
+            return PackedKeys.compare(keys, start(i), ends[i], k);
         }
 
         /** The index of key k, or -(where it would go) - 1. */
@@ -359,15 +373,15 @@ final class KeyIndex {
         }
 
         Chunk insert(int at, String key, long place, double expires) {
-            int n = size(), len = Keys.encodedLength(key), s = start(at);
+            int n = size(), len = PackedKeys.encodedLength(key), s = start(at);
             byte[] k = new byte[keys.length + len];
             System.arraycopy(keys, 0, k, 0, s);
-            int end = Keys.encode(key, k, s);
+            int end = PackedKeys.encode(key, k, s);
             System.arraycopy(keys, s, k, s + len, keys.length - s);
             int[] en = new int[n + 1];
             System.arraycopy(ends, 0, en, 0, at);
             en[at] = end;
-            for (int j = at; j < n; j++) en[j + 1] = ends[j] + len; // the WIDE bit stays: offsets are far below it
+            for (int j = at; j < n; j++) en[j + 1] = ends[j] + len; // the PackedKeys.WIDE bit stays: offsets are far below it
             long[] p = new long[n + 1];
             System.arraycopy(places, 0, p, 0, at);
             p[at] = place;
@@ -384,7 +398,7 @@ final class KeyIndex {
         }
 
         Chunk without(int at) {
-            int n = size(), s = start(at), len = (ends[at] & ~WIDE) - s;
+            int n = size(), s = start(at), len = (ends[at] & ~PackedKeys.WIDE) - s;
             byte[] k = new byte[keys.length - len];
             System.arraycopy(keys, 0, k, 0, s);
             System.arraycopy(keys, s + len, k, s, keys.length - s - len);
@@ -406,7 +420,7 @@ final class KeyIndex {
 
         /** Keys [from, to) as a chunk of their own. */
         Chunk slice(int from, int to) {
-            int s = start(from), e = ends[to - 1] & ~WIDE;
+            int s = start(from), e = ends[to - 1] & ~PackedKeys.WIDE;
             int[] en = new int[to - from];
             for (int j = from; j < to; j++) en[j - from] = ends[j] - s;
             return new Chunk(java.util.Arrays.copyOfRange(keys, s, e), en, java.util.Arrays.copyOfRange(places, from, to),
@@ -417,79 +431,6 @@ final class KeyIndex {
             double[] e = new double[n];
             java.util.Arrays.fill(e, NEVER);
             return e;
-        }
-    }
-
-    /** Keys packed as bytes: one per character when all are below U+0100, else two (big-endian), flagged WIDE in the end offset. */
-    static final class Keys {
-        private Keys() {}
-
-        static int encodedLength(String key) {
-            return narrow(key) ? key.length() : 2 * key.length();
-        }
-
-        private static boolean narrow(String key) {
-            for (int j = 0; j < key.length(); j++) if (key.charAt(j) > 0xFF) return false;
-            return true;
-        }
-
-        /** Writes the key at {@code at}; returns its end offset, flagged WIDE when it takes two bytes a character. */
-        static int encode(String key, byte[] to, int at) {
-            int n = key.length();
-            if (narrow(key)) {
-                for (int j = 0; j < n; j++) to[at + j] = (byte) key.charAt(j);
-                return at + n;
-            }
-            for (int j = 0; j < n; j++) {
-                char ch = key.charAt(j);
-                to[at + 2 * j] = (byte) (ch >> 8);
-                to[at + 2 * j + 1] = (byte) ch;
-            }
-            return (at + 2 * n) | WIDE;
-        }
-
-        static String decode(byte[] b, int start, int end) {
-            if (end >= 0) return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
-            int e = end & ~WIDE;
-            char[] cs = new char[(e - start) / 2];
-            for (int j = 0; j < cs.length; j++) cs[j] = charAt(b, start, true, j);
-            return new String(cs);
-        }
-
-        static char charAt(byte[] b, int start, boolean wide, int j) {
-            return wide ? (char) ((b[start + 2 * j] & 0xFF) << 8 | b[start + 2 * j + 1] & 0xFF) : (char) (b[start + j] & 0xFF);
-        }
-
-        static int length(int start, int end) {
-            return end >= 0 ? end - start : ((end & ~WIDE) - start) / 2;
-        }
-
-        /** Compares a packed key with a string as String.compareTo does. */
-        static int compare(byte[] b, int start, int end, String k) {
-            boolean wide = end < 0;
-            int n = length(start, end), m = Math.min(n, k.length());
-            for (int j = 0; j < m; j++) {
-                char x = charAt(b, start, wide, j), y = k.charAt(j);
-                if (x != y) return x - y;
-            }
-            return n - k.length();
-        }
-
-        /** Compares two packed keys as String.compareTo compares the strings. */
-        static int compare(byte[] a, int as, int ae, byte[] b, int bs, int be) {
-            if ((ae | be) >= 0) { // both one byte a character: the bytes compare as the characters do
-                int at = java.util.Arrays.mismatch(a, as, ae, b, bs, be);
-                if (at < 0) return 0;
-                if (at == ae - as || at == be - bs) return (ae - as) - (be - bs);
-                return (a[as + at] & 0xFF) - (b[bs + at] & 0xFF);
-            }
-            boolean aw = ae < 0, bw = be < 0;
-            int n = length(as, ae), m = length(bs, be), k = Math.min(n, m);
-            for (int j = 0; j < k; j++) {
-                char x = charAt(a, as, aw, j), y = charAt(b, bs, bw, j);
-                if (x != y) return x - y;
-            }
-            return n - m;
         }
     }
 }
