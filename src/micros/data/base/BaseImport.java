@@ -38,7 +38,7 @@ public final class BaseImport implements AutoCloseable {
     public void add(Object raw) throws IOException {
         byte[] text;
         try {
-            text = JsonText.bytes(Items.prepare(raw));
+            text = JsonText.bytes(Items.prepareImported(raw));
         } catch (BaseError e) {
             throw new IllegalArgumentException(e.getMessage());
         }
