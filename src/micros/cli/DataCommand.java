@@ -16,8 +16,9 @@ import micros.util.UserError;
 
 /**
  * {@code micros data import|export|env}: the app's Deta Base and Drive outside a run. Import and
- * export work on the stored data while micros is stopped (one writer at a time); env prints where
- * the running app's data is, as Space's Data Keys told scripts.
+ * export work on the stored data while micros is stopped (one writer at a time), in a JVM sized
+ * for a batch job ({@link BatchJvm}); env prints where the running app's data is, as Space's Data
+ * Keys told scripts.
  */
 public final class DataCommand {
     private DataCommand() {}
@@ -29,19 +30,21 @@ public final class DataCommand {
         String sub = pos.get(0);
         List<String> rest = pos.subList(1, pos.size());
         return switch (sub) {
-            case "import" -> importZip(rest, o.flag("--replace"), out);
-            case "export" -> exportZip(rest, out);
+            case "import" -> importZip(rest, o.flag("--replace"), out, args);
+            case "export" -> exportZip(rest, out, args);
             case "env" -> env(rest, out);
             default -> throw Options.usage("data", "unknown data command '" + sub + "': import, export or env");
         };
     }
 
-    private static int importZip(List<String> pos, boolean replace, PrintStream out) {
+    private static int importZip(List<String> pos, boolean replace, PrintStream out, List<String> args) {
         if (pos.isEmpty()) throw Options.usage("data", "which export? give the .zip Space's Data Export made");
         if (pos.size() > 2) throw Options.usage("data", "unexpected argument '" + pos.get(2) + "'");
         Path zip = Path.of(pos.get(0));
         if (!Files.isRegularFile(zip)) throw UserError.config("no file " + zip + ": give the .zip of a Data Export");
         StateDir state = stopped(project(pos.size() > 1 ? pos.get(1) : null));
+        Integer batch = out == System.out ? BatchJvm.rerun(args) : null;
+        if (batch != null) return batch;
         Path dataDir = state.path().resolve("data");
         try (DataServer data = DataServer.open(dataDir, state.projectKey())) {
             ExportZip.Counts c = ExportZip.load(zip, data, replace);
@@ -56,13 +59,15 @@ public final class DataCommand {
         }
     }
 
-    private static int exportZip(List<String> pos, PrintStream out) {
+    private static int exportZip(List<String> pos, PrintStream out, List<String> args) {
         if (pos.isEmpty()) throw Options.usage("data", "where to? give the .zip file to write");
         if (pos.size() > 2) throw Options.usage("data", "unexpected argument '" + pos.get(2) + "'");
         Path zip = Path.of(pos.get(pos.size() - 1));
         if (!zip.getFileName().toString().endsWith(".zip")) throw Options.usage("data", "the export is a .zip file: give its name last (data export [PATH] FILE.zip)");
         if (Files.exists(zip)) throw UserError.config(zip + " exists already: give a new file name, or remove it first");
         StateDir state = stopped(project(pos.size() > 1 ? pos.get(0) : null));
+        Integer batch = out == System.out ? BatchJvm.rerun(args) : null;
+        if (batch != null) return batch;
         Path dataDir = state.path().resolve("data");
         try (DataServer data = DataServer.open(dataDir, state.projectKey())) {
             ExportZip.Counts c = ExportZip.write(zip, data);

@@ -103,6 +103,7 @@ public final class DataServer implements Handler, AutoCloseable {
             if (listen.name() != null) hosts.add(listen.name());
             if (ca != null) ca.cover(hosts, notices); // now, before the micros' bundle is written: the CA may be made anew for a new name
             d = new DataServer(dataDir, projectKey, ca, hosts);
+            Heap.keepNearLive(); // the bases hold their indexes on the heap, their items on disk: a collection may shrink it to near that
             d.listen = listen;
             d.base.notices(notices);
             d.drive.notices(notices);

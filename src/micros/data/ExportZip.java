@@ -1,5 +1,6 @@
 package micros.data;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,10 +20,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
-import micros.data.base.BaseService;
+import micros.data.base.BaseImport;
 import micros.data.drive.DriveService;
 import micros.data.drive.DriveStore;
-import micros.util.Json;
 import micros.util.PrivateFiles;
 import micros.util.UserError;
 
@@ -31,21 +31,19 @@ import micros.util.UserError;
  * object holding {@code items}) and {@code drives/<drive>/<file name>}. Loaded into, and written
  * from, the app's data. A single top-level folder around them is accepted too.
  *
- * <p>An import is checked whole before it writes anything: each entry's size against Drive's
- * largest file, the free disk and the memory the Base items need (declared sizes first, then the
- * bytes actually decompressed, since a zip's sizes can lie), every item against Base's rules,
- * and what it would overwrite. Drive files are staged and only renamed into place once every
- * entry has passed, so a refusal changes nothing.
+ * <p>Both stream: an import reads each Base export an item at a time, checks it by Base's rules
+ * and stages it in a new log beside the base's; an export writes each item's text from the log as
+ * it is. Memory holds one item (and the bases' indexes), whatever the export's size. An import is
+ * checked whole before it changes anything: what it would overwrite, each entry's size against
+ * Drive's largest file and the free disk (declared sizes first, then the bytes actually written,
+ * since a zip's sizes can lie), every item against Base's rules. Staged logs and Drive files are
+ * swapped in by renames only once every entry has passed, so a refusal changes nothing.
  */
 public final class ExportZip {
     private ExportZip() {}
 
     /** Disk space an import leaves free, so the running app still has room for its writes. */
     static final long DISK_SPARE = 64L << 20;
-    /** Parsed JSON takes up to ~32 times its text in memory: the Base exports of one import get at most this share of the free heap. */
-    static final int HEAP_SHARE = 48;
-    /** One bases/<name>.json is read as one string: at most 1 GB (a Java string holds ~2 GB, ~1 G characters beyond Latin-1). */
-    static final long MAX_BASE_JSON = 1L << 30;
 
     public record Counts(int bases, long items, int drives, long files) {
         public String describe() {
@@ -56,46 +54,35 @@ public final class ExportZip {
 
     private record Entry(ZipEntry zip, String kind, String container, String name) {}
 
-    /** What the entries may still take: bytes of disk, and bytes of Base JSON held in memory. */
+    /** What the entries may still take of the disk. */
     private static final class Budget {
-        final long disk, heap;
-        long diskLeft, heapLeft;
+        final long disk;
+        long left;
 
         Budget(Path dataDir) throws IOException {
-            Runtime rt = Runtime.getRuntime();
             disk = Math.max(0, Files.getFileStore(dataDir).getUsableSpace() - DISK_SPARE);
-            heap = Math.max(0, (rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())) / HEAP_SHARE);
-            diskLeft = disk;
-            heapLeft = heap;
+            left = disk;
         }
 
-        /** The most an entry may expand to now (for bases also the memory to hold it). */
+        /** The most an entry may take now (a Drive file: at most Drive's largest). */
         long limit(Entry e) {
-            return e.kind.equals("bases") ? Math.min(Math.min(diskLeft, heapLeft), MAX_BASE_JSON) : Math.min(diskLeft, DriveService.MAX_FILE);
+            return e.kind.equals("bases") ? left : Math.min(left, DriveService.MAX_FILE);
         }
 
-        void take(Entry e, long bytes) {
-            diskLeft -= bytes;
-            if (e.kind.equals("bases")) heapLeft -= bytes;
+        void take(long bytes) {
+            left -= bytes;
         }
 
-        /** The one sentence for an entry that expands past {@link #limit}. */
+        /** The one sentence for an entry that takes more than {@link #limit}. */
         UserError refuse(Entry e, long atLeast) {
+            if (e.kind.equals("bases"))
+                return UserError.config(e.zip.getName() + " needs more than the free disk space of the app's data folder (" + mb(disk) + ", keeping " + mb(DISK_SPARE)
+                        + " spare) for its items, staged and then written again in key order; nothing was imported");
             String what = e.zip.getName() + " expands to " + (atLeast > 0 ? mb(atLeast) : "more than " + mb(limit(e)));
-            if (e.kind.equals("drives") && DriveService.MAX_FILE <= diskLeft)
+            if (e.kind.equals("drives") && DriveService.MAX_FILE <= left)
                 return UserError.config(what + ", past Drive's largest file (" + mb(DriveService.MAX_FILE) + ": 10,000 parts of 10 MB); nothing was imported");
-            if (e.kind.equals("bases") && MAX_BASE_JSON < Math.min(diskLeft, heapLeft))
-                return UserError.config(what + ", past the " + mb(MAX_BASE_JSON) + " micros reads of one Base export (it is read whole until imports stream); nothing was imported");
-            if (e.kind.equals("bases") && heapLeft < diskLeft)
-                return UserError.config(what + ", more Base items than this import can hold in memory (" + mb(heap) + " of Base exports with this Java heap); "
-                        + "nothing was imported: give Java more memory (java -Xmx" + moreHeapGb(atLeast) + "g -jar micros.jar data import ...)");
             return UserError.config(what + ", more than the free disk space of the app's data folder (" + mb(disk) + ", keeping " + mb(DISK_SPARE)
                     + " spare); nothing was imported");
-        }
-
-        /** Twice the heap, or what this entry needs if that is more, in whole GB with room to spare. */
-        private static long moreHeapGb(long entryBytes) {
-            return (Math.max(2 * Runtime.getRuntime().maxMemory(), entryBytes * HEAP_SHARE) >> 30) + 2;
         }
 
         private static String mb(long bytes) {
@@ -108,26 +95,11 @@ public final class ExportZip {
         try (ZipFile z = new ZipFile(zip.toFile(), StandardCharsets.UTF_8)) {
             List<Entry> entries = entries(z);
             if (entries.isEmpty()) throw UserError.config(zip + " holds no bases/<name>.json and no drives/<drive>/ files: is it a Space Data Export?");
-            // the declared sizes first: nothing is read when they already do not fit
-            Budget declared = new Budget(data.dataDir());
-            for (Entry e : entries) {
-                long size = Math.max(0, e.zip.getSize());
-                if (size > declared.limit(e)) throw declared.refuse(e, size);
-                declared.take(e, size);
-            }
-            Budget budget = new Budget(data.dataDir());
-            Map<String, List<Object>> bases = new LinkedHashMap<>();
+            Map<String, Entry> bases = new LinkedHashMap<>();
             Map<String, List<Entry>> drives = new LinkedHashMap<>();
             for (Entry e : entries) {
-                if (e.kind.equals("bases")) {
-                    List<Object> items = items(z, e, budget);
-                    try {
-                        BaseService.checkImport(e.container, items); // every item passes Base's rules before anything is written
-                    } catch (IllegalArgumentException bad) {
-                        throw UserError.config(e.zip.getName() + ": " + bad.getMessage() + "; nothing was imported");
-                    }
-                    bases.put(e.container, items);
-                } else drives.computeIfAbsent(e.container, k -> new ArrayList<>()).add(e);
+                if (e.kind.equals("bases")) bases.put(e.container, e); // a base named twice: the last entry, as the export's own order says
+                else drives.computeIfAbsent(e.container, k -> new ArrayList<>()).add(e);
             }
             DriveStore store = data.drive().store();
             if (!replace) {
@@ -140,8 +112,31 @@ public final class ExportZip {
                 if (!clashes.isEmpty())
                     throw UserError.config("the app already has data the export would overwrite: " + String.join(", ", clashes) + "; pass --replace to overwrite it");
             }
+            // the declared sizes of the files first: nothing is read when they already do not fit
+            Budget declared = new Budget(data.dataDir());
+            for (Entry e : entries) {
+                if (!e.kind.equals("drives")) continue;
+                long size = Math.max(0, e.zip.getSize());
+                if (size > declared.limit(e)) throw declared.refuse(e, size);
+                declared.take(size);
+            }
+            Budget budget = new Budget(data.dataDir());
+            Map<Entry, BaseImport> stagedBases = new LinkedHashMap<>();
             Map<Entry, DriveStore.Staged> staged = new LinkedHashMap<>();
             try {
+                for (Entry e : bases.values()) {
+                    BaseImport imp;
+                    try {
+                        imp = data.base().stage(e.container);
+                    } catch (IllegalArgumentException bad) {
+                        throw UserError.config(e.zip.getName() + ": " + bad.getMessage() + "; nothing was imported");
+                    }
+                    stagedBases.put(e, imp);
+                    try (InputStream in = z.getInputStream(e.zip)) {
+                        ExportItems.read(in, e.zip.getName(), (b, length, depth, n) -> stageItem(e, imp, b, length, depth, n, budget));
+                    }
+                    budget.take(2 * imp.bytes());
+                }
                 for (List<Entry> files : drives.values()) {
                     for (Entry e : files) {
                         DriveStore.Staged s;
@@ -150,14 +145,14 @@ public final class ExportZip {
                         }
                         if (s == null) throw budget.refuse(e, 0);
                         staged.put(e, s);
-                        budget.take(e, s.size());
+                        budget.take(s.size());
                     }
                 }
-                // every entry passed: now the writes (each Base is swapped in whole; each file renamed in)
+                // every entry passed: now the swaps (each Base's staged log renamed in; each file renamed in)
                 long items = 0, files = 0;
-                for (var b : bases.entrySet()) {
-                    data.base().importItems(b.getKey(), b.getValue(), replace);
-                    items += b.getValue().size();
+                for (var b : stagedBases.entrySet()) {
+                    b.getValue().commit(replace);
+                    items += b.getValue().items();
                 }
                 for (var d : drives.entrySet()) {
                     Set<String> names = new LinkedHashSet<>();
@@ -170,11 +165,29 @@ public final class ExportZip {
                 }
                 return new Counts(bases.size(), items, drives.size(), files);
             } finally {
+                for (BaseImport imp : stagedBases.values()) imp.close(); // those not committed: their staged logs deleted
                 for (DriveStore.Staged s : staged.values()) store.discard(s);
             }
         } catch (java.util.zip.ZipException e) {
             throw UserError.config(zip + " is not a readable zip file (" + e.getMessage() + ")");
         }
+    }
+
+    /** Checks one item of a Base export and stages it; the one sentence naming the entry and the item when it cannot be. */
+    private static void stageItem(Entry e, BaseImport imp, byte[] b, int length, int depth, long n, Budget budget) throws IOException {
+        Object item;
+        try {
+            item = BaseImport.parse(b, 0, length, depth);
+        } catch (IllegalArgumentException bad) {
+            throw UserError.config(e.zip.getName() + " is not JSON micros can read (" + bad.getMessage() + "); nothing was imported");
+        }
+        if (!(item instanceof Map<?, ?>)) throw UserError.config(e.zip.getName() + ": item " + n + " is not a JSON object; nothing was imported");
+        try {
+            imp.add(item);
+        } catch (IllegalArgumentException bad) {
+            throw UserError.config(e.zip.getName() + ": item " + n + ": " + bad.getMessage() + "; nothing was imported");
+        }
+        if (2 * imp.bytes() > budget.limit(e)) throw budget.refuse(e, 0); // staged, then written again in key order: twice, for a moment
     }
 
     private static List<Entry> entries(ZipFile z) {
@@ -204,33 +217,7 @@ public final class ExportZip {
         return out;
     }
 
-    /** A Base export's items, read whole (within the budget, counting the bytes really decompressed) and parsed. */
-    @SuppressWarnings("unchecked")
-    private static List<Object> items(ZipFile z, Entry e, Budget budget) throws IOException {
-        Object doc;
-        try {
-            doc = Json.parse(text(z, e, budget));
-        } catch (IllegalArgumentException bad) {
-            throw UserError.config(e.zip.getName() + " is not JSON micros can read (" + bad.getMessage() + "); nothing was imported");
-        }
-        if (doc instanceof Map<?, ?> m && m.get("items") instanceof List<?> l) doc = l;
-        if (!(doc instanceof List<?> list)) throw UserError.config(e.zip.getName() + " is neither a JSON array of items nor an object holding \"items\"");
-        for (int i = 0; i < list.size(); i++)
-            if (!(list.get(i) instanceof Map<?, ?>)) throw UserError.config(e.zip.getName() + ": item " + (i + 1) + " is not a JSON object; nothing was imported");
-        return (List<Object>) list;
-    }
-
-    /** An entry's text, at most what the budget allows (counting the bytes really decompressed, whatever the zip declared). */
-    private static String text(ZipFile z, Entry e, Budget budget) throws IOException {
-        long limit = budget.limit(e);
-        byte[] raw;
-        try (InputStream in = z.getInputStream(e.zip)) {
-            raw = in.readNBytes((int) limit + 1); // limit: at most MAX_BASE_JSON
-        }
-        if (raw.length > limit) throw budget.refuse(e, 0);
-        budget.take(e, raw.length);
-        return new String(raw, StandardCharsets.UTF_8);
-    }
+    private static final byte[] NEWLINE = {'\n'}, COMMA_NEWLINE = {',', '\n'}, CLOSE = {'\n', ']', '\n'};
 
     /** Writes every Base and Drive of the app as an export (to a temporary name, renamed when complete). */
     public static Counts write(Path zip, DataServer data) throws IOException {
@@ -241,23 +228,20 @@ public final class ExportZip {
         Files.deleteIfExists(tmp); // an export cut short: created anew, 0600 (it holds all of the app's data)
         try (OutputStream os = java.nio.channels.Channels.newOutputStream(PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW));
              ZipOutputStream out = new ZipOutputStream(os, StandardCharsets.UTF_8)) {
+            BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
             for (String b : data.base().names()) {
-                List<Object> all = data.base().items(b);
                 out.putNextEntry(new ZipEntry("bases/" + b + ".json"));
-                StringBuilder sb = new StringBuilder("[");
-                for (int i = 0; i < all.size(); i++) {
-                    sb.append(i == 0 ? "\n" : ",\n");
-                    JsonOut.write(sb, all.get(i));
-                    if (sb.length() > 1 << 16) {
-                        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                        sb.setLength(0);
-                    }
-                }
-                sb.append("\n]\n");
-                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+                long[] n = {0};
+                buffered.write('[');
+                data.base().eachItem(b, (text, from, length) -> { // the items' text as the log holds it: one at a time
+                    buffered.write(n[0]++ == 0 ? NEWLINE : COMMA_NEWLINE);
+                    buffered.write(text, from, length);
+                });
+                buffered.write(CLOSE);
+                buffered.flush();
                 out.closeEntry();
                 bases++;
-                items += all.size();
+                items += n[0];
             }
             DriveStore store = data.drive().store();
             for (String d : store.drives()) {

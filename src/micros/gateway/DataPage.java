@@ -89,8 +89,7 @@ final class DataPage {
                     items = base.query(name, query, SHOWN_ITEMS);
                     heading = "Items matching the query" + (items.size() == SHOWN_ITEMS ? " (first " + SHOWN_ITEMS + ")" : "");
                 } else {
-                    items = base.items(name);
-                    if (items.size() > SHOWN_ITEMS) items = items.subList(0, SHOWN_ITEMS);
+                    items = base.query(name, null, SHOWN_ITEMS); // the first ones only: a base may hold millions
                     heading = count > SHOWN_ITEMS ? "First " + SHOWN_ITEMS + " items" : "Items";
                 }
             } catch (RuntimeException e) {

@@ -373,7 +373,7 @@ public final class AppRuntime {
     public void startSweeper() {
         long period = cfg.idle().isZero() ? 250 : Math.max(50, Math.min(250, cfg.idle().toMillis() / 5));
         sweeper = new Thread(() -> {
-            long started = System.nanoTime(), lastTrim = 0;
+            long started = System.nanoTime(), lastTrim = 0, liveAfterTrim = 0;
             boolean trimmed = false;
             while (!closed) {
                 try {
@@ -387,10 +387,15 @@ public final class AppRuntime {
                 }
                 metrics.sampleIfDue(supervisors);
                 long now = System.nanoTime();
-                if (!trimmed && now - started > 2_000_000_000L || now - lastTrim > 10_000_000_000L && Runtime.getRuntime().totalMemory() > TRIM_ABOVE) {
+                // again only when the heap grew well past what was live at the last trim: a big live set
+                // (a Base's index of millions of keys) is not collected in full every 10 s for nothing
+                long committed = Runtime.getRuntime().totalMemory();
+                if (!trimmed && now - started > 2_000_000_000L
+                        || now - lastTrim > 10_000_000_000L && committed > Math.max(TRIM_ABOVE, 2 * liveAfterTrim)) {
                     trimHeap();
                     trimmed = true;
                     lastTrim = now;
+                    liveAfterTrim = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
                 }
             }
         }, "micros-sweeper");

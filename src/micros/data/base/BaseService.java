@@ -41,6 +41,14 @@ public final class BaseService implements Handler {
     private final OpenLogs logFiles = new OpenLogs(OpenLogs.MAX_OPEN);
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final Thread purger;
+    /** Compactions run here, one at a time, so no write waits for one (its thread is made at the first). */
+    private final java.util.concurrent.ExecutorService compactions = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "micros-base-compact");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Names the staged logs of imports apart. */
+    private final java.util.concurrent.atomic.AtomicInteger imports = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Consumer<String> notices = System.err::println;
 
     public BaseService(Path dataDir, String projectId, String projectKey) throws IOException {
@@ -48,20 +56,22 @@ public final class BaseService implements Handler {
         this.projectId = projectId;
         this.projectKey = projectKey.getBytes(StandardCharsets.UTF_8);
         PrivateFiles.tighten(PrivateFiles.folder(dir)); // the app's data: micros' user's only, not the micros' it runs as other users
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
+        try {
+            List<Path> logs = new ArrayList<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) logs.add(f);
+            }
+            // first what a compaction or an import cut short left (the log it was to replace is intact): opening a base may compact it under the same name
+            for (Path f : logs) if (f.getFileName().toString().endsWith(".log.compact") || f.getFileName().toString().contains(".log.import")) Files.deleteIfExists(f);
+            for (Path f : logs) {
                 String file = f.getFileName().toString();
-                if (file.endsWith(".log.compact")) {
-                    Files.delete(f); // a compaction cut short: the log it was to replace is intact
-                    continue;
-                }
                 if (!file.endsWith(BaseNames.SUFFIX)) continue;
                 String name = BaseNames.fromFileName(file);
                 if (name == null) {
                     warnings.add("bases: ignored " + file + " (not a name micros writes)");
                     continue;
                 }
-                Base b = new Base(name, f, warnings, logFiles);
+                Base b = new Base(name, f, warnings, logFiles, compactions);
                 b.compactIfWasteful();
                 bases.put(name, b);
             }
@@ -293,11 +303,11 @@ public final class BaseService implements Handler {
 
     // ---- for the CLI, the dashboard and export ----
 
-    private Base create(String name) {
+    Base create(String name) {
         BaseNames.check(name);
         return bases.computeIfAbsent(name, n -> {
             try {
-                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings, logFiles);
+                return new Base(n, dir.resolve(BaseNames.fileName(n)), warnings, logFiles, compactions);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -315,35 +325,57 @@ public final class BaseService implements Handler {
         return b == null ? 0 : b.count();
     }
 
-    /** All live items of a base in key order (copies), for export. */
+    /** All live items of a base in key order, read into memory (for a look at a small base: tests; an export streams them with {@link #eachItem}). */
     public List<Object> items(String base) {
         List<Object> out = new ArrayList<>();
-        Base b = bases.get(base);
-        if (b == null) return out;
-        for (Map<String, Object> item : b.query(Query.ALL, Integer.MAX_VALUE, null, false, Long.MAX_VALUE).items()) out.add(Items.copy(item));
+        try {
+            eachItem(base, (b, from, length) -> out.add(JsonBytes.item(b, from, length)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return out;
+    }
+
+    /** Gets each live item's JSON text, in key order, one at a time (the bytes are valid during the call). */
+    public void eachItem(String base, ItemSink sink) throws IOException {
+        Base b = bases.get(base);
+        if (b != null) b.eachItem(sink);
+    }
+
+    public interface ItemSink {
+        void accept(byte[] b, int from, int length) throws IOException;
+    }
+
+    /**
+     * Starts an import into a base: the items are checked and staged as they come, and stored by
+     * {@link BaseImport#commit} in one durable, atomic step; IllegalArgumentException (naming the
+     * base) for a name Base refuses. Nothing is created until the commit.
+     */
+    public BaseImport stage(String base) throws IOException {
+        try {
+            BaseNames.check(base);
+        } catch (BaseError e) {
+            throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
+        }
+        return new BaseImport(this, base, dir.resolve(BaseNames.fileName(base) + ".import" + imports.incrementAndGet()));
     }
 
     /**
      * Stores exported items (objects with a string "key"; one without gets a generated key) in one
      * durable, atomic step; {@code replace} empties the base first, otherwise an imported item
-     * overwrites one with its key. IllegalArgumentException (naming the base) on a bad item.
+     * overwrites one with its key. IllegalArgumentException (naming the base) on a bad item, changing nothing.
      */
     public void importItems(String base, List<Object> items, boolean replace) throws IOException {
-        List<Map<String, Object>> prepared = checkImport(base, items); // before create: a refused import makes no base
-        create(base).load(prepared, replace);
-    }
-
-    /** The items as {@link #importItems} would store them, writing nothing; IllegalArgumentException (naming the base) on a bad item. */
-    public static List<Map<String, Object>> checkImport(String base, List<Object> items) {
-        List<Map<String, Object>> prepared = new ArrayList<>();
-        try {
-            BaseNames.check(base);
-            for (Object o : items) prepared.add(Items.prepareImported(o));
-        } catch (BaseError e) {
-            throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
+        try (BaseImport imp = stage(base)) {
+            for (Object o : items) {
+                try {
+                    imp.add(o);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("base '" + base + "': " + e.getMessage());
+                }
+            }
+            imp.commit(replace);
         }
-        return prepared;
     }
 
     /** Up to {@code limit} items matching a query written in Deta's query language (blank: all). */
@@ -357,7 +389,11 @@ public final class BaseService implements Handler {
         List<Object> out = new ArrayList<>();
         Base b = bases.get(base);
         if (b == null) return out;
-        for (Map<String, Object> item : b.query(q, limit, null, false, Long.MAX_VALUE).items()) out.add(Items.copy(item));
+        try {
+            out.addAll(b.query(q, limit, null, false, Long.MAX_VALUE).items());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return out;
     }
 
@@ -391,6 +427,7 @@ public final class BaseService implements Handler {
 
     public void close() {
         if (purger != null) purger.interrupt();
+        compactions.shutdown(); // not interrupted (that would close the log's shared file): a running compaction stops when its base closes
         for (Base b : bases.values()) {
             try {
                 b.close();

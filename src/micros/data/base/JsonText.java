@@ -27,6 +27,8 @@ final class JsonText {
             // JSON has no NaN/Infinity; the parser never makes them
             if (d.isNaN() || d.isInfinite()) sb.append("null");
             else number(sb, d);
+        } else if (v instanceof StoredItem item) {
+            item.appendTo(sb); // the text the log holds: what this method wrote when it was stored
         } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;

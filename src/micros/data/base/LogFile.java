@@ -12,7 +12,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import micros.util.PrivateFiles;
 
@@ -23,6 +22,8 @@ import micros.util.PrivateFiles;
  * acknowledged by it, so many concurrent writers share one fsync. The file is opened through
  * {@link OpenLogs} when needed, not held for the log's life; from an append until the fsync that
  * covers it the log holds its file, so an unforced file is never closed (nor reopened to be forced).
+ * Each file the log has had is a generation (a compaction or an import swaps in a new one): a
+ * reader reads places the index of that generation gave, from that generation's file.
  */
 final class LogFile implements AutoCloseable {
     static final byte[] MAGIC = "MBASE01\n".getBytes(StandardCharsets.US_ASCII);
@@ -36,6 +37,7 @@ final class LogFile implements AutoCloseable {
     private long written, synced; // sequence numbers of appended / durable records
     private boolean syncing, closed;
     private OpenLogs.Handle unsynced; // the file, held while written > synced
+    private long generation;          // changed under the lock, with the rename that makes a new file current
 
     private LogFile(Path path, OpenLogs files) {
         this.path = path;
@@ -46,12 +48,40 @@ final class LogFile implements AutoCloseable {
         return path;
     }
 
+    /** A file of this log, opened, and which generation it is. */
+    record Opened(FileChannel channel, long generation) {}
+
+    /** Opens the log's current file (for {@link OpenLogs}): under the lock, so no rename runs between the open and the reading of its generation. */
+    Opened openFile() throws IOException {
+        lock.lock();
+        try {
+            if (closed) throw new ClosedChannelException();
+            return new Opened(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), generation);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long generation() {
+        lock.lock();
+        try {
+            return generation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a replay tells of each intact record: its payload (b[0, length)) and where that payload lies in the file. */
+    interface Records {
+        void accept(byte[] b, int length, long at);
+    }
+
     /**
      * Opens (or creates) the log and feeds every intact record to {@code apply}. A torn or corrupt
      * tail is cut off the log, kept next to it in a {@code .damaged-*} file, and described in
      * {@code warnings}: never dropped silently.
      */
-    static LogFile open(Path path, String what, Consumer<byte[]> apply, List<String> warnings, OpenLogs files) throws IOException {
+    static LogFile open(Path path, String what, Records apply, List<String> warnings, OpenLogs files) throws IOException {
         LogFile log = new LogFile(path, files);
         if (!Files.exists(path) || Files.size(path) == 0) {
             try (FileChannel ch = PrivateFiles.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -90,13 +120,18 @@ final class LogFile implements AutoCloseable {
     }
 
     /** Reads records from the start; returns the offset after the last intact one (0: bad magic). */
-    private static long replay(FileChannel ch, Consumer<byte[]> apply) throws IOException {
-        long end = ch.size();
+    private static long replay(FileChannel ch, Records apply) throws IOException {
         ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
         readFully(ch, magic, 0);
         if (magic.position() < MAGIC.length || !magic.flip().equals(ByteBuffer.wrap(MAGIC))) return 0;
-        long pos = MAGIC.length;
+        return replay(ch, MAGIC.length, ch.size(), apply);
+    }
+
+    /** Reads the records in [from, end) (one buffer, grown to the largest); returns the offset after the last intact one. */
+    static long replay(FileChannel ch, long from, long end, Records apply) throws IOException {
+        long pos = from;
         ByteBuffer head = ByteBuffer.allocate(8);
+        byte[] body = new byte[1 << 16];
         CRC32C crc = new CRC32C();
         while (pos < end) {
             if (end - pos < 8) return pos;
@@ -104,13 +139,15 @@ final class LogFile implements AutoCloseable {
             readFully(ch, head, pos);
             int len = head.getInt(0), sum = head.getInt(4);
             if (len < 0 || len > MAX_RECORD || pos + 8 + len > end) return pos;
-            ByteBuffer body = ByteBuffer.allocate(len);
-            readFully(ch, body, pos + 8);
+            if (len > body.length) body = new byte[Math.max(len, body.length * 2)];
+            ByteBuffer in = ByteBuffer.wrap(body, 0, len);
+            readFully(ch, in, pos + 8);
+            if (in.hasRemaining()) return pos;
             crc.reset();
-            crc.update(body.array(), 0, len);
+            crc.update(body, 0, len);
             if ((int) crc.getValue() != sum) return pos;
             try {
-                apply.accept(body.array());
+                apply.accept(body, len, pos + 8);
             } catch (RuntimeException e) {
                 return pos; // a checksummed record that is not ours: treat as corrupt
             }
@@ -139,9 +176,11 @@ final class LogFile implements AutoCloseable {
         return kept;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+    /** Reads b's remaining bytes from {@code at} on (fewer only at the end of the file). */
+    static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long base = at - b.position();
         while (b.hasRemaining()) {
-            int n = ch.read(b, at + b.position());
+            int n = ch.read(b, base + b.position());
             if (n < 0) return;
         }
     }
@@ -229,23 +268,109 @@ final class LogFile implements AutoCloseable {
     }
 
     /**
-     * Compaction: {@code replacement} (already complete and forced) takes this log's place
-     * atomically. The caller holds the base's writer lock, so no append runs meanwhile; a lease
-     * on the old file stays valid, and the next one opens the replacement.
+     * Compaction, import: {@code replacement} (already complete and forced) takes this log's place
+     * atomically, as a new generation; {@code swap} gets that generation once the file is in place
+     * (the base shows the index of the new file), before leases open it. The caller holds the base's writer lock, so
+     * no append runs meanwhile; a lease on the old file stays valid, and the next one opens the
+     * replacement.
      */
-    void replaceWith(Path replacement) throws IOException {
+    void replaceWith(Path replacement, java.util.function.LongConsumer swap) throws IOException {
         lock.lock();
         try {
             while (syncing) done.awaitUninterruptibly();
             Files.move(replacement, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDir(path.getParent());
-            files.retire(this);
-            size = Files.size(path);
-            synced = written; // every acknowledged record lives in the replacement
-            releaseIfSynced();
-            done.signalAll();
+            generation++;
+            try {
+                fsyncDir(path.getParent());
+            } finally {
+                swap.accept(generation);
+                files.retire(this);
+                size = Files.size(path);
+                synced = written; // every acknowledged record lives in the replacement
+                releaseIfSynced();
+                done.signalAll();
+            }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A lease on generation {@code gen} of the log's file, for reading; null when the log has another file now (look again). */
+    Reader reader(long gen) throws IOException {
+        OpenLogs.Handle h = files.lease(this);
+        if (h.generation != gen) {
+            files.release(h);
+            return null;
+        }
+        return new Reader(h.channel, path.getFileName().toString(), () -> files.release(h));
+    }
+
+    /**
+     * Reads items at their places with positional reads (no lock: reads never wait for writes).
+     * Reads ahead a window while that pays (items stored in key order, as compaction and imports
+     * write them, take one read for many), else each item alone.
+     */
+    static final class Reader implements AutoCloseable {
+        private static final int WINDOW = 16 << 10;
+        private final FileChannel channel;
+        private final String name;
+        private final Runnable release;
+        private byte[] buf = new byte[0];
+        private long at = -1;
+        private int len;
+        private int hits;          // items the last read served after the one it was for
+        private boolean windowed;  // whether the last read was a window
+        private int alone;         // reads of one item each before a window is tried again
+
+        Reader(FileChannel channel, String name, Runnable release) {
+            this.channel = channel;
+            this.name = name;
+            this.release = release;
+        }
+
+        /** The buffer {@link #read} returns offsets into (valid until the next read: ask for it after the read). */
+        byte[] buffer() {
+            return buf;
+        }
+
+        /** Reads [offset, offset + length) of the file; returns where those bytes start in {@link #buffer}. */
+        int read(long offset, int length, boolean ahead) throws IOException {
+            if (offset >= at && offset + length <= at + len) {
+                hits++;
+                return (int) (offset - at);
+            }
+            if (windowed && hits == 0) alone = 16; // items out of key order: a window only costs
+            boolean window = ahead && alone == 0;
+            if (!window && alone > 0) alone--;
+            hits = 0;
+            windowed = window;
+            int want = window ? Math.max(length, WINDOW) : length;
+            if (buf.length < want) buf = new byte[Math.max(want, ahead ? WINDOW : 0)];
+            ByteBuffer b = ByteBuffer.wrap(buf, 0, want);
+            readFully(channel, b, offset);
+            at = offset;
+            len = b.position();
+            if (len < length) throw new IOException("the log " + name + " ends before an item its index places at byte " + offset);
+            return 0;
+        }
+
+        /** Copies the file's bytes [from, to) to {@code out} at its position. */
+        void copy(long from, long to, FileChannel out) throws IOException {
+            while (from < to) {
+                long n = channel.transferTo(from, to - from, out);
+                if (n <= 0) throw new IOException("the log " + name + " ends before byte " + to);
+                from += n;
+            }
+        }
+
+        /** The records in [from, to) (written by this process: intact), as {@link LogFile#replay} tells them. */
+        void replay(long from, long to, Records apply) throws IOException {
+            if (LogFile.replay(channel, from, to, apply) != to) throw new IOException("the log " + name + " changed under a compaction");
+        }
+
+        @Override
+        public void close() {
+            release.run();
         }
     }
 

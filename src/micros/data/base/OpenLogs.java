@@ -2,7 +2,6 @@ package micros.data.base;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,14 +20,16 @@ final class OpenLogs {
     /** Open files kept for the bases in use: a micro's busy bases fit; reopening another costs one open(2). */
     static final int MAX_OPEN = 128;
 
-    /** One open file of one log. */
+    /** One open file of one log, and which of the log's files it is (a compaction makes a new one). */
     static final class Handle {
         final FileChannel channel;
+        final long generation;
         private int leases;
         private boolean retired;
 
-        private Handle(FileChannel channel) {
+        private Handle(FileChannel channel, long generation) {
             this.channel = channel;
+            this.generation = generation;
         }
     }
 
@@ -55,13 +56,14 @@ final class OpenLogs {
                 seen = retirements;
             }
             // opened outside the lock: one slow open holds up no other base
-            FileChannel ch = FileChannel.open(log.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            LogFile.Opened o = log.openFile();
+            FileChannel ch = o.channel();
             Handle h = null;
             List<FileChannel> unused = null;
             synchronized (this) {
                 // kept unless another lease opened it meanwhile, or a retirement may have swapped the file under it
                 if (retirements == seen && !open.containsKey(log)) {
-                    h = new Handle(ch);
+                    h = new Handle(ch, o.generation());
                     h.leases = 1;
                     open.put(log, h);
                     unused = evictIdle();

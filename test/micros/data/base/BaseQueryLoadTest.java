@@ -3,7 +3,6 @@ package micros.data.base;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -81,65 +80,66 @@ class BaseQueryLoadTest {
         return sb.append(']').toString();
     }
 
-    /** An item whose attribute a query reads through containsKey: once armed, the reader stops there until released. */
-    private static final class HeldItem extends LinkedHashMap<String, Object> {
-        final CountDownLatch reading = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        volatile boolean armed;
-
-        HeldItem() {
-            put("key", "held");
-            put("color", "red");
-        }
-
-        @Override
-        public boolean containsKey(Object k) {
-            if (armed && "color".equals(k)) {
-                reading.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return super.containsKey(k);
-        }
-    }
-
     @Test
-    void aReaderInTheMiddleOfAQueryDoesNotHoldBackWriters() throws Exception {
+    void aReaderInTheMiddleOfAWalkDoesNotHoldBackWritersNorACompaction() throws Exception {
         BaseService service = new BaseService(dir, "p1", "p1_key");
         List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
         service.notices(log::add); // the client reads "Bad query", the log why
         ExecutorService threads = Executors.newCachedThreadPool();
-        HeldItem held = new HeldItem();
+        CountDownLatch reading = new CountDownLatch(1), release = new CountDownLatch(1);
         try {
-            service.importItems("shared", List.of(Map.of("key", "a", "color", "blue")), false);
+            service.importItems("shared", List.of(Map.of("key", "a", "color", "blue"), Map.of("key", "held", "color", "red"), Map.of("key", "z", "color", "green")), false);
             Base base = service.base("shared");
-            base.write((b, r) -> r.put.add(held));
-            held.armed = true;
+            List<String> walked = new java.util.ArrayList<>();
+            Future<?> reader = threads.submit(() -> {
+                base.eachItem((b, from, length) -> { // the walk holds its lease on the log's file and its place in the index
+                    Map<String, Object> item = JsonBytes.item(b, from, length);
+                    walked.add(item.get("key") + "=" + item.get("color"));
+                    if (item.get("key").equals("held")) {
+                        reading.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+                return null;
+            });
+            reading.await(); // the walk is now inside the base, between two items
 
-            Future<Base.Page> reader = threads.submit(() -> base.query(Query.parse(Map.of("color", "red")), 10, null, false, Base.PAGE_SCAN_BYTES));
-            held.reading.await(); // the query is now inside the base, looking at an item
-
-            // a put, a delete and a get on the same base finish while the query is still in there
+            // a put, a delete, a get and enough overwrites to compact the log (a new file swapped in) finish meanwhile
             Future<?> writer = threads.submit(() -> {
                 base.write((b, r) -> r.put.add(Items.prepare(Map.of("key", "b", "color", "red"))));
                 base.write((b, r) -> r.del.add("a"));
+                String pad = "p".repeat(200 * 1024);
+                for (int i = 0; i < 60; i++) {
+                    Map<String, Object> item = Items.prepare(Map.of("key", "pad", "i", (long) i, "pad", pad));
+                    base.write((b, r) -> r.put.add(item));
+                }
                 return null;
             });
-            writer.get(60, TimeUnit.SECONDS); // a deadlock guard, not a measure: before the fix this waited for the reader
+            writer.get(60, TimeUnit.SECONDS); // a deadlock guard, not a measure: a writer never waits for a reader
             assertEquals("red", base.get("b").get("color"));
             assertEquals(null, base.get("a"));
+            assertEquals(59L, base.get("pad").get("i"));
+            base.compactIfWasteful(); // after the one the writes set off in the background
+            assertTrue(java.nio.file.Files.size(dir.resolve("bases").resolve(BaseNames.fileName("shared"))) < 4 << 20, "compacted while the walk held the old file");
             assertTrue(!reader.isDone(), "the reader was still held");
 
-            held.release.countDown();
-            List<Map<String, Object>> found = reader.get(60, TimeUnit.SECONDS).items();
-            assertTrue(found.contains(held), found.toString());
+            release.countDown();
+            reader.get(60, TimeUnit.SECONDS);
+            assertEquals("a=blue", walked.get(0)); // the walk read its own index's items from its own file to the end
+            assertTrue(walked.contains("held=red") && walked.contains("z=green"), walked.toString());
+            assertEquals(List.of("b=red", "held=red", "pad=59", "z=green"), keysAndColors(service));
         } finally {
-            held.release.countDown();
+            release.countDown();
             threads.shutdownNow();
             service.close();
         }
+    }
+
+    private static List<String> keysAndColors(BaseService service) {
+        return service.items("shared").stream().map(o -> (Map<?, ?>) o).map(m -> m.get("key") + "=" + (m.containsKey("color") ? m.get("color") : m.get("i"))).toList();
     }
 }
