@@ -71,20 +71,43 @@ public final class Engines {
      * (next: `next start`) the `start` script; both read PORT. Nothing of these: what was looked for.
      */
     private static Start framework(Micro m, Path dir) {
-        String server = switch (m.engine()) { // what the build makes to run with node, and the file that shows it did
-            case SVELTE_KIT -> svelteKitOut(dir);
-            case NUXT -> ".output/server/index.mjs";
-            default -> null;
-        };
-        String entry = server == null || server.endsWith(".mjs") ? server : server + "/index.js";
+        String server = server(m, dir), entry = server == null ? null : entry(server);
         String maker = m.engine() == Engine.NUXT ? "nuxt build" : "adapter-node";
         if (entry != null && Files.isRegularFile(dir.resolve(entry)))
             return new Command(List.of("node", server), "node " + server + " (what " + maker + " made)", Map.of(), List.of("node"));
-        // a folder with no package.json to look at (the export's image, built later) gets its start script, as before
+        // a folder with no package.json to look at gets its start script, as before
         if (startScript(dir.resolve("package.json")) || !Files.isRegularFile(dir.resolve("package.json"))) return npm(m, "npm run start -- --port $PORT");
         return new Unavailable("micro '" + m.name() + "': " + m.engine() + " without 'run': its build has "
                 + (entry == null ? "no " : "neither " + entry + " (what " + maker + " makes) nor a ") + "'start' script in package.json: add one (for example \"start\": \""
                 + (entry == null ? "next start" : "node " + server) + "\"), or set 'run' in the Spacefile");
+    }
+
+    /**
+     * What an exported image runs: {@link #plan} in the image's folder {@code app}; a framework without
+     * `run` is built in the image, after the export, so the same rule as {@link #framework} is decided
+     * when the container starts (its server when the build made it, else its start script).
+     * @param upload the micro's folder as uploaded (svelte-kit's svelte.config.js names its adapter's out)
+     */
+    public static Start forImage(Micro m, Path upload, Path app, Path launchers) {
+        Start p = plan(m, app, false, launchers);
+        String server = m.run() == null && m.engine().npmFramework() ? server(m, upload) : null;
+        if (server == null || !server.matches("[A-Za-z0-9._/-]+")) return p; // next: its start script
+        String line = "if [ -f " + entry(server) + " ]; then exec node " + server + "; else exec npm run start -- --port \"$PORT\"; fi";
+        return new Command(List.of("/bin/sh", "-c", line), "node " + server + " when the build made it, else its start script", Map.of(), List.of("node"));
+    }
+
+    /** What a framework's build makes to run with node: svelte-kit's adapter-node out, nuxt's server; null for next. */
+    private static String server(Micro m, Path dir) {
+        return switch (m.engine()) {
+            case SVELTE_KIT -> svelteKitOut(dir);
+            case NUXT -> ".output/server/index.mjs";
+            default -> null;
+        };
+    }
+
+    /** The file that shows the build made the server: a folder's index.js, or the module itself. */
+    private static String entry(String server) {
+        return server.endsWith(".mjs") ? server : server + "/index.js";
     }
 
     /** adapter-node's output folder: its `out` option in svelte.config.js, else build. */
