@@ -16,7 +16,7 @@ SAMPLE ?= samples/hello
 # which tests: all by default; e.g. make test SELECT="--select-class micros.sandbox.LimitsTest"
 SELECT ?= --scan-class-path
 
-.PHONY: all jar test run clean bench bench-data stress
+.PHONY: all jar test run clean bench bench-start bench-data stress
 all: jar
 jar: build/micros.jar
 
@@ -63,6 +63,13 @@ bench: build/micros.jar
 	@$(JAR) --create --file build/bench/hello.jar --main-class HelloServer -C build/bench/hello .
 	$(JAVA) test/bench/Bench.java
 	test/bench/data-bench.sh
+
+# Only the starts: warm start-up, samples/deps' first (installs) and second start, cold start.
+bench-start: build/micros.jar
+	@mkdir -p build/bench/hello
+	@$(JAVAC) --release $(RELEASE) -d build/bench/hello test/bench/HelloServer.java
+	@$(JAR) --create --file build/bench/hello.jar --main-class HelloServer -C build/bench/hello .
+	BENCH_ONLY=startup $(JAVA) test/bench/Bench.java
 
 # Deta Base and Drive through the python SDK over HTTPS (also the last part of bench).
 bench-data: build/micros.jar

@@ -92,7 +92,8 @@ public final class Emulator implements AutoCloseable {
             Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
                     : cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
                     : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
-            runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes);
+            // a build step that runs asks for the data hosts and CA variables, and so waits for the data server
+            runtime = new AppRuntime(app, cfg, log, state, limiter, sandbox, remotes, bundle -> started(dataStart).env(bundle));
         } catch (RuntimeException ex) {
             dataStart.thenAccept(DataServer::close);
             throw ex;
@@ -101,7 +102,7 @@ public final class Emulator implements AutoCloseable {
         DataServer data = null;
         try {
             data = started(dataStart);
-            runtime.dataEnv(data.env(runtime.runFolder().resolve("ca-bundle.pem")));
+            runtime.dataEnvNow(); // written once: here, unless a build step asked first
             for (String w : data.base().recoveryWarnings()) log.event("data: " + w);
             gateway = Gateway.start(runtime, cfg, log, data, lines);
         } catch (RuntimeException e) {

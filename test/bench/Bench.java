@@ -25,12 +25,15 @@ import java.util.regex.Pattern;
  * at 16), plus CPU per request (micros' and nginx's worker's), memory, 50 MB downloads and 5 MB
  * uploads, start-up and cold start.
  * Run from the repository root with `java test/bench/Bench.java` (make bench does).
- * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per wrk run (default 5).
+ * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per wrk run (default 5); BENCH_ONLY=startup
+ * measures only the starts (warm start-up, samples/deps' first and second start, cold start);
+ * BENCH_JAR another jar to measure (an earlier build, to compare).
  */
 public class Bench {
     static final Path ROOT = Path.of("").toAbsolutePath();
-    static final Path JAR = ROOT.resolve("build/micros.jar");
+    static final Path JAR = ROOT.resolve(System.getenv().getOrDefault("BENCH_JAR", "build/micros.jar")); // another jar to compare with
     static final Path APP = ROOT.resolve("test/bench/app");
+    static final Path DEPS = ROOT.resolve("samples/deps");
     static final Path HELLO_JS = APP.resolve("hello/hello.js");
     static final Path WORK = ROOT.resolve("build/bench");
     static final Path RESULTS = ROOT.resolve("test/bench/results");
@@ -52,6 +55,18 @@ public class Bench {
         json.put("machine", machine());
 
         startup();
+        Map<String, Object> deps = depsStart();
+        if ("startup".equals(System.getenv("BENCH_ONLY"))) {
+            Map<String, Object> cold = coldStart();
+            StringBuilder t = new StringBuilder();
+            startLines(t, deps, cold);
+            System.out.print(t);
+            json.put("deps_start", deps);
+            json.put("cold_start", cold);
+            Files.createDirectories(RESULTS);
+            Files.writeString(RESULTS.resolve("startup.json"), toJson(json) + "\n");
+            return;
+        }
 
         int directPort = freePort(), nginxPort = freePort(), microsPort = freePort();
         Process direct = start(List.of("node", HELLO_JS.toString()), Map.of("PORT", Integer.toString(directPort)), null);
@@ -99,7 +114,7 @@ public class Bench {
         stop(micros);
         Map<String, Object> cold = coldStart();
         cold.putAll(thawCost());
-        report(results, targets.keySet(), conns, cpu, idleRss, maxRssUnderLoad.get(), bodies, cold);
+        report(results, targets.keySet(), conns, cpu, idleRss, maxRssUnderLoad.get(), bodies, cold, deps);
     }
 
     /**
@@ -142,6 +157,63 @@ public class Bench {
         }
         json.put("startup_hello_ms", median(base));
         json.put("startup_micros_ms", median(ours));
+    }
+
+    /**
+     * samples/deps copied afresh (no state, no virtualenv, no node_modules): its first start (a
+     * virtualenv, pip and npm installs) and its second (everything up to date), to the ready line.
+     */
+    static Map<String, Object> depsStart() throws Exception {
+        List<Double> first = new ArrayList<>(), second = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path copy = WORK.resolve("deps-" + i);
+            deleteTree(copy);
+            copyTree(DEPS, copy);
+            for (List<Double> into : List.of(first, second)) {
+                int port = freePort();
+                long t0 = System.nanoTime();
+                Process m = start(List.of(java(), "-jar", JAR.toString(), "run", copy.toString(), "--port", Integer.toString(port), "--public"), Map.of(), "is listening on");
+                into.add((System.nanoTime() - t0) / 1e6);
+                stop(m);
+            }
+            deleteTree(copy);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("deps_first_start_ms", median(first));
+        out.put("deps_second_start_ms", median(second));
+        return out;
+    }
+
+    /** The sample's own files: what a fresh checkout has (no installs, no state). */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String rel = from.relativize(p).toString();
+                if (rel.contains("node_modules") || rel.contains(".micros")) continue;
+                Path target = to.resolve(rel);
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** The start-up, samples/deps, cold start and sandbox lines of the report. */
+    static void startLines(StringBuilder t, Map<String, Object> deps, Map<String, Object> cold) {
+        t.append(String.format(Locale.ROOT, "start-up: micros ready line after %.0f ms; hello-world HttpServer jar answers after %.0f ms (%.2fx, target at most 1.2x)%n",
+                json.get("startup_micros_ms"), json.get("startup_hello_ms"), (double) json.get("startup_micros_ms") / (double) json.get("startup_hello_ms")));
+        t.append(String.format(Locale.ROOT, "samples/deps: first start (virtualenv, pip and npm installs) ready after %.0f ms, second start (up to date) after %.0f ms%n",
+                deps.get("deps_first_start_ms"), deps.get("deps_second_start_ms")));
+        t.append(String.format(Locale.ROOT, "cold start: %.0f ms through micros without the sandbox; the micro alone spawns and answers in %.0f ms; overhead %.1f ms (target at most 25)%n",
+                cold.get("cold_request_no_sandbox_ms"), cold.get("spawn_to_first_response_ms"), cold.get("cold_start_overhead_ms")));
+        t.append(String.format(Locale.ROOT, "sandbox: a cold start takes %.0f ms with it; it adds %.1f ms (mount, pid and IPC namespaces, own /proc, disk-backed /tmp, read-only mounts, a uid per micro; target at most 100)%n",
+                cold.get("cold_request_ms"), cold.get("sandbox_overhead_ms")));
     }
 
     // ---- large bodies ----
@@ -265,7 +337,7 @@ public class Bench {
     // ---- the report ----
 
     static void report(Map<String, List<double[]>> results, Iterable<String> targets, int[] conns, Map<String, List<Double>> cpu,
-                       long idleRss, long loadRss, Map<String, Object> bodies, Map<String, Object> cold) throws IOException {
+                       long idleRss, long loadRss, Map<String, Object> bodies, Map<String, Object> cold, Map<String, Object> deps) throws IOException {
         StringBuilder t = new StringBuilder();
         t.append(String.format("%n%-8s %5s %10s %9s %9s %9s %9s%n", "target", "conns", "req/s", "p50 ms", "p99 ms", "/direct", "/nginx"));
         Map<String, Object> wrkJson = new LinkedHashMap<>();
@@ -304,18 +376,14 @@ public class Bench {
                     n == null ? "" : String.format(Locale.ROOT, ", %.2fx nginx", m / (double) n)));
         }
         t.append(String.format(Locale.ROOT, "RSS growth over the large bodies: %.1f MB%n", bodies.get("rss_growth_mb")));
-        t.append(String.format(Locale.ROOT, "start-up: micros ready line after %.0f ms; hello-world HttpServer jar answers after %.0f ms (%.2fx, target at most 1.2x)%n",
-                json.get("startup_micros_ms"), json.get("startup_hello_ms"), (double) json.get("startup_micros_ms") / (double) json.get("startup_hello_ms")));
-        t.append(String.format(Locale.ROOT, "cold start: %.0f ms through micros without the sandbox; the micro alone spawns and answers in %.0f ms; overhead %.1f ms (target at most 25)%n",
-                cold.get("cold_request_no_sandbox_ms"), cold.get("spawn_to_first_response_ms"), cold.get("cold_start_overhead_ms")));
-        t.append(String.format(Locale.ROOT, "sandbox: a cold start takes %.0f ms with it; it adds %.1f ms (mount, pid and IPC namespaces, own /proc, disk-backed /tmp, read-only mounts, a uid per micro; target at most 100)%n",
-                cold.get("cold_request_ms"), cold.get("sandbox_overhead_ms")));
+        startLines(t, deps, cold);
         t.append(String.format(Locale.ROOT, "freezing: a request to a frozen micro takes %.2f ms, to a running one %.2f ms: thawing adds %.2f ms%n",
                 cold.get("frozen_request_ms"), cold.get("unfrozen_request_ms"), cold.get("thaw_adds_ms")));
         System.out.print(t);
         json.put("wrk", wrkJson);
         json.put("large_bodies", bodies);
         json.put("cold_start", cold);
+        json.put("deps_start", deps);
         json.put("rounds", ROUNDS);
         json.put("seconds_per_run", SECONDS);
         Files.createDirectories(RESULTS);

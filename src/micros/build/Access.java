@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * Whether the user micros run as can execute a program: every folder on the way to it (and to
@@ -15,22 +14,6 @@ import java.util.Set;
  * under /root (mode 0700) fails this for nobody, which otherwise ends as "exit 127".
  */
 record Access(String user, int uid, int gid) {
-
-    /** The user micros run as when micros runs as root (--user); null when micros runs as itself. */
-    static Access of(String user) {
-        if (user == null) return null;
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
-                String[] f = line.split(":");
-                if (f.length >= 4 && (f[0].equals(user) || f[2].equals(user)))
-                    return new Access(user, Integer.parseInt(f[2]), Integer.parseInt(f[3]));
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // below
-        }
-        if (user.matches("[0-9]+")) return new Access(user, Integer.parseInt(user), Integer.parseInt(user));
-        return user.equals("nobody") ? new Access(user, 65534, 65534) : null;
-    }
 
     /** A micro's uid and gid (null: micros' own user), named as /etc/passwd names the uid, if it does. */
     static Access of(int[] ids) {
@@ -78,12 +61,11 @@ record Access(String user, int uid, int gid) {
 
     private boolean canExecute(Path p) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-            int owner = (int) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int group = (int) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-            if (owner == uid) return perms.contains(PosixFilePermission.OWNER_EXECUTE);
-            if (group == gid) return perms.contains(PosixFilePermission.GROUP_EXECUTE);
-            return perms.contains(PosixFilePermission.OTHERS_EXECUTE);
+            Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS); // one stat
+            int mode = (int) a.get("mode");
+            if ((int) a.get("uid") == uid) return (mode & 0100) != 0;
+            if ((int) a.get("gid") == gid) return (mode & 0010) != 0;
+            return (mode & 0001) != 0;
         } catch (IOException e) {
             return false; // it is not there: nobody can run it
         } catch (UnsupportedOperationException | IllegalArgumentException e) {

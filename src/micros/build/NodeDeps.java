@@ -12,17 +12,18 @@ import micros.util.Json;
 
 /**
  * A Node micro's dependencies, as Space's builder installed them: `npm ci` with a lockfile,
- * else `npm install`, in the micro's own folder (node_modules lives there, as a user's does);
+ * else `npm install`, in its stage (with --dev, in its own folder, as the user's would be);
  * then the frontend build a react/vue/svelte/next/nuxt/svelte-kit micro needs.
  */
 final class NodeDeps {
     private NodeDeps() {}
 
-    static Prepared prepare(Micro m, Path src, Context ctx) {
+    /** @param dir where package.json is and node_modules goes: the micro's stage, or its src folder with --dev */
+    static Prepared prepare(Micro m, Path dir, Context ctx) {
         String name = m.name();
         Engine e = m.engine();
         boolean runsOnNode = e == Engine.NODEJS16 || e == Engine.NEXT || e == Engine.NUXT || e == Engine.SVELTE_KIT;
-        Path pkg = src.resolve("package.json");
+        Path pkg = dir.resolve("package.json");
         // static and custom micros install what they need in their own `commands`, as on Space
         boolean installs = Files.isRegularFile(pkg) && e != Engine.STATIC && e != Engine.CUSTOM && !e.python();
         if (!installs && !runsOnNode) return Prepared.NOTHING;
@@ -38,32 +39,40 @@ final class NodeDeps {
             t.start();
             return Prepared.NOTHING;
         }
-        Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode ? ctx.user() : null);
+        // builds run as the micro's user too (outside --dev): the node that builds is one it can run
+        Interpreters.Choice node = Interpreters.node(ctx.shell(), runsOnNode || !ctx.dev() ? ctx.user() : null);
         if (node.absent() && runsOnNode) return Prepared.NOTHING; // the runtime reports a missing node for the whole run, with exit code 1
         if (node.failure() != null) return Prepared.failed("micro '" + name + "': " + node.failure());
         if (runsOnNode) say(ctx, m, node);
-        List<Path> npms = Interpreters.candidates("npm", ctx.shell());
-        if (npms.isEmpty()) return Prepared.failed("micro '" + name + "': npm is not on PATH: install npm (it comes with Node.js) to install package.json's dependencies");
-        String npm = npms.get(0).toString();
-        Map<String, String> env = env(ctx);
+        String npm = npm(ctx);
+        if (npm == null) return Prepared.failed("micro '" + name + "': npm is not on PATH: install npm (it comes with Node.js) to install package.json's dependencies");
+        Map<String, String> env = env(m, ctx);
 
-        Path lock = Files.exists(src.resolve("package-lock.json")) ? src.resolve("package-lock.json")
-                : Files.exists(src.resolve("npm-shrinkwrap.json")) ? src.resolve("npm-shrinkwrap.json") : null;
-        Path dir = ctx.dir(name), stampFile = dir.resolve("npm.stamp");
-        String stamp = Stamp.of("node=" + node.version(), pkg, lock == null ? src.resolve("package-lock.json") : lock);
+        Path lock = Files.exists(dir.resolve("package-lock.json")) ? dir.resolve("package-lock.json")
+                : Files.exists(dir.resolve("npm-shrinkwrap.json")) ? dir.resolve("npm-shrinkwrap.json") : null;
+        Path stampFile = ctx.dir(name).resolve("npm.stamp");
+        String stamp = Stamp.of("node=" + node.version(), pkg, lock == null ? dir.resolve("package-lock.json") : lock);
         String verb = lock != null ? "ci" : "install";
-        boolean haveModules = Files.isDirectory(src.resolve("node_modules"));
+        boolean haveModules = Files.isDirectory(dir.resolve("node_modules")) || !declaresDependencies(pkg); // npm makes none for a package without any
         if (haveModules && Stamp.matches(stampFile, stamp)) {
             ctx.log().micro(name, "build", "package.json: up to date (node_modules)");
         } else if (!ctx.install()) {
             ctx.log().micro(name, "build", "--no-install: npm " + verb + " not run" + (haveModules ? "; using node_modules as it is" : ""));
         } else {
             Stamp.clear(stampFile);
-            Step.Result r = Step.run(ctx, name, "npm " + verb, List.of(npm, verb), src, env, dir.resolve("npm.log"));
+            Step.Result r = Step.run(ctx, name, "npm " + verb, List.of(npm, verb), dir, env, ctx.dir(name).resolve("npm.log"), ctx.confinement(name, dir));
             if (!r.ok()) return Prepared.failed("micro '" + name + "': its dependencies are not installed: " + r.failure());
-            // npm install writes a lockfile: the stamp is of what is there now, so the next start is up to date
-            Path after = lock != null ? lock : src.resolve("package-lock.json");
-            Stamp.write(stampFile, Stamp.of("node=" + node.version(), pkg, after));
+            // npm install writes a lockfile: in place (--dev), the stamp is of what is there now, so the next start is up to date;
+            // a stage keeps what was uploaded (the lockfile Space's builder wrote was never part of the package)
+            if (ctx.dev()) stamp = Stamp.of("node=" + node.version(), pkg, lock != null ? lock : dir.resolve("package-lock.json"));
+            else if (lock == null) {
+                try {
+                    Files.deleteIfExists(dir.resolve("package-lock.json"));
+                } catch (IOException ex) {
+                    return Prepared.failed("micro '" + name + "': its stage cannot be cleaned: " + ex.getMessage());
+                }
+            }
+            Stamp.write(stampFile, stamp);
         }
         return Prepared.NOTHING;
     }
@@ -73,41 +82,71 @@ final class NodeDeps {
                 + (node.note().isEmpty() ? "" : "; " + node.note()));
     }
 
-    private static Map<String, String> env(Context ctx) {
-        return ctx.toolEnv(Map.of("npm_config_update_notifier", "false", "npm_config_fund", "false", "npm_config_audit", "false"));
+    /** The npm the build's user can run, or null. */
+    private static String npm(Context ctx) {
+        for (Path p : Interpreters.candidates("npm", ctx.shell()))
+            if (ctx.dev() || ctx.user() == null || ctx.user().blocker(p) == null) return p.toString();
+        return null;
     }
 
-    /** react/vue/svelte: build when the folder to serve is missing; next/nuxt/svelte-kit: build when their output is missing. */
-    static Prepared frontend(Micro m, Path src, Context ctx) {
-        if (ctx.dev()) return Prepared.NOTHING; // dev servers build as they go
-        String output = switch (m.engine()) {
+    private static Map<String, String> env(Micro m, Context ctx) {
+        return ctx.toolEnv(m, Map.of("npm_config_update_notifier", "false", "npm_config_fund", "false", "npm_config_audit", "false"), null);
+    }
+
+    /** Where the engine's build writes (react/vue/svelte: the folder served), relative to the micro's folder; null when it has no build. */
+    static String output(Micro m, Path dir) {
+        return switch (m.engine()) {
             case REACT, VUE, SVELTE -> m.serveFolder();
-            case NEXT -> ".next";
-            case NUXT -> ".output";
-            case SVELTE_KIT -> "build";
-            default -> null;
+            default -> m.engine().buildOutput(); // svelte-kit: its own folder; its adapter's output (adapter-node: build/) is what the runtime looks for
         };
-        if (output == null || Files.exists(src.resolve(output))) return Prepared.NOTHING;
-        List<Path> npms = Interpreters.candidates("npm", ctx.shell());
-        if (npms.isEmpty()) return Prepared.failed("micro '" + m.name() + "': '" + output + "' does not exist and npm, which builds it, is not on PATH: install Node.js and npm");
-        String npm = npms.get(0).toString();
-        Map<String, String> env = env(ctx);
-        Path dir = ctx.dir(m.name());
-        if (!hasBuildScript(src.resolve("package.json")))
-            return Prepared.failed("micro '" + m.name() + "': '" + output + "' does not exist and package.json has no 'build' script to make it:"
-                    + " add one (Space ran npm run build), or build it yourself");
-        Step.Result r = Step.run(ctx, m.name(), "npm run build", List.of(npm, "run", "build"), src, env, dir.resolve("build.log"));
+    }
+
+    /**
+     * The engine's build, from source: `npm run build` in the stage, unless the micro's `commands`
+     * just made its output. A micro whose package.json has no build script serves or runs what it uploaded.
+     * @param madeByCommands the output appeared while the micro's commands ran
+     */
+    static Prepared frontend(Micro m, Path dir, Context ctx, boolean madeByCommands) {
+        String output = output(m, dir);
+        if (output == null || madeByCommands) return Prepared.NOTHING;
+        boolean script = hasBuildScript(dir.resolve("package.json"));
+        if (!script) {
+            if (Files.exists(dir.resolve(output))) return Prepared.NOTHING;
+            return Prepared.failed("micro '" + m.name() + "': '" + output + "' is not in its upload and package.json has no 'build' script to make it:"
+                    + " add one (Space ran npm run build), or build it with the micro's 'commands'");
+        }
+        String npm = npm(ctx);
+        if (npm == null) return Prepared.failed("micro '" + m.name() + "': npm, which builds '" + output + "', is not on PATH: install Node.js and npm");
+        Step.Result r = Step.run(ctx, m.name(), "npm run build", List.of(npm, "run", "build"), dir, env(m, ctx),
+                ctx.dir(m.name()).resolve("build.log"), ctx.confinement(m.name(), dir));
         if (!r.ok()) return Prepared.failed("micro '" + m.name() + "': its frontend build failed: " + r.failure());
-        if (!Files.exists(src.resolve(output)))
+        if (!Files.exists(dir.resolve(output)))
             return Prepared.failed("micro '" + m.name() + "': npm run build did not make '" + output + "'"
                     + (m.engine().staticLike() ? ": set 'serve' in the Spacefile to the folder your build writes" : ""));
         return Prepared.NOTHING;
     }
 
-    private static boolean hasBuildScript(Path pkg) {
+    /** Whether package.json names any dependency (npm then makes node_modules). */
+    private static boolean declaresDependencies(Path pkg) {
+        try {
+            Map<String, Object> json = Json.object(Files.readString(pkg));
+            for (String k : List.of("dependencies", "devDependencies", "optionalDependencies"))
+                if (json.get(k) instanceof Map<?, ?> deps && !deps.isEmpty()) return true;
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true; // unreadable: npm says what is wrong
+        }
+    }
+
+    static boolean hasBuildScript(Path pkg) {
+        return script(pkg, "build");
+    }
+
+    /** Whether package.json has this script. */
+    static boolean script(Path pkg, String name) {
         try {
             Object scripts = Json.object(Files.readString(pkg)).get("scripts");
-            return scripts instanceof Map<?, ?> s && s.get("build") instanceof String;
+            return scripts instanceof Map<?, ?> s && s.get(name) instanceof String;
         } catch (IOException | RuntimeException e) {
             return false;
         }

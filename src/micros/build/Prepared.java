@@ -7,11 +7,20 @@ import java.nio.file.Path;
  * @param pathFirst a folder to put first on the micro's PATH (a virtualenv's bin), or null
  * @param python    the interpreter for Space's legacy Python default, or null
  * @param failure   why the micro cannot start (a failed install or build), or null: it answers 503 with this
+ * @param code      the folder the micro runs in, or is served from: its built stage; null for its own src folder (--dev)
  */
-public record Prepared(Path pathFirst, Path python, String failure) {
-    public static final Prepared NOTHING = new Prepared(null, null, null);
+public record Prepared(Path pathFirst, Path python, String failure, Path code) {
+    public static final Prepared NOTHING = new Prepared(null, null, null, null);
+
+    Prepared(Path pathFirst, Path python, String failure) {
+        this(pathFirst, python, failure, null);
+    }
 
     static Prepared failed(String why) {
-        return new Prepared(null, null, why);
+        return new Prepared(null, null, why, null);
+    }
+
+    Prepared in(Path code) {
+        return new Prepared(pathFirst, python, failure, code);
     }
 }

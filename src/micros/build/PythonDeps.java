@@ -12,15 +12,17 @@ import micros.spacefile.App.Micro;
 
 /**
  * A Python micro's environment, as Space's builder made it: its own virtualenv (made with the
- * interpreter its engine names) with requirements.txt installed, under the state folder; or
- * the virtualenv its folder already holds (.venv, venv).
+ * interpreter its engine names) with requirements.txt installed, in its build folder beside its
+ * stage; with --dev, the virtualenv its folder already holds (.venv, venv) if any (Space never
+ * uploaded one: outside --dev the stage has none).
  */
 final class PythonDeps {
     private PythonDeps() {}
 
+    /** @param src the micro's stage, or its src folder with --dev */
     static Prepared prepare(Micro m, Path src, Context ctx) {
         String name = m.name();
-        for (String own : List.of(".venv", "venv")) {
+        for (String own : ctx.dev() ? List.of(".venv", "venv") : List.<String>of()) {
             Path python = src.resolve(own).resolve("bin/python");
             if (Files.exists(src.resolve(own).resolve("pyvenv.cfg")) || Files.exists(python, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                 return own(m, src.resolve(own), own, ctx);
@@ -50,10 +52,10 @@ final class PythonDeps {
             delete(venv); // made by another interpreter: pip's wheels would not fit
             haveVenv = false;
         }
-        Map<String, String> env = ctx.toolEnv(Map.of("PIP_DISABLE_PIP_VERSION_CHECK", "1", "PIP_NO_INPUT", "1"));
+        Map<String, String> env = ctx.toolEnv(m, Map.of("PIP_DISABLE_PIP_VERSION_CHECK", "1", "PIP_NO_INPUT", "1"), null);
         if (!haveVenv) {
             Step.Result made = Step.run(ctx, name, py.program() + " -m venv",
-                    List.of(py.program().toString(), "-m", "venv", venv.toString()), src, env, dir.resolve("venv.log"));
+                    List.of(py.program().toString(), "-m", "venv", venv.toString()), src, env, dir.resolve("venv.log"), ctx.confinement(name, src));
             if (!made.ok()) return Prepared.failed("micro '" + name + "': " + made.failure());
             try {
                 Files.writeString(dir.resolve("venv.python"), real(py.program()));
@@ -62,7 +64,7 @@ final class PythonDeps {
             }
         }
         Step.Result pip = Step.run(ctx, name, "pip install -r requirements.txt",
-                List.of(venvPython.toString(), "-m", "pip", "install", "-r", "requirements.txt"), src, env, dir.resolve("pip.log"));
+                List.of(venvPython.toString(), "-m", "pip", "install", "-r", "requirements.txt"), src, env, dir.resolve("pip.log"), ctx.confinement(name, src));
         if (!pip.ok()) return Prepared.failed("micro '" + name + "': its dependencies are not installed: " + pip.failure());
         Stamp.write(stampFile, stamp);
         return usable(m, venv, ctx);
@@ -84,10 +86,13 @@ final class PythonDeps {
         return files.toArray(Path[]::new);
     }
 
-    /** micros' own virtualenv, when the micro's user can reach it (a state folder under a private home may not be). */
+    /**
+     * micros' own virtualenv, when the micro's user can run the interpreter it links to (its own
+     * folder is reachable: the sandbox puts the build folder where the micro's user can enter it).
+     */
     private static Prepared usable(Micro m, Path venv, Context ctx) {
         Path python = venv.resolve("bin/python");
-        Path blocker = ctx.user() == null ? null : ctx.user().blocker(python);
+        Path blocker = ctx.user() == null ? null : ctx.user().blocker(Path.of(real(python)));
         if (blocker != null)
             return Prepared.failed("micro '" + m.name() + "': its virtualenv " + venv + " cannot be run by " + ctx.user().who()
                     + ", the user micros run as: " + blocker + " is not open to that user (chmod o+x " + blocker
@@ -95,18 +100,12 @@ final class PythonDeps {
         return new Prepared(venv.resolve("bin"), python, null);
     }
 
-    /** A virtualenv the micro's folder holds: used as it is, if the micro's user can run its interpreter. */
+    /** --dev: a virtualenv the micro's folder holds, used as it is (micros then run as micros' own user, who made it). */
     private static Prepared own(Micro m, Path venv, String rel, Context ctx) {
         Path python = venv.resolve("bin/python");
-        Path blocker = ctx.user() == null ? null : ctx.user().blocker(python);
-        if (!Files.exists(python) || blocker != null) {
-            String why = !Files.exists(python) ? "its interpreter " + python + " is missing (" + target(python) + ")"
-                    : "its interpreter " + python + " (" + target(python) + ") cannot be run by " + ctx.user().who()
-                    + ", the user micros run as: " + blocker + " is not open to that user";
-            return Prepared.failed("micro '" + m.name() + "': the virtualenv " + rel + " in its folder cannot be used: " + why
-                    + ". Remove it (micros then makes one from requirements.txt), recreate it with an interpreter every user can run"
-                    + " (/usr/bin/python3 -m venv " + rel + "), or run with --user set to a user that can run it, or with --no-sandbox");
-        }
+        if (!Files.exists(python))
+            return Prepared.failed("micro '" + m.name() + "': the virtualenv " + rel + " in its folder cannot be used: its interpreter " + python
+                    + " is missing (" + target(python) + "). Remove it (micros then makes one from requirements.txt), or recreate it (python3 -m venv " + rel + ")");
         String version = Interpreters.version(python, List.of("-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"));
         ctx.log().micro(m.name(), "build", "uses the virtualenv in its folder, " + rel + " (Python " + version + "; "
                 + ctx.ran(m) + "); micros installs nothing into it");

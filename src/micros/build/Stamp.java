@@ -37,10 +37,11 @@ final class Stamp {
         }
     }
 
+    /** Written readable by micros' user alone (a build's stamp digests its presets' values). */
     static void write(Path stampFile, String stamp) {
         try {
             Files.createDirectories(stampFile.getParent());
-            Files.writeString(stampFile, stamp + "\n", StandardCharsets.UTF_8);
+            micros.util.PrivateFiles.write(stampFile, (stamp + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // no stamp: the next start installs again, which is slow but right
         }

@@ -101,7 +101,7 @@ public final class CheckCommand {
                 checks(app, cfg, o.flag("--strict"), expectations, out, results);
                 exit = results.stream().allMatch(CheckReport.Result::ok) ? 0 : 1;
             }
-        } catch (UserError e) { // no Spacefile, a bad option value, or the start stopped (a --build command, a port, a runtime, a src folder)
+        } catch (UserError e) { // no Spacefile, a bad option value, or the start stopped (a port, a runtime, a src folder)
             for (String line : e.getMessage().split("\n")) out.println("micros: " + line); // as run says it, then the reports
             results.add(CheckReport.Result.step(null, step, e.getMessage().replace('\n', ' ')));
             exit = e.exitCode() == UserError.CONFIG ? UserError.CONFIG : 1;

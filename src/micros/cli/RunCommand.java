@@ -93,6 +93,7 @@ public final class RunCommand {
         log.plain(limiter.summary());
         limiter.unenforced().forEach(log::plain);
         log.plain(e.runtime().sandbox().summary());
+        log.plain(e.runtime().buildsSummary());
         String freezing = e.runtime().limiter().freezing();
         log.plain(!e.config().freeze() ? "freezing: off: micros keep running between requests" + (e.config().dev() ? " (--dev)" : " (--no-freeze)")
                 : freezing != null ? "freezing: micros are frozen between requests, as on Space (" + freezing + ")"

@@ -41,16 +41,6 @@ final class Dockerfiles {
         };
     }
 
-    /** The folder a framework's build writes (and micros' build step makes with npm run build when it is missing), or null. */
-    static String frameworkOutput(Engine e) {
-        return switch (e) {
-            case NEXT -> ".next";
-            case NUXT -> ".output";
-            case SVELTE_KIT -> "build";
-            default -> null;
-        };
-    }
-
     /**
      * A process micro's Dockerfile. Its build context holds {@code app/} (what `space push`
      * uploaded: the folder after .spaceignore, before any build), the guard and the launcher.
@@ -76,7 +66,7 @@ final class Dockerfiles {
 
         boolean python = e.python(), node = e == Engine.NODEJS16 || e.npmFramework();
         List<String> deps = python ? DependencyFiles.python(src, upload) : node ? DependencyFiles.node(src, upload) : List.of();
-        String output = frameworkOutput(e);
+        String output = e.buildOutput(); // as micros' build step: npm run build unless the commands made it
         boolean build = !m.commands().isEmpty() || output != null || !m.include().isEmpty();
 
         StringBuilder d = new StringBuilder("# syntax=docker/dockerfile:1\n");
@@ -116,7 +106,7 @@ final class Dockerfiles {
         d.append("ENV HOME=/tmp TMPDIR=/tmp TZ=UTC\n");
         d.append("USER ").append(USER).append('\n');
         List<String> cmd = new ArrayList<>(List.of("perl", LAUNCHERS + "/" + GUARD));
-        cmd.addAll(command(m));
+        cmd.addAll(command(m, src));
         d.append("CMD ").append(json(cmd)).append('\n');
         return new Image(d.toString(), notes);
     }
@@ -168,9 +158,9 @@ final class Dockerfiles {
         return "for s in " + String.join(" ", ids) + "; do if [ -s /run/secrets/$s ]; then export \"$s=$(cat /run/secrets/$s)\"; fi; done; \\\n    ";
     }
 
-    /** What micros runs (Engines.plan), in the image's paths; $PORT is the guard's inner port. */
-    static List<String> command(Micro m) {
-        Engines.Start plan = Engines.plan(m, Path.of("/app"), false, Path.of(LAUNCHERS));
+    /** What micros runs (Engines.forImage), in the image's paths; $PORT is the guard's inner port. @param src the micro's folder */
+    static List<String> command(Micro m, Path src) {
+        Engines.Start plan = Engines.forImage(m, src, Path.of("/app"), Path.of(LAUNCHERS));
         if (!(plan instanceof Engines.Command c)) throw new IllegalArgumentException(m.name() + " is not a process micro");
         Map<String, String> env = new TreeMap<>(c.env()); // sorted: the same bytes every time
         if (env.isEmpty()) return c.argv();

@@ -59,7 +59,7 @@ public final class Gateway implements Handler {
             pools.put(m.name(), pool);
             if (s != null) s.onStop(pool::drain);
             if (runtime.plan(m) instanceof Engines.Folder f)
-                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.srcDir(m), micros.runtime.StateDir.of(runtime.app().root()).path(), runtime.app().root()));
+                folders.put(m.name(), StaticFiles.of(f.folder(), runtime.codeDir(m), micros.runtime.StateDir.of(runtime.app().root()).path(), runtime.codeRoot(m)));
         }
     }
 

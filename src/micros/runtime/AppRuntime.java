@@ -39,6 +39,10 @@ public final class AppRuntime {
     private final Map<String, Supervisor> supervisors = new LinkedHashMap<>();
     private final Map<String, Prepared> built;   // what the build step left for each micro
     private final Path runDir;
+    private final java.util.function.Function<Path, Map<String, String>> dataSource; // the data hosts and CA variables, given the bundle's path
+    private final Map<String, BuildStep.SearchPath> searchPaths = new java.util.HashMap<>(); // PATH as each uid:gid may search it; guarded by itself
+    private final java.util.Set<String> pathNotes = new java.util.HashSet<>(); // what was said of PATH, said once; guarded by searchPaths
+    private final List<Path> hidden;               // folders no micro and no build sees: the owner's folder, micros' CA
     private RunDir run; // holds the folder's lock while the run lives
     private final String projectKey;
     private final String apiKey;
@@ -52,16 +56,21 @@ public final class AppRuntime {
     private final StateDir state;
     private final Metrics metrics;
     private volatile String hostname = "localhost";
-    private volatile Map<String, String> dataEnv = Map.of();
+    private Map<String, String> dataEnv = Map.of(); // guarded by this
+    private boolean dataEnvSet;                     // guarded by this
     private volatile boolean closed;
     private Thread sweeper;
 
     public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox) {
-        this(app, cfg, log, state, limiter, sandbox, Map.of());
+        this(app, cfg, log, state, limiter, sandbox, Map.of(), bundle -> Map.of());
     }
 
-    /** @param remotes process micros that run elsewhere, by name ({@code micros gateway}): forwarded to, never started */
-    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox, Map<String, Remote> remotes) {
+    /**
+     * @param remotes    process micros that run elsewhere, by name ({@code micros gateway}): forwarded to, never started
+     * @param dataSource the data hosts and CA variables, given where the CA bundle goes (may wait for the data server)
+     */
+    public AppRuntime(App app, RunConfig cfg, Log log, StateDir state, Limiter limiter, Sandbox sandbox, Map<String, Remote> remotes,
+                      java.util.function.Function<Path, Map<String, String>> dataSource) {
         this.app = app;
         this.cfg = cfg;
         this.log = log;
@@ -73,18 +82,26 @@ public final class AppRuntime {
         String shared = remotes.isEmpty() ? null : cfg.env().getOrDefault("DETA_API_KEY", shell.get("DETA_API_KEY"));
         this.apiKey = shared != null && !shared.isBlank() ? shared : StateDir.token();
         this.projectKey = state.projectKey();
+        this.dataSource = dataSource;
         log.secret(projectKey); // DETA_PROJECT_KEY: full access to the app's data on Space
         log.secret(apiKey);
-        this.built = build(remotes);
+        this.hidden = cfg.dev() ? List.of() : hidden(app, state);
         try {
             this.runDir = runDir();
         } catch (IOException e) {
+            limiter.close();
             throw UserError.runtime("cannot create a temporary folder for the run (" + e.getMessage() + "): check that " + System.getProperty("java.io.tmpdir") + " is writable");
+        }
+        try {
+            this.built = build(remotes);
+        } catch (RuntimeException e) {
+            deleteRunDir();
+            throw e;
         }
         List<String> config = new ArrayList<>(), missing = new ArrayList<>();
         for (Micro m : app.micros()) {
             Path src = srcDir(m);
-            Engines.Start plan = Engines.plan(m, src, cfg.dev(), runDir);
+            Engines.Start plan = Engines.plan(m, codeDir(m), cfg.dev(), runDir);
             Prepared prepared = built.getOrDefault(m.name(), Prepared.NOTHING); // a remote micro is built where it runs
             boolean buildFailed = prepared.failure() != null;
             if (buildFailed) plan = new Engines.Unavailable(prepared.failure());
@@ -104,14 +121,12 @@ public final class AppRuntime {
                 config.add("micro '" + m.name() + "': its src folder '" + m.src() + "' does not exist in " + app.root());
                 continue;
             }
-            if (plan instanceof Engines.Folder f && !Files.isDirectory(f.folder()))
-                config.add("micro '" + m.name() + "': the folder to serve, '" + f.relative() + "', does not exist in '" + m.src() + "': "
-                        + (!m.commands().isEmpty() && !cfg.build() ? "run with --build to run the micro's 'commands', which may make it"
-                        : "build it first, or set 'serve' to the folder your build writes"));
+            if (plan instanceof Engines.Folder f && !buildFailed && !Files.isDirectory(f.folder()))
+                config.add(notServed(m, f, src));
             if (plan instanceof Engines.Unavailable u && !cfg.dev() && !buildFailed) config.add(u.reason());
             if (plan instanceof Engines.Command) {
                 try {
-                    sandbox.checkReadable(m.name(), src);
+                    sandbox.assign(m.name()); // its uid now: uids go in Spacefile order
                 } catch (UserError e) {
                     config.add(e.getMessage());
                 }
@@ -135,6 +150,35 @@ public final class AppRuntime {
         }
     }
 
+    /** Why a static micro's folder to serve is missing: not built, or left out of the upload by the ignore rules. */
+    private String notServed(Micro m, Engines.Folder f, Path src) {
+        String start = "micro '" + m.name() + "': the folder to serve, '" + f.relative() + "', ";
+        if (cfg.dev()) return start + "does not exist in '" + m.src() + "': build it first, or set 'serve' to the folder your build writes";
+        boolean ignored = false;
+        try {
+            ignored = Files.isDirectory(src.resolve(f.relative())) && micros.spacefile.Ignore.forMicro(app, src).ignored(Builder.relative(f.relative()), true);
+        } catch (IOException e) {
+            // unreadable .spaceignore: the plain message
+        }
+        if (ignored) return start + "is in '" + m.src() + "' but not in what Space would have uploaded (the ignore rules leave it out: Space built it):"
+                + " add 'commands' that build it, or upload it as it is with a line !" + f.relative() + " in " + m.src() + "/.spaceignore";
+        return start + "is not in what Space would have uploaded from '" + m.src() + "', and no build made it: add 'commands' that build it, or set 'serve' to the folder your build writes";
+    }
+
+    /** What no micro and no build sees: the owner's folder (micros run their stage) and micros' CA (its private keys). */
+    private static List<Path> hidden(App app, StateDir state) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : List.of(app.root(), state.path(), micros.data.tls.LocalCa.defaultDir())) {
+            try {
+                Path real = p.toRealPath();
+                if (real.getParent() != null && !out.contains(real)) out.add(real);
+            } catch (IOException e) {
+                // not there: nothing to cover
+            }
+        }
+        return List.copyOf(out);
+    }
+
     /**
      * Space's builder: installs, --build's commands, frontend builds; a micro whose install fails answers 503.
      * It runs before the run's shutdown hook exists: SIGTERM or Ctrl-C meanwhile ends the step in
@@ -155,8 +199,10 @@ public final class AppRuntime {
             throw UserError.runtime("stopped before the build");
         }
         try {
-            Map<String, Prepared> built = BuildStep.run(Remote.without(app, remotes, log), state.path().resolve("build"), log, shell,
-                    sandbox::ids, cfg.install(), cfg.build(), cfg.dev(), builds);
+            BuildStep.removeStale(state.path(), app.micros().stream().map(Micro::name).toList(), log);
+            BuildStep.Settings settings = new BuildStep.Settings(state.path(), shell, this::searchPath, cfg.install(), cfg.build(),
+                    cfg.dev(), sandbox::ids, hidden, runDir, this::dataEnvNow, projectKey, cfg.env());
+            Map<String, Prepared> built = BuildStep.run(Remote.without(app, remotes, log), settings, log, builds);
             if (builds.closed()) throw UserError.runtime("stopped during the build");
             return built;
         } catch (RuntimeException e) {
@@ -220,9 +266,49 @@ public final class AppRuntime {
         return List.copyOf(supervisors.values());
     }
 
-    /** Variables every micro gets on top of Space's (the data hosts and the CA bundle). */
-    public void dataEnv(Map<String, String> env) {
-        this.dataEnv = Map.copyOf(env);
+    /**
+     * Variables every micro and build gets on top of Space's (the data hosts and the CA bundle),
+     * asked of the data server once: by the first build step that runs, else once the runtime is made.
+     */
+    public synchronized Map<String, String> dataEnvNow() {
+        if (dataEnvSet) return dataEnv;
+        dataEnv = Map.copyOf(dataSource.apply(runDir.resolve("ca-bundle.pem")));
+        dataEnvSet = true;
+        return dataEnv;
+    }
+
+    /**
+     * PATH for the micro and its build: without the folders its uid cannot enter (worked out once
+     * per uid and gid: tens of stat calls); what it leaves out is said once.
+     */
+    private String searchPath(String micro) {
+        int[] ids = sandbox.ids(micro);
+        String path = shell.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        if (ids == null) return path;
+        String note = null;
+        BuildStep.SearchPath p;
+        synchronized (searchPaths) {
+            p = searchPaths.get(ids[0] + ":" + ids[1]);
+            if (p == null) {
+                p = BuildStep.searchPath(path, ids, micro);
+                searchPaths.put(ids[0] + ":" + ids[1], p);
+                if (p.note() != null && pathNotes.add(p.value())) note = p.note(); // the same folders left out for another uid: said already
+            }
+        }
+        if (note != null) log.event(note);
+        return p.value();
+    }
+
+    /** One line for the start-up output: as whom and how builds run. */
+    public String buildsSummary() {
+        if (cfg.dev()) return "builds: none (--dev): micros run in their own folders; npm installs there, Python micros get .micros/build/<micro>/venv";
+        String user = System.getProperty("user.name", "this user");
+        if (sandbox.mode() == Sandbox.Mode.ROOT)
+            return "builds: in each micro's stage (.micros/build/<micro>/app), as the micro's own uid, with the network, under its memory and process limits;"
+                    + " the project folder, micros' state folder and CA are out of their reach";
+        return "builds: in each micro's stage (.micros/build/<micro>/app), as " + user + ", the user micros runs as"
+                + (sandbox.mode() == Sandbox.Mode.USERNS ? " (not root: builds cannot change user)" : " (" + sandbox.reason() + ")")
+                + ": install scripts can read and write what " + user + " can";
     }
 
     /** The run's temporary folder, readable by sandboxed micros. */
@@ -235,8 +321,21 @@ public final class AppRuntime {
         this.hostname = hostPort;
     }
 
+    /** The micro's src folder in the owner's project (never written outside --dev). */
     public Path srcDir(Micro m) {
         return app.root().resolve(Builder.relative(m.src())).normalize();
+    }
+
+    /** Where the micro runs, or is served from: its built stage; its src folder with --dev. */
+    public Path codeDir(Micro m) {
+        Prepared p = built.get(m.name());
+        return p != null && p.code() != null ? p.code() : srcDir(m);
+    }
+
+    /** The folder the micro's code may link within: its stage; the project folder with --dev. */
+    public Path codeRoot(Micro m) {
+        Path code = codeDir(m);
+        return code.equals(srcDir(m)) ? app.root() : code;
     }
 
     private Process spawn(Micro m, Engines.Command c, int port, MicroGroup group) throws IOException {
@@ -249,17 +348,18 @@ public final class AppRuntime {
         if (sandbox.on()) home = tmp = Path.of("/tmp"); // the micro's private /tmp
         Map<String, String> env = MicroEnvironment.build(m, cfg.dev(), cfg.env(), shell,
                 new MicroEnvironment.Shared(projectKey, apiKey, hostname, cfg.appVersion()), port, home, tmp, c.env());
+        if (!cfg.dev()) env.put("PATH", searchPath(m.name()));
         Path venvBin = built.get(m.name()).pathFirst();
         if (venvBin != null) { // as `source venv/bin/activate` would: its python, pip, uvicorn, gunicorn first
             env.put("PATH", venvBin + File.pathSeparator + env.getOrDefault("PATH", "/usr/bin:/bin"));
             env.put("VIRTUAL_ENV", venvBin.getParent().toString());
         }
-        dataEnv.forEach((k, v) -> { if (!cfg.env().containsKey(k)) env.put(k, v); }); // a value given with --env wins
+        dataEnvNow().forEach((k, v) -> { if (!cfg.env().containsKey(k)) env.put(k, v); }); // a value given with --env wins
         if (app.classic() != null) micros.classic.DetaLibrary.environment(env, app.classic(), m.name());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(sandbox.wrap(c.argv(), srcDir(m), runDir, state.path(), m.name())));
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(srcDir(m).toFile())
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden)));
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(codeDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
         pb.environment().putAll(env);

@@ -21,6 +21,18 @@ public final class MicroEnvironment {
     /** micros' own secrets (the owner token, API keys) given in the environment: never passed on. */
     public static final java.util.Set<String> SECRETS = java.util.Set.of("MICROS_OWNER_TOKEN", "MICROS_API_KEYS");
 
+    /** The micro's preset variables that have a value: given with --env or --env-file, else (--dev) from the shell, else their default. */
+    public static Map<String, String> presets(Micro m, boolean dev, Map<String, String> given, Map<String, String> shell) {
+        Map<String, String> values = new HashMap<>();
+        for (EnvVar v : m.env()) {
+            String value = given.get(v.name());
+            if (value == null && dev) value = shell.get(v.name());
+            if (value == null) value = v.defaultValue();
+            if (value != null) values.put(v.name(), value);
+        }
+        return values;
+    }
+
     public static Map<String, String> build(Micro m, boolean dev, Map<String, String> given, Map<String, String> shell,
                                             Shared shared, int port, Path home, Path tmp, Map<String, String> engineEnv) {
         Map<String, String> env = new HashMap<>();
@@ -34,10 +46,9 @@ public final class MicroEnvironment {
             env.put("TMPDIR", tmp.toString());
             env.put("TZ", "UTC");
         }
+        Map<String, String> presets = presets(m, dev, given, shell);
         for (EnvVar v : m.env()) {
-            String value = given.get(v.name());
-            if (value == null && dev) value = shell.get(v.name());
-            if (value == null) value = v.defaultValue();
+            String value = presets.get(v.name());
             if (value != null) env.put(v.name(), value);
             else if (!dev) env.remove(v.name());
         }

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BiConsumer;
 
 /** Reads a process's stdout or stderr line by line, so none of it is lost; very long lines are split. */
-final class OutputPump implements Runnable {
+public final class OutputPump implements Runnable {
     private static final int MAX_LINE = 16 * 1024;
     private final InputStream in;
     private final String stream;
@@ -20,7 +20,7 @@ final class OutputPump implements Runnable {
     }
 
     /** Starts a daemon thread that forwards each line as (stream, text) until the stream ends. */
-    static Thread start(String name, InputStream in, String stream, BiConsumer<String, String> sink) {
+    public static Thread start(String name, InputStream in, String stream, BiConsumer<String, String> sink) {
         Thread t = new Thread(new OutputPump(in, stream, sink), "micro-" + name + "-" + stream);
         t.setDaemon(true);
         t.start();

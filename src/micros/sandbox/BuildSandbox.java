@@ -30,9 +30,11 @@ import micros.runtime.ProcessTree;
  * <li>its own session (setsid), ended with its process group and tree: what remains without
  *     cgroups and namespaces, said in one line at the first step.</li>
  * </ul>
- * Steps still run as the user who runs micros, with their environment and folders as given;
- * every step starts through {@link #start}, the one place to give builds a user, a view of the
- * filesystem and limits of their own.
+ * The cgroup holds the micro's memory and process limits. Given a {@link Confinement} (micros runs
+ * as root with its sandbox on), the step also runs as the micro's own uid without privileges, in
+ * a mount namespace where only its stage is writable and the owner's folder, micros' state folder
+ * and CA are covered (build.sh); otherwise as the user who runs micros, as that user's own
+ * install would.
  */
 public final class BuildSandbox {
     private final Limiter limiter;
@@ -54,6 +56,13 @@ public final class BuildSandbox {
         this.say = say;
     }
 
+    /**
+     * What a confined step may see and do: run as {@code uid}:{@code gid} in {@code workdir}, write only
+     * {@code writable} (its stage), with {@code tmp} as its /tmp; {@code hidden} folders are covered by
+     * empty ones, and {@code visible} ones (inside them: the micro's build folder, the run's folder) put back.
+     */
+    public record Confinement(int uid, int gid, Path workdir, Path tmp, List<Path> writable, List<Path> visible, List<Path> hidden) {}
+
     /** A step's processes, started by {@link #start}; {@link #close} ends whatever of them is left. */
     public final class Running implements AutoCloseable {
         private final Process process;
@@ -70,6 +79,11 @@ public final class BuildSandbox {
             return process;
         }
 
+        /** Why the step's processes died when a limit killed them ("killed: out of memory (512 MiB limit)"), else null; before {@link #close}. */
+        public String limitDeath() {
+            return group == null ? null : group.limitDeath();
+        }
+
         /** Ends every process of the step that is still running (SIGKILL) and removes its cgroup. */
         @Override
         public void close() {
@@ -84,9 +98,10 @@ public final class BuildSandbox {
     /**
      * Starts {@code pb}'s command (an absolute path) in a container of its own for a build step of
      * {@code micro}; the caller waits for {@link Running#process()}, then closes the result.
+     * @param confined where and as whom the step runs, or null: as micros' user, seeing what it sees
      * @throws IOException when it cannot start, or micros is stopping
      */
-    public Running start(String micro, ProcessBuilder pb) throws IOException {
+    public Running start(String micro, ProcessBuilder pb, Confinement confined) throws IOException {
         synchronized (this) { // held while spawning: close() must not miss a step that is starting
             if (closed) throw new IOException("micros is stopping");
             Namespace ns = namespace();
@@ -102,7 +117,13 @@ public final class BuildSandbox {
                 say.accept("builds: not contained (no cgroup: " + noGroup + "; no pid namespace: unshare cannot make one here):"
                         + " a step's processes are ended with its session and process group, which a process that calls setsid leaves");
             }
+            if (confined != null && ns.unshare().isEmpty()) { // never run an install script as root where it was to run confined
+                if (group != null) group.remove();
+                throw new IOException("its sandbox cannot be made here (unshare cannot make a pid and mount namespace)");
+            }
             List<String> inside = new ArrayList<>(ns.unshare());
+            if (confined != null && !ns.unshare().isEmpty()) inside.addAll(confine(confined));
+            else if (!ns.unshare().isEmpty()) inside.addAll(PID1);
             inside.addAll(pb.command());
             List<String> argv = new ArrayList<>(ns.dying());
             if (SETSID != null) argv.add(SETSID); // its own session: the terminal's Ctrl-C reaches micros alone, which ends the step
@@ -137,8 +158,34 @@ public final class BuildSandbox {
 
     private static final String SETSID = tool("setsid");
 
+    // pid 1 of an unconfined step: its command in the foreground of a shell, which reaps orphans while it waits; the
+    // command keeps the signals and exit status it had (as pid 1 itself, it would ignore every signal it does not handle)
+    private static final List<String> PID1 = List.of("/bin/sh", "-c", "\"$@\"; exit $?", "micros-build");
+
+    private static final String SCRIPT = script();
+
+    private static String script() {
+        try (java.io.InputStream in = BuildSandbox.class.getResourceAsStream("build.sh")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the jar lacks micros/sandbox/build.sh", e);
+        }
+    }
+
+    /** pid 1 of a confined step: build.sh, which makes its view and runs it as the micro's uid. */
+    private static List<String> confine(Confinement c) {
+        return List.of("/bin/sh", "-c", SCRIPT, "micros-build", Integer.toString(c.uid()), Integer.toString(c.gid()), c.workdir().toString(),
+                c.tmp().toString(), Sandbox.staging(), lines(c.hidden()), lines(c.visible()), lines(c.writable()), "--");
+    }
+
+    private static String lines(List<Path> paths) {
+        StringBuilder sb = new StringBuilder();
+        for (Path p : paths) sb.append(p.toAbsolutePath().normalize()).append('\n');
+        return sb.toString();
+    }
+
     /**
-     * How a step gets a pid namespace: {@code unshare} goes right before its command, {@code dying}
+     * How a step gets a pid namespace: {@code unshare} goes right before its pid 1, {@code dying}
      * first of all (setpriv --pdeathsig KILL: unshare, and so the namespace, dies with micros);
      * both empty when unshare cannot make one here.
      */
@@ -160,9 +207,6 @@ public final class BuildSandbox {
             probe.addAll(ns);
             probe.add("true");
             if (!runs(probe)) continue;
-            // pid 1: the step's command in the foreground of a shell, which reaps orphans while it waits; the command
-            // keeps the signals and exit status it had (as pid 1 itself, it would ignore every signal it does not handle)
-            ns.addAll(List.of("/bin/sh", "-c", "\"$@\"; exit $?", "micros-build"));
             return namespace = new Namespace(dying, List.copyOf(ns));
         }
         return namespace;

@@ -137,15 +137,15 @@ public final class Limiter {
     static final String BUILD = "build.";
 
     /**
-     * A new group for one build step of {@code micro} ({@link BuildSandbox}), without limits, in
-     * place of what an earlier step left; null without cgroups.
+     * A new group for one build step of {@code micro} ({@link BuildSandbox}), under the micro's
+     * memory and process limits, in place of what an earlier step left; null without cgroups.
      */
     MicroGroup buildGroup(String micro) throws IOException {
         if (mode == Mode.NONE) return null;
         String name = BUILD + micro;
         Path v2 = child(v2Parent, name), memory = child(memoryParent, name), pids = child(pidsParent, name), freezer = child(freezerParent, name);
         new CgroupGroup(files, v2, mode == Mode.V2, memory, pids, freezer, 0).remove(); // an earlier step's, if its removal failed
-        return CgroupGroup.create(files, v2, mode == Mode.V2, memory, pids, freezer, 0, 0);
+        return CgroupGroup.create(files, v2, mode == Mode.V2, memory, pids, freezer, limits.memory(), limits.pids());
     }
 
     private static Path child(Path dir, String name) {

@@ -52,11 +52,6 @@ final class MicroUsers {
         return baseUid == 0;
     }
 
-    /** --user, or the first automatic uid: whose access stands for the micros' (none of them owns anything else). */
-    String base() {
-        return user != null ? user : Integer.toString(baseUid);
-    }
-
     /** The uid and gid of this micro, given at its first call, in order; says in one sentence why it cannot have one. */
     synchronized int[] of(String micro) {
         if (refused.containsKey(micro)) throw refused.get(micro);
@@ -156,12 +151,6 @@ final class MicroUsers {
             }
         }
         claims.clear();
-    }
-
-    /** "nobody (uid 65534)" or "uid 900001": the user a micro runs as, for messages. */
-    synchronized String name(String micro) {
-        int[] ids = of(micro);
-        return named && ids[0] == baseUid ? user + " (uid " + baseUid + ")" : "uid " + ids[0];
     }
 
     /** "uid 900000 to uid 900001, one per micro,", for the start-up line. */

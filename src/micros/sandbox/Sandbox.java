@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import micros.util.Units;
-import micros.util.UserError;
 
 /**
  * Space's one VM per micro, as far as namespaces go: each process micro in its own mount and
@@ -66,25 +65,6 @@ public final class Sandbox {
         return null;
     }
 
-    /** As root, the first user micros run as (--user, or the first automatic uid); null otherwise. Each micro's own: {@link #ids}. */
-    public String accessUser() {
-        return mode == Mode.ROOT ? users.base() : null;
-    }
-
-    /**
-     * The uid and gid the micro runs as when micros runs as root (given now if it has none yet, in
-     * the order asked: Spacefile order), else null: it runs as micros' own user. When it cannot
-     * have one, null here: the start says why.
-     */
-    public int[] ids(String micro) {
-        if (mode != Mode.ROOT) return null;
-        try {
-            return users.of(micro);
-        } catch (UserError e) {
-            return null;
-        }
-    }
-
     /** Gives back the uids this run claimed. */
     public void close() {
         if (users != null) users.release();
@@ -132,8 +112,8 @@ public final class Sandbox {
         return mode != Mode.OFF;
     }
 
-    /** An existing folder to mount a small staging tmpfs over, inside the micro's namespace only. */
-    private static String stage() {
+    /** An existing folder to mount a small staging tmpfs over, inside the micro's (or a build step's) namespace only. */
+    static String staging() {
         for (String d : List.of("/mnt", "/media", "/srv", "/opt")) if (Files.isDirectory(Path.of(d))) return d;
         return "/mnt";
     }
@@ -171,16 +151,22 @@ public final class Sandbox {
      * is short: {@code unshare ... /bin/sh RUN/micros-sandbox MICRO ARGV} for the namespaces'
      * holder and the init, then the micro's own command; the script is a file in the run folder
      * and its settings go in its environment, which it clears before the micro starts.
-     * @param state micros' state folder: hidden from the micro but for {@code build/<micro>}
+     * @param state  micros' state folder: hidden from the micro but for {@code build/<micro>}
+     * @param hidden folders covered by empty ones (the owner's folder, micros' CA); so is the first folder on the way to
+     *               {@code src} the micro's user cannot enter, and src is put back below it
      */
-    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro) throws IOException {
+    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro, List<Path> hidden) throws IOException {
         if (!on()) return argv;
         int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
+        StringBuilder cover = new StringBuilder();
+        for (Path h : hidden) cover.append(h).append('\n');
+        Path blocked = mode == Mode.ROOT ? blocker(src, ids[0], ids[1]) : null;
+        if (blocked != null && blocked.getParent() != null) cover.append(blocked).append('\n');
         // the outer sh hands its pid (the namespace's holder, the pid micros reports) and the settings to the script
         List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", OUTER, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
                 tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),
                 Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(),
-                stage(), state.toAbsolutePath().normalize().toString(), envReset ? "1" : "0"));
+                staging(), state.toAbsolutePath().normalize().toString(), envReset ? "1" : "0", cover.toString()));
         out.addAll(mode == Mode.ROOT
                 ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
                 : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
@@ -189,8 +175,18 @@ public final class Sandbox {
         return out;
     }
 
+    /** Gives the micro its uid now, so uids go in Spacefile order; says in one sentence why it cannot have one. */
+    public void assign(String micro) {
+        if (mode == Mode.ROOT) users.of(micro);
+    }
+
+    /** The uid and gid the micro, and its build, run as: micros runs as root with the sandbox on; else null (as micros' own user). */
+    public int[] ids(String micro) {
+        return mode == Mode.ROOT ? users.of(micro) : null;
+    }
+
     /** The settings sandbox.sh reads from its environment, in the order wrap gives them. */
-    static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN STAGE STATE ENVRESET; do"
+    static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN STAGE STATE ENVRESET HIDDEN; do"
             + " export \"MICROS_SANDBOX_$v=$1\"; shift; done; exec \"$@\"";
 
     /** sandbox.sh as a file of the run folder (written once per run folder, which only micros can write). */
@@ -205,31 +201,17 @@ public final class Sandbox {
     }
 
     /**
-     * The micro's user must reach and read its code: every folder above src traversable, src
-     * readable. Says which path is not, and the fix.
+     * The first folder on the way to {@code target} that uid:gid cannot enter (a home of mode 0700),
+     * or null. The micro's sandbox covers it with an empty folder and puts its code back below it.
      */
-    public void checkReadable(String micro, Path src) {
-        if (mode != Mode.ROOT) return;
-        int[] ids = users.of(micro); // gives the micro its uid, in Spacefile order, or says why it cannot have one
-        int uid = ids[0], gid = ids[1];
-        Path real;
-        try {
-            real = src.toRealPath();
-        } catch (IOException e) {
-            return; // reported elsewhere
+    public static Path blocker(Path target, int uid, int gid) {
+        if (uid == 0) return null;
+        Path abs = target.toAbsolutePath().normalize(), p = abs.getRoot();
+        for (Path part : abs) {
+            p = p.resolve(part);
+            if (!allowed(p, Set.of(PosixFilePermission.OTHERS_EXECUTE), uid, gid)) return p;
         }
-        List<Path> chain = new ArrayList<>();
-        // under /tmp the micro sees src re-bound below freshly made folders: only src itself counts
-        boolean underTmp = real.startsWith("/tmp") && !real.equals(Path.of("/tmp"));
-        if (underTmp) chain.add(real);
-        else for (Path p = real; p != null; p = p.getParent()) chain.add(0, p);
-        for (Path p : chain) {
-            boolean last = p.equals(real);
-            if (!allowed(p, last ? Set.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE) : Set.of(PosixFilePermission.OTHERS_EXECUTE), uid, gid))
-                throw UserError.config("micro '" + micro + "': " + p + " cannot be " + (last ? "read" : "entered") + " by " + users.name(micro)
-                        + ", the user it runs as: make it " + (last ? "readable (chmod -R o+rX " + p + ")" : "enterable (chmod o+x " + p + ")")
-                        + ", choose another user with --user, or run with --no-sandbox");
-        }
+        return null;
     }
 
     /** Whether uid:gid has these permissions on p (as owner, group or other). */

@@ -1,14 +1,16 @@
 # micros' sandbox: pid 1 of a micro's own pid and mount namespaces (see Sandbox.java).
 # Builds the micro's view (every mount read-only but a private /tmp, its own /proc, the state
-# folder hidden but for the micro's build environment), starts the micro without privileges,
+# folder, the owner's folder and micros' CA hidden but for the micro's build folder, which holds its
+# staged code), starts the micro without privileges,
 # reaps orphans while it runs, and exits with its status: then the kernel ends whatever is left.
 # Run as `/bin/sh micros-sandbox MICRO COMMAND...` (what ps shows), its settings in MICROS_SANDBOX_*.
 set -e
+umask 022
 mode=$MICROS_SANDBOX_MODE kind=$MICROS_SANDBOX_TMP size=$MICROS_SANDBOX_SIZE uid=$MICROS_SANDBOX_UID gid=$MICROS_SANDBOX_GID
 src=$MICROS_SANDBOX_SRC run=$MICROS_SANDBOX_RUN stage=$MICROS_SANDBOX_STAGE state=$MICROS_SANDBOX_STATE
-envreset=$MICROS_SANDBOX_ENVRESET hostpid=${MICROS_SANDBOX_PID:-0}
+envreset=$MICROS_SANDBOX_ENVRESET hidden=$MICROS_SANDBOX_HIDDEN hostpid=${MICROS_SANDBOX_PID:-0}
 unset MICROS_SANDBOX_MODE MICROS_SANDBOX_TMP MICROS_SANDBOX_SIZE MICROS_SANDBOX_UID MICROS_SANDBOX_GID MICROS_SANDBOX_SRC \
-  MICROS_SANDBOX_RUN MICROS_SANDBOX_STAGE MICROS_SANDBOX_STATE MICROS_SANDBOX_ENVRESET MICROS_SANDBOX_PID
+  MICROS_SANDBOX_RUN MICROS_SANDBOX_STAGE MICROS_SANDBOX_STATE MICROS_SANDBOX_ENVRESET MICROS_SANDBOX_HIDDEN MICROS_SANDBOX_PID
 micro=$1; shift
 img=$micro.tmp.img
 opath=$PATH; PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -59,11 +61,19 @@ if [ "$kind" = disk ]; then
 else
   mount -t tmpfs -o size="$size",mode=1777,nosuid,nodev micros-tmp /tmp
 fi
-case "$src" in /tmp/*) mkdir -p "$src" && mount --bind "$stage/src" "$src";; esac
-case "$run" in /tmp/*) mkdir -p "$run" && mount --bind "$stage/run" "$run";; esac
-# nothing of micros' state folder (project key, owner token) but the micro's own build environment
+# the owner's folder, micros' CA, and a folder the micro's user could not enter on the way to its
+# code (a home of mode 0700): each covered by an empty one
+while IFS= read -r h; do
+  if [ -n "$h" ] && [ -d "$h" ]; then mount -t tmpfs -o size=16k,mode=755,nosuid,nodev micros-hidden "$h"; fi
+done <<EOF
+$hidden
+EOF
+# nothing of micros' state folder (project key, owner token) but the micro's own build folder
 if [ -d "$state" ]; then mount -t tmpfs -o size=16k,mode=755 micros-state "$state"; fi
 if [ -n "$build" ]; then mkdir -p "$build" && mount --bind "$stage/build" "$build"; fi
+# its code and micros' run folder, back at their own paths where /tmp or a covered folder held them
+if [ ! -d "$src" ]; then mkdir -p "$src" && mount --bind "$stage/src" "$src"; fi
+if [ ! -d "$run" ]; then mkdir -p "$run" && mount --bind "$stage/run" "$run"; fi
 umount -l "$stage"
 readonly_all /tmp ""
 cd "$src"

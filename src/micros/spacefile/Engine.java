@@ -51,6 +51,20 @@ public enum Engine {
         };
     }
 
+    /**
+     * The folder a full-stack framework's `npm run build` writes (svelte-kit's own, whatever its
+     * adapter; adapter-node also writes build/), or null. The build step and the export both build
+     * when it is missing after the micro's commands.
+     */
+    public String buildOutput() {
+        return switch (this) {
+            case NEXT -> ".next";
+            case NUXT -> ".output";
+            case SVELTE_KIT -> ".svelte-kit";
+            default -> null;
+        };
+    }
+
     @Override
     public String toString() {
         return id;

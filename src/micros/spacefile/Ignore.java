@@ -13,4 +13,9 @@ public interface Ignore {
     static Ignore forMicro(App app, Path src) throws IOException {
         return app.classic() != null ? DetaIgnore.forSource(src, app.classic().python()) : SpaceIgnore.forSource(src);
     }
+
+    /** The platform's own rules alone, for a micro whose ignore file cannot be read. */
+    static Ignore defaultsFor(App app) {
+        return app.classic() != null ? DetaIgnore.of("", app.classic().python()) : SpaceIgnore.defaults();
+    }
 }

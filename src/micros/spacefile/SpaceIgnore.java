@@ -31,14 +31,26 @@ public final class SpaceIgnore implements Ignore {
         return s;
     }
 
+    private static SpaceIgnore parsedDefaults; // guarded by SpaceIgnore.class: read from the jar and compiled once, then copied
+
     /** Space's default list alone. */
     public static SpaceIgnore defaults() {
-        SpaceIgnore s = new SpaceIgnore();
-        try (InputStream in = SpaceIgnore.class.getResourceAsStream("default.spaceignore")) {
-            if (in != null) s.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("the jar's default.spaceignore cannot be read", e);
+        SpaceIgnore d;
+        synchronized (SpaceIgnore.class) {
+            if (parsedDefaults == null) {
+                parsedDefaults = new SpaceIgnore();
+                try (InputStream in = SpaceIgnore.class.getResourceAsStream("default.spaceignore")) {
+                    if (in != null) parsedDefaults.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("the jar's default.spaceignore cannot be read", e);
+                }
+            }
+            d = parsedDefaults;
         }
+        SpaceIgnore s = new SpaceIgnore(); // a copy: a micro's .spaceignore is added to it
+        s.globs.addAll(d.globs);
+        for (Map.Entry<String, List<Rule>> e : d.literalNames.entrySet()) s.literalNames.put(e.getKey(), new ArrayList<>(e.getValue()));
+        s.count = d.count;
         return s;
     }
 

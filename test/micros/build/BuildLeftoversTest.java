@@ -45,8 +45,11 @@ class BuildLeftoversTest {
     @AfterEach
     void tearDown() throws IOException {
         for (String m : markers) running(m).forEach(ProcessTree::kill); // what a failing run left, so the next test starts clean
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        for (Path d : List.of(dir, dir.resolveSibling(dir.getFileName() + "-packages"))) {
+            if (!Files.exists(d)) continue;
+            try (Stream<Path> walk = Files.walk(d)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
@@ -113,16 +116,17 @@ class BuildLeftoversTest {
     void installScriptsOfTheAppAndOfAFileDependencyLeaveNoDaemon() throws Exception {
         Apps.require("node", "npm");
         String own = marker(), dep = marker();
-        Path pkg = Files.createDirectories(dir.resolve("tiny-dep"));
+        Path packages = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-packages")); // outside the project: builds never see it
+        Path pkg = Files.createDirectories(packages.resolve("tiny-dep"));
         Files.writeString(pkg.resolve("package.json"), "{\"name\": \"tiny-dep\", \"version\": \"1.0.0\", \"main\": \"index.js\", \"scripts\": {\"install\": \""
                 + daemon(dep) + " echo dep installed\"}}\n");
         Files.writeString(pkg.resolve("index.js"), "module.exports = 'dep';\n");
-        Process pack = new ProcessBuilder("npm", "pack", "--silent", "--pack-destination", dir.toString()).directory(pkg.toFile()).redirectErrorStream(true).start();
+        Process pack = new ProcessBuilder("npm", "pack", "--silent", "--pack-destination", packages.toString()).directory(pkg.toFile()).redirectErrorStream(true).start();
         String packed = new String(pack.getInputStream().readAllBytes());
         assertEquals(0, pack.waitFor(), packed);
         Path api = Files.createDirectories(dir.resolve("api"));
         Files.writeString(api.resolve("package.json"), "{\"name\": \"api\", \"version\": \"1.0.0\", \"dependencies\": {\"tiny-dep\": \"file:"
-                + dir.resolve("tiny-dep-1.0.0.tgz") + "\"}, \"scripts\": {\"postinstall\": \"" + daemon(own) + " echo postinstall done\"}}\n");
+                + packages.resolve("tiny-dep-1.0.0.tgz") + "\"}, \"scripts\": {\"postinstall\": \"" + daemon(own) + " echo postinstall done\"}}\n");
         Files.writeString(api.resolve("index.js"), "module.exports = (req, res) => res.end(require('tiny-dep'));\n");
         spacefile("  - name: api\n    src: api\n    engine: nodejs16\n    primary: true\n    public: true\n");
         try (Jar.Proc p = Jar.start(dir, Map.of(), "run", "--port", "0", "--public")) {
@@ -194,9 +198,9 @@ class BuildLeftoversTest {
     void aFailingCommandAndAFailingFrontendBuildEndTheDaemonsTheyStarted() throws Exception {
         String m = marker();
         staticWithCommands(daemon(m) + " echo failing >&2; exit 5");
-        try (Jar.Proc p = Jar.start(dir, Map.of(), "run", "--build", "--port", "0", "--public")) {
-            assertEquals(5, p.waitFor(30), p.output());
-            assertTrue(p.output().contains("build command '" + daemon(m) + " echo failing >&2; exit 5' failed with exit code 5"), p.output());
+        try (Jar.Proc p = Jar.start(dir, Map.of(), "check")) {
+            assertEquals(1, p.waitFor(30), p.output());
+            assertTrue(p.output().contains("| " + daemon(m) + " echo failing >&2; exit 5: failed with exit code 5"), p.output());
             assertNothingLeft("after the failed build command", p.process.pid(), m);
         }
 
@@ -225,8 +229,9 @@ class BuildLeftoversTest {
         }
     }
 
-    /** The next start of the project (without --build) cleans what the killed run left. */
+    /** The next start of the project cleans what the killed run left (its build, never stamped, runs again: a quick one now). */
     private void nextStartCleans(long killed, String... markers) throws Exception {
+        staticWithCommands("echo built again");
         try (Jar.Proc p = Jar.start(dir, Map.of(), "run", "--port", "0", "--public")) {
             p.await("Press Ctrl-C to stop.", 30);
             assertNothingLeft("after the next start:\n" + p.output(), killed, markers);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -24,18 +25,20 @@ import micros.support.Packages;
 /**
  * Space's build step through the jar, with packages made by the test (no package index):
  * per-micro virtualenvs, npm installs, frontend builds, the cache, failures, --no-install.
- * Apps live under /var/tmp: a sandboxed micro does not see the real /tmp.
+ * Apps live under /var/tmp: a sandboxed micro does not see the real /tmp. The packages are
+ * outside the project folder: a build never sees the owner's folder, only its micro's upload.
  */
 class BuildStepTest {
-    private Path dir;
+    private Path dir, packages;
     private Map<String, String> pipEnv;
 
     @BeforeEach
     void setUp() throws Exception {
         Apps.require("python3");
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "micros-build-test");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path wheels = dir.resolve("wheels");
+        packages = Files.createTempDirectory(Path.of("/var/tmp"), "micros-build-packages");
+        for (Path d : List.of(dir, packages)) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path wheels = packages.resolve("wheels");
         Packages.wheel(wheels, "tinydep", "1.0", "VERSION = '1.0'\n");
         Packages.wheel(wheels, "tinydep", "2.0", "VERSION = '2.0'\n");
         pipEnv = Map.of("PIP_NO_INDEX", "1", "PIP_FIND_LINKS", wheels.toString());
@@ -43,9 +46,11 @@ class BuildStepTest {
 
     @AfterEach
     void tearDown() throws IOException {
-        if (dir == null) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        for (Path d : new Path[] {dir, packages}) {
+            if (d == null) continue;
+            try (Stream<Path> walk = Files.walk(d)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
@@ -119,7 +124,7 @@ class BuildStepTest {
         assertEquals(1, r.exit(), r.all());
         assertTrue(r.out().contains("| pip install -r requirements.txt: failed with exit code 1"), r.all());
         assertTrue(r.out().contains("tinydep==9.9"), "pip's own output is shown on failure:\n" + r.all());
-        assertTrue(r.out().contains("| to rerun it by hand: cd " + dir.resolve("broken")), r.all());
+        assertTrue(r.out().contains("| to rerun it by hand: cd " + dir.resolve(".micros/build/broken/app")), "it runs in the micro's stage:\n" + r.all());
         assertTrue(r.out().matches("(?s).*site\\s+GET /site/\\s+200.*ok.*"), "the other micro still runs:\n" + r.all());
         assertTrue(r.out().matches("(?s).*broken\\s+GET /\\s+200\\s+503.*"), "the broken micro answers 503:\n" + r.all());
         assertTrue(r.out().matches("(?s).*\\nbroken +install and build +.*fail \\(micro 'broken': its dependencies are not installed.*"), r.all());
@@ -152,7 +157,7 @@ class BuildStepTest {
     @Test
     void aNodeMicroGetsItsDependencyAndReactAndNextMicrosAreBuiltByTheirBuildScripts() throws Exception {
         Apps.require("node", "npm");
-        Path tgz = Packages.npmTarball(dir, "tiny-node-dep", "'hello from tiny-node-dep'");
+        Path tgz = Packages.npmTarball(packages, "tiny-node-dep", "'hello from tiny-node-dep'");
         Path api = Files.createDirectories(dir.resolve("api"));
         Files.writeString(api.resolve("package.json"), "{\"name\": \"api\", \"version\": \"1.0.0\", \"dependencies\": {\"tiny-node-dep\": \"file:" + tgz + "\"}}\n");
         Files.writeString(api.resolve("index.js"), "const dep = require('tiny-node-dep');\n"
@@ -173,11 +178,13 @@ class BuildStepTest {
         assertTrue(says(r, "api", "npm install: done in"), r.all());
         assertTrue(r.out().contains("Space ran Node.js 16"), r.all());
         assertTrue(says(r, "web", "npm run build: done in"), r.all());
-        assertEquals("built by npm run build", Files.readString(web.resolve("build/index.html")));
-        assertTrue(Files.isDirectory(api.resolve("node_modules/tiny-node-dep")));
-
+        Path stages = dir.resolve(".micros/build");
+        assertEquals("built by npm run build", Files.readString(stages.resolve("web/app/build/index.html")));
+        assertTrue(Files.isDirectory(stages.resolve("api/app/node_modules/tiny-node-dep")));
         assertTrue(says(r, "ssr", "npm run build: done in"), r.all());
-        assertEquals("server-rendered", Files.readString(ssr.resolve(".next/page")));
+        assertEquals("server-rendered", Files.readString(stages.resolve("ssr/app/.next/page")));
+        for (Path made : List.of(web.resolve("build"), api.resolve("node_modules"), api.resolve("package-lock.json"), ssr.resolve(".next"), ssr.resolve("node_modules")))
+            assertFalse(Files.exists(made), "the build wrote into the owner's folder: " + made);
 
         Jar.Result again = Jar.run(dir, Map.of(), "check", "--expect", "/api 200", "--expect", "/ 200", "--expect", "/ssr 200");
         assertEquals(0, again.exit(), again.all());
@@ -186,30 +193,24 @@ class BuildStepTest {
     }
 
     @Test
-    void anInterpreterTheMicrosUserCannotRunIsPassedOverOrReported() throws Exception {
+    void anInterpreterTheMicrosUserCannotRunIsPassedOver() throws Exception {
         Assumptions.assumeTrue(isRoot(), "as root only: micros then runs micros as unprivileged uids, which cannot enter a 0700 folder");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3, an interpreter every user can run");
-        Path closed = Files.createDirectories(dir.resolve("closed"));
+        Path closed = Files.createDirectories(packages.resolve("closed"));
         Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
         Files.createSymbolicLink(closed.resolve("python3"), Path.of("/usr/bin/python3"));
-        // a virtualenv in the micro's folder whose interpreter is in the closed folder
-        pythonMicro("own", null, "1.0");
-        Path venvBin = Files.createDirectories(dir.resolve("own/.venv/bin"));
-        Files.writeString(dir.resolve("own/.venv/pyvenv.cfg"), "home = " + closed + "\n");
-        Files.createSymbolicLink(venvBin.resolve("python"), closed.resolve("python3"));
-        // no virtualenv: the python3 first on PATH is in the closed folder, a runnable one comes later
+        // the python3 first on PATH is in the closed folder, a runnable one comes later
         Path plain = Files.createDirectories(dir.resolve("plain"));
-        Files.writeString(plain.resolve("main.py"), "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n");
-        spacefile(micro("own", "python3.9", "    primary: true\n") + micro("plain", "python3.9", ""));
-        Jar.Result r = Jar.run(dir, Map.of("PATH", closed + ":/usr/bin:/bin"), "check", "--expect", "/plain 200");
-        assertEquals(1, r.exit(), r.all());
-        assertTrue(r.out().contains("micro 'own': the virtualenv .venv in its folder cannot be used: its interpreter " + venvBin.resolve("python")), r.all());
-        assertTrue(r.out().contains("the user micros run as: " + closed + " is not open to that user"), r.all());
-        assertTrue(r.out().contains("/usr/bin/python3 -m venv .venv"), "it says what to do:\n" + r.all());
+        Files.writeString(plain.resolve("main.py"), "import os\n"
+                + "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [os.environ['PATH'].encode()]\n");
+        spacefile(micro("plain", "python3.9", "    primary: true\n"));
+        Jar.Result r = Jar.run(dir, Map.of("PATH", closed + ":/usr/bin:/bin"), "check", "--expect", "/ 200");
+        assertEquals(0, r.exit(), r.all());
         assertTrue(says(r, "plain", "runs on Python 3.") && r.out().contains("(/usr/bin/python3) as uid ") && r.out().contains("; Space ran Python 3.9; skipped " + closed.resolve("python3"))
                         && r.out().contains("the user micros run as, cannot enter " + closed + ")"),
                 "it says which interpreter runs and which it passed over:\n" + r.all());
-        assertTrue(r.out().matches("(?s).*plain\\s+GET /plain\\s+200.*"), r.all());
+        assertTrue(r.out().contains("| PATH for micros and their builds: left out " + closed + " (uid "), "it says once which folder PATH lost:\n" + r.all());
+        assertEquals(1, count(r.out(), "PATH for micros and their builds: left out"), r.all());
     }
 
     private static boolean isRoot() throws IOException {

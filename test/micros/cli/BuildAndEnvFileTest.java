@@ -1,6 +1,7 @@
 package micros.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -16,31 +17,44 @@ import micros.support.Jar;
 import micros.support.Jar.Proc;
 import micros.util.Json;
 
-/** --build, --env-file and --log-format json, through the jar. */
+/** A micro's `commands`, --env-file and --log-format json, through the jar. */
 class BuildAndEnvFileTest {
     @TempDir
     Path dir;
 
     @Test
-    void buildRunsCommandsBeforeServing() throws Exception {
+    void commandsRunInTheStageBeforeServingAndOnlyWhenSomethingChanged() throws Exception {
         Files.createDirectories(dir.resolve("site"));
         Files.writeString(dir.resolve("Spacefile"), "v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: dist\n"
                 + "    commands:\n      - mkdir -p dist\n      - echo built > dist/index.html\n      - echo done building\n");
-        Jar.Result r = Jar.run(dir, Map.of(), "check", "--build", "--expect", "GET / 200");
+        Jar.Result r = Jar.run(dir, Map.of(), "check", "--expect", "GET / 200");
         assertEquals(0, r.exit(), r.all());
-        assertTrue(r.out().contains("site   | done building") || r.out().contains("site | done building"), r.all());
-        assertEquals("built\n", Files.readString(dir.resolve("site/dist/index.html")));
+        assertTrue(r.out().matches("(?s).*site +\\| done building\n.*"), "a command's output shows as it comes:\n" + r.all());
+        assertTrue(r.out().matches("(?s).*site +\\| echo done building: done in .*"), r.all());
+        assertEquals("built\n", Files.readString(dir.resolve(".micros/build/site/app/dist/index.html")));
+        assertFalse(Files.exists(dir.resolve("site/dist")), "the build wrote into the owner's folder");
+
+        Jar.Result again = Jar.run(dir, Map.of(), "check", "--expect", "GET / 200");
+        assertEquals(0, again.exit(), again.all());
+        assertFalse(again.out().contains("echo done building"), "nothing changed: nothing is built again\n" + again.all());
+        Jar.Result forced = Jar.run(dir, Map.of(), "check", "--build", "--expect", "GET / 200");
+        assertEquals(0, forced.exit(), forced.all());
+        assertTrue(forced.out().contains("echo done building: done in"), "--build builds again:\n" + forced.all());
     }
 
     @Test
-    void aFailingBuildStopsWithItsExitCode() throws Exception {
+    void aFailingCommandLeavesItsMicroUnavailableAndSaysWhere() throws Exception {
         Files.createDirectories(dir.resolve("site"));
+        Files.writeString(dir.resolve("site/index.html"), "site\n");
         Files.writeString(dir.resolve("Spacefile"), "v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: .\n"
                 + "    commands:\n      - echo failing >&2; exit 7\n");
-        Jar.Result r = Jar.run(dir, Map.of(), "run", "--build", "--port", "0");
-        assertEquals(7, r.exit(), r.all());
-        assertTrue(r.out().contains("micros: micro 'site': build command 'echo failing >&2; exit 7' failed with exit code 7"), r.all());
-        assertTrue(r.out().contains("| failing"), r.all());
+        Jar.Result r = Jar.run(dir, Map.of(), "check");
+        assertEquals(1, r.exit(), r.all());
+        assertTrue(r.out().contains("| echo failing >&2; exit 7: failed with exit code 7 after"), r.all());
+        assertTrue(r.out().contains("(its output is above, and in " + dir.resolve(".micros/build/site/command-1.log") + ")"), "it names the log:\n" + r.all());
+        assertTrue(r.out().contains("| failing"), "its output:\n" + r.all());
+        assertTrue(r.out().contains("| to rerun it by hand: cd " + dir.resolve(".micros/build/site/app") + " && /bin/sh -c"), r.all());
+        assertTrue(r.out().matches("(?s).*site\\s+GET /\\s+below 400\\s+503.*"), r.all());
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +29,8 @@ class CheckVerdictTest {
     @Test
     void aPrimaryAnswering404AtTheRootFailsWhileAnApiMayAnswer404() throws Exception {
         Apps.require("node");
-        Files.createDirectories(dir.resolve("web/dist"));
-        Files.writeString(dir.resolve("web/dist/app.js"), "// no index.html: nothing at /\n");
+        Files.createDirectories(dir.resolve("web/site"));
+        Files.writeString(dir.resolve("web/site/app.js"), "// no index.html: nothing at /\n");
         answering(dir.resolve("api"), 404);
         Files.writeString(dir.resolve("Spacefile"), """
                 v: 0
@@ -39,7 +38,7 @@ class CheckVerdictTest {
                   - name: web
                     src: web
                     engine: static
-                    serve: dist
+                    serve: site
                     primary: true
                   - name: api
                     src: api
@@ -104,11 +103,10 @@ class CheckVerdictTest {
 
     /**
      * A frontend build that failed after writing part of its folder: the next check must not serve
-     * that folder as if it were built. Fixed by issue 25's staged builds (a build's output becomes
-     * the folder served only when the build succeeded); until they are merged, this fails.
+     * that folder as if it were built: issue 25's staged builds discard a failed build's output,
+     * never take it as built, and build again at every start.
      */
     @Test
-    @Disabled("needs issue 25's staged builds")
     void aFailedFrontendBuildIsNotPassedTheNextTime() throws Exception {
         Apps.require("node", "npm");
         Path web = Files.createDirectories(dir.resolve("web"));

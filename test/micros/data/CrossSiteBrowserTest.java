@@ -63,7 +63,8 @@ class CrossSiteBrowserTest {
         site = Files.createDirectories(root.resolve("site"));
         Files.writeString(root.resolve("Spacefile"), "v: 0\nmicros:\n  - name: site\n    src: site\n    engine: static\n    serve: .\n    primary: true\n");
         Files.writeString(site.resolve("index.html"), "<!doctype html><title>the app</title>\n");
-        app = Apps.start(root, Apps.Options.defaults().isPublic(false));
+        // --dev: the site is served from its folder as the tests write pages into it (outside --dev, from the stage made at start)
+        app = Apps.start(root, Apps.Options.defaults().isPublic(false).dev(true));
         data = app.emulator.data();
         data.base().importItems("notes", List.of(Json.parse("{\"key\":\"secret\",\"text\":\"the owner's private note\"}")), true);
         attacker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -433,7 +433,7 @@ class ExportTest {
         assertTrue(node.contains("--mount=type=secret,id=NPM_CONFIG_REGISTRY ") && node.contains("--mount=type=secret,id=npmrc,target=/root/.npmrc"), node);
         assertTrue(Files.readString(out.resolve("micros/kit/Dockerfile")).contains("npm install --no-audit --no-fund"), "no lockfile: npm install");
         String kit = Files.readString(out.resolve("micros/kit/Dockerfile"));
-        assertTrue(order(kit, "FROM node:16-slim AS build", "RUN [ -e build ] || npm run build", "FROM node:16-slim\n", "COPY --from=build /src/ /app/"), kit);
+        assertTrue(order(kit, "FROM node:16-slim AS build", "RUN [ -e .svelte-kit ] || npm run build", "FROM node:16-slim\n", "COPY --from=build /src/ /app/"), kit);
         String custom = Files.readString(out.resolve("micros/custom/Dockerfile"));
         assertTrue(order(custom, "FROM debian:12-slim AS build", "RUN chmod +x run.sh\n", "FROM debian:12-slim\n"), "the Spacefile's commands run in the build: " + custom);
 
@@ -583,6 +583,63 @@ class ExportTest {
             } finally {
                 p.destroyForcibly();
             }
+        }
+    }
+
+    /**
+     * Deta's svelte-kit starter has no start script: micros runs adapter-node's output with node
+     * (issue 25), and so does the exported image, once its build made it. The image's CMD is run
+     * in the exported folder after "the build" (the adapter's out, server/index.js, put there), behind the guard.
+     */
+    @Test
+    void anExportedSvelteKitMicroWithoutAStartScriptRunsWhatItsBuildMade() throws Exception {
+        Apps.require("node", "perl");
+        Path project = Files.createDirectories(dir.resolve("kit-project/kit")).getParent();
+        Files.writeString(project.resolve("Spacefile"), "v: 0\nmicros:\n  - name: kit\n    src: kit\n    engine: svelte-kit\n    primary: true\n");
+        Files.writeString(project.resolve("kit/package.json"), "{\"name\": \"kit\", \"scripts\": {\"build\": \"vite build\"}}\n");
+        Files.writeString(project.resolve("kit/svelte.config.js"), "import adapter from '@sveltejs/adapter-node';\n"
+                + "export default { kit: { adapter: adapter({ out: 'server' }) } };\n");
+        Path out = dir.resolve("kit-export");
+        Run run = export(project, out);
+        assertEquals(0, run.exit(), run.out());
+        Path folder = out.resolve("micros/kit");
+        String cmd = Files.readAllLines(folder.resolve("Dockerfile")).stream().filter(l -> l.startsWith("CMD ")).findFirst().orElseThrow();
+        assertTrue(cmd.contains("if [ -f server/index.js ]; then exec node server; else exec npm run start -- --port \\\"$PORT\\\"; fi"), cmd);
+        Files.createDirectories(folder.resolve("app/server"));
+        Files.writeString(folder.resolve("app/server/index.js"), "require('http').createServer((q, s) => s.end('adapter-node output'))"
+                + ".listen(process.env.PORT, '127.0.0.1');\n");
+        List<String> argv = new ArrayList<>();
+        for (Object a : (List<?>) micros.util.Json.parse(cmd.substring(4))) argv.add(((String) a).replace("/opt/micros/", folder + "/"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String key = "a-key-of-the-secret-0123456789";
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(folder.resolve("app").toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("kit.log").toFile());
+        pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().put("MICROS_GATEWAY_KEY", key);
+        pb.environment().put("HOME", "/tmp");
+        Process p = pb.start();
+        try {
+            awaitPort(port, p, dir.resolve("kit.log"));
+            Http.Response r = null;
+            for (int i = 0; i < 250 && (r == null || r.status() != 200); i++) { // the guard listens before the micro does
+                if (r != null) Thread.sleep(20);
+                try {
+                    r = Http.send(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Micros-Gateway-Key: " + key + "\r\nConnection: close\r\n\r\n", null);
+                } catch (IOException notYet) {
+                    if (!p.isAlive()) break;
+                }
+            }
+            assertTrue(r != null && r.status() == 200, (r == null ? "no answer" : r.status() + " " + r.text()) + "\n" + Files.readString(dir.resolve("kit.log")));
+            assertEquals("adapter-node output", r.text());
+        } finally {
+            List<ProcessHandle> all = new ArrayList<>(p.toHandle().descendants().toList()); // before the guard goes: then they are no longer its
+            p.destroyForcibly();
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle h : all) h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            p.waitFor();
         }
     }
 

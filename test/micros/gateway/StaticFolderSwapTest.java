@@ -27,7 +27,9 @@ import micros.support.Http.Response;
  * A static micro's served folder, and every folder on the way to it from the project, changed
  * while micros runs: swapped for a symlink out of the project (the review's `ln -s /etc
  * web/site`), replaced by the state folder, rebuilt, or re-pointed to another build inside the
- * project. What leads out is never served; what a user rebuilds or re-points inside is.
+ * project. What leads out is never served; what a user rebuilds or re-points inside is. With
+ * --dev, where micros serves the owner's folder as it is now; outside --dev a static micro is
+ * served from its stage, which only micros writes (StageTest).
  */
 class StaticFolderSwapTest {
     @TempDir
@@ -64,7 +66,7 @@ class StaticFolderSwapTest {
         write("deploy/releases/v1/index.html", "release 1");
         write("deploy/releases/v2/index.html", "release 2");
         Files.createSymbolicLink(root.resolve("deploy/current"), Path.of("releases/v1"));
-        app = Apps.start(root, Apps.Options.defaults());
+        app = Apps.start(root, Apps.Options.defaults().dev(true));
     }
 
     @AfterAll

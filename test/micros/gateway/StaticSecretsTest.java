@@ -59,6 +59,9 @@ class StaticSecretsTest {
                     src: www
                     engine: static
                     serve: dist
+                    commands:
+                      - cp -r src dist
+                      - echo built env > dist/.env
                   - name: pub
                     src: pub
                     engine: static
@@ -76,9 +79,9 @@ class StaticSecretsTest {
         write("sub/.env", "nested env");
         write("node_modules/x/index.js", "dependency");
         write("race/f.txt", "public content");
-        write("www/dist/index.html", "built page");
-        write("www/dist/.env", "built env");
-        write("www/dist/private/p.txt", "build output");
+        write("www/src/index.html", "built page"); // its build makes dist from these
+        write("www/src/private/p.txt", "build output");
+        write("www/dist/index.html", "a stale local build");
         write("www/.spaceignore", "dist/**\n"); // the local build is not uploaded: Space builds dist itself
         write("pub/public/ok.txt", "uploaded as is");
         write("pub/public/private/p.txt", "left out by pub's own .spaceignore");
@@ -128,10 +131,11 @@ class StaticSecretsTest {
         return sent < 2000 || (swaps.get() < 200 && sent < 50_000);
     }
 
-    /** One thread swaps race/f.txt between a file and a symlink to a secret outside; thousands of requests never see it. */
+    /** One thread swaps f.txt of the folder race serves between a file and a symlink to a secret outside; thousands of requests never see it. */
     @Test
     void swappingAFileForASymlinkNeverLeaks() throws Exception {
-        Path f = root.resolve("race/f.txt"), tmpFile = dir.resolve("f.tmp"), tmpLink = root.resolve("race/l.tmp");
+        Path stage = app.emulator.runtime().codeDir(app.emulator.app().micro("race")); // what it serves
+        Path f = stage.resolve("f.txt"), tmpFile = stage.resolve("f.tmp"), tmpLink = stage.resolve("l.tmp");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger swaps = new AtomicInteger();
         Thread swapper = new Thread(() -> {
@@ -139,7 +143,7 @@ class StaticSecretsTest {
                 while (!stop.get()) {
                     Files.writeString(tmpFile, "public content");
                     Files.move(tmpFile, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    Files.createSymbolicLink(tmpLink, Path.of("../../secret.txt"));
+                    Files.createSymbolicLink(tmpLink, dir.resolve("secret.txt"));
                     Files.move(tmpLink, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     swaps.incrementAndGet();
                 }

@@ -248,6 +248,7 @@ class IsolationTest {
             assertEquals("ENOENT", get("/" + micro + "/read?path=" + state.resolve("run.properties")).get("result"), "the owner token");
             assertEquals("ENOENT", get("/" + micro + "/read?path=" + state.resolve("project-key")).get("result"));
         }
-        assertEquals(List.of(), get("/two/ls?path=" + state).get("files"), "two has no build environment");
+        assertEquals(List.of("two"), get("/two/ls?path=" + state.resolve("build")).get("files"), "two sees its own build folder alone");
+        assertEquals("ENOENT", get("/two/read?path=" + state.resolve("build/one/marker")).get("result"));
     }
 }

@@ -40,7 +40,10 @@ class LimitsTest {
         Limiter probe = Limiter.detect(RunConfig.Limits.SPACE, System.getenv(), w -> { });
         probe.close();
         Assumptions.assumeTrue(probe.mode() != Limiter.Mode.NONE, "memory and pids limits need cgroups here: " + probe.reason());
-        app = Apps.start(Apps.copy("limits", dir), Apps.Options.defaults().limits(Duration.ofSeconds(2), 64L << 20, 40, PAYLOAD));
+        java.nio.file.Path root = Apps.copy("limits", dir);
+        // a static file past the payload limit, there before the start: micros serves the site from its stage
+        java.nio.file.Files.write(root.resolve("site/large.bin"), new byte[(int) PAYLOAD * 2]);
+        app = Apps.start(root, Apps.Options.defaults().limits(Duration.ofSeconds(2), 64L << 20, 40, PAYLOAD));
     }
 
     @AfterAll
@@ -162,7 +165,6 @@ class LimitsTest {
 
     @Test
     void staticFilesAreExemptFromThePayloadLimit() throws Exception {
-        java.nio.file.Files.write(dir.resolve("limits/site/large.bin"), new byte[(int) PAYLOAD * 2]);
         Response r = Http.get(app.port(), "/large.bin");
         assertEquals(200, r.status());
         assertEquals(PAYLOAD * 2, r.body().length);

@@ -32,7 +32,7 @@ class UserNamespaceSandboxTest {
     static Path dir;
     static Jar.Proc micros;
     static int port;
-    static Path probe;
+    static Path probe, code; // micro one's folder, and the stage it runs from (nobody's: the user micros runs as)
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +45,7 @@ class UserNamespaceSandboxTest {
         removeLeftovers();
         Path root = Apps.copy("sandbox", dir);
         probe = root.resolve("probe");
+        code = root.resolve(".micros/build/one/app");
         chownToNobody(dir);
         micros = Jar.startAs(AS_NOBODY, root, Map.of("HOME", root.toString()), "run", "--port", "0", "--public", "--tmp", "8M");
         String line = micros.await("is listening on", 20);
@@ -84,10 +85,12 @@ class UserNamespaceSandboxTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"SRC/written.txt", "/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test"})
+    @ValueSource(strings = {"CODE/written.txt", "/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test"})
     void placesNobodyCouldWriteBecomeReadOnly(String path) throws Exception {
-        // nobody owns src, and /var/tmp and /dev/shm are open to all: only the sandbox stops these
-        SandboxTest.assertReadOnly(port, path.replace("SRC", probe.toString()));
+        // nobody owns its stage, and /var/tmp and /dev/shm are open to all: only the sandbox stops these
+        SandboxTest.assertReadOnly(port, path.replace("CODE", code.toString()));
+        assertNotEquals("ok", get("/one/write?path=" + probe.resolve("written.txt")).get("result"), "the project folder is not there");
+        assertFalse(Files.exists(probe.resolve("written.txt")));
     }
 
     @Test
@@ -129,7 +132,7 @@ class UserNamespaceSandboxTest {
         assertEquals("0000000000000000", who.get("capeff"));
         assertEquals("0000000000000000", who.get("capprm"));
         assertEquals("/tmp", who.get("home"));
-        assertEquals(probe.toString(), who.get("cwd"));
+        assertEquals(code.toString(), who.get("cwd"), "it runs in its stage");
         assertNotEquals(0L, get("/one/remount").get("code"));
         assertTrue(micros.process.isAlive());
     }
