@@ -39,13 +39,13 @@ final class Step {
      * @param logFile  where the tool's output is kept (replaced each run)
      * @param confined as whom and seeing what it runs (the micro's uid, its stage), or null: as micros' user
      */
-    @SuppressWarnings("try") // the step is closed early on purpose (see below), and again, harmlessly, at the end of its block
     static Result run(Context ctx, String micro, String what, List<String> argv, Path dir, Map<String, String> env, Path logFile,
                       BuildSandbox.Confinement confined) {
         return run(ctx, micro, what, argv, dir, env, logFile, confined, false);
     }
 
     /** @param live show the output's lines as they come (prefixed with the micro's name), and keep them in the log too */
+    @SuppressWarnings("try") // the step is closed early on purpose (see below), and again, harmlessly, at the end of its block
     static Result run(Context ctx, String micro, String what, List<String> argv, Path dir, Map<String, String> env, Path logFile,
                       BuildSandbox.Confinement confined, boolean live) {
         Log log = ctx.log();
