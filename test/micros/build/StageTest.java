@@ -76,6 +76,7 @@ class StageTest {
     private static Running run(Path project, Map<String, String> env) throws Exception {
         Jar.Proc p = Jar.start(project, env, "run", "--port", "0", "--public");
         String ready = p.await("is listening on", 60);
+        p.await("Press Ctrl-C to stop.", 10); // the banner whole: its micro lines say how each starts
         return new Running(p, Integer.parseInt(ready.replaceAll(".*http://127\\.0\\.0\\.1:([0-9]+).*", "$1")));
     }
 
