@@ -51,6 +51,7 @@ public final class Server {
     final Deadlines deadlines = new Deadlines();
     private final Settings settings;
     private final ServerSocketChannel listener;
+    private final InetSocketAddress address; // kept: a closed channel has none, and a banner printed as micros stops still names it
     private final ExecutorService workers;
     private final boolean virtual;
     private final Loop loop;
@@ -66,6 +67,7 @@ public final class Server {
     private Server(ServerSocketChannel listener, Handler handler, Settings settings, BiConsumer<Exchange, RuntimeException> onError,
                    java.util.function.Supplier<javax.net.ssl.SSLContext> tls, Consumer<String> notices) throws IOException {
         this.listener = listener;
+        this.address = (InetSocketAddress) listener.getLocalAddress();
         this.handler = handler;
         this.settings = settings;
         this.onError = onError;
@@ -112,20 +114,12 @@ public final class Server {
     }
 
     public int port() {
-        try {
-            return ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        } catch (IOException e) {
-            return -1;
-        }
+        return address.getPort();
     }
 
     /** Where it listens. */
     public InetSocketAddress address() {
-        try {
-            return (InetSocketAddress) listener.getLocalAddress();
-        } catch (IOException e) {
-            return new InetSocketAddress(0);
-        }
+        return address;
     }
 
     /** A TLS connection ended: the loop lets one that waits for a place go on. */

@@ -239,4 +239,16 @@ class ServerTest {
             assertTrue(System.nanoTime() - t0 < 8_000_000_000L);
         }
     }
+
+    @Test
+    void aStoppedServerStillNamesItsPort() throws Exception {
+        // the run banner can be printed while a signal stops micros: it must name the port, not -1
+        Server.Settings quick = new Server.Settings(8, Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(3), 0);
+        Server s = Server.start("127.0.0.1", 0, ex -> ex.sendHead(204, -1), quick, (ex, e) -> { });
+        int port = s.port();
+        assertTrue(port > 0, "no port: " + port);
+        s.stop();
+        assertEquals(port, s.port());
+        assertEquals(port, s.address().getPort());
+    }
 }
