@@ -1,0 +1,108 @@
+package micros.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import micros.runtime.RunConfig;
+import micros.support.Apps;
+
+/**
+ * A micro's root holds what a Lambda VM held: the system's runtime folders, its code and build
+ * folder, micros' run folder, its /tmp; nothing else of the machine. Tried from a Python and a
+ * Node micro against world-readable files the test puts in folders of the host (a file of mode
+ * 0644 in folders of mode 0755, as another user's project or a service's data would be).
+ */
+class RootTest {
+    static final List<Path> made = new ArrayList<>();
+    static final List<Path> secrets = new ArrayList<>(); // a world-readable file in each folder a micro must not see
+    static Path app, other;
+    static Apps.Running running;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Apps.require("python3", "node");
+        Sandbox s = Sandbox.detect(true, 8L << 20, Sandbox.defaultUser());
+        Assumptions.assumeTrue(s.mode() == Sandbox.Mode.ROOT, "the root tests need root here: " + (s.on() ? "running without root" : s.reason()));
+        String unique = "micros-root-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        for (String parent : List.of("/srv", "/home", "/var/tmp", "/opt")) {
+            Path dir = folder(Path.of(parent).resolve(unique));
+            Path secret = Files.writeString(dir.resolve("secret.txt"), "not for micros\n");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+            secrets.add(secret);
+        }
+        // this app outside /tmp (its folders are then really there on the host), and another project beside it
+        Path base = folder(Path.of("/var/tmp").resolve(unique + "-apps"));
+        app = Apps.copy("sandbox", base);
+        other = Apps.copy("sandbox", folder(base.resolve("other")));
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n"
+                + "  - name: site\n    src: site\n    engine: static\n    serve: .\n    primary: true\n"
+                + "  - name: py\n    src: probe\n    engine: python3.9\n    run: python3 probe.py\n"
+                + "  - name: node\n    src: nodeprobe\n    engine: nodejs16\n    run: node index.js\n");
+        running = Apps.start(app, Apps.Options.defaults().sandbox(new RunConfig.Sandboxing(true, 8L << 20, null)));
+    }
+
+    private static Path folder(Path p) throws Exception {
+        Files.createDirectories(p);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        made.add(p);
+        return p;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (running != null) running.close();
+        for (Path p : made) new ProcessBuilder("rm", "-rf", p.toString()).start().waitFor();
+    }
+
+    private static Map<String, Object> ask(String micro, String what, String path) throws Exception {
+        return SandboxTest.ask(running.port(), "/" + micro + "/" + what + "?path=" + path);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"py", "node"})
+    void aWorldReadableFileOutsideTheSystemAndItsCodeIsNotThere(String micro) throws Exception {
+        for (Path secret : secrets) {
+            assertTrue(Files.isReadable(secret), "the host has " + secret);
+            assertEquals("ENOENT", ask(micro, "read", secret.toString()).get("result"), micro + " reads " + secret);
+            assertEquals("ENOENT", ask(micro, "ls", secret.getParent().toString()).get("result"), micro + " lists " + secret.getParent());
+        }
+        // another project of the machine, and this one's own folder (the micro runs its stage)
+        for (Path project : List.of(other, app)) {
+            assertEquals("ENOENT", ask(micro, "read", project.resolve("Spacefile").toString()).get("result"), micro + " reads " + project);
+            assertEquals("ENOENT", ask(micro, "read", project.resolve("probe/probe.py").toString()).get("result"), micro + " reads " + project);
+        }
+        // at the top, the system's folders and its own; /var only on the way to its code, which is in /var/tmp here
+        assertEquals(List.of("bin", "dev", "etc", "lib", "proc", "sbin", "sys", "tmp", "usr", "var"),
+                ((List<?>) ask(micro, "ls", "/").get("files")).stream().filter(f -> !List.of("lib32", "lib64", "libx32").contains(f)).toList());
+        assertEquals(List.of("tmp"), ask(micro, "ls", "/var").get("files"));
+        assertEquals(List.of(app.getParent().getFileName().toString()), ask(micro, "ls", "/var/tmp").get("files"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"py", "node"})
+    void theSystemsFilesAndMicrosCaBundleAreThere(String micro) throws Exception {
+        List<String> readable = new ArrayList<>(List.of("/etc/hosts", "/etc/passwd", "/etc/nsswitch.conf", "/etc/resolv.conf", "/etc/localtime"));
+        readable.removeIf(p -> !Files.isReadable(Path.of(p))); // what this machine has
+        for (String name : List.of("SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS")) {
+            Object bundle = SandboxTest.ask(running.port(), "/" + micro + "/env?name=" + name).get("value");
+            assertNotNull(bundle, name + " is set");
+            readable.add(bundle.toString());
+        }
+        for (String p : readable) assertEquals("ok", ask(micro, "read", p).get("result"), micro + " reads " + p);
+        assertEquals("ok", ask(micro, "ls", "/usr/lib").get("result"));
+    }
+}
