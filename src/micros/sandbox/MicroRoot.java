@@ -55,7 +55,7 @@ final class MicroRoot {
      * @param run      micros' run folder: launchers, the deta library, the CA bundle SSL_CERT_FILE names
      * @param programs the executables PATH picks for the micro (see {@link #programs}): kept with their installation when outside the system folders
      * @param hidden   folders no micro sees (the owner's folder, micros' state folder and CA): covered where a kept folder holds them
-     * @param tmp      the fstab line of a tmpfs /tmp, or null when sandbox.sh makes a disk-backed one
+     * @param tmp      the options of a tmpfs /tmp, or null when sandbox.sh makes a disk-backed one
      */
     static MicroRoot of(Path code, Path build, Path run, Collection<Path> programs, Collection<Path> hidden, String tmp) {
         MicroRoot r = new MicroRoot();
@@ -68,8 +68,9 @@ final class MicroRoot {
         r.keepFolder(Path.of("/sys"));
         for (String d : DEVICES) r.keepFile(Path.of("/dev", d));
         r.folders.add(Path.of("/dev/shm")); // empty and read-only: no shared memory, as on Lambda
-        for (String fd : new String[] {"fd", "stdin", "stdout", "stderr"})
-            r.links.add(new Path[] {Path.of("/dev", fd), Path.of(fd.equals("fd") ? "/proc/self/fd" : "/proc/self/fd/" + List.of("stdin", "stdout", "stderr").indexOf(fd))});
+        r.links.add(new Path[] {Path.of("/dev/fd"), Path.of("/proc/self/fd")});
+        String[] std = {"stdin", "stdout", "stderr"};
+        for (int fd = 0; fd < std.length; fd++) r.links.add(new Path[] {Path.of("/dev", std[fd]), Path.of("/proc/self/fd/" + fd)});
         // where a kept folder holds a hidden one (a project in /usr/src), an empty folder covers it
         for (Path h : hidden)
             if (r.kept.stream().anyMatch(k -> under(h, k) && !h.equals(k)))
@@ -132,7 +133,7 @@ final class MicroRoot {
         } catch (IOException e) {
             return;
         }
-        for (Path[] found : new Path[][] {{p.getParent(), p}, {installation(real.getParent()), real}}) {
+        for (Path[] found : new Path[][] {{installation(real.getParent()), real}, {p.getParent(), p}}) { // (the installation holds its bin folder)
             Path folder = found[0], file = found[1];
             if (folder == null || kept(file) || hidden.stream().anyMatch(h -> under(file, h))) continue;
             if (broad(folder)) keepFile(file);
@@ -158,7 +159,7 @@ final class MicroRoot {
         kept.removeIf(k -> under(k, p));
         mounts.removeIf(m -> m.type.equals("none") && under(m.target, p));
         kept.add(p);
-        mounts.add(new Mount(p.toString(), p, "none", "rbind"));
+        mounts.add(new Mount(p.toString(), p, "none", "rbind,X-mount.mkdir")); // (made in /tmp, or in a covered folder)
     }
 
     private void keepFile(Path p) {

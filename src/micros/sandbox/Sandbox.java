@@ -162,7 +162,7 @@ public final class Sandbox {
         Path root = runDir.resolve("roots").resolve(micro);
         if (!Files.isDirectory(root)) { // once per micro and run
             List<Path> covered = new ArrayList<>(hidden);
-            covered.add(state.toAbsolutePath().normalize());
+            if (!covered.contains(state.toAbsolutePath().normalize())) covered.add(state.toAbsolutePath().normalize());
             Path blocked = mode == Mode.ROOT ? blocker(src, ids[0], ids[1]) : null;
             if (blocked != null && blocked.getParent() != null) covered.add(blocked);
             Path build = state.toAbsolutePath().normalize().resolve("build").resolve(micro);

@@ -14,11 +14,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import micros.runtime.RunConfig;
 import micros.support.Apps;
+import micros.support.Jar;
 
 /**
  * A micro's root holds what a Lambda VM held: the system's runtime folders, its code and build
@@ -29,6 +31,7 @@ import micros.support.Apps;
 class RootTest {
     static final List<Path> made = new ArrayList<>();
     static final List<Path> secrets = new ArrayList<>(); // a world-readable file in each folder a micro must not see
+    static String unique;
     static Path app, other;
     static Apps.Running running;
 
@@ -37,7 +40,7 @@ class RootTest {
         Apps.require("python3", "node");
         Sandbox s = Sandbox.detect(true, 8L << 20, Sandbox.defaultUser());
         Assumptions.assumeTrue(s.mode() == Sandbox.Mode.ROOT, "the root tests need root here: " + (s.on() ? "running without root" : s.reason()));
-        String unique = "micros-root-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        unique = "micros-root-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         for (String parent : List.of("/srv", "/home", "/var/tmp", "/opt")) {
             Path dir = folder(Path.of(parent).resolve(unique));
             Path secret = Files.writeString(dir.resolve("secret.txt"), "not for micros\n");
@@ -104,5 +107,27 @@ class RootTest {
         }
         for (String p : readable) assertEquals("ok", ask(micro, "read", p).get("result"), micro + " reads " + p);
         assertEquals("ok", ask(micro, "ls", "/usr/lib").get("result"));
+    }
+
+    /** A node installed in /opt (as a tarball or a CI's tool cache puts it) runs, with its installation; /opt's others stay out. */
+    @Test
+    void anInterpreterOutsideTheSystemFoldersIsKeptWithItsInstallation() throws Exception {
+        Path install = folder(Path.of("/opt").resolve(unique + "-node")), bin = folder(install.resolve("bin")), lib = folder(install.resolve("lib"));
+        Path node = bin.resolve("node"), real = micros.runtime.AppRuntime.onPath("node").toRealPath();
+        try {
+            Files.createLink(node, real); // the same program, at a path of its own
+        } catch (java.io.IOException | UnsupportedOperationException otherFilesystem) {
+            Files.copy(real, node, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Files.setPosixFilePermissions(Files.writeString(lib.resolve("marker.txt"), "node's own\n"), PosixFilePermissions.fromString("rw-r--r--"));
+        Path only = Apps.copy("sandbox", folder(Path.of("/var/tmp").resolve(unique + "-opt")));
+        Files.writeString(only.resolve("Spacefile"), "v: 0\nmicros:\n  - name: node\n    src: nodeprobe\n    engine: nodejs16\n    run: node index.js\n");
+        try (Jar.Proc micros = Jar.start(only, Map.of("PATH", bin + ":/usr/local/bin:/usr/bin:/bin"), "run", "--port", "0", "--public")) {
+            String line = micros.await("is listening on", 30);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertEquals(node.toString(), SandboxTest.ask(port, "/exec").get("value"), "the node PATH picks: " + micros.output());
+            assertEquals("ok", SandboxTest.ask(port, "/read?path=" + lib.resolve("marker.txt")).get("result"), "its installation is there");
+            assertEquals("ENOENT", SandboxTest.ask(port, "/read?path=" + secrets.get(3)).get("result"), "not the rest of /opt");
+        }
     }
 }
