@@ -71,10 +71,11 @@ final class MicroRoot {
         r.links.add(new Path[] {Path.of("/dev/fd"), Path.of("/proc/self/fd")});
         String[] std = {"stdin", "stdout", "stderr"};
         for (int fd = 0; fd < std.length; fd++) r.links.add(new Path[] {Path.of("/dev", std[fd]), Path.of("/proc/self/fd/" + fd)});
-        // where a kept folder holds a hidden one (a project in /usr/src), an empty folder covers it
-        for (Path h : hidden)
-            if (r.kept.stream().anyMatch(k -> under(h, k) && !h.equals(k)))
-                r.mounts.add(new Mount("micros-hidden", h, "tmpfs", "size=16k,mode=755,nosuid,nodev"));
+        // where a kept folder holds a hidden one (a project in /usr/src), an empty folder covers it (and what it holds)
+        List<Path> covers = new ArrayList<>();
+        for (Path h : hidden.stream().sorted(Comparator.comparingInt(Path::getNameCount)).toList())
+            if (r.kept.stream().anyMatch(k -> under(h, k) && !h.equals(k)) && covers.stream().noneMatch(c -> under(h, c))) covers.add(h);
+        for (Path c : covers) r.mounts.add(new Mount("micros-hidden", c, "tmpfs", "size=16k,mode=755,nosuid,nodev"));
         // its code, build environment and micros' run folder, at their own paths, even below a hidden folder
         for (Path p : r.own) if (r.own.stream().noneMatch(o -> under(p, o) && !p.equals(o))) r.bind(p);
         r.mounts.add(new Mount("micros-hidden", run.resolve("roots"), "tmpfs", "size=4k,mode=755,nosuid,nodev")); // the other micros' roots

@@ -109,6 +109,45 @@ class RootTest {
         assertEquals("ok", ask(micro, "ls", "/usr/lib").get("result"));
     }
 
+    /** A project in a system folder (a container's /usr/src/app): the root keeps /usr, but of the project only the micro's stage. */
+    @Test
+    void aProjectInsideASystemFolderShowsOnlyTheMicrosStage() throws Exception {
+        Path project = Apps.copy("sandbox", folder(Path.of("/usr/src").resolve(unique)));
+        Files.writeString(project.resolve("Spacefile"), "v: 0\nmicros:\n  - name: node\n    src: nodeprobe\n    engine: nodejs16\n    run: node index.js\n");
+        try (Jar.Proc micros = Jar.start(project, Map.of(), "run", "--port", "0", "--public")) {
+            String line = micros.await("is listening on", 30);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertEquals(List.of(".micros"), SandboxTest.ask(port, "/ls?path=" + project).get("files"), micros.output());
+            assertEquals(List.of("build"), SandboxTest.ask(port, "/ls?path=" + project.resolve(".micros")).get("files"));
+            assertEquals(List.of("node"), SandboxTest.ask(port, "/ls?path=" + project.resolve(".micros/build")).get("files"));
+            assertEquals("ENOENT", SandboxTest.ask(port, "/read?path=" + project.resolve("Spacefile")).get("result"));
+            assertEquals("ok", SandboxTest.ask(port, "/read?path=/usr/bin/env").get("result"));
+        }
+    }
+
+    /** systemd-resolved's /etc/resolv.conf links into /run: that file is kept, and nothing else of /run. */
+    @Test
+    void aResolvConfThatLinksIntoRunIsKept() throws Exception {
+        Path run = folder(Path.of("/run").resolve(unique)), etc = folder(Path.of("/var/tmp").resolve(unique + "-etc"));
+        Files.writeString(run.resolve("resolv.conf"), "nameserver 127.0.0.53\n");
+        Files.writeString(run.resolve("other.sock"), "a socket's stand-in\n");
+        for (Path p : List.of(run.resolve("resolv.conf"), run.resolve("other.sock"))) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(0, new ProcessBuilder("cp", "-a", "/etc/.", etc.toString()).inheritIO().start().waitFor());
+        Files.deleteIfExists(etc.resolve("resolv.conf"));
+        Files.createSymbolicLink(etc.resolve("resolv.conf"), Path.of("..").resolve(Path.of("/").relativize(run.resolve("resolv.conf"))));
+        Path only = Apps.copy("sandbox", folder(Path.of("/var/tmp").resolve(unique + "-dns")));
+        Files.writeString(only.resolve("Spacefile"), "v: 0\nmicros:\n  - name: node\n    src: nodeprobe\n    engine: nodejs16\n    run: node index.js\n");
+        // micros in a mount namespace of its own where that /etc is the machine's
+        List<String> withEtc = List.of("unshare", "-m", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" /etc && exec \"$@\"", etc.toString());
+        try (Jar.Proc micros = Jar.startAs(withEtc, only, Map.of(), "run", "--port", "0", "--public")) {
+            String line = micros.await("is listening on", 30);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertEquals("ok", SandboxTest.ask(port, "/read?path=/etc/resolv.conf").get("result"), micros.output());
+            assertEquals(List.of("resolv.conf"), SandboxTest.ask(port, "/ls?path=" + run).get("files"));
+            assertEquals(List.of(run.getFileName().toString()), SandboxTest.ask(port, "/ls?path=/run").get("files"));
+        }
+    }
+
     /** A node installed in /opt (as a tarball or a CI's tool cache puts it) runs, with its installation; /opt's others stay out. */
     @Test
     void anInterpreterOutsideTheSystemFoldersIsKeptWithItsInstallation() throws Exception {
