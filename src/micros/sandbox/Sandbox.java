@@ -18,7 +18,8 @@ import micros.util.Units;
  * its code and build folder and micros' run folder, all read-only (see {@link MicroRoot}), and a
  * private /tmp of --tmp size; /proc shows the micro's processes only; when micros runs as root,
  * each micro as its own unprivileged user (see {@link MicroUsers}) with no capabilities and no
- * way to gain them; otherwise in its own user namespace. Built from util-linux (unshare, mount, pivot_root, setpriv) through a small sh script, sandbox.sh.
+ * way to gain them; otherwise in its own user namespace. Built from util-linux (unshare, mount,
+ * pivot_root, setpriv) through a small sh script, sandbox.sh.
  */
 public final class Sandbox {
     public enum Mode { ROOT, USERNS, OFF }
