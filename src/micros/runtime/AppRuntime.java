@@ -358,7 +358,7 @@ public final class AppRuntime {
         if (app.classic() != null) micros.classic.DetaLibrary.environment(env, app.classic(), m.name());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden)));
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden, programs(m, c, env.get("PATH")))));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(codeDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
@@ -367,6 +367,14 @@ public final class AppRuntime {
         state.recordProcess(p.pid()); // so a run that gets killed can be cleaned up after
         p.onExit().thenRun(() -> state.forgetProcess(p.pid()));
         return p;
+    }
+
+    /** What the micro runs, as its PATH picks it: its command, its engine's interpreter and the runtimes its plan needs. */
+    private static List<Path> programs(Micro m, Engines.Command c, String path) {
+        List<String> runtimes = new ArrayList<>(c.runtimes());
+        if (m.engine().python()) runtimes.add("python3");
+        if (m.engine() == micros.spacefile.Engine.NODEJS16 || m.engine().npmFramework()) runtimes.add("node");
+        return Sandbox.programs(c.argv(), runtimes, path);
     }
 
     /** Puts awake micros to sleep after --idle without requests, watches the limits' counters, keeps the heap small. */

@@ -14,11 +14,12 @@ import micros.util.Units;
 
 /**
  * Space's one VM per micro, as far as namespaces go: each process micro in its own mount and
- * pid namespaces, where every mount is read-only (the micro's own code included) except a
- * private /tmp of --tmp size, /proc shows the micro's processes only, and micros' state folder
- * is hidden; when micros runs as root, each micro as its own unprivileged user (see
- * {@link MicroUsers}) with no capabilities and no way to gain them; otherwise in its own user
- * namespace. Built from util-linux (unshare, mount, setpriv) through a small sh script, sandbox.sh.
+ * pid namespaces, in a root of its own that holds the system's runtime folders, its interpreter,
+ * its code and build folder and micros' run folder, all read-only (see {@link MicroRoot}), and a
+ * private /tmp of --tmp size; /proc shows the micro's processes only; when micros runs as root,
+ * each micro as its own unprivileged user (see {@link MicroUsers}) with no capabilities and no
+ * way to gain them; otherwise in its own user namespace. Built from util-linux (unshare, mount,
+ * pivot_root, setpriv) through a small sh script, sandbox.sh.
  */
 public final class Sandbox {
     public enum Mode { ROOT, USERNS, OFF }
@@ -77,7 +78,7 @@ public final class Sandbox {
     public static Sandbox detect(boolean enabled, long tmpSize, String user) {
         if (!enabled) return off("--no-sandbox was given");
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return off("mount namespaces exist only on Linux");
-        for (String tool : List.of("unshare", "mount", "setpriv"))
+        for (String tool : List.of("unshare", "mount", "setpriv", "pivot_root"))
             if (onPath(tool) == null) return off(tool + " is not installed: install util-linux");
         boolean root = isRoot();
         List<String> unshare = root ? List.of("unshare", "-m", "-p", "-i", "-f") : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "-f");
@@ -112,7 +113,7 @@ public final class Sandbox {
         return mode != Mode.OFF;
     }
 
-    /** An existing folder to mount a small staging tmpfs over, inside the micro's (or a build step's) namespace only. */
+    /** An existing folder to mount a small staging tmpfs over, inside a build step's namespace only. */
     static String staging() {
         for (String d : List.of("/mnt", "/media", "/srv", "/opt")) if (Files.isDirectory(Path.of(d))) return d;
         return "/mnt";
@@ -124,8 +125,8 @@ public final class Sandbox {
     public List<Property> properties() {
         String tmpHow = tmp == TmpKind.DISK ? "a fresh disk-backed ext4 image" : "a tmpfs counted in the memory limit";
         return List.of(
-                new Property("read-only filesystem", on(), on() ? "every mount read-only in the micro's mount namespace but its private /tmp ("
-                        + tmpHow + "); micros' state folder hidden but for .micros/build/<micro>" : reason),
+                new Property("read-only filesystem", on(), on() ? "a root of the micro's own, read-only but its private /tmp ("
+                        + tmpHow + "): the system's runtime folders (/usr, /lib*, /bin, /etc), its interpreter, its code and build folder; no /home, /root, /srv, /opt, /var, /run, nor other projects" : reason),
                 new Property("pid namespace", on(), on() ? "each micro in its own (unshare -p): its /proc lists its processes only; micros and other micros cannot be named or signalled" : reason),
                 new Property("user per micro", mode == Mode.ROOT, switch (mode) {
                     case ROOT -> "each process micro its own uid and gid (free ones from 900000, or counting up from --user), no capabilities (setpriv)";
@@ -146,33 +147,45 @@ public final class Sandbox {
     }
 
     /**
-     * The command that builds the micro's view in new mount and pid namespaces, drops
-     * privileges, then runs {@code argv} under an init that reaps orphans. What stays in {@code ps}
+     * The command that builds the micro's root (see {@link MicroRoot}) in new mount and pid namespaces,
+     * drops privileges, then runs {@code argv} under an init that reaps orphans. What stays in {@code ps}
      * is short: {@code unshare ... /bin/sh RUN/micros-sandbox MICRO ARGV} for the namespaces'
      * holder and the init, then the micro's own command; the script is a file in the run folder
      * and its settings go in its environment, which it clears before the micro starts.
-     * @param state  micros' state folder: hidden from the micro but for {@code build/<micro>}
-     * @param hidden folders covered by empty ones (the owner's folder, micros' CA); so is the first folder on the way to
-     *               {@code src} the micro's user cannot enter, and src is put back below it
+     * @param state    micros' state folder: of it the micro sees {@code build/<micro>} only
+     * @param hidden   folders no micro sees (the owner's folder, micros' CA): covered where a kept folder holds them; so is
+     *                 the first folder on the way to {@code src} the micro's user cannot enter
+     * @param programs the executables PATH picks for the micro ({@link #programs}): kept with their installation
      */
-    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro, List<Path> hidden) throws IOException {
+    public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro, List<Path> hidden, List<Path> programs) throws IOException {
         if (!on()) return argv;
         int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
-        StringBuilder cover = new StringBuilder();
-        for (Path h : hidden) cover.append(h).append('\n');
-        Path blocked = mode == Mode.ROOT ? blocker(src, ids[0], ids[1]) : null;
-        if (blocked != null && blocked.getParent() != null) cover.append(blocked).append('\n');
+        Path root = runDir.resolve("roots").resolve(micro);
+        if (!Files.isDirectory(root)) { // once per micro and run
+            List<Path> covered = new ArrayList<>(hidden);
+            if (!covered.contains(state.toAbsolutePath().normalize())) covered.add(state.toAbsolutePath().normalize());
+            Path blocked = mode == Mode.ROOT ? blocker(src, ids[0], ids[1]) : null;
+            if (blocked != null && blocked.getParent() != null) covered.add(blocked);
+            Path build = state.toAbsolutePath().normalize().resolve("build").resolve(micro);
+            Files.createDirectories(root.getParent());
+            MicroRoot.of(src.toAbsolutePath().normalize(), Files.isDirectory(build) ? build : null, runDir.toAbsolutePath().normalize(), programs, covered,
+                    tmp == TmpKind.DISK && mode == Mode.ROOT ? null : "size=" + tmpSize + ",mode=1777,nosuid,nodev").write(root);
+        }
         // the outer sh hands its pid (the namespace's holder, the pid micros reports) and the settings to the script
         List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", OUTER, "micros-sandbox", mode == Mode.ROOT ? "root" : "userns",
                 tmp == TmpKind.DISK && mode == Mode.ROOT ? "disk" : "tmpfs", Long.toString(tmpSize),
-                Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(),
-                staging(), state.toAbsolutePath().normalize().toString(), envReset ? "1" : "0", cover.toString()));
+                Integer.toString(ids[0]), Integer.toString(ids[1]), src.toString(), runDir.toString(), root.toString(), envReset ? "1" : "0"));
         out.addAll(mode == Mode.ROOT
                 ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
                 : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
         out.addAll(List.of("/bin/sh", scriptFile(runDir).toString(), micro));
         out.addAll(argv);
         return out;
+    }
+
+    /** The executables PATH ({@code path}) picks for a micro's command and the runtimes it needs: what its root keeps beyond the system. */
+    public static List<Path> programs(List<String> argv, java.util.Collection<String> runtimes, String path) {
+        return MicroRoot.programs(argv, runtimes, path);
     }
 
     /** Gives the micro its uid now, so uids go in Spacefile order; says in one sentence why it cannot have one. */
@@ -186,7 +199,7 @@ public final class Sandbox {
     }
 
     /** The settings sandbox.sh reads from its environment, in the order wrap gives them. */
-    static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN STAGE STATE ENVRESET HIDDEN; do"
+    static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN ROOT ENVRESET; do"
             + " export \"MICROS_SANDBOX_$v=$1\"; shift; done; exec \"$@\"";
 
     /** sandbox.sh as a file of the run folder (written once per run folder, which only micros can write). */

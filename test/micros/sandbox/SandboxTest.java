@@ -76,9 +76,16 @@ class SandboxTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"CODE/written.txt", "/etc/micros-test", "/var/tmp/micros-test", "/dev/shm/micros-test", "/micros-test"})
+    @ValueSource(strings = {"CODE/written.txt", "/etc/micros-test", "/dev/shm/micros-test", "/micros-test"})
     void writesOutsideTmpFailWithAReadOnlyFilesystem(String path) throws Exception {
         assertReadOnly(app.port(), path.replace("CODE", code.toString()));
+    }
+
+    @Test
+    void theHostsWritableFoldersAreNotThere() throws Exception {
+        // open to all on the host, but not in the micro's root (see RootTest)
+        assertEquals("ENOENT", get("/one/write?path=/var/tmp/micros-test").get("result"));
+        assertFalse(Files.exists(Path.of("/var/tmp/micros-test")));
     }
 
     @Test

@@ -54,7 +54,7 @@ class UserNamespaceSandboxTest {
 
     /** What a failed earlier run may have written where the sandbox should have stopped it. */
     private static void removeLeftovers() throws Exception {
-        for (String p : List.of("/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test", "/tmp/userns-from-one")) Files.deleteIfExists(Path.of(p));
+        for (String p : List.of("/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test", "/micros-userns-test", "/tmp/userns-from-one")) Files.deleteIfExists(Path.of(p));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -85,12 +85,29 @@ class UserNamespaceSandboxTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"CODE/written.txt", "/var/tmp/micros-userns-test", "/dev/shm/micros-userns-test"})
+    @ValueSource(strings = {"CODE/written.txt", "/dev/shm/micros-userns-test", "/micros-userns-test"})
     void placesNobodyCouldWriteBecomeReadOnly(String path) throws Exception {
-        // nobody owns its stage, and /var/tmp and /dev/shm are open to all: only the sandbox stops these
+        // nobody owns its stage and the micro's root (made in micros' run folder): only the sandbox stops these
         SandboxTest.assertReadOnly(port, path.replace("CODE", code.toString()));
         assertNotEquals("ok", get("/one/write?path=" + probe.resolve("written.txt")).get("result"), "the project folder is not there");
         assertFalse(Files.exists(probe.resolve("written.txt")));
+    }
+
+    @Test
+    void theHostsOtherFoldersAreNotThere() throws Exception {
+        // open to all on the host, but not in the micro's root
+        assertEquals("ENOENT", get("/one/write?path=/var/tmp/micros-userns-test").get("result"));
+        assertFalse(Files.exists(Path.of("/var/tmp/micros-userns-test")));
+        Path folder = Files.createDirectories(Path.of("/srv", "micros-userns-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+        try {
+            Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path secret = Files.writeString(folder.resolve("secret.txt"), "not for micros\n");
+            Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertEquals("ENOENT", get("/one/read?path=" + secret).get("result"), "a world-readable file in /srv");
+            assertEquals("ok", get("/one/read?path=/etc/hosts").get("result"), "the system's files are there");
+        } finally {
+            new ProcessBuilder("rm", "-rf", folder.toString()).start().waitFor();
+        }
     }
 
     @Test
