@@ -23,6 +23,7 @@ public final class Instance {
     final LogTail tail = new LogTail(20); // its own output, for a start that fails
     private final AtomicInteger load = new AtomicInteger(1); // made for the request that starts it
     final AtomicBoolean freezePending = new AtomicBoolean();
+    final AtomicInteger killers = new AtomicInteger(); // kills of its group at work: its slot waits for them (see Supervisor.freeWhenDone)
     volatile Process process;
     volatile int port;
     volatile boolean ready;     // its port accepted a connection: requests may claim it

@@ -553,17 +553,13 @@ public final class Supervisor {
         i.exit = how;
         i.close();
         if (!i.ready) { // a start that failed, or was stopped: the start says so; its slot is free once its process is gone
-            synchronized (lock) {
-                freeLocked(i);
-                dispatchLocked();
-            }
+            freeWhenDone(i);
             onStop.accept(i);
             return;
         }
         boolean announce;
         int others;
         synchronized (lock) {
-            freeLocked(i);
             String limit = i.group.limitDeath();
             if (limit != null) killed = limit;
             announce = !i.stopping;
@@ -575,13 +571,41 @@ public final class Supervisor {
                     backoffUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(failures - 1, 10)));
                 }
             }
-            others = live;
-            dispatchLocked();
+            others = live - (slots.get(i.slot) == i ? 1 : 0);
         }
+        freeWhenDone(i);
         if (announce)
             log.event(micro.name() + ": " + (cap == 1 ? "" : "instance " + i.number + " ") + how + "; " + (others == 0 ? "the next request starts it again"
                     : others + " other instance" + (others == 1 ? " runs" : "s run") + " on"));
         onStop.accept(i);
+    }
+
+    /**
+     * Its slot, and so its cgroup, is given to the next instance once its process has exited and no
+     * kill of its group is still at work: a kill goes on until the group is empty, so it would end
+     * the next instance's process too. Called by both; one of them sees the other done.
+     */
+    private void freeWhenDone(Instance i) {
+        if (i.exit == null || i.killers.get() != 0) return;
+        synchronized (lock) {
+            freeLocked(i);
+            dispatchLocked();
+        }
+    }
+
+    /** Ends the instance's group (SIGKILL, or SIGTERM then SIGKILL after the grace); true if it had to SIGKILL. */
+    private boolean endGroup(Instance i, Process p, Duration grace) {
+        i.killers.incrementAndGet();
+        try {
+            if (grace.isZero()) {
+                i.group.kill(p.toHandle());
+                return true;
+            }
+            return i.group.terminate(p.toHandle(), grace);
+        } finally {
+            i.killers.decrementAndGet();
+            freeWhenDone(i);
+        }
     }
 
     // ---- stopping ----
@@ -598,7 +622,7 @@ public final class Supervisor {
         }
         i.close();
         i.unfreezeFlag(); // the group thaws it before the kill: a frozen task would not see the signal
-        i.group.kill(p.toHandle());
+        endGroup(i, p, Duration.ZERO);
     }
 
     /** Stops every instance, all at once: SIGTERM, then SIGKILL after the grace. */
@@ -640,14 +664,9 @@ public final class Supervisor {
     private void terminate(Instance i, Duration grace) {
         Process p = i.process;
         i.unfreezeFlag(); // terminate and kill thaw the group first
-        boolean forced = grace.isZero() ? kill(i, p) : i.group.terminate(p.toHandle(), grace);
+        boolean forced = endGroup(i, p, grace);
         if (forced && !grace.isZero())
             log.event(micro.name() + ": " + (cap == 1 ? "" : "instance " + i.number + " ") + "did not stop within " + grace.toSeconds() + "s; sent SIGKILL");
-    }
-
-    private static boolean kill(Instance i, Process p) {
-        i.group.kill(p.toHandle());
-        return true;
     }
 
     /** No more starts: the emulator is shutting down; requests in line are refused, then every instance stops. */
@@ -694,7 +713,7 @@ public final class Supervisor {
             }
             Process p = i.process;
             if (i.ready && !i.stopping && p != null && p.isAlive() && i.group.limitDeath() != null)
-                i.group.kill(p.toHandle()); // the OOM killer took part of the instance: end all of it; its exit is logged once (see exited)
+                endGroup(i, p, Duration.ZERO); // the OOM killer took part of the instance: end all of it; its exit is logged once (see exited)
         }
         if (refused && !refusing)
             log.event(micro.name() + ": the process limit (" + pidsLimit + " processes and threads, Space's limit) refused a fork or a new thread");
