@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * uploads, start-up and cold start.
  * Run from the repository root with `java test/bench/Bench.java` (make bench does).
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per wrk run (default 5); BENCH_ONLY=startup
- * measures only the starts (warm start-up, samples/deps' first and second start, cold start);
+ * measures only the starts (warm start-up, samples/deps' first and second start, cold start), BENCH_ONLY=instances
+ * only the rows of instances (the default cap); the proxy comparison runs micros with --instances 1 (one upstream, as nginx);
  * BENCH_JAR another jar to measure (an earlier build, to compare).
  */
 public class Bench {
@@ -56,6 +57,14 @@ public class Bench {
 
         startup();
         Map<String, Object> deps = depsStart();
+        if ("instances".equals(System.getenv("BENCH_ONLY"))) { // the rows of instances alone
+            Map<String, Object> inst = instances(wrk);
+            json.put("instances", inst);
+            System.out.print(instanceLines(inst));
+            Files.createDirectories(RESULTS);
+            Files.writeString(RESULTS.resolve("instances.json"), toJson(json) + "\n");
+            return;
+        }
         if ("startup".equals(System.getenv("BENCH_ONLY"))) {
             Map<String, Object> cold = coldStart();
             StringBuilder t = new StringBuilder();
@@ -114,6 +123,8 @@ public class Bench {
         stop(micros);
         Map<String, Object> cold = coldStart();
         cold.putAll(thawCost());
+        Map<String, Object> inst = instances(wrk);
+        json.put("instances", inst);
         report(results, targets.keySet(), conns, cpu, idleRss, maxRssUnderLoad.get(), bodies, cold, deps);
     }
 
@@ -317,6 +328,74 @@ public class Bench {
         return out;
     }
 
+    static final int BURST = 8; // the default --instances: a burst that fills the cap
+
+    /**
+     * What instances cost with the default cap: bursts of {@value #BURST} concurrent requests to a
+     * micro with no instance (each request a cold start of its own; p50 and p99 of them all, five
+     * bursts), throughput at 16 connections (instances up to the cap, the rest waiting in line),
+     * and the RSS of micros plus every instance's processes after that load.
+     */
+    static Map<String, Object> instances(boolean wrk) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        int burstPort = freePort();
+        Process m = start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(burstPort), "--public", "--idle", "700ms"),
+                Map.of(), "is listening on");
+        List<Double> cold = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            Thread.sleep(2000); // long past --idle: every instance has stopped
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> burst = new ArrayList<>();
+            for (int i = 0; i < BURST; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        go.await();
+                        long t0 = System.nanoTime();
+                        if (http(burstPort, "/") == 200) cold.add((System.nanoTime() - t0) / 1e6);
+                    } catch (Exception e) {
+                        System.out.println("  a burst request failed: " + e);
+                    }
+                });
+                t.start();
+                burst.add(t);
+            }
+            go.countDown();
+            for (Thread t : burst) t.join();
+        }
+        stop(m);
+        List<Double> sorted = new ArrayList<>(cold);
+        sorted.sort(null);
+        out.put("burst", BURST);
+        out.put("burst_cold_p50_ms", median(sorted));
+        out.put("burst_cold_p99_ms", sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1)));
+        if (wrk) {
+            int port = freePort();
+            m = start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(port), "--public", "--idle", "0"),
+                    Map.of(), "is listening on");
+            http(port, "/");
+            List<Double> rps = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) rps.add(wrk(port, 16, SECONDS, "/", null)[0]);
+            out.put("rps_c16", median(rps));
+            long kib = rss(m.pid());
+            List<ProcessHandle> all = m.descendants().toList();
+            for (ProcessHandle h : all) kib += rss(h.pid());
+            out.put("rss_micros_mib", rss(m.pid()) / 1024.0);
+            out.put("rss_micros_and_instances_mib", kib / 1024.0);
+            out.put("processes", all.size());
+            stop(m);
+        }
+        return out;
+    }
+
+    static String instanceLines(Map<String, Object> r) {
+        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "instances (default cap): a burst of %d concurrent requests to a micro with none: cold starts p50 %.0f ms, p99 %.0f ms%n",
+                (int) r.get("burst"), (double) r.get("burst_cold_p50_ms"), (double) r.get("burst_cold_p99_ms")));
+        if (r.containsKey("rps_c16"))
+            t.append(String.format(Locale.ROOT, "instances (default cap): %.0f req/s at 16 connections; RSS after it: micros %.0f MiB, micros and its instances %.0f MiB (%d processes)%n",
+                    (double) r.get("rps_c16"), (double) r.get("rss_micros_mib"), (double) r.get("rss_micros_and_instances_mib"), (int) r.get("processes")));
+        return t.toString();
+    }
+
     /** Five requests to a sleeping micro (each after --idle put it to sleep), in ms. */
     static List<Double> coldRequests(String extra) throws Exception {
         List<Double> ms = new ArrayList<>();
@@ -379,6 +458,9 @@ public class Bench {
         startLines(t, deps, cold);
         t.append(String.format(Locale.ROOT, "freezing: a request to a frozen micro takes %.2f ms, to a running one %.2f ms: thawing adds %.2f ms%n",
                 cold.get("frozen_request_ms"), cold.get("unfrozen_request_ms"), cold.get("thaw_adds_ms")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> inst = (Map<String, Object>) json.get("instances");
+        t.append(instanceLines(inst));
         System.out.print(t);
         json.put("wrk", wrkJson);
         json.put("large_bodies", bodies);
@@ -434,9 +516,10 @@ public class Bench {
         };
     }
 
+    /** micros for the proxy comparison: one upstream process, as nginx has (--instances 1). */
     static Process startMicros(int port, String idle) throws Exception {
         return start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(port), "--public",
-                "--idle", idle, "--payload", "100M"), Map.of(), "is listening on");
+                "--idle", idle, "--payload", "100M", "--instances", "1"), Map.of(), "is listening on");
     }
 
     static Process startNginx(int port, int upstream) throws Exception {

@@ -27,7 +27,7 @@ public final class RunOptions {
     public static final List<String> FLAGS = List.of("--dev", "--build", "--public", "--no-limits", "--no-sandbox", "--freeze", "--no-freeze", "--no-install");
     public static final List<String> VALUED = List.of("--port", "--host", "--idle", "--env", "--env-file", "--log-format", "--app-version",
             "--timeout", "--read-timeout", "--memory", "--pids", "--payload", "--owner-token", "--api-key", "--tmp", "--user",
-            "--owner-token-file", "--api-key-file");
+            "--owner-token-file", "--api-key-file", "--instances");
 
     private RunOptions() {}
 
@@ -65,8 +65,26 @@ public final class RunOptions {
         List<String> keys = apiKeys(o, System.getenv());
         return new RunConfig(spacefile, host, port, o.flag("--dev"), o.flag("--build"), idle, Map.copyOf(env),
                 o.flag("--public"), logFormat, o.value("--app-version", "dev"), limits(o, micros.classic.ClassicReader.isProgInfo(spacefile)), owner, List.copyOf(keys), sandboxing(o),
-                o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"), !o.flag("--no-install"));
+                o.flag("--freeze") || !o.flag("--no-freeze") && !o.flag("--dev"), !o.flag("--no-install"), instances(o));
     }
+
+    /** The most instances a micro may have at once (--instances): each serves one request at a time; 1 is one process taking them all. */
+    static int instances(Options o) {
+        String text = o.value("--instances", Integer.toString(RunConfig.INSTANCES));
+        int n;
+        try {
+            n = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > MAX_INSTANCES)
+            throw UserError.config("--instances " + text + ": use a whole number from 1 to " + MAX_INSTANCES
+                    + " (instances per micro, each serving one request at a time; 1 runs one process that takes every request, as micros did before)");
+        return n;
+    }
+
+    /** Past this many processes per micro a machine runs out of cores and memory long before the app learns anything. */
+    static final int MAX_INSTANCES = 256;
 
     /** Environment variables that hold secrets for micros itself: never passed on to micros or builds. */
     public static final String OWNER_ENV = "MICROS_OWNER_TOKEN", KEYS_ENV = "MICROS_API_KEYS";

@@ -97,9 +97,10 @@ final class Dashboard {
                         .append(",\"problem\":").append(Json.quote(s.problem()));
                 if (logs) sb.append(",\"error\":").append(Json.quote(s.problem() == null ? null : LogTail.errorLine(s.lastLines(50))));
                 boolean running = s.pid() > 0 || s.remote() != null; // a process that ended leaves no memory of its own, whatever its group still counts
-                sb.append(",\"memoryBytes\":").append(num(running ? s.group().memoryCurrent() : -1))
-                        .append(",\"memoryPeakBytes\":").append(num(s.group().memoryPeak()))
-                        .append(",\"pidsCurrent\":").append(num(s.group().pidsCurrent()));
+                sb.append(",\"memoryBytes\":").append(num(running ? s.memoryCurrent() : -1))
+                        .append(",\"memoryPeakBytes\":").append(num(s.memoryPeak()))
+                        .append(",\"pidsCurrent\":").append(num(s.pidsCurrent()));
+                instancesJson(sb, s);
             }
             sb.append(",\"requests\":").append(c.requests.sum())
                     .append(",\"responses\":{\"2xx\":").append(c.c2xx.sum()).append(",\"3xx\":").append(c.c3xx.sum())
@@ -176,6 +177,7 @@ final class Dashboard {
             } else {
                 h.append("<td>").append(s.pid() > 0 ? "<span class=\"n\">pid " + s.pid() + "</span>" : "<span class=\"muted\">not running</span>");
                 if (s.uptimeMillis() >= 0) h.append("<br><small class=\"n\">up ").append(duration(s.uptimeMillis())).append("</small>");
+                h.append(instancesLine(s));
                 h.append("</td><td class=\"cold\">").append(s.coldStarts())
                         .append(s.lastColdStartMillis() >= 0 ? " <small>(last " + s.lastColdStartMillis() + " ms)</small>" : "").append("</td>");
             }
@@ -229,6 +231,7 @@ final class Dashboard {
             RequestLog.Entry e = all.get(i);
             h.append("<tr><td class=\"n\">").append(CLOCK.format(e.time())).append("</td><td>").append(esc(e.method())).append("</td><td><code>")
                     .append(esc(e.path())).append("</code></td><td>").append(e.micro() == null ? "<span class=\"muted\">micros</span>" : esc(e.micro()))
+                    .append(e.instance() == 0 ? "" : " <small class=\"muted\">#" + e.instance() + "</small>")
                     .append("</td><td class=\"s").append(e.status() / 100).append("\">").append(e.status()).append("</td><td class=\"n\">")
                     .append(String.format(Locale.ROOT, e.millis() < 10 ? "%.1f ms" : "%.0f ms", e.millis())).append("</td><td>").append(esc(e.notes()))
                     .append("</td></tr>\n");
@@ -255,6 +258,44 @@ final class Dashboard {
         h.append("</tbody></table></section>\n");
     }
 
+    /** Its instances: how many are running a request, frozen, warm (idle) and starting, the requests waiting for one, and each. */
+    private static void instancesJson(StringBuilder sb, Supervisor s) {
+        List<Supervisor.InstanceView> all = s.instances();
+        sb.append(",\"instances\":{\"cap\":").append(s.cap()).append(",\"running\":").append(count(all, "running"))
+                .append(",\"frozen\":").append(count(all, "frozen")).append(",\"warm\":").append(count(all, "warm"))
+                .append(",\"starting\":").append(count(all, "starting")).append(",\"waiting\":").append(s.waiting()).append(",\"list\":[");
+        for (int k = 0; k < all.size(); k++) {
+            Supervisor.InstanceView v = all.get(k);
+            sb.append(k == 0 ? "" : ",").append("{\"number\":").append(v.number()).append(",\"pid\":").append(v.pid() > 0 ? Long.toString(v.pid()) : "null")
+                    .append(",\"state\":").append(Json.quote(v.state())).append(",\"uptimeMs\":").append(num(v.uptimeMillis()))
+                    .append(",\"inFlight\":").append(v.inFlight()).append(",\"memoryBytes\":").append(num(v.memoryBytes())).append('}');
+        }
+        sb.append("]}");
+    }
+
+    private static int count(List<Supervisor.InstanceView> all, String state) {
+        int n = 0;
+        for (Supervisor.InstanceView v : all) if (v.state().equals(state)) n++;
+        return n;
+    }
+
+    /** "3 instances: 1 running, 2 frozen" (the cap in the title); nothing for a micro of one shared process. */
+    private static String instancesLine(Supervisor s) {
+        List<Supervisor.InstanceView> all = s.instances();
+        if (s.cap() == 1 || all.isEmpty()) return "";
+        StringBuilder b = new StringBuilder("<br><small class=\"n\" title=\"at most ").append(s.cap()).append(" (--instances)\">")
+                .append(all.size()).append(all.size() == 1 ? " instance: " : " instances: ");
+        String sep = "";
+        for (String state : List.of("running", "frozen", "warm", "starting", "stopping")) {
+            int n = count(all, state);
+            if (n == 0) continue;
+            b.append(sep).append(n).append(' ').append(state);
+            sep = ", ";
+        }
+        if (s.waiting() > 0) b.append("; ").append(s.waiting()).append(" waiting");
+        return b.append("</small>").toString();
+    }
+
     private String limitsHit(Metrics.Counters c) {
         long t = c.timeouts.sum(), o = c.oom.sum(), p = c.payload.sum();
         if (t + o + p == 0) return "<span class=\"muted\">none</span>";
@@ -267,7 +308,7 @@ final class Dashboard {
 
     private String memory(Supervisor s) {
         if (s.pid() <= 0 && s.remote() == null) return "<span class=\"muted\">&ndash;</span>"; // no process: whatever its group still counts is no micro's
-        long cur = s.group().memoryCurrent(), peak = s.group().memoryPeak(), limit = cfg.limits().memory();
+        long cur = s.memoryCurrent(), peak = s.memoryPeak(), limit = cfg.limits().memory();
         if (cur < 0) return "<span class=\"muted\">" + (runtime.limiter().byPlatform() ? micros.sandbox.Limiter.PLATFORM
                 : runtime.limiter().mode() == micros.sandbox.Limiter.Mode.NONE ? "not limited" : "&ndash;") + "</span>";
         return "<meter min=\"0\" max=\"" + limit + "\" value=\"" + Math.min(cur, limit) + "\" high=\"" + (limit * 8 / 10) + "\" aria-label=\"memory used\"></meter> "
@@ -276,7 +317,7 @@ final class Dashboard {
     }
 
     private String pids(Supervisor s) {
-        long cur = s.group().pidsCurrent();
+        long cur = s.pidsCurrent();
         return cur < 0 || s.pid() <= 0 ? "<span class=\"muted\">&ndash;</span>" : "<span class=\"n\">" + cur + " of " + cfg.limits().pids() + "</span>";
     }
 

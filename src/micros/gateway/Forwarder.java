@@ -72,6 +72,24 @@ final class Forwarder {
         int status, statusStart, statusEnd, kept;
         long length;
         boolean chunked, hasDate;
+        boolean flushPending;  // the whole answer is in the client's buffer: its last bytes go out once the micro is given back
+        // the instance the request holds, given back once its answer is read whole (see finish), else by the gateway
+        private micros.runtime.Supervisor lease;
+        private micros.runtime.Supervisor.Endpoint leased;
+
+        void lease(micros.runtime.Supervisor s, micros.runtime.Supervisor.Endpoint ep) {
+            lease = s;
+            leased = ep;
+        }
+
+        /** Gives the instance back, once. */
+        void releaseLease() {
+            micros.runtime.Supervisor s = lease;
+            if (s == null) return;
+            lease = null;
+            s.release(leased);
+            leased = null;
+        }
 
         @Override
         public void put(byte b) {
@@ -104,6 +122,7 @@ final class Forwarder {
         Scratch s = scratches.poll();
         if (s == null) s = new Scratch();
         s.len = 0;
+        s.flushPending = false;
         Outcome o = s.outcome;
         o.result = null;
         o.started = false;
@@ -114,6 +133,7 @@ final class Forwarder {
     }
 
     void recycle(Scratch s) {
+        s.releaseLease();
         if (s.head.length > 64 * 1024) s.head = new byte[4096];
         scratches.offer(s);
     }
@@ -176,11 +196,32 @@ final class Forwarder {
                 u.close();
                 continue;
             }
-            ticket.watch(null);
-            if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
-            else u.close();
-            return o.set(r, o.detail);
+            return o.set(finish(ex, pool, u, r, sc, ticket), o.detail);
         }
+    }
+
+    /**
+     * The micro's part is over: its connection goes back to the pool (or is closed) and, when it
+     * answered whole, its instance is given back before the answer's last bytes go to the client, so
+     * the client's next request finds that instance idle rather than starting another. A failed
+     * forward keeps the instance until the gateway has dealt with it (a timeout ends that instance).
+     */
+    private static Result finish(Exchange ex, Upstream.Pool pool, Upstream u, Result r, Scratch sc, Deadlines.Ticket ticket) {
+        ticket.watch(null);
+        if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
+        else u.close();
+        if (r != Result.OK) return r;
+        sc.releaseLease();
+        if (sc.flushPending) {
+            sc.flushPending = false;
+            try {
+                ex.endRaw();
+            } catch (IOException e) { // the last bytes could not go out: the client left, the micro did nothing wrong
+                sc.outcome.detail = e.getMessage();
+                return Result.CLIENT_GONE;
+            }
+        }
+        return r;
     }
 
     /** Methods a proxy may send again when a connection fails before the answer (RFC 9110 9.2.2). */
@@ -209,12 +250,7 @@ final class Forwarder {
                 o.detail = ticket.fired() ? null : "closed the connection before it took the whole request";
                 r = ticket.fired() ? Result.TIMEOUT : retry ? null : Result.NO_RESPONSE;
             } else r = relay(ex, u, sc, ticket, retry);
-            if (r != null) {
-                ticket.watch(null);
-                if (r == Result.OK && !u.closeAfter && !ticket.fired()) pool.offer(u);
-                else u.close();
-                return o.set(r, o.detail);
-            }
+            if (r != null) return o.set(finish(ex, pool, u, r, sc, ticket), o.detail);
             u.close(); // a stale pooled connection: the request goes again on a fresh one
         }
         sc.len = 0;
@@ -500,9 +536,9 @@ final class Forwarder {
     }
 
     /**
-     * Sends the parsed head and then the body to the client. {@code flush}: false on the event
-     * loop, which has made sure the whole answer is in hand and fits the client's output buffer,
-     * and writes it out itself.
+     * Sends the parsed head and then the body to the client; what is left in the client's buffer goes
+     * out at the end ({@link #finish}). {@code flush}: false on the event loop, which has made sure the
+     * whole answer is in hand and fits the client's output buffer, and writes it out itself.
      */
     Result send(Exchange ex, Upstream u, Scratch sc, Deadlines.Ticket ticket, boolean flush) {
         Outcome o = sc.outcome;
@@ -551,13 +587,7 @@ final class Forwarder {
             }
             if (u.pos != u.lim) u.closeAfter = true; // more than the framing said: never reuse
             if (!flush) ex.endRawBuffered();
-            else {
-                try {
-                    ex.endRaw();
-                } catch (IOException e) { // the last bytes could not go out: the client left, the micro did nothing wrong
-                    throw new ClientGone(e);
-                }
-            }
+            else sc.flushPending = true; // written out once the micro is given back (see finish)
         } catch (ClientGone e) {
             o.detail = e.getMessage();
             return Result.CLIENT_GONE;

@@ -29,7 +29,7 @@ public final class Gateway implements Handler {
     private final Router router;
     private final Forwarder forwarder;
     private final Deadlines deadlines = new Deadlines();
-    private final Map<String, Upstream.Pool> pools = new HashMap<>();
+    private final Map<String, Upstream.Pool[]> pools = new HashMap<>(); // each micro's, one per instance slot
     private final Map<String, StaticFiles> folders = new HashMap<>();
     private final RunConfig.Limits limits;
     private final Log log;
@@ -55,9 +55,12 @@ public final class Gateway implements Handler {
         this.metrics = runtime.metrics();
         for (Micro m : runtime.app().micros()) {
             Supervisor s = runtime.supervisor(m);
-            Upstream.Pool pool = new Upstream.Pool(s == null ? null : s.remote());
-            pools.put(m.name(), pool);
-            if (s != null) s.onStop(pool::drain);
+            if (s != null) {
+                Upstream.Pool[] slots = new Upstream.Pool[s.cap()];
+                for (int k = 0; k < slots.length; k++) slots[k] = new Upstream.Pool(s.remote());
+                pools.put(m.name(), slots);
+                s.onStop(i -> slots[i.slot()].drain(i.number())); // an instance that ended leaves its connections of no use
+            }
             if (runtime.plan(m) instanceof Engines.Folder f)
                 folders.put(m.name(), StaticFiles.of(f.folder(), runtime.codeDir(m), micros.runtime.StateDir.of(runtime.app().root()).path(), runtime.codeRoot(m)));
         }
@@ -246,22 +249,22 @@ public final class Gateway implements Handler {
         if (ep == null) return null;
         LoopRelay r = relays.poll();
         if (r == null) r = new LoopRelay(this, forwarder);
-        r.begin(ex, s, ep, pools.get(m.name()), query == null ? route.path() : route.path() + "?" + query,
+        r.begin(ex, s, ep, pools.get(m.name())[ep.instance().slot()], query == null ? route.path() : route.path() + "?" + query,
                 Auth.withoutLoginCookie(ex.headers("Cookie")), deadlines.arm(limits.timeout().toNanos()), forwarder.scratch());
         return r;
     }
 
-    /** A relay the loop finished: the micro is released, the request counted. */
+    /** A relay the loop finished: the instance is given back, the request counted. */
     void relayed(LoopRelay r) {
         metrics.of(r.supervisor.micro().name()).status(r.ex.status());
-        requests.record(r.ex, requests.index(r.supervisor.micro()), r.ex.status(), 0);
+        requests.record(r.ex, requests.index(r.supervisor.micro()), r.ex.status(), 0, r.endpoint.generation());
         recycle(r);
     }
 
     private void recycle(LoopRelay r) {
         deadlines.disarm(r.ticket);
-        r.supervisor.release();
-        forwarder.recycle(r.sc);
+        forwarder.recycle(r.sc); // gives the instance back, unless the forward did once the answer was read
+        r.endpoint = null;
         r.ex = null;
         r.upstream = null;
         relays.offer(r);
@@ -281,7 +284,7 @@ public final class Gateway implements Handler {
             if (o.result != Forwarder.Result.OK) what = failed(ex, s, r.endpoint, o, r.target);
         } finally {
             metrics.of(s.micro().name()).status(ex.status());
-            requests.record(ex, requests.index(s.micro()), ex.status(), what);
+            requests.record(ex, requests.index(s.micro()), ex.status(), what, r.endpoint.generation());
             recycle(r);
         }
     }
@@ -310,12 +313,12 @@ public final class Gateway implements Handler {
         Router.Route route = (Router.Route) a;
         Micro m = route.micro();
         String query = ex.rawQuery();
-        int what = 0;
+        long what = 0;
         try {
             what = proxy(ex, m, query == null ? route.path() : route.path() + "?" + query, Auth.withoutLoginCookie(ex.headers("Cookie")));
         } finally {
             metrics.of(m.name()).status(ex.status());
-            requests.record(ex, requests.index(m), ex.status(), what);
+            requests.record(ex, requests.index(m), ex.status(), (int) what, what >>> 32);
         }
     }
 
@@ -384,30 +387,31 @@ public final class Gateway implements Handler {
         }
     }
 
-    /** Forwards to a process micro; returns what happened on the way, for the request log. */
-    private int proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
+    /**
+     * Forwards to a process micro; returns what happened on the way (the request log's flags) and,
+     * in the upper 32 bits, the number of the instance that served it (0: none).
+     */
+    private long proxy(Exchange ex, Micro m, String target, String cookie) throws IOException {
         Supervisor s = runtime.supervisor(m);
-        long colds = s.coldStarts();
-        int what = s.frozenNow() ? RequestLog.THAWED : 0;
         Supervisor.Endpoint ep;
         try {
             ep = s.acquire();
         } catch (Supervisor.Unavailable u) {
             Responses.text(ex, u.status(), u.getMessage() + "\n");
-            return what;
+            return 0;
         }
-        if (s.coldStarts() != colds) what = RequestLog.COLD; // it waited for a start (a cold start is no thaw)
+        int what = ep.cold() ? RequestLog.COLD : ep.thawed() ? RequestLog.THAWED : 0; // a cold start is no thaw
         Forwarder.Scratch sc = forwarder.scratch();
+        sc.lease(s, ep);
         Deadlines.Ticket ticket = deadlines.arm(limits.timeout().toNanos());
         try {
-            Forwarder.Outcome o = forwarder.forward(ex, pools.get(m.name()), ep.port(), ep.generation(), ep.connection(), target, cookie, ticket, sc);
+            Forwarder.Outcome o = forwarder.forward(ex, pools.get(m.name())[ep.instance().slot()], ep.port(), ep.generation(), ep.connection(), target, cookie, ticket, sc);
             if (o.result != Forwarder.Result.OK) what |= failed(ex, s, ep, o, target);
         } finally {
             deadlines.disarm(ticket);
-            s.release();
-            forwarder.recycle(sc);
+            forwarder.recycle(sc); // gives the instance back, unless the forward did once the answer was read
         }
-        return what;
+        return what | ep.generation() << 32;
     }
 
     /** Answers (or cuts) a forward that did not end well, and logs what the user must know; returns the limit it hit, for the request log. */
@@ -422,8 +426,9 @@ public final class Gateway implements Handler {
                 String limit = Units.format(limits.timeout());
                 boolean remote = s.remote() != null; // its platform ends it (Knative: the same timeout); micros cuts the connection
                 log.event(s.micro().name() + ": " + request + " did not finish within " + limit + " (" + platform + "'s execution timeout); "
-                        + (remote ? "cut the connection to " + s.remote().url() : "killing the micro"));
-                if (!remote) s.stop("execution timeout", java.time.Duration.ZERO);
+                        + (remote ? "cut the connection to " + s.remote().url() : s.cap() == 1 ? "killing the micro"
+                        : "killing instance " + ep.instance().number() + ", which served it" + (s.instances().size() > 1 ? " (the micro's other instances run on)" : "")));
+                if (!remote) s.kill(ep, "execution timeout");
                 metrics.of(s.micro().name()).timeouts.increment();
                 status = 504;
                 message = name + " did not answer within " + limit + " (" + platform + "'s execution timeout)";
@@ -443,7 +448,7 @@ public final class Gateway implements Handler {
                 String why = o.result == Forwarder.Result.CONNECT_FAILED
                         ? (s.remote() != null ? "could not be reached at " + s.remote().url() : "refused the connection") : o.detail;
                 boolean broken = o.result != Forwarder.Result.BAD_RESPONSE && s.remote() == null;
-                String exit = broken ? awaitExit(s, ep.generation()) : null; // a broken connection is often a process that just died
+                String exit = broken ? awaitExit(ep.instance()) : null; // a broken connection is often a process that just died
                 if (exit != null) why = exit + (exit.startsWith("exited") ? " while answering" : "");
                 if (exit != null && exit.contains("out of memory")) {
                     metrics.of(s.micro().name()).oom.increment();
@@ -467,9 +472,9 @@ public final class Gateway implements Handler {
     }
 
     /** A crashed process's exit status arrives a moment after its connections break. */
-    private static String awaitExit(Supervisor s, long generation) {
+    private static String awaitExit(micros.runtime.Instance instance) {
         for (int i = 0; i < 100; i++) {
-            String exit = s.exitOf(generation);
+            String exit = instance.exit();
             if (exit != null) return exit;
             try {
                 Thread.sleep(2);

@@ -54,6 +54,7 @@ final class LoopRelay implements Relay {
         this.cookie = cookie;
         this.ticket = ticket;
         this.sc = sc;
+        sc.lease(s, ep); // given back when the relay is recycled, or by the worker that finishes it
         this.upstream = null;
         this.sent = 0;
         this.parsed = false;

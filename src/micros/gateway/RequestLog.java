@@ -13,8 +13,8 @@ import micros.util.Json;
 
 /**
  * The last {@value #CAPACITY} requests the gateway answered, for the dashboard: when, what,
- * which micro, the status, how long, and what happened on the way (a cold start, a thaw, the
- * timeout, a limit). It sits on every request's path, so recording allocates nothing and takes
+ * which micro and which of its instances, the status, how long, and what happened on the way (a
+ * cold start, a thaw, the timeout, a limit). It sits on every request's path, so recording allocates nothing and takes
  * no lock: each request claims a slot of a ring of preallocated arrays with one atomic
  * increment, writes primitives and the String references its Exchange already holds, and
  * publishes the slot (a sequence lock per slot). Text is made only when the log is read.
@@ -37,6 +37,7 @@ final class RequestLog {
     private final String[] method = new String[SLOTS], path = new String[SLOTS], query = new String[SLOTS];
     private final short[] status = new short[SLOTS];
     private final byte[] micro = new byte[SLOTS], flags = new byte[SLOTS];
+    private final long[] instance = new long[SLOTS];   // the number of the micro's instance that served it; 0: none
     // nanoTime is the only clock on the request path; a pair read once turns it into wall time
     private final long wallMillis = System.currentTimeMillis(), wallNanos = System.nanoTime();
 
@@ -52,8 +53,13 @@ final class RequestLog {
         return NONE;
     }
 
-    /** One answered request: called once, at its end, with what happened on the way. */
+    /** One answered request that no instance served: called once, at its end, with what happened on the way. */
     void record(Exchange ex, int microIndex, int statusCode, int what) {
+        record(ex, microIndex, statusCode, what, 0);
+    }
+
+    /** One answered request, and the number of the micro's instance that served it (0: none). */
+    void record(Exchange ex, int microIndex, int statusCode, int what, long servedBy) {
         long end = System.nanoTime();
         long n = next.getAndIncrement();
         int i = (int) n & MASK;
@@ -67,11 +73,12 @@ final class RequestLog {
         status[i] = (short) statusCode;
         micro[i] = (byte) microIndex;
         flags[i] = (byte) what;
+        instance[i] = servedBy;
         SEQ.setRelease(seq, i, n);
     }
 
     /** One request as the dashboard shows it. {@code micro} is null for micros' own answers. */
-    record Entry(Instant time, String method, String path, String micro, int status, double millis, int flags) {
+    record Entry(Instant time, String method, String path, String micro, int status, double millis, int flags, long instance) {
         boolean has(int flag) {
             return (flags & flag) != 0;
         }
@@ -95,7 +102,8 @@ final class RequestLog {
 
         String json() {
             return "{\"time\":" + Json.quote(time.toString()) + ",\"method\":" + Json.quote(method) + ",\"path\":" + Json.quote(path)
-                    + ",\"micro\":" + (micro == null ? "null" : Json.quote(micro)) + ",\"status\":" + status
+                    + ",\"micro\":" + (micro == null ? "null" : Json.quote(micro)) + ",\"instance\":" + (instance == 0 ? "null" : Long.toString(instance))
+                    + ",\"status\":" + status
                     + ",\"ms\":" + String.format(java.util.Locale.ROOT, "%.2f", millis) + ",\"coldStart\":" + has(COLD) + ",\"thawed\":" + has(THAWED)
                     + ",\"timedOut\":" + has(TIMEOUT) + ",\"limit\":" + (limit() == null ? "null" : Json.quote(limit())) + "}";
         }
@@ -112,10 +120,11 @@ final class RequestLog {
             long a = arrived[i], e = ended[i];
             String m = method[i], p = path[i], q = query[i];
             int st = status[i], mi = micro[i], f = flags[i];
+            long served = instance[i];
             VarHandle.loadLoadFence();
             if ((long) SEQ.getVolatile(seq, i) != n) continue; // overwritten while read
             Instant time = Instant.ofEpochMilli(wallMillis + (e - wallNanos) / 1_000_000);
-            out.add(new Entry(time, m == null ? "?" : m, shown(p, q), mi < 0 || mi >= micros.length ? null : micros[mi].name(), st, (e - a) / 1e6, f));
+            out.add(new Entry(time, m == null ? "?" : m, shown(p, q), mi < 0 || mi >= micros.length ? null : micros[mi].name(), st, (e - a) / 1e6, f, served));
         }
         return out;
     }

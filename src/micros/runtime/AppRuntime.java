@@ -134,14 +134,15 @@ public final class AppRuntime {
             if (plan instanceof Engines.Command c) {
                 for (String runtime : c.runtimes())
                     if (onPath(runtime) == null) missing.add("micro '" + m.name() + "' needs " + runtime + ", which is not on PATH: " + install(runtime));
-                supervisors.put(m.name(), new Supervisor(m, (port, group) -> spawn(m, c, port, group), group(m), cfg.limits().timeout(), log, null,
-                        cfg.freeze() ? freezer : null));
+                // each instance in a cgroup of its own: api@1, api@2 ... (a slot's group serves the instances that take the slot)
+                supervisors.put(m.name(), new Supervisor(m, (port, group, slot) -> spawn(m, c, port, group, slot), slot -> limiter.group(m.name() + "@" + (slot + 1)),
+                        cfg.instances(), cfg.limits().timeout(), log, null, cfg.freeze() ? freezer : null));
             } else if (plan instanceof Engines.Unavailable u) {
-                supervisors.put(m.name(), new Supervisor(m, (port, group) -> { throw new IOException(u.reason()); }, group(m), cfg.limits().timeout(), log, u.reason()));
+                supervisors.put(m.name(), Supervisor.unavailable(m, group(m), log, u.reason()));
             }
         }
         if (!config.isEmpty() || !missing.isEmpty()) {
-            supervisors.values().forEach(sv -> sv.group().remove());
+            supervisors.values().forEach(sv -> sv.retire("not started", Duration.ZERO));
             limiter.close();
             sandbox.close();
             deleteRunDir();
@@ -338,9 +339,10 @@ public final class AppRuntime {
         return code.equals(srcDir(m)) ? app.root() : code;
     }
 
-    private Process spawn(Micro m, Engines.Command c, int port, MicroGroup group) throws IOException {
+    private Process spawn(Micro m, Engines.Command c, int port, MicroGroup group, int slot) throws IOException {
         extractLaunchers();
-        Path home = runDir.resolve(m.name()).resolve("home"), tmp = runDir.resolve(m.name()).resolve("tmp");
+        Path own = runDir.resolve(m.name()).resolve(Integer.toString(slot + 1)); // without the sandbox: each instance's own folders
+        Path home = own.resolve("home"), tmp = own.resolve("tmp");
         if (!sandbox.on()) {
             Files.createDirectories(home);
             Files.createDirectories(tmp);

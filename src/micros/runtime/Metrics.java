@@ -80,7 +80,7 @@ public final class Metrics {
         lastSample = now;
         byMicro.forEach((name, c) -> {
             Supervisor s = supervisors.get(name);
-            c.sample(s == null ? -1 : s.group().memoryCurrent());
+            c.sample(s == null ? -1 : s.memoryCurrent());
         });
     }
 }

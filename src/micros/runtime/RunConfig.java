@@ -22,12 +22,27 @@ public record RunConfig(
         List<String> apiKeys,
         Sandboxing sandbox,
         boolean freeze,
-        boolean install) {
+        boolean install,
+        int instances) {
+
+    /**
+     * Instances a micro may have at once (--instances), each serving one request at a time: 8 on a
+     * 2-core machine keeps a burst's cold starts to about a second of both cores, and 8 instances
+     * at the 512 MB limit each (4 GB) fit the 4-8 GB such machines have (see the README).
+     */
+    public static final int INSTANCES = 8;
 
     /** Without --no-install: dependencies are installed as Space's builder did. */
     public RunConfig(Path spacefile, String host, int port, boolean dev, boolean build, Duration idle, Map<String, String> env, boolean isPublic,
                      Log.Format logFormat, String appVersion, Limits limits, String ownerToken, List<String> apiKeys, Sandboxing sandbox, boolean freeze) {
-        this(spacefile, host, port, dev, build, idle, env, isPublic, logFormat, appVersion, limits, ownerToken, apiKeys, sandbox, freeze, true);
+        this(spacefile, host, port, dev, build, idle, env, isPublic, logFormat, appVersion, limits, ownerToken, apiKeys, sandbox, freeze, true, INSTANCES);
+    }
+
+    /** With the default cap on instances. */
+    public RunConfig(Path spacefile, String host, int port, boolean dev, boolean build, Duration idle, Map<String, String> env, boolean isPublic,
+                     Log.Format logFormat, String appVersion, Limits limits, String ownerToken, List<String> apiKeys, Sandboxing sandbox, boolean freeze,
+                     boolean install) {
+        this(spacefile, host, port, dev, build, idle, env, isPublic, logFormat, appVersion, limits, ownerToken, apiKeys, sandbox, freeze, install, INSTANCES);
     }
 
     /** --no-sandbox, --tmp and --user (null: free uids from 900000). */

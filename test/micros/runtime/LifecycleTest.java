@@ -36,9 +36,9 @@ class LifecycleTest {
     }
 
     @Test
-    void concurrentFirstRequestsShareOneColdStart() throws Exception {
+    void withOneSharedInstanceConcurrentFirstRequestsShareOneColdStart() throws Exception {
         Apps.require("node");
-        try (Apps.Running app = Apps.start(Apps.copy("routing", dir), Apps.Options.defaults())) {
+        try (Apps.Running app = Apps.start(Apps.copy("routing", dir), Apps.Options.defaults().instances(1))) { // each its own instance otherwise (InstancesTest)
             ExecutorService pool = Executors.newFixedThreadPool(8);
             List<Future<Long>> pids = new ArrayList<>();
             for (int i = 0; i < 8; i++) pids.add(pool.submit((Callable<Long>) () -> pid(app, "/api/c")));

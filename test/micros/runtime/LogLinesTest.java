@@ -158,7 +158,7 @@ class LogLinesTest {
             assertEquals(200, status, "it starts again");
             String out = stop(p);
             assertEquals(1, count(out, "out of memory|^\\S+ hog +\\| (Killed|Terminated)$"), out);
-            assertEquals(1, count(out, "^\\S+ micros +\\| hog: was killed: out of memory \\(64 MiB limit\\); the next request starts it again$"), out);
+            assertEquals(1, count(out, "^\\S+ micros +\\| hog: instance \\d+ was killed: out of memory \\(64 MiB limit\\); the next request starts it again$"), out);
         }
     }
 }

@@ -60,7 +60,7 @@ class CgroupBackendsTest {
             assertEquals(200, Http.get(app.port(), "/other/x").status());
             Supervisor other = app.emulator.runtime().supervisors().stream().filter(s -> s.micro().name().equals("other")).findFirst().orElseThrow();
             pid = other.pid();
-            Path group = parent.resolve("other");
+            Path group = parent.resolve("other@1"); // its first instance's group
             assertEquals(Long.toString(pid), Files.readString(group.resolve("cgroup.procs")).strip(), "the micro joined its group before it ran");
             assertEquals("67108864", Files.readString(group.resolve("memory.max")));
             assertEquals("0", Files.readString(group.resolve("memory.swap.max")));
@@ -78,7 +78,7 @@ class CgroupBackendsTest {
             assertTrue(rootControllers < mkParent && mkParent < parentControllers && parentControllers < mkGroup && mkGroup < memoryMax && memoryMax < pidsMax, String.join("\n", journal));
         }
         assertFalse(Procs.alive(pid), "the micro was stopped");
-        assertTrue(journal.contains("write " + parent.resolve("other/cgroup.kill") + " 1") || journal.contains("rmdir " + parent.resolve("other")), String.join("\n", journal));
+        assertTrue(journal.contains("write " + parent.resolve("other@1/cgroup.kill") + " 1") || journal.contains("rmdir " + parent.resolve("other@1")), String.join("\n", journal));
         assertFalse(Files.exists(parent), "the run's parent group is removed");
         indexOf(journal, "rmdir " + parent);
     }

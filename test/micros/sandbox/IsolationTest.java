@@ -161,7 +161,7 @@ class IsolationTest {
     private static long portOf(Supervisor s) throws Exception {
         get("/" + s.micro().name() + "/whoami");
         Supervisor.Endpoint e = s.acquire();
-        s.release();
+        s.release(e);
         return e.port();
     }
 

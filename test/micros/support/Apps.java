@@ -55,41 +55,47 @@ public final class Apps {
     }
 
     /** Options a test may change; the rest are run's defaults. */
-    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox, boolean freeze) {
+    public record Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox, boolean freeze,
+                          int instances) {
         public Options(boolean dev, Duration idle, Map<String, String> env, RunConfig.Limits limits, boolean isPublic, RunConfig.Sandboxing sandbox) {
-            this(dev, idle, env, limits, isPublic, sandbox, !dev);
+            this(dev, idle, env, limits, isPublic, sandbox, !dev, RunConfig.INSTANCES);
         }
 
         public static Options defaults() {
-            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true, RunConfig.Sandboxing.SPACE, true);
+            return new Options(false, Duration.ofMinutes(5), Map.of(), RunConfig.Limits.SPACE, true, RunConfig.Sandboxing.SPACE, true, RunConfig.INSTANCES);
         }
 
         public Options freeze(boolean f) {
-            return new Options(dev, idle, env, limits, isPublic, sandbox, f);
+            return new Options(dev, idle, env, limits, isPublic, sandbox, f, instances);
+        }
+
+        /** --instances */
+        public Options instances(int n) {
+            return new Options(dev, idle, env, limits, isPublic, sandbox, freeze, n);
         }
 
         public Options dev(boolean d) {
-            return new Options(d, idle, env, limits, isPublic, d ? new RunConfig.Sandboxing(false, sandbox.tmpSize(), sandbox.user()) : sandbox);
+            return new Options(d, idle, env, limits, isPublic, d ? new RunConfig.Sandboxing(false, sandbox.tmpSize(), sandbox.user()) : sandbox).instances(instances);
         }
 
         public Options idle(Duration d) {
-            return new Options(dev, d, env, limits, isPublic, sandbox);
+            return new Options(dev, d, env, limits, isPublic, sandbox).instances(instances);
         }
 
         public Options env(Map<String, String> e) {
-            return new Options(dev, idle, e, limits, isPublic, sandbox);
+            return new Options(dev, idle, e, limits, isPublic, sandbox).instances(instances);
         }
 
         public Options limits(RunConfig.Limits l) {
-            return new Options(dev, idle, env, l, isPublic, sandbox);
+            return new Options(dev, idle, env, l, isPublic, sandbox).instances(instances);
         }
 
         public Options sandbox(RunConfig.Sandboxing s) {
-            return new Options(dev, idle, env, limits, isPublic, s);
+            return new Options(dev, idle, env, limits, isPublic, s).instances(instances);
         }
 
         public Options isPublic(boolean p) {
-            return new Options(dev, idle, env, limits, p, sandbox);
+            return new Options(dev, idle, env, limits, p, sandbox).instances(instances);
         }
 
         public Options limits(Duration timeout, long memory, int pids, long payload) {
@@ -161,7 +167,7 @@ public final class Apps {
         App app = SpacefileReader.read(spacefile).app();
         if (app == null) throw new IllegalStateException("fixture " + appDir + " is invalid: " + SpacefileReader.read(spacefile).problems());
         RunConfig cfg = new RunConfig(spacefile, "127.0.0.1", 0, o.dev(), false, o.idle(), o.env(), o.isPublic(), Log.Format.TEXT,
-                "dev", o.limits(), OWNER, List.of(API_KEY), o.sandbox(), o.freeze());
+                "dev", o.limits(), OWNER, List.of(API_KEY), o.sandbox(), o.freeze(), true, o.instances());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Log log = new Log(new PrintStream(out, true, StandardCharsets.UTF_8), Log.Format.TEXT, false);
         List<Log.Line> lines = new CopyOnWriteArrayList<>();
