@@ -132,6 +132,15 @@ class InstancesTest {
         }
     }
 
+    @SuppressWarnings("unchecked")
+    private static int logged(Apps.Running app) {
+        try {
+            return ((List<Object>) Json.object(owner(app, "/__micros/api/requests").text()).get("requests")).size();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static Http.Response owner(Apps.Running app, String target) throws IOException {
         return Http.send(app.port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\nCookie: space_token=" + Apps.OWNER + "\r\nConnection: close\r\n\r\n", null);
     }
@@ -155,6 +164,8 @@ class InstancesTest {
             assertNotEquals(a.get("pid"), c.get("pid"));
             assertEquals(2, api(app).coldStarts());
             // the request log says which instance served each
+            // (an entry is logged as its response ends: the client may read the answer first)
+            await(() -> logged(app) >= 2, "both requests are logged");
             List<Object> log = (List<Object>) Json.object(owner(app, "/__micros/api/requests").text()).get("requests");
             Set<Object> served = new java.util.HashSet<>();
             for (Object e : log) served.add(((Map<String, Object>) e).get("instance"));
