@@ -71,7 +71,9 @@ class SchedulerTest {
     @Test
     void aOneMinuteRateFiresOnEachMinuteAndMissedRunsAreNotReplayed() throws Exception {
         Apps.require("node");
-        try (Apps.Running app = Apps.start(Apps.copy("auth", dir), Apps.Options.defaults().isPublic(false))) {
+        // one shared instance: the fixture keeps the events it got in memory, and an /api/events request
+        // made while an action is in flight would start an instance of its own, with none (InstancesTest)
+        try (Apps.Running app = Apps.start(Apps.copy("auth", dir), Apps.Options.defaults().isPublic(false).instances(1))) {
             app.emulator.scheduler().stop(); // the app's own scheduler fires on the real clock: a minute passing mid-test added a run
             ManualClock clock = new ManualClock(Instant.parse("2026-01-01T10:00:30Z"));
             SelfClient self = new SelfClient(app.emulator.url(), Apps.OWNER, Duration.ofSeconds(20));
