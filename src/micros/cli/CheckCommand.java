@@ -85,6 +85,7 @@ public final class CheckCommand {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         List<CheckReport.Result> results = new ArrayList<>();
+        List<String> instances = new ArrayList<>(); // what each micro's instances did, said under the table
         String name = appName(o.positional(1, "one Spacefile path"));
         int exit;
         String step = "Spacefile";
@@ -98,7 +99,7 @@ public final class CheckCommand {
                 step = "options";
                 RunConfig cfg = RunOptions.config(o, file, 0);
                 step = "start";
-                checks(app, cfg, o.flag("--strict"), expectations, out, results);
+                checks(app, cfg, o.flag("--strict"), expectations, out, results, instances);
                 exit = results.stream().allMatch(CheckReport.Result::ok) ? 0 : 1;
             }
         } catch (UserError e) { // no Spacefile, a bad option value, or the start stopped (a port, a runtime, a src folder)
@@ -119,6 +120,7 @@ public final class CheckCommand {
         long failed = results.stream().filter(r -> !r.ok()).count();
         out.println(failed == 0 ? "all " + ValidateCommand.plural(results.size(), "check") + " passed"
                 : failed + " of " + ValidateCommand.plural(results.size(), "check") + " failed");
+        if (!instances.isEmpty()) out.println("instances: " + String.join("; ", instances));
         if (json) stdout.println(CheckReport.json(name, results, total));
         return exit;
     }
@@ -134,7 +136,7 @@ public final class CheckCommand {
     }
 
     private static void checks(App app, RunConfig cfg, boolean strict, List<Expectation> expectations, PrintStream out,
-                               List<CheckReport.Result> results) throws InterruptedException {
+                               List<CheckReport.Result> results, List<String> instances) throws InterruptedException {
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
         log.names(app.micros().stream().map(Micro::name).toList());
         var sizes = micros.spacefile.PackageSize.check(app, Problem.Severity.WARNING, RunCommand.positions(cfg.spacefile()));
@@ -153,6 +155,10 @@ public final class CheckCommand {
                     ? app.micros().stream().map(m -> Expectation.of(m, e.runtime().supervisor(m) == null)).toList() : expectations;
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             for (Expectation x : todo) results.add(check(e, client, x, cfg, log));
+            for (Micro m : app.micros()) {
+                Supervisor s = e.runtime().supervisor(m);
+                if (s != null && s.remote() == null && s.spawns() > 0) instances.add(instances(m.name(), s));
+            }
         }
         if (!strict && !unset.isEmpty())
             out.println("warning: " + ValidateCommand.plural(unset.size(), "preset variable") + " without a value (above): check --strict fails on them");
@@ -162,7 +168,7 @@ public final class CheckCommand {
     private static CheckReport.Result check(Emulator e, HttpClient client, Expectation x, RunConfig cfg, Log log) throws InterruptedException {
         Micro m = e.runtime().app().micros().stream().filter(mm -> routes(mm, x.path())).findFirst().orElse(e.app().primary());
         Supervisor s = e.runtime().supervisor(m);
-        long coldBefore = s == null ? 0 : s.coldStarts();
+        long coldBefore = s == null ? 0 : s.coldStarts(), servedBefore = s == null ? 0 : s.requestsServed();
         int status = -1;
         String reason = null;
         long t0 = System.nanoTime();
@@ -181,8 +187,26 @@ public final class CheckCommand {
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         long cold = s != null && s.coldStarts() > coldBefore ? s.lastColdStartMillis() : -1;
+        long instance = s != null && s.requestsServed() > servedBefore ? s.lastServed() : 0; // checks go one at a time: the last one it took
         List<String> last = reason != null && s != null ? s.lastLines(20) : List.of();
-        return CheckReport.Result.request(m.name(), x.method(), x.path(), status, x.expected(), cold, millis, reason, last);
+        return CheckReport.Result.request(m.name(), x.method(), x.path(), status, x.expected(), instance, cold, millis, reason, last);
+    }
+
+    /** "api: 2 cold starts (at most 8 instances), now 1 warm, 1 frozen": the instances the checks needed and what they are now. */
+    static String instances(String micro, Supervisor s) {
+        Map<String, Integer> now = new java.util.TreeMap<>();
+        for (Supervisor.InstanceView i : s.instances()) now.merge(i.state(), 1, Integer::sum);
+        long failed = s.spawns() - s.coldStarts();
+        StringBuilder b = new StringBuilder(micro + ": " + ValidateCommand.plural(s.coldStarts(), "cold start")
+                + (failed > 0 ? ", " + ValidateCommand.plural(failed, "failed start") : "") + " (at most " + ValidateCommand.plural(s.cap(), "instance") + ")");
+        if (now.isEmpty()) return b.append(", none running now").toString();
+        b.append(", now");
+        String sep = " ";
+        for (var n : now.entrySet()) {
+            b.append(sep).append(n.getValue()).append(' ').append(n.getKey());
+            sep = ", ";
+        }
+        return b.toString();
     }
 
     private static boolean routes(Micro m, String path) {

@@ -19,16 +19,17 @@ final class CheckReport {
      * start, a micro's install and build, a preset without a value) that failed. {@code micro} is
      * null for the app as a whole; {@code method}, {@code path}, {@code expected} are null for a step.
      */
-    record Result(String micro, String method, String path, String name, int status, String expected, long coldStartMillis, long millis,
-                  boolean ok, String reason, List<String> lastOutput) {
-        static Result request(String micro, String method, String path, int status, String expected, long coldStartMillis, long millis,
-                              String reason, List<String> lastOutput) {
-            return new Result(micro, method, path, method + " " + path, status, expected, coldStartMillis, millis, reason == null, reason, lastOutput);
+    record Result(String micro, String method, String path, String name, int status, String expected, long instance, long coldStartMillis,
+                  long millis, boolean ok, String reason, List<String> lastOutput) {
+        /** @param instance the number of the micro's instance that served it (1, 2 ...), 0 when none did (static, no answer) */
+        static Result request(String micro, String method, String path, int status, String expected, long instance, long coldStartMillis,
+                              long millis, String reason, List<String> lastOutput) {
+            return new Result(micro, method, path, method + " " + path, status, expected, instance, coldStartMillis, millis, reason == null, reason, lastOutput);
         }
 
         /** A step that failed before (or instead of) the requests: named, with its reason. */
         static Result step(String micro, String name, String reason) {
-            return new Result(micro, null, null, name, -1, null, -1, 0, false, reason, List.of());
+            return new Result(micro, null, null, name, -1, null, 0, -1, 0, false, reason, List.of());
         }
 
         boolean isRequest() {
@@ -49,9 +50,10 @@ final class CheckReport {
             else if (!r.isRequest() || r.status() < 0) result = "fail (" + r.reason() + ")";
             else result = "fail (expected " + r.expected() + ")" + (r.errorLine() == null ? "" : ": " + r.errorLine());
             rows.add(new String[] {r.micro() == null ? "-" : r.micro(), r.name(), r.expected() == null ? "-" : r.expected(),
-                    r.status() < 0 ? "-" : Integer.toString(r.status()), r.coldStartMillis() < 0 ? "-" : r.coldStartMillis() + " ms", result});
+                    r.status() < 0 ? "-" : Integer.toString(r.status()), r.instance() == 0 ? "-" : Long.toString(r.instance()),
+                    r.coldStartMillis() < 0 ? "-" : r.coldStartMillis() + " ms", result});
         }
-        String[] head = {"micro", "check", "expected", "status", "cold start", "result"};
+        String[] head = {"micro", "check", "expected", "status", "instance", "cold start", "result"};
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) w[i] = head[i].length();
         for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
@@ -104,7 +106,8 @@ final class CheckReport {
             sb.append(i == 0 ? "\n  " : ",\n  ").append("{\"check\":").append(Json.quote(r.name())).append(",\"micro\":").append(quoted(r.micro()))
                     .append(",\"method\":").append(quoted(r.method())).append(",\"path\":").append(quoted(r.path()))
                     .append(",\"status\":").append(r.status() < 0 ? "null" : Integer.toString(r.status()))
-                    .append(",\"expected\":").append(quoted(r.expected())).append(",\"coldStartMillis\":")
+                    .append(",\"expected\":").append(quoted(r.expected())).append(",\"instance\":").append(r.instance() == 0 ? "null" : Long.toString(r.instance()))
+                    .append(",\"coldStartMillis\":")
                     .append(r.coldStartMillis() < 0 ? "null" : Long.toString(r.coldStartMillis())).append(",\"millis\":").append(r.millis())
                     .append(",\"ok\":").append(r.ok()).append(",\"reason\":").append(r.ok() ? "null" : Json.quote(r.reason())).append(",\"lastOutput\":[");
             for (int j = 0; j < r.lastOutput().size(); j++) sb.append(j == 0 ? "" : ",").append(Json.quote(r.lastOutput().get(j)));

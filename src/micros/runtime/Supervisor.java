@@ -110,6 +110,7 @@ public final class Supervisor {
     private final AtomicLong coldStarts = new AtomicLong(), spawns = new AtomicLong();
     private volatile long lastColdStartMillis = -1;
     private long lastServed;              // the instance the last request took (check names it); racy on purpose
+    private long served;                  // requests that took an instance: a plain count, racy on purpose (check only sees it change)
     private boolean refusing;             // the monitor thread's
 
     /**
@@ -212,6 +213,7 @@ public final class Supervisor {
             if (i.tryClaim(perInstance)) {
                 if (!i.frozen) {
                     lastServed = i.number;
+                    served++;
                     return i.warm;
                 }
                 release(i.warm); // it froze between the look and the claim: a worker thaws it
@@ -256,6 +258,7 @@ public final class Supervisor {
 
     private Endpoint endpoint(Instance i) {
         lastServed = i.number;
+        served++;
         return i.thawForRequest() ? i.thawed : i.warm; // claimed first, then thawed: a freeze that comes later sees the request
     }
 
@@ -444,6 +447,7 @@ public final class Supervisor {
         }
         log.event(micro.name() + ": cold start in " + ms + " ms (" + (cap == 1 ? "" : "instance " + i.number + ", ") + "pid " + p.pid() + ", port " + port + ")");
         lastServed = i.number;
+        served++;
         if (waiting > 0) dispatch(); // those who waited for a shared instance take it now
         return new Endpoint(i, port, i.number, connection, true, false);
     }
@@ -788,6 +792,11 @@ public final class Supervisor {
     /** The number of the instance the last request took (0: none yet). */
     public long lastServed() {
         return lastServed;
+    }
+
+    /** How many requests took an instance (approximate under concurrency: it only shows that one did). */
+    public long requestsServed() {
+        return served;
     }
 
     /** Memory its instances use now, bytes, from their cgroups; -1 when none runs or it is not known. */

@@ -55,6 +55,22 @@ class CheckReportTest {
         assertTrue(r.err().contains("1 of") || r.err().contains("2 of 2 checks failed"), "the table goes to stderr: " + r.all());
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void theReportNamesTheInstanceEachCheckTookAndCountsThem() throws Exception {
+        Apps.require("python3");
+        Path app = Apps.copy("instances", dir);
+        // one after the other: the second takes the instance the first one started (warm, or thawed), no second cold start
+        Jar.Result r = Jar.run(app, "check", "--json", "--expect", "GET /count 200", "--expect", "GET /count 200");
+        assertEquals(0, r.exit(), r.all());
+        List<Map<String, Object>> checks = (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(r.out().strip())).get("checks");
+        assertEquals(1L, checks.get(0).get("instance"), checks.toString());
+        assertEquals(1L, checks.get(1).get("instance"), checks.toString());
+        assertTrue(checks.get(0).get("coldStartMillis") != null && checks.get(1).get("coldStartMillis") == null, checks.toString());
+        assertTrue(r.err().contains("instance  cold start"), "the table has an instance column: " + r.err());
+        assertTrue(r.err().contains("instances: api: 1 cold start (at most 8 instances), now 1 "), r.err());
+    }
+
     private static Element onlyFailure(Path report) throws Exception {
         Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile());
         assertEquals("1", doc.getDocumentElement().getAttribute("failures"), Files.readString(report));

@@ -47,8 +47,8 @@ class CheckVerdictTest {
                 """);
         Jar.Result r = Jar.run(dir, Map.of(), "check");
         assertEquals(1, r.exit(), r.all());
-        assertTrue(r.out().matches("(?s).*\\nweb +GET / +below 400 +404 +- +fail \\(expected below 400\\).*"), r.all());
-        assertTrue(r.out().matches("(?s).*\\napi +GET /api +below 500 +404 +[0-9]+ ms +ok\\n.*"), r.all());
+        assertTrue(r.out().matches("(?s).*\\nweb +GET / +below 400 +404 +- +- +fail \\(expected below 400\\).*"), r.all());
+        assertTrue(r.out().matches("(?s).*\\napi +GET /api +below 500 +404 +1 +[0-9]+ ms +ok\\n.*"), r.all());
         assertTrue(r.out().contains("1 of 2 checks failed"), r.all());
 
         Jar.Result given = Jar.run(dir, Map.of(), "check", "--expect", "/ 404", "--expect", "/api 2xx");
@@ -64,7 +64,7 @@ class CheckVerdictTest {
         Path app = Apps.copy("dashboard", dir);
         Jar.Result r = Jar.run(app, Map.of(), "check");
         assertEquals(1, r.exit(), r.all());
-        assertTrue(r.out().matches("(?s).*\\nbroken +GET /broken +below 500 +503 +- +fail \\(expected below 500\\): "
+        assertTrue(r.out().matches("(?s).*\\nbroken +GET /broken +below 500 +503 +- +- +fail \\(expected below 500\\): "
                 + "ModuleNotFoundError: No module named 'nosuchmodule_for_micros_tests'\\n.*"), r.all());
     }
 
@@ -94,7 +94,7 @@ class CheckVerdictTest {
 
         Jar.Result strict = Jar.run(dir, Map.of(), "check", "--strict");
         assertEquals(1, strict.exit(), strict.all());
-        assertTrue(strict.out().matches("(?s).*\\napi +env DATABASE_URL +- +- +- +fail \\(DATABASE_URL has no value and no default.*"), strict.all());
+        assertTrue(strict.out().matches("(?s).*\\napi +env DATABASE_URL +- +- +- +- +fail \\(DATABASE_URL has no value and no default.*"), strict.all());
         assertTrue(!strict.out().contains("env MODE"), "MODE has a default: " + strict.all());
 
         Jar.Result set = Jar.run(dir, Map.of(), "check", "--strict", "--env", "DATABASE_URL=sqlite://x");
