@@ -140,10 +140,10 @@ public final class Sandbox {
     public String summary() {
         if (!on() && Limiter.PLATFORM.equals(reason)) return "sandbox: " + reason + " (each micro's container: read-only root, private /tmp, non-root)";
         if (!on()) return "sandbox: off (" + reason + "): micros can write anywhere this user can, and see and signal each other and micros";
-        return "sandbox: read-only filesystem, private " + Units.formatSize(tmpSize) + " /tmp ("
+        return "sandbox: read-only filesystem of the system, the interpreter and the micro's code only, private " + Units.formatSize(tmpSize) + " /tmp ("
                 + (tmp == TmpKind.DISK ? "disk-backed" : "tmpfs, counted in the memory limit") + "), "
                 + (mode == Mode.ROOT ? "micros run as " + users.describe() + " without capabilities" : "in a user namespace without capabilities")
-                + ", each in its own pid namespace; " + NETWORK;
+                + ", each instance in its own pid namespace; " + NETWORK;
     }
 
     /**

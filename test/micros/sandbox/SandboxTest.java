@@ -198,8 +198,8 @@ class SandboxTest {
         assertTrue(doctor.out().matches("(?s).*network +no +not isolated: .*"), doctor.all());
         Path other = Apps.copy("sandbox", dir.resolve("banner"));
         Jar.Result check = Jar.run(other, Map.of(), "check", "--expect", "/one/whoami 200");
-        Matcher line = Pattern.compile("sandbox: read-only filesystem, private 512 MiB /tmp \\(disk-backed\\), " + RUN_AS.pattern()
-                + " without capabilities, each in its own pid namespace; network not isolated").matcher(check.out());
+        Matcher line = Pattern.compile("sandbox: read-only filesystem of the system, the interpreter and the micro's code only, private 512 MiB /tmp \\(disk-backed\\), " + RUN_AS.pattern()
+                + " without capabilities, each instance in its own pid namespace; network not isolated").matcher(check.out());
         assertTrue(line.find(), check.all());
         Jar.Result off = Jar.run(other, Map.of(), "check", "--no-sandbox", "--expect", "/one/whoami 200");
         assertTrue(off.out().contains("sandbox: off (--no-sandbox was given)"), off.all());

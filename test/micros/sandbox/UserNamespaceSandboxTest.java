@@ -81,7 +81,7 @@ class UserNamespaceSandboxTest {
 
     @Test
     void theStartUpOutputSaysWhichSandboxIsOn() throws Exception {
-        micros.await("sandbox: read-only filesystem, private 8 MiB /tmp (tmpfs, counted in the memory limit), in a user namespace without capabilities", 5);
+        micros.await("sandbox: read-only filesystem of the system, the interpreter and the micro's code only, private 8 MiB /tmp (tmpfs, counted in the memory limit), in a user namespace without capabilities", 5);
     }
 
     @ParameterizedTest(name = "{0}")
