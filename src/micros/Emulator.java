@@ -48,7 +48,7 @@ public final class Emulator implements AutoCloseable {
 
     /** Starts with what {@code probes} found while the Spacefile was read ({@link micros.sandbox.Probes}). */
     public static Emulator start(App app, RunConfig cfg, Log log, micros.sandbox.Probes probes) {
-        return start(app, cfg, log, probes.handOver().limiter(), Map.of(), DataServer.Listen.LOOPBACK, probes);
+        return start(app, cfg, log, probes.limiter(), Map.of(), DataServer.Listen.LOOPBACK, probes);
     }
 
     /** Starts with a given limiter (tests point one at a fake cgroup tree). */

@@ -13,8 +13,6 @@ import micros.runtime.RunConfig;
 public final class Probes {
     private final CompletableFuture<Limiter> limiter = new CompletableFuture<>();
     private final CompletableFuture<Sandbox> sandbox = new CompletableFuture<>();
-    // until the app's start takes them: a signal while the Spacefile is read still removes the run's cgroups
-    private final Thread onSignal = new Thread(this::discard, "micros-probes-cleanup");
 
     private Probes() {}
 
@@ -36,18 +34,7 @@ public final class Probes {
         }, "micros-probes");
         t.setDaemon(true);
         t.start();
-        Runtime.getRuntime().addShutdownHook(p.onSignal);
         return p;
-    }
-
-    /** The app's start takes what was found: from now on it (and its own shutdown hook) cleans up. */
-    public Probes handOver() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(onSignal);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook runs (or ran) discard: the start will find the cgroups gone and stop
-        }
-        return this;
     }
 
     public Limiter limiter() {
@@ -60,7 +47,6 @@ public final class Probes {
 
     /** For a command that stops before its app starts (an invalid Spacefile): the run's cgroups go, and its uids. */
     public void discard() {
-        handOver();
         try {
             limiter().close();
         } catch (RuntimeException ignored) {
