@@ -46,11 +46,6 @@ public final class Emulator implements AutoCloseable {
         return start(app, cfg, log, Limiter.detect(cfg.limits(), System.getenv(), w -> { }));
     }
 
-    /** Starts with what {@code probes} found while the Spacefile was read ({@link micros.sandbox.Probes}). */
-    public static Emulator start(App app, RunConfig cfg, Log log, micros.sandbox.Probes probes) {
-        return start(app, cfg, log, probes.limiter(), Map.of(), DataServer.Listen.LOOPBACK, probes);
-    }
-
     /** Starts with a given limiter (tests point one at a fake cgroup tree). */
     public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter) {
         return start(app, cfg, log, limiter, Map.of());
@@ -66,11 +61,6 @@ public final class Emulator implements AutoCloseable {
 
     /** As above, Base and Drive listening where {@code dataListen} says (remote micros reach them there). */
     public static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter, Map<String, micros.runtime.Remote> remotes, DataServer.Listen dataListen) {
-        return start(app, cfg, log, limiter, remotes, dataListen, null);
-    }
-
-    private static Emulator start(App app, RunConfig cfg, Log log, Limiter limiter, Map<String, micros.runtime.Remote> remotes, DataServer.Listen dataListen,
-                                  micros.sandbox.Probes probes) {
         StateDir state;
         String cleaned;
         try {
@@ -99,8 +89,7 @@ public final class Emulator implements AutoCloseable {
         starter.start();
         AppRuntime runtime;
         try {
-            Sandbox sandbox = probes != null ? probes.sandbox()
-                    : limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
+            Sandbox sandbox = limiter.byPlatform() ? Sandbox.off(Limiter.PLATFORM)
                     : cfg.dev() && !cfg.sandbox().enabled() ? Sandbox.off("--dev: micros run as space dev ran them")
                     : Sandbox.detect(cfg.sandbox().enabled(), cfg.sandbox().tmpSize(), cfg.sandbox().user());
             // a build step that runs asks for the data hosts and CA variables, and so waits for the data server

@@ -21,19 +21,12 @@ public final class RunCommand {
         Options o = Options.parse("run", args, RunOptions.flags(), RunOptions.valued());
         Path file = SpacefileReader.locate(o.positional(1, "one Spacefile path"));
         RunConfig cfg = RunOptions.config(o, file, 4200);
-        micros.sandbox.Probes probes = micros.sandbox.Probes.start(cfg); // beside the Spacefile's reading
         Log log = new Log(out, cfg.logFormat(), Log.colorWanted());
-        App app;
-        try {
-            app = RunOptions.load(file, out);
-        } catch (RuntimeException e) {
-            probes.discard();
-            throw e;
-        }
+        App app = RunOptions.load(file, out);
         log.names(app.micros().stream().map(Micro::name).toList());
         RunOptions.warnUndeclared(app, cfg, log);
         RunOptions.warnUnset(app, cfg, log);
-        Emulator emulator = StopOnSignal.start(() -> Emulator.start(app, cfg, log, probes),
+        Emulator emulator = StopOnSignal.start(() -> Emulator.start(app, cfg, log),
                 () -> log.event("stopping: sending SIGTERM to all micros"), e -> log.event("stopped"));
         App started = app;
         Thread sizes = new Thread(() -> { // measuring node_modules can take a moment: not on the start-up path
