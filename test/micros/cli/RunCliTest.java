@@ -249,7 +249,7 @@ class RunCliTest {
         Jar.Result ok = Jar.run(app, Map.of(), "check");
         assertEquals(0, ok.exit(), ok.all());
         assertTrue(ok.out().contains("all 5 checks passed"), ok.all());
-        assertTrue(ok.out().matches("(?s).*api +GET /api +below 500 +200 +[0-9]+ ms +ok.*"), ok.all());
+        assertTrue(ok.out().matches("(?s).*api +GET /api +below 500 +200 +1 +[0-9]+ ms +ok.*"), ok.all());
         Jar.Result bad = Jar.run(app, Map.of(), "check", "--expect", "GET /api/status?code=500 2xx", "--expect", "/legacy 200");
         assertEquals(1, bad.exit(), bad.all());
         assertTrue(bad.out().contains("fail (expected 2xx)"), bad.all());
