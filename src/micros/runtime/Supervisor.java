@@ -37,6 +37,11 @@ public final class Supervisor {
     /** Starts an instance's process with PORT set to the given port, through its group's wrapper; {@code slot} keeps instances' folders apart. */
     public interface Spawner {
         Process spawn(int port, MicroGroup group, int slot) throws IOException;
+
+        /** Who other than the micro listens on {@code port} ("uid 0"), once it accepts a connection; null: no one. */
+        default String squatter(int port) {
+            return null;
+        }
     }
 
     /**
@@ -454,6 +459,12 @@ public final class Supervisor {
             if (alive) i.group.kill(p.toHandle());
             String why = alive ? "did not listen on its PORT within " + micros.util.Units.format(startLimit) : death(i, p) + " before listening on its PORT";
             throw failStart(i, p, why);
+        }
+        String squatter = spawner.squatter(port);
+        if (squatter != null) { // another process took the port before the instance bound it: it gets none of its requests
+            closeQuietly(connection);
+            if (p.isAlive()) i.group.kill(p.toHandle());
+            throw failStart(i, p, "found its PORT " + port + " taken by another process (" + squatter + "); micros sends it none of its requests");
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         i.warm = new Endpoint(i, port, i.number, null, false, false);
