@@ -395,8 +395,12 @@ public final class Gateway implements Handler {
         Supervisor s = runtime.supervisor(m);
         Supervisor.Endpoint ep;
         try {
-            ep = s.acquire();
+            ep = s.acquire(() -> !ex.clientGone());
         } catch (Supervisor.Unavailable u) {
+            if (u.status() == 0) { // its client left while it waited in line: nothing was sent to the micro
+                ex.cut();
+                return 0;
+            }
             Responses.text(ex, u.status(), u.getMessage() + "\n");
             return 0;
         }

@@ -641,6 +641,35 @@ final class Connection implements Runnable {
         }
     }
 
+    /**
+     * Whether the client has gone (closed its side, or reset the connection), for a handler that
+     * kept its request waiting: a look that never waits. Bytes it sent meanwhile (a pipelined
+     * request) are kept for later, as a body's trailing bytes are.
+     */
+    boolean clientGone() {
+        if (aborted) return true;
+        byte[] b = server.borrow();
+        try {
+            if (sin.available() > 0) return false;
+            int n;
+            synchronized (ch.blockingLock()) {
+                ch.configureBlocking(false);
+                try {
+                    n = ch.read(java.nio.ByteBuffer.wrap(b));
+                } finally {
+                    ch.configureBlocking(true);
+                }
+            }
+            if (n < 0) return true;
+            if (n > 0) keep(b, 0, n);
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true; // reset, or closed meanwhile
+        } finally {
+            server.giveBack(b);
+        }
+    }
+
     /** Bytes read past the body: the next request's start, appended after the current head. */
     private void keep(byte[] b, int from, int to) {
         int k = to - from;

@@ -352,6 +352,11 @@ public final class Exchange {
         return status;
     }
 
+    /** Whether the client has gone while its request waited (see {@link Connection#clientGone}); never waits. */
+    public boolean clientGone() {
+        return conn.clientGone();
+    }
+
     /** Ends the connection now, without completing the response (it had already started). */
     public void cut() {
         cut = true;

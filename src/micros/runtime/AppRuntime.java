@@ -135,7 +135,19 @@ public final class AppRuntime {
                 for (String runtime : c.runtimes())
                     if (onPath(runtime) == null) missing.add("micro '" + m.name() + "' needs " + runtime + ", which is not on PATH: " + install(runtime));
                 // each instance in a cgroup of its own: api@1, api@2 ... (a slot's group serves the instances that take the slot)
-                supervisors.put(m.name(), new Supervisor(m, (port, group, slot) -> spawn(m, c, port, group, slot), slot -> limiter.group(m.name() + "@" + (slot + 1)),
+                Supervisor.Spawner spawner = new Supervisor.Spawner() {
+                    @Override
+                    public Process spawn(int port, MicroGroup group, int slot) throws IOException {
+                        return AppRuntime.this.spawn(m, c, port, group, slot);
+                    }
+
+                    @Override
+                    public String squatter(int port) { // with a uid of its own, its listener is known by that uid
+                        int[] ids = sandbox.ids(m.name());
+                        return ids == null ? null : micros.util.Listeners.foreign(port, ids[0]);
+                    }
+                };
+                supervisors.put(m.name(), new Supervisor(m, spawner, slot -> limiter.group(m.name() + "@" + (slot + 1)),
                         cfg.instances(), cfg.limits().timeout(), log, null, cfg.freeze() ? freezer : null));
             } else if (plan instanceof Engines.Unavailable u) {
                 supervisors.put(m.name(), Supervisor.unavailable(m, group(m), log, u.reason()));

@@ -37,6 +37,11 @@ public final class Supervisor {
     /** Starts an instance's process with PORT set to the given port, through its group's wrapper; {@code slot} keeps instances' folders apart. */
     public interface Spawner {
         Process spawn(int port, MicroGroup group, int slot) throws IOException;
+
+        /** Who other than the micro listens on {@code port} ("uid 0"), once it accepts a connection; null: no one. */
+        default String squatter(int port) {
+            return null;
+        }
     }
 
     /**
@@ -188,6 +193,16 @@ public final class Supervisor {
      * The request holds it until {@link #release}.
      */
     public Endpoint acquire() throws Unavailable {
+        return acquire(() -> true);
+    }
+
+    /**
+     * As {@link #acquire()}, for a request whose client may leave while it waits in line:
+     * {@code wanted} says whether it is still there (a look that must not wait). One that left is
+     * taken out of the line, or gives back the instance it was given, and gets {@link Unavailable}
+     * with status 0 (nothing to answer): an instance never runs a request nobody waits for.
+     */
+    public Endpoint acquire(java.util.function.BooleanSupplier wanted) throws Unavailable {
         if (waiting == 0) {
             Endpoint e = claim();
             if (e != null) return e;
@@ -198,8 +213,18 @@ public final class Supervisor {
             waiting = waiters.size(); // before it looks for an idle instance: a release after that look sees it (see release)
             dispatchLocked();
         }
-        return await(w);
+        Endpoint e = await(w, wanted);
+        if (!wanted.getAsBoolean()) { // given an instance (or a new one) after waiting, its client gone: the next in line takes it
+            if (e.connection() != null) closeQuietly(e.connection());
+            release(e);
+            throw CLIENT_LEFT;
+        }
+        return e;
     }
+
+    /** How often a request in line looks whether its client is still there. */
+    private static final long WANTED_CHECK_NANOS = 250_000_000L;
+    private static final Unavailable CLIENT_LEFT = new Unavailable(0, "the client left while its request waited for an instance");
 
     /**
      * For the event loop, which must not wait: an idle instance that is not frozen (held until
@@ -331,7 +356,7 @@ public final class Supervisor {
     }
 
     /** Waits in line for an answer, then takes the instance, makes the start, or says why not. */
-    private Endpoint await(Waiter w) throws Unavailable {
+    private Endpoint await(Waiter w, java.util.function.BooleanSupplier wanted) throws Unavailable {
         // a shared instance's start may take the whole start limit; past the cap, a request waits the execution timeout
         long until = System.nanoTime() + startLimit.toNanos() + (perInstance > 1 ? 1_000_000_000L : 0);
         while (!w.answered()) { // each waiter is woken alone (no herd through notifyAll)
@@ -346,7 +371,16 @@ public final class Supervisor {
                 }
                 break;
             }
-            LockSupport.parkNanos(this, left);
+            LockSupport.parkNanos(this, Math.min(left, WANTED_CHECK_NANOS));
+            if (!w.answered() && !wanted.getAsBoolean()) {
+                synchronized (lock) {
+                    if (!w.answered()) { // its place goes to the next in line
+                        waiters.remove(w);
+                        waiting = waiters.size();
+                        throw CLIENT_LEFT;
+                    }
+                }
+            }
         }
         if (w.failed != null) throw w.failed;
         if (w.start != null) return start(w.start);
@@ -425,6 +459,12 @@ public final class Supervisor {
             if (alive) i.group.kill(p.toHandle());
             String why = alive ? "did not listen on its PORT within " + micros.util.Units.format(startLimit) : death(i, p) + " before listening on its PORT";
             throw failStart(i, p, why);
+        }
+        String squatter = spawner.squatter(port);
+        if (squatter != null) { // another process took the port before the instance bound it: it gets none of its requests
+            closeQuietly(connection);
+            if (p.isAlive()) i.group.kill(p.toHandle());
+            throw failStart(i, p, "found its PORT " + port + " taken by another process (" + squatter + "); micros sends it none of its requests");
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         i.warm = new Endpoint(i, port, i.number, null, false, false);

@@ -227,8 +227,10 @@ final class MicroRoot {
     }
 
     /**
-     * The executables PATH picks for a micro: its command's program (the first word of a run line),
-     * and the runtimes it needs (node for npm, whose script starts node through PATH).
+     * The executables PATH picks for a micro: its command's program (the first word of a run line,
+     * when a name PATH resolves), and the runtimes it needs (node for npm, whose script starts node
+     * through PATH). A path in the run line (/srv/tool/run.sh) adds nothing: the root holds it only
+     * when it lies in the system folders or the micro's code.
      */
     static List<Path> programs(List<String> argv, Collection<String> runtimes, String path) {
         Set<String> names = new LinkedHashSet<>(runtimes);
@@ -240,7 +242,10 @@ final class MicroRoot {
         if (names.contains("npm") || names.contains("npx")) names.add("node");
         List<Path> out = new ArrayList<>();
         for (String name : names) {
-            Path p = name.contains("/") ? Path.of(name) : onPath(name, path);
+            // a program the run line names by its path is not kept: its folder is the app's pick and may be
+            // anything (another project, a folder of /root); what PATH picks is the machine owner's
+            if (name.contains("/")) continue;
+            Path p = onPath(name, path);
             if (p != null && p.isAbsolute() && Files.isExecutable(p)) out.add(p.normalize());
         }
         return out;

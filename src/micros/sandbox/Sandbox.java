@@ -105,6 +105,11 @@ public final class Sandbox {
         return mode;
     }
 
+    /** Whether each micro's /tmp is a disk image made in the run folder, or a tmpfs. */
+    TmpKind tmpKind() {
+        return tmp;
+    }
+
     public String reason() {
         return reason;
     }

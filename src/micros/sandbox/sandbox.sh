@@ -24,7 +24,9 @@ if [ "$kind" = disk ]; then
   img=$run/$micro.$hostpid.tmp.img
   # ext4's metadata and its kernel reserve (2%, at most 4096 blocks) come on top: a larger image, and what is
   # left over reserved for root (the micro is not), so the micro can write exactly $size
-  truncate -s $(( size + size / 16 + 4194304 )) "$img"
+  # root's alone (0600) from its first moment: every micro's root shows the run folder, and a micro that
+  # opened this image before it is removed would read this instance's /tmp through it for good
+  (umask 077 && truncate -s $(( size + size / 16 + 4194304 )) "$img")
   mkfs.ext4 -q -F -O ^has_journal -m 0 -E root_owner="$uid:$gid" "$img" >/dev/null 2>&1
   set -- $(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block count: *//p; s/^Free blocks: *//p; s/^Block size: *//p') "$@"
   resv=$(( $1 / 50 )); [ "$resv" -gt 4096 ] && resv=4096

@@ -226,6 +226,36 @@ class InstancesTest {
     }
 
     @Test
+    void aRequestWhoseClientLeftWhileWaitingInLineIsNeverSentToTheMicro() throws Exception {
+        // a timeout past the test's own waits: the ghost cannot leave the line by waiting it out
+        Apps.Options o = Apps.Options.defaults().instances(2).limits(Duration.ofSeconds(120), 512L << 20, 1024, 5_767_168);
+        try (Apps.Running app = Apps.start(Apps.copy("instances", dir.resolve("left")), o); Barrier b = new Barrier()) {
+            var one = async(app, "/count?port=" + b.port());
+            var two = async(app, "/count?port=" + b.port());
+            b.await(2); // both instances busy
+            try (Socket ghost = new Socket(InetAddress.getLoopbackAddress(), app.port())) {
+                ghost.getOutputStream().write("GET /count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                ghost.getOutputStream().flush();
+                await(() -> api(app).waiting() == 1, "the ghost's request waits for an instance");
+            } // its client leaves
+            await(() -> api(app).waiting() == 0, "a request whose client left leaves the line");
+            b.open();
+            assertEquals(1L, json(one.get()).get("count"));
+            assertEquals(1L, json(two.get()).get("count"));
+            // each instance has counted the one request it ran: the ghost's never reached either
+            try (Barrier c = new Barrier()) {
+                var three = async(app, "/count?port=" + c.port());
+                var four = async(app, "/count?port=" + c.port());
+                c.await(2);
+                c.open();
+                assertEquals(2L, json(three.get()).get("count"), app.output());
+                assertEquals(2L, json(four.get()).get("count"), app.output());
+            }
+            assertEquals(2, api(app).coldStarts());
+        }
+    }
+
+    @Test
     void aRequestThatWaitsPastTheTimeoutForAnInstanceGets503SayingSo() throws Exception {
         Apps.Options o = Apps.Options.defaults().instances(2).limits(Duration.ofSeconds(3), 512L << 20, 1024, 5_767_168);
         try (Apps.Running app = Apps.start(Apps.copy("instances", dir.resolve("line")), o); Barrier first = new Barrier(); Barrier next = new Barrier()) {

@@ -148,6 +148,29 @@ class RootTest {
         }
     }
 
+    /**
+     * A run line that names a program by its path outside the system folders (a script of another
+     * project) does not bring that program's folder into the root: the app picks that path, and
+     * the folder holds whatever it holds (the other project's .env).
+     */
+    @Test
+    void aProgramTheRunLineNamesByItsPathDoesNotBringItsFolderIn() throws Exception {
+        Path neighbour = folder(Path.of("/srv").resolve(unique + "-neighbour"));
+        Path script = Files.writeString(neighbour.resolve("manage.sh"), "#!/bin/sh\nexit 1\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path env = Files.writeString(neighbour.resolve(".env"), "NEIGHBOUR_SECRET=1\n");
+        Files.setPosixFilePermissions(env, PosixFilePermissions.fromString("rw-r--r--"));
+        Path only = Apps.copy("sandbox", folder(Path.of("/var/tmp").resolve(unique + "-named")));
+        Files.writeString(only.resolve("Spacefile"), "v: 0\nmicros:\n  - name: node\n    src: nodeprobe\n    engine: nodejs16\n    run: "
+                + script + " || node index.js\n");
+        try (Jar.Proc micros = Jar.start(only, Map.of(), "run", "--port", "0", "--public")) {
+            String line = micros.await("is listening on", 30);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertEquals("ENOENT", SandboxTest.ask(port, "/read?path=" + env).get("result"), micros.output());
+            assertEquals("ENOENT", SandboxTest.ask(port, "/ls?path=" + neighbour).get("result"));
+        }
+    }
+
     /** A node installed in /opt (as a tarball or a CI's tool cache puts it) runs, with its installation; /opt's others stay out. */
     @Test
     void anInterpreterOutsideTheSystemFoldersIsKeptWithItsInstallation() throws Exception {
