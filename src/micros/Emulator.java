@@ -65,7 +65,7 @@ public final class Emulator implements AutoCloseable {
         String cleaned;
         try {
             state = StateDir.of(app.root()).create();
-            cleaned = state.cleanStale();
+            cleaned = state.cleanStale(!limiter.cleaned().isEmpty());
         } catch (RuntimeException e) {
             limiter.close();
             throw e;

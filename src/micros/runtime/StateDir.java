@@ -119,9 +119,10 @@ public final class StateDir {
     /**
      * Cleans what a run that was killed left: its micro processes (their whole process groups)
      * and its run file. Refuses to start next to a live run of the same project.
+     * @param groupsRemoved micros just removed the cgroups of dead runs, ending what ran in them
      * @return a sentence for the log, or null when there was nothing to clean
      */
-    public String cleanStale() {
+    public String cleanStale(boolean groupsRemoved) {
         Optional<Map<String, String>> run = readRun();
         Optional<Map<String, String>> live = liveRun();
         if (live.isPresent())
@@ -149,7 +150,8 @@ public final class StateDir {
         }
         if (run.isEmpty() && killed == 0) return null;
         return "cleaned up after a run that did not stop cleanly" + (run.isPresent() ? " (pid " + run.get().get("pid") + ")" : "")
-                + ": " + (killed == 0 ? "no micro was still running" : "stopped " + killed + " micro process" + (killed == 1 ? "" : "es") + " it left");
+                + ": " + (killed > 0 ? "stopped " + killed + " micro process" + (killed == 1 ? "" : "es") + " it left"
+                : groupsRemoved ? "what it left running ended with its cgroups" : "no micro was still running");
     }
 
     /**

@@ -54,6 +54,30 @@ class EmulatorFaultsTest {
     }
 
     @Test
+    void aKilledRunWithLimitsSaysItsMicrosEndedWithItsCgroups() throws Exception {
+        Apps.require("node");
+        Path app = Apps.copy("faults", dir);
+        long micro, first;
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
+            Assumptions.assumeTrue(!p.await("limits:", 20).contains("not enforced"), "no cgroups here: " + p.output());
+            int port = port(p.await("is listening on", 20));
+            micro = (Long) Json.object(Http.get(port, "/good/x").text()).get("pid");
+            first = p.process.pid();
+            p.signal("KILL");
+            p.waitFor(10);
+        }
+        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
+            // the cgroup cleanup comes first and ends the micro: the state's line must not say nothing was running
+            String line = p.await("cleaned up after a run that did not stop cleanly", 20);
+            assertTrue(line.contains("(pid " + first + "): what it left running ended with its cgroups"), line);
+            assertTrue(Procs.ends(micro, 3000), "the left-over micro was stopped");
+            p.await("Press Ctrl-C to stop.", 10);
+            p.signal("TERM");
+            p.waitFor(20);
+        }
+    }
+
+    @Test
     void aSecondRunOfTheSameProjectIsRefused() throws Exception {
         Apps.require("node");
         Path app = Apps.copy("faults", dir);
