@@ -57,19 +57,54 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
         return ids == null ? null : new Stage.Owner(ids[0], ids[1]);
     }
 
+    /** What a build runs by name (an install script, a `commands` line): kept in its root with their installations when PATH finds them. */
+    static final List<String> TOOLS = List.of("node", "npm", "npx", "python3", "python", "pip", "pip3");
+
     /**
-     * Where a step of the micro runs: as its uid in {@code workdir}, seeing only its build folder and
-     * micros' run folder, writing only its stage; null when builds run as micros' own user.
+     * Where a step of the micro runs: as its uid in {@code workdir}, in a root of its own holding the
+     * system, the build's tools, its build folder (writing only its stage, virtualenv and home), micros'
+     * run folder and the owner's wheel folders; null when builds run as micros' own user.
      */
     BuildSandbox.Confinement confinement(String micro, Path workdir) {
         Stage.Owner owner = owner(micro);
         if (owner == null || dev()) return null;
-        Path dir = dir(micro);
+        Path dir = dir(micro).toAbsolutePath().normalize();
         List<Path> hidden = new ArrayList<>(settings.hidden());
+        hidden.add(settings.state().toAbsolutePath().normalize());
         Path blocked = Sandbox.blocker(dir, owner.uid(), owner.gid());
         if (blocked != null && blocked.getParent() != null) hidden.add(blocked);
-        return new BuildSandbox.Confinement(owner.uid(), owner.gid(), workdir, dir.resolve("tmp"),
-                List.of(dir.resolve("app"), dir.resolve("venv"), dir.resolve("home")), List.of(dir, settings.runDir()), hidden);
+        List<Path> programs = Sandbox.programs(List.of(), TOOLS, settings.path().apply(micro));
+        return new BuildSandbox.Confinement(owner.uid(), owner.gid(), workdir, dir, settings.runDir().toAbsolutePath().normalize(),
+                List.of(dir.resolve("app"), dir.resolve("venv"), dir.resolve("home")), wheelFolders(shell()), programs, hidden);
+    }
+
+    /**
+     * The folders the owner's environment gives pip to install from (PIP_FIND_LINKS, and the indexes
+     * when file: URLs): a build's root keeps them, read-only, so an offline install still works. The
+     * shell's alone: a Spacefile's presets name no folder of the machine.
+     */
+    static List<Path> wheelFolders(Map<String, String> shell) {
+        List<Path> out = new ArrayList<>();
+        for (String var : List.of("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")) {
+            for (String word : shell.getOrDefault(var, "").trim().split("\\s+")) {
+                Path p;
+                if (word.startsWith("file:")) {
+                    try {
+                        p = Path.of(java.net.URI.create(word));
+                    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                        continue;
+                    }
+                } else if (var.equals("PIP_FIND_LINKS") && word.startsWith("/")) {
+                    p = Path.of(word);
+                } else {
+                    continue; // a URL: the network is the build's
+                }
+                p = p.toAbsolutePath().normalize();
+                if (java.nio.file.Files.isRegularFile(p)) p = p.getParent(); // a wheel named by its file
+                if (p != null && java.nio.file.Files.isDirectory(p) && !out.contains(p)) out.add(p);
+            }
+        }
+        return out;
     }
 
     /**

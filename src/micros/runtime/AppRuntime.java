@@ -317,8 +317,8 @@ public final class AppRuntime {
         if (cfg.dev()) return "builds: none (--dev): micros run in their own folders; npm installs there, Python micros get .micros/build/<micro>/venv";
         String user = System.getProperty("user.name", "this user");
         if (sandbox.mode() == Sandbox.Mode.ROOT)
-            return "builds: in each micro's stage (.micros/build/<micro>/app), as the micro's own uid, with the network, under its memory and process limits;"
-                    + " the project folder, micros' state folder and CA are out of their reach";
+            return "builds: in each micro's stage (.micros/build/<micro>/app), as the micro's own uid, with the network, under its memory and process limits,"
+                    + " in a root of their own: the system, the build's tools, the micro's build folder; nothing else of the machine";
         return "builds: in each micro's stage (.micros/build/<micro>/app), as " + user + ", the user micros runs as"
                 + (sandbox.mode() == Sandbox.Mode.USERNS ? " (not root: builds cannot change user)" : " (" + sandbox.reason() + ")")
                 + ": install scripts can read and write what " + user + " can";

@@ -32,8 +32,10 @@ import micros.runtime.ProcessTree;
  * </ul>
  * The cgroup holds the micro's memory and process limits. Given a {@link Confinement} (micros runs
  * as root with its sandbox on), the step also runs as the micro's own uid without privileges, in
- * a mount namespace where only its stage is writable and the owner's folder, micros' state folder
- * and CA are covered (build.sh); otherwise as the user who runs micros, as that user's own
+ * a root of its own ({@link MicroRoot#forBuild}, built by build.sh), as Space's builder container
+ * held it: the system folders, the build's tools, the micro's build folder (only its stage,
+ * virtualenv and home writable), micros' run folder, the owner's wheel folders, a private /tmp;
+ * nothing else of the machine. Otherwise it runs as the user who runs micros, as that user's own
  * install would.
  */
 public final class BuildSandbox {
@@ -57,11 +59,19 @@ public final class BuildSandbox {
     }
 
     /**
-     * What a confined step may see and do: run as {@code uid}:{@code gid} in {@code workdir}, write only
-     * {@code writable} (its stage), with {@code tmp} as its /tmp; {@code hidden} folders are covered by
-     * empty ones, and {@code visible} ones (inside them: the micro's build folder, the run's folder) put back.
+     * What a confined step may see and do: run as {@code uid}:{@code gid} in {@code workdir}, in a root
+     * holding the system folders, {@code programs} with their installations, the micro's {@code build}
+     * folder (of it, only {@code writable} writable; its {@code tmp} folder as /tmp), micros' {@code run}
+     * folder, and {@code readOnly} folders (the owner's wheel folders); {@code hidden} folders are covered
+     * where a kept folder holds them.
      */
-    public record Confinement(int uid, int gid, Path workdir, Path tmp, List<Path> writable, List<Path> visible, List<Path> hidden) {}
+    public record Confinement(int uid, int gid, Path workdir, Path build, Path run, List<Path> writable, List<Path> readOnly,
+                              List<Path> programs, List<Path> hidden) {
+        /** The step's /tmp on the host, emptied before and after each step. */
+        public Path tmp() {
+            return build.resolve("tmp");
+        }
+    }
 
     /** A step's processes, started by {@link #start}; {@link #close} ends whatever of them is left. */
     public final class Running implements AutoCloseable {
@@ -69,9 +79,12 @@ public final class BuildSandbox {
         private final MicroGroup group; // null without cgroups
         private final AtomicBoolean over = new AtomicBoolean();
 
-        private Running(Process process, MicroGroup group) {
+        private final Path root; // the step's root (its skeleton and fstabs), or null
+
+        private Running(Process process, MicroGroup group, Path root) {
             this.process = process;
             this.group = group;
+            this.root = root;
         }
 
         /** The step's first process: its exit status is the step's command's. */
@@ -90,6 +103,7 @@ public final class BuildSandbox {
             if (!over.compareAndSet(false, true)) return;
             ProcessTree.kill(process.toHandle()); // the namespace's holder first: the kernel then ends all in it
             if (group != null) group.remove();
+            if (root != null) MicroRoot.delete(root);
             live.remove(this);
             ended.accept(process.pid());
         }
@@ -102,6 +116,25 @@ public final class BuildSandbox {
      * @throws IOException when it cannot start, or micros is stopping
      */
     public Running start(String micro, ProcessBuilder pb, Confinement confined) throws IOException {
+        Path root = null; // written before the lock: other micros' steps start meanwhile
+        if (confined != null) {
+            try {
+                root = writeRoot(micro, confined, pb.command().get(0));
+            } catch (IOException e) {
+                throw new IOException("its build root could not be made (" + e.getMessage() + ")");
+            }
+        }
+        boolean ok = false;
+        try {
+            Running r = start(micro, pb, confined, root);
+            ok = true;
+            return r;
+        } finally {
+            if (!ok && root != null) MicroRoot.delete(root);
+        }
+    }
+
+    private Running start(String micro, ProcessBuilder pb, Confinement confined, Path root) throws IOException {
         synchronized (this) { // held while spawning: close() must not miss a step that is starting
             if (closed) throw new IOException("micros is stopping");
             Namespace ns = namespace();
@@ -122,7 +155,7 @@ public final class BuildSandbox {
                 throw new IOException("its sandbox cannot be made here (unshare cannot make a pid and mount namespace)");
             }
             List<String> inside = new ArrayList<>(ns.unshare());
-            if (confined != null && !ns.unshare().isEmpty()) inside.addAll(confine(confined));
+            if (root != null) inside.addAll(confine(confined, root));
             else if (!ns.unshare().isEmpty()) inside.addAll(PID1);
             inside.addAll(pb.command());
             List<String> argv = new ArrayList<>(ns.dying());
@@ -136,7 +169,7 @@ public final class BuildSandbox {
                 if (group != null) group.remove();
                 throw e;
             }
-            Running r = new Running(p, group);
+            Running r = new Running(p, group, root);
             live.add(r);
             started.accept(p.pid());
             return r;
@@ -172,10 +205,28 @@ public final class BuildSandbox {
         }
     }
 
-    /** pid 1 of a confined step: build.sh, which makes its view and runs it as the micro's uid. */
-    private static List<String> confine(Confinement c) {
+    /** pid 1 of a confined step: build.sh, which builds its root, pivots into it and runs it as the micro's uid. */
+    private static List<String> confine(Confinement c, Path root) {
         return List.of("/bin/sh", "-c", SCRIPT, "micros-build", Integer.toString(c.uid()), Integer.toString(c.gid()), c.workdir().toString(),
-                c.tmp().toString(), Sandbox.staging(), lines(c.hidden()), lines(c.visible()), lines(c.writable()), "--");
+                root.toString(), lines(c.writable()), "--");
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong roots = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Writes the step's root in the run folder's roots (which no root shows): its program (an absolute path
+     * micros picked: the interpreter, npm, /bin/sh) kept with the build's tools, and with the interpreter
+     * the micro's virtualenv links to.
+     */
+    private Path writeRoot(String micro, Confinement c, String program) throws IOException {
+        List<Path> programs = new ArrayList<>(c.programs());
+        if (program.startsWith("/")) programs.add(Path.of(program));
+        Path venvPython = c.build().resolve("venv/bin/python");
+        if (java.nio.file.Files.exists(venvPython)) programs.add(venvPython);
+        Path dir = c.run().resolve("roots").resolve(micro + ".build" + ProcessHandle.current().pid() + "-" + roots.incrementAndGet());
+        java.nio.file.Files.createDirectories(dir.getParent());
+        MicroRoot.forBuild(c.build(), c.writable(), c.tmp(), c.run(), programs, c.readOnly(), c.hidden()).write(dir);
+        return dir;
     }
 
     private static String lines(List<Path> paths) {

@@ -58,10 +58,37 @@ final class MicroRoot {
      * @param tmp      the options of a tmpfs /tmp, or null when sandbox.sh makes a disk-backed one
      */
     static MicroRoot of(Path code, Path build, Path run, Collection<Path> programs, Collection<Path> hidden, String tmp) {
+        List<Path> own = new ArrayList<>();
+        if (build != null) own.add(build);
+        own.add(code);
+        own.add(run);
+        MicroRoot r = root(own, run, programs, hidden);
+        if (tmp != null) r.mounts.add(new Mount("micros-tmp", Path.of("/tmp"), "tmpfs", tmp));
+        return r;
+    }
+
+    /**
+     * A build step's root, as Space's builder container held it: the system folders, the build's tools
+     * and their installations, the micro's build folder (its stage, virtualenv, home), micros' run folder
+     * (the CA bundle), the wheel folders the owner named, and {@code tmp} as its /tmp; nothing else.
+     * @param writable folders of the build folder the step writes: mounts of their own, which build.sh leaves writable
+     * @param readOnly folders the owner's environment names for installs (PIP_FIND_LINKS), bound at their own paths
+     */
+    static MicroRoot forBuild(Path build, Collection<Path> writable, Path tmp, Path run, Collection<Path> programs,
+                              Collection<Path> readOnly, Collection<Path> hidden) {
+        List<Path> own = new ArrayList<>(List.of(build, run));
+        // a folder that holds the build or run folder (PIP_FIND_LINKS=/) would bring them in read-only, and the rest with them
+        for (Path p : readOnly) if (p.getNameCount() > 0 && !under(build, p) && !under(run, p)) own.add(p);
+        MicroRoot r = root(own, run, programs, hidden);
+        for (Path w : writable) if (Files.isDirectory(w) && r.own.stream().noneMatch(w::equals)) r.bind(w);
+        r.mounts.add(new Mount(tmp.toString(), Path.of("/tmp"), "none", "bind"));
+        return r;
+    }
+
+    /** What both roots hold: the system, the programs' installations, /sys, /dev, {@code own} (run among them) at their own paths, a /proc. */
+    private static MicroRoot root(List<Path> own, Path run, Collection<Path> programs, Collection<Path> hidden) {
         MicroRoot r = new MicroRoot();
-        if (build != null) r.own.add(build);
-        r.own.add(code);
-        r.own.add(run);
+        r.own.addAll(own);
         for (Path p : SYSTEM) r.system(p);
         r.etcLinks();
         for (Path p : programs) r.program(p, hidden);
@@ -80,7 +107,6 @@ final class MicroRoot {
         for (Path p : r.own) if (r.own.stream().noneMatch(o -> under(p, o) && !p.equals(o))) r.bind(p);
         r.mounts.add(new Mount("micros-hidden", run.resolve("roots"), "tmpfs", "size=4k,mode=755,nosuid,nodev")); // the other micros' roots
         r.mounts.add(new Mount("micros-pid", Path.of("/proc"), "proc", "nosuid,nodev,noexec"));
-        if (tmp != null) r.mounts.add(new Mount("micros-tmp", Path.of("/tmp"), "tmpfs", tmp));
         for (Path p : OWN) r.folders.add(p);
         return r;
     }
@@ -295,7 +321,7 @@ final class MicroRoot {
         return java.util.Arrays.stream(p).map(Path::of).toList();
     }
 
-    private static void delete(Path p) {
+    static void delete(Path p) {
         try (var walk = Files.walk(p)) {
             walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException | RuntimeException e) {

@@ -118,12 +118,6 @@ public final class Sandbox {
         return mode != Mode.OFF;
     }
 
-    /** An existing folder to mount a small staging tmpfs over, inside a build step's namespace only. */
-    static String staging() {
-        for (String d : List.of("/mnt", "/media", "/srv", "/opt")) if (Files.isDirectory(Path.of(d))) return d;
-        return "/mnt";
-    }
-
     /** An isolation property, whether this machine gives it to micros, and how or why not (for doctor). */
     public record Property(String name, boolean on, String how) {}
 

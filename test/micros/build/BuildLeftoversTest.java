@@ -116,7 +116,7 @@ class BuildLeftoversTest {
     void installScriptsOfTheAppAndOfAFileDependencyLeaveNoDaemon() throws Exception {
         Apps.require("node", "npm");
         String own = marker(), dep = marker();
-        Path packages = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-packages")); // outside the project: builds never see it
+        Path packages = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-packages")); // the dependency's source, outside the project
         Path pkg = Files.createDirectories(packages.resolve("tiny-dep"));
         Files.writeString(pkg.resolve("package.json"), "{\"name\": \"tiny-dep\", \"version\": \"1.0.0\", \"main\": \"index.js\", \"scripts\": {\"install\": \""
                 + daemon(dep) + " echo dep installed\"}}\n");
@@ -125,8 +125,10 @@ class BuildLeftoversTest {
         String packed = new String(pack.getInputStream().readAllBytes());
         assertEquals(0, pack.waitFor(), packed);
         Path api = Files.createDirectories(dir.resolve("api"));
+        // its packed file in the micro's folder, as Space's upload had to hold it: a build sees nothing else of the machine
+        Files.move(packages.resolve("tiny-dep-1.0.0.tgz"), api.resolve("tiny-dep-1.0.0.tgz"));
         Files.writeString(api.resolve("package.json"), "{\"name\": \"api\", \"version\": \"1.0.0\", \"dependencies\": {\"tiny-dep\": \"file:"
-                + packages.resolve("tiny-dep-1.0.0.tgz") + "\"}, \"scripts\": {\"postinstall\": \"" + daemon(own) + " echo postinstall done\"}}\n");
+                + "tiny-dep-1.0.0.tgz\"}, \"scripts\": {\"postinstall\": \"" + daemon(own) + " echo postinstall done\"}}\n");
         Files.writeString(api.resolve("index.js"), "module.exports = (req, res) => res.end(require('tiny-dep'));\n");
         spacefile("  - name: api\n    src: api\n    engine: nodejs16\n    primary: true\n    public: true\n");
         try (Jar.Proc p = Jar.start(dir, Map.of(), "run", "--port", "0", "--public")) {

@@ -25,8 +25,9 @@ import micros.support.Packages;
 /**
  * Space's build step through the jar, with packages made by the test (no package index):
  * per-micro virtualenvs, npm installs, frontend builds, the cache, failures, --no-install.
- * Apps live under /var/tmp: a sandboxed micro does not see the real /tmp. The packages are
- * outside the project folder: a build never sees the owner's folder, only its micro's upload.
+ * Apps live under /var/tmp: a sandboxed micro does not see the real /tmp. The wheels are
+ * outside the project folder, named by PIP_FIND_LINKS (a build's root keeps that folder); a
+ * file: npm dependency is inside its micro's folder, as Space's upload had to hold it.
  */
 class BuildStepTest {
     private Path dir, packages;
@@ -157,9 +158,10 @@ class BuildStepTest {
     @Test
     void aNodeMicroGetsItsDependencyAndReactAndNextMicrosAreBuiltByTheirBuildScripts() throws Exception {
         Apps.require("node", "npm");
-        Path tgz = Packages.npmTarball(packages, "tiny-node-dep", "'hello from tiny-node-dep'");
         Path api = Files.createDirectories(dir.resolve("api"));
-        Files.writeString(api.resolve("package.json"), "{\"name\": \"api\", \"version\": \"1.0.0\", \"dependencies\": {\"tiny-node-dep\": \"file:" + tgz + "\"}}\n");
+        // in the micro's own folder: a build sees its upload, nothing else of the owner's machine
+        Path tgz = Files.move(Packages.npmTarball(packages, "tiny-node-dep", "'hello from tiny-node-dep'"), api.resolve("tiny-node-dep-1.0.0.tgz"));
+        Files.writeString(api.resolve("package.json"), "{\"name\": \"api\", \"version\": \"1.0.0\", \"dependencies\": {\"tiny-node-dep\": \"file:" + tgz.getFileName() + "\"}}\n");
         Files.writeString(api.resolve("index.js"), "const dep = require('tiny-node-dep');\n"
                 + "module.exports = (req, res) => { res.statusCode = dep === 'hello from tiny-node-dep' ? 200 : 500; res.end(dep); };\n");
         Path web = Files.createDirectories(dir.resolve("web"));
