@@ -159,6 +159,7 @@ public final class Sandbox {
     public List<String> wrap(List<String> argv, Path src, Path runDir, Path state, String micro, List<Path> hidden, List<Path> programs) throws IOException {
         if (!on()) return argv;
         int[] ids = mode == Mode.ROOT ? users.of(micro) : new int[] {0, 0};
+        if (tmp == TmpKind.DISK && mode == Mode.ROOT) imagesFolder(runDir);
         Path root = runDir.resolve("roots").resolve(micro);
         if (!Files.isDirectory(root)) { // once per micro and run
             List<Path> covered = new ArrayList<>(hidden);
@@ -200,6 +201,19 @@ public final class Sandbox {
     /** The settings sandbox.sh reads from its environment, in the order wrap gives them. */
     static final String OUTER = "export MICROS_SANDBOX_PID=$$; for v in MODE TMP SIZE UID GID SRC RUN ROOT ENVRESET; do"
             + " export \"MICROS_SANDBOX_$v=$1\"; shift; done; exec \"$@\"";
+
+    /**
+     * Where sandbox.sh makes each instance's /tmp image: root's alone (0700), so no micro, which sees
+     * the run folder, can name an image, let alone open one while it is made (it would read that
+     * instance's /tmp through it for good).
+     */
+    private static synchronized void imagesFolder(Path runDir) throws IOException {
+        Path images = runDir.resolve("images");
+        if (Files.isDirectory(images, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        Files.createDirectory(images, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(images, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")); // whatever the umask
+    }
 
     /** sandbox.sh as a file of the run folder (written once per run folder, which only micros can write). */
     private static synchronized Path scriptFile(Path runDir) throws IOException {

@@ -21,11 +21,12 @@ if [ -w "$new/proc/sys/kernel/ns_last_pid" ]; then exec 3>"$new/proc/sys/kernel/
 if [ "$kind" = disk ]; then
   # made in the host's run folder, which leaves this namespace at the pivot: the loop device's open
   # file pins no mount the micro sees
-  img=$run/$micro.$hostpid.tmp.img
+  img=$run/images/$micro.$hostpid.tmp.img
   # ext4's metadata and its kernel reserve (2%, at most 4096 blocks) come on top: a larger image, and what is
   # left over reserved for root (the micro is not), so the micro can write exactly $size
-  # root's alone (0600) from its first moment: every micro's root shows the run folder, and a micro that
-  # opened this image before it is removed would read this instance's /tmp through it for good
+  # in a folder only root may enter (Sandbox.imagesFolder), and root's alone (0600) from its first moment:
+  # every micro's root shows the run folder, and a micro that opened this image before it is removed
+  # would read this instance's /tmp through it for good
   (umask 077 && truncate -s $(( size + size / 16 + 4194304 )) "$img")
   mkfs.ext4 -q -F -O ^has_journal -m 0 -E root_owner="$uid:$gid" "$img" >/dev/null 2>&1
   set -- $(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block count: *//p; s/^Free blocks: *//p; s/^Block size: *//p') "$@"

@@ -39,11 +39,12 @@ class TmpImageTest {
             List<CompletableFuture<Http.Response>> burst = new ArrayList<>();
             for (int i = 0; i < 4; i++) burst.add(CompletableFuture.supplyAsync(() -> get(app.port(), "/victim/")));
             for (var f : burst) assertEquals(200, f.get().status());
-            Map<String, Object> seen = (Map<String, Object>) SandboxTest.ask(app.port(), "/").get("seen");
-            Map<String, Object> images = new java.util.TreeMap<>(seen);
+            Map<String, Object> answer = SandboxTest.ask(app.port(), "/");
+            // the images are made in a folder the micro cannot even list: it never learns a name to open
+            assertEquals("EACCES", answer.get("images"), "the snoop listed the images' folder: " + answer + "\n" + app.output());
+            Map<String, Object> images = new java.util.TreeMap<>((Map<String, Object>) answer.get("seen"));
             images.keySet().removeIf(name -> !name.endsWith(".tmp.img"));
-            Assumptions.assumeFalse(images.isEmpty(), "the snoop never saw an image while it was made: " + seen);
-            for (var e : images.entrySet())
+            for (var e : images.entrySet()) // had one been made where it can look, it could not have opened it
                 assertTrue(List.of("EACCES", "ENOENT").contains(e.getValue()), "the snoop opened " + e.getKey() + ": " + images + "\n" + app.output());
         } finally {
             new ProcessBuilder("rm", "-rf", base.toString()).start().waitFor();
