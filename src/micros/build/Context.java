@@ -101,10 +101,24 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
                 }
                 p = p.toAbsolutePath().normalize();
                 if (java.nio.file.Files.isRegularFile(p)) p = p.getParent(); // a wheel named by its file
+                if (p != null && !var.equals("PIP_FIND_LINKS")) p = indexHome(p);
                 if (p != null && java.nio.file.Files.isDirectory(p) && !out.contains(p)) out.add(p);
             }
         }
         return out;
+    }
+
+    /**
+     * What a file: index needs kept: a local index keeps its pages in {@code simple/} and links them to
+     * the files beside it ({@code ../../files/x.whl}, as dir2pi and mirror tools lay them out), so its
+     * parent goes with it; unless that parent is the root, a top-level folder or a home, then the
+     * index folder alone (its files must then be inside it).
+     */
+    static Path indexHome(Path index) {
+        Path parent = index.getParent();
+        if (parent == null || !index.getFileName().toString().equals("simple") || parent.getNameCount() < 2) return index;
+        if (parent.getParent().equals(Path.of("/home")) || parent.startsWith("/root")) return index;
+        return parent;
     }
 
     /**

@@ -87,6 +87,24 @@ class BuildStepTest {
     }
 
     @Test
+    void aLocalIndexWhosePagesLinkToFilesBesideThemInstalls() throws Exception {
+        // as mirror tools lay a file: index out: pages in simple/, the wheels they link to in ../../files
+        Path index = packages.resolve("index"), files = Files.createDirectories(index.resolve("files"));
+        try (Stream<Path> wheels = Files.list(packages.resolve("wheels"))) {
+            for (Path w : wheels.toList()) Files.copy(w, files.resolve(w.getFileName()));
+        }
+        StringBuilder page = new StringBuilder("<html><body>\n");
+        try (Stream<Path> wheels = Files.list(files)) {
+            for (Path w : wheels.sorted().toList()) page.append("<a href=\"../../files/").append(w.getFileName()).append("\">").append(w.getFileName()).append("</a>\n");
+        }
+        Files.writeString(Files.createDirectories(index.resolve("simple/tinydep")).resolve("index.html"), page + "</body></html>\n");
+        pythonMicro("one", "tinydep==2.0", "2.0");
+        spacefile(micro("one", "python3.9", "    primary: true\n"));
+        Jar.Result r = Jar.run(dir, Map.of("PIP_INDEX_URL", index.resolve("simple").toUri().toString()), "check", "--expect", "/ 200");
+        assertEquals(0, r.exit(), r.all());
+    }
+
+    @Test
     void twoPythonMicrosGetTheirOwnVersionsAndASecondStartInstallsNothing() throws Exception {
         pythonMicro("one", "tinydep==1.0", "1.0");
         pythonMicro("two", "tinydep==2.0", "2.0");
