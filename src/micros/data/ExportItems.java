@@ -89,53 +89,36 @@ final class ExportItems {
 
     /** Copies one value (an item) into {@code item}, at most MAX_ITEM_TEXT bytes. */
     private void capture(int depth, long number) throws IOException {
-        int c = next();
-        int open = 0;
-        boolean string = false, escaped = false;
-        while (true) {
-            c = peek();
-            if (c == -1) throw notJson("it ends too soon");
-            if (!string && open == 0 && used > 0 && (c == ',' || c == ']' || c == '}' || c <= ' ')) return; // the end of a scalar
-            pos++;
-            if (used == item.length) {
-                if (used >= MAX_ITEM_TEXT)
-                    throw UserError.config(entry + ": item " + number + " takes more than " + MAX_ITEM_TEXT / 1024 + " KB of JSON text, past what an item of Base's largest size (400 KB) can take; nothing was imported");
-                item = Arrays.copyOf(item, Math.min(MAX_ITEM_TEXT, used * 2));
-            }
-            item[used++] = (byte) c;
-            if (string) {
-                if (escaped) escaped = false;
-                else if (c == '\\') escaped = true;
-                else if (c == '"') {
-                    string = false;
-                    if (open == 0) return;
-                }
-            } else if (c == '"') string = true;
-            else if (c == '{' || c == '[') {
-                if (depth + open == Json.MAX_DEPTH) throw notJson("JSON nested deeper than " + Json.MAX_DEPTH + " levels");
-                open++;
-            } else if (c == '}' || c == ']') {
-                if (--open < 0) throw notJson("not JSON at byte " + (at() - 1));
-                if (open == 0) return;
-            }
-        }
+        value(depth, true, number);
     }
 
     /** Passes over one value (a member other than "items") without keeping it. */
     private void skip(int depth) throws IOException {
+        value(depth, false, 0);
+    }
+
+    /** Reads one value to its end, string- and nesting-aware; with {@code keep}, into {@code item}. */
+    private void value(int depth, boolean keep, long number) throws IOException {
         int open = 0;
-        boolean string = false, escaped = false;
-        boolean any = false;
+        boolean string = false, escaped = false, any = false;
         next();
         while (true) {
             int c = peek();
             if (c == -1) {
-                if (any && open == 0 && !string) return;
+                if (!keep && any && open == 0 && !string) return;
                 throw notJson("it ends too soon");
             }
-            if (!string && open == 0 && any && (c == ',' || c == ']' || c == '}' || c <= ' ')) return;
+            if (!string && open == 0 && any && (c == ',' || c == ']' || c == '}' || c <= ' ')) return; // the end of a scalar
             pos++;
             any = true;
+            if (keep) {
+                if (used == item.length) {
+                    if (used >= MAX_ITEM_TEXT)
+                        throw UserError.config(entry + ": item " + number + " takes more than " + MAX_ITEM_TEXT / 1024 + " KB of JSON text, past what an item of Base's largest size (400 KB) can take; nothing was imported");
+                    item = Arrays.copyOf(item, Math.min(MAX_ITEM_TEXT, used * 2));
+                }
+                item[used++] = (byte) c;
+            }
             if (string) {
                 if (escaped) escaped = false;
                 else if (c == '\\') escaped = true;

@@ -236,11 +236,7 @@ public final class Supervisor {
             Instance i = slots.get(k);
             if (i == null || !i.ready || i.frozen) continue;
             if (i.tryClaim(perInstance)) {
-                if (!i.frozen) {
-                    lastServed = i.number;
-                    served++;
-                    return i.warm;
-                }
+                if (!i.frozen) return took(i).warm;
                 release(i.warm); // it froze between the look and the claim: a worker thaws it
                 return null;
             }
@@ -281,9 +277,15 @@ public final class Supervisor {
         return null;
     }
 
-    private Endpoint endpoint(Instance i) {
+    /** Notes which instance a request took, for check (plain writes: no lock, no allocation). */
+    private Instance took(Instance i) {
         lastServed = i.number;
         served++;
+        return i;
+    }
+
+    private Endpoint endpoint(Instance i) {
+        took(i);
         return i.thawForRequest() ? i.thawed : i.warm; // claimed first, then thawed: a freeze that comes later sees the request
     }
 
@@ -486,8 +488,7 @@ public final class Supervisor {
             throw new Unavailable(503, "micro \"" + micro.name() + "\" was stopped while starting");
         }
         log.event(micro.name() + ": cold start in " + ms + " ms (" + (cap == 1 ? "" : "instance " + i.number + ", ") + "pid " + p.pid() + ", port " + port + ")");
-        lastServed = i.number;
-        served++;
+        took(i);
         if (waiting > 0) dispatch(); // those who waited for a shared instance take it now
         return new Endpoint(i, port, i.number, connection, true, false);
     }
