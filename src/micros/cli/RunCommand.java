@@ -12,6 +12,7 @@ import micros.runtime.RunConfig;
 import micros.spacefile.App;
 import micros.spacefile.App.Micro;
 import micros.spacefile.SpacefileReader;
+import micros.util.Units;
 
 /** {@code micros [run] [PATH] [options]}: brings the app up behind one port until Ctrl-C or SIGTERM. */
 public final class RunCommand {
@@ -121,7 +122,7 @@ public final class RunCommand {
         for (Micro m : app.micros()) {
             Engines.Start plan = e.runtime().plan(m);
             String path = m.prefix().isEmpty() ? "/" : m.prefix();
-            log.plain(String.format("  %-" + width + "s  %-" + pathWidth + "s  %-" + engineWidth + "s  %s", m.name(), path, m.engine(), plan.describe()));
+            log.plain("  " + Units.padRight(m.name(), width) + "  " + Units.padRight(path, pathWidth) + "  " + Units.padRight(m.engine().toString(), engineWidth) + "  " + plan.describe());
         }
         limits(e, log);
         data(e, log);

@@ -27,9 +27,14 @@ import micros.util.Json;
  * lines of script refresh it every 2 seconds. The same data as JSON at /__micros/api/state.
  */
 final class Dashboard {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
-    /** Log lines and requests in the zone and format of the terminal's log. */
-    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneId.systemDefault());
+    /** Made when a page is first shown, not when the gateway starts: the formatters and the page's assets cost ~10 ms of a start. */
+    private static final class Page {
+        static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+        /** Log lines and requests in the zone and format of the terminal's log. */
+        static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneId.systemDefault());
+        static final String CSS = resource("dashboard.css"), JS = resource("dashboard.js");
+    }
+
     /** Requests the page lists (refreshed every 2 s); the JSON has the whole log. */
     static final int SHOWN_REQUESTS = 100;
     private final AppRuntime runtime;
@@ -140,7 +145,7 @@ final class Dashboard {
     String page(boolean logs) {
         return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n"
-                + "<title>micros: " + esc(runtime.app().displayName()) + "</title>\n<style>\n" + CSS + "</style>\n</head>\n<body>\n"
+                + "<title>micros: " + esc(runtime.app().displayName()) + "</title>\n<style>\n" + Page.CSS + "</style>\n</head>\n<body>\n"
                 + "<header><h1>" + esc(runtime.app().displayName()) + " <span class=\"muted\">on micros</span></h1>\n"
                 + "<p class=\"muted\">" + esc(runtime.limiter().summary()) + "<br>" + esc(runtime.sandbox().summary())
                 + (cfg.isPublic() ? "<br>authentication: off (--public)" : "") + "</p>\n<nav><a href=\"/\">Open the app</a>"
@@ -148,7 +153,7 @@ final class Dashboard {
                 + (logs ? "<a href=\"/__micros/api/requests\">Request log (JSON)</a>" : "") + "</nav></header>\n"
                 + "<main id=\"live\" aria-live=\"off\">\n" + fragment(logs) + "</main>\n"
                 + "<p id=\"notice\" role=\"status\" aria-live=\"polite\"></p>\n"
-                + "<script>\n" + JS + "</script>\n</body>\n</html>\n";
+                + "<script>\n" + Page.JS + "</script>\n</body>\n</html>\n";
     }
 
     /** Everything that changes: what the page's script fetches every 2 s (?fragment=1). */
@@ -204,7 +209,7 @@ final class Dashboard {
             h.append("<details data-micro=\"").append(esc(m.name())).append('"').append(open ? " open" : "").append("><summary>").append(esc(m.name()))
                     .append(" <span class=\"muted\">(last ").append(lines.size()).append(" lines)</span></summary><pre>");
             for (MicroLogs.Entry e : lines) {
-                h.append("<span class=\"t\">").append(CLOCK.format(e.time())).append("</span> ");
+                h.append("<span class=\"t\">").append(Page.CLOCK.format(e.time())).append("</span> ");
                 if (e.own()) h.append("<span class=\"own\">micros</span> ");
                 else if (e.stream().equals("build")) h.append("<span class=\"t\">build</span> ");
                 String text = esc(log.redact(e.text()));
@@ -229,7 +234,7 @@ final class Dashboard {
                 .append("<th scope=\"col\">Micro</th><th scope=\"col\">Status</th><th scope=\"col\">Duration</th><th scope=\"col\">What happened</th></tr></thead>\n<tbody>\n");
         for (int i = all.size() - 1; i >= 0; i--) {
             RequestLog.Entry e = all.get(i);
-            h.append("<tr><td class=\"n\">").append(CLOCK.format(e.time())).append("</td><td>").append(esc(e.method())).append("</td><td><code>")
+            h.append("<tr><td class=\"n\">").append(Page.CLOCK.format(e.time())).append("</td><td>").append(esc(e.method())).append("</td><td><code>")
                     .append(esc(e.path())).append("</code></td><td>").append(e.micro() == null ? "<span class=\"muted\">micros</span>" : esc(e.micro()))
                     .append(e.instance() == 0 ? "" : " <small class=\"muted\">#" + e.instance() + "</small>")
                     .append("</td><td class=\"s").append(e.status() / 100).append("\">").append(e.status()).append("</td><td class=\"n\">")
@@ -247,11 +252,11 @@ final class Dashboard {
                 .append("<th scope=\"col\">Next run</th><th scope=\"col\"><span class=\"visually-hidden\">Run</span></th></tr></thead>\n<tbody>\n");
         for (Scheduler.Entry e : sch.entries()) {
             Scheduler.Result r = e.lastResult();
-            String last = r == null ? "never" : TIME.format(e.lastRun()) + " &middot; " + (r.status() == 0 ? "failed" : Integer.toString(r.status())) + " in " + r.millis() + " ms";
+            String last = r == null ? "never" : Page.TIME.format(e.lastRun()) + " &middot; " + (r.status() == 0 ? "failed" : Integer.toString(r.status())) + " in " + r.millis() + " ms";
             h.append("<tr data-action=\"").append(esc(e.action.id())).append("\"><th scope=\"row\">").append(esc(e.action.name()))
                     .append(" <small class=\"muted\">").append(esc(e.action.id())).append("</small></th><td>").append(esc(e.micro.name()))
                     .append("</td><td><code>").append(esc(e.action.interval())).append("</code></td><td>").append(last)
-                    .append("</td><td>").append(TIME.format(e.next())).append("</td><td><form method=\"post\" action=\"/__micros/actions/")
+                    .append("</td><td>").append(Page.TIME.format(e.next())).append("</td><td><form method=\"post\" action=\"/__micros/actions/")
                     .append(esc(e.action.id())).append("\"><button type=\"submit\" aria-label=\"Run action ").append(esc(e.action.name()))
                     .append(" now\">Run now</button></form></td></tr>\n");
         }
@@ -378,10 +383,8 @@ final class Dashboard {
     }
 
     static String time(Instant i) {
-        return TIME.format(i);
+        return Page.TIME.format(i);
     }
-
-    private static final String CSS = resource("dashboard.css"), JS = resource("dashboard.js");
 
     private static String resource(String name) {
         try (java.io.InputStream in = Dashboard.class.getResourceAsStream(name)) {

@@ -59,10 +59,21 @@ public final class Units {
         for (int i = 0; i < units.length; i++) {
             if (bytes >= sizes[i]) {
                 double v = (double) bytes / sizes[i];
-                String n = v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v);
+                String n = v == Math.rint(v) ? String.valueOf((long) v) : oneDecimal(v);
                 return n + " " + units[i];
             }
         }
         return bytes + " bytes";
+    }
+
+    /** v to one decimal, halves up, as %.1f prints it: not String.format, whose first use loads the locale data (~10 ms of a start). */
+    static String oneDecimal(double v) {
+        long tenths = Math.round(v * 10);
+        return tenths / 10 + "." + tenths % 10;
+    }
+
+    /** s, then spaces up to width characters, as %-Ns pads it. */
+    public static String padRight(String s, int width) {
+        return s.length() >= width ? s : s + " ".repeat(width - s.length());
     }
 }

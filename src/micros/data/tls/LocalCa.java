@@ -229,9 +229,9 @@ public final class LocalCa {
             try {
                 for (String line : Files.readAllLines(namesFile, StandardCharsets.US_ASCII)) {
                     if (line.startsWith("name ")) have.add(line.substring(5).strip());
-                    if (line.startsWith("until ")) until = Instant.parse(line.substring(6).strip());
+                    if (line.startsWith("until ")) until = instant(line.substring(6).strip());
                 }
-            } catch (java.time.format.DateTimeParseException | java.nio.charset.MalformedInputException e) {
+            } catch (java.nio.charset.MalformedInputException e) {
                 until = null; // not what micros wrote: made anew below, as an unconstrained one would be
             }
         }
@@ -260,6 +260,34 @@ public final class LocalCa {
         keyPem = Files.readString(dir.resolve("server-key.pem"), StandardCharsets.US_ASCII);
         names = have;
         return notice;
+    }
+
+    /**
+     * The instant Instant.toString wrote ("2027-12-07T17:22:47Z", perhaps with a fraction), or null
+     * (then the CA is made anew). Not Instant.parse: its formatter loads ~70 classes at each start.
+     */
+    static Instant instant(String text) {
+        if (text.length() < 20 || !text.endsWith("Z") || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
+                || text.charAt(13) != ':' || text.charAt(16) != ':') return null;
+        String fraction = text.substring(19, text.length() - 1);
+        if (!fraction.isEmpty() && (fraction.length() < 2 || fraction.length() > 10 || fraction.charAt(0) != '.' || !digits(fraction.substring(1)))) return null;
+        String[] parts = {text.substring(0, 4), text.substring(5, 7), text.substring(8, 10), text.substring(11, 13), text.substring(14, 16), text.substring(17, 19)};
+        int[] v = new int[6];
+        for (int i = 0; i < 6; i++) {
+            if (!digits(parts[i])) return null;
+            v[i] = Integer.parseInt(parts[i]);
+        }
+        int nanos = fraction.isEmpty() ? 0 : Integer.parseInt((fraction.substring(1) + "00000000").substring(0, 9));
+        try {
+            return java.time.LocalDateTime.of(v[0], v[1], v[2], v[3], v[4], v[5], nanos).toInstant(java.time.ZoneOffset.UTC);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean digits(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+        return !s.isEmpty();
     }
 
     private static List<String> difference(TreeSet<String> a, TreeSet<String> b) {

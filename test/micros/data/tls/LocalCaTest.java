@@ -231,4 +231,15 @@ class LocalCaTest {
         assertEquals(List.of(), notices);
         assertTrue(wider.serverContext(List.of("myhost.test")) != null);
     }
+
+    /** The until line is read back exactly as Instant.toString wrote it; anything else makes the CA anew (null). */
+    @Test
+    void theUntilLineReadsBackWhatInstantWrote() {
+        for (String text : List.of("2027-12-07T17:22:47Z", "2026-02-28T00:00:00Z", "2028-02-29T23:59:59Z", "2027-01-01T00:00:00.5Z",
+                "2027-06-30T12:34:56.123456789Z", "1970-01-01T00:00:00Z"))
+            assertEquals(java.time.Instant.parse(text), LocalCa.instant(text), text);
+        for (String bad : List.of("", "2027-12-07", "2027-12-07T17:22:47", "2027-13-07T17:22:47Z", "2027-02-30T17:22:47Z", "2027-12-07T24:00:00Z",
+                "2027-12-07T17:22:47.Z", "2027-12-07 17:22:47Z", "+2027-12-07T17:22:47Z", "2027-12-07T17:22:4xZ", "2027-12-07T17:22:47+01:00"))
+            assertEquals(null, LocalCa.instant(bad), bad);
+    }
 }
