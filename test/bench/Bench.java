@@ -94,7 +94,7 @@ public class Bench {
         targets.put("micros", microsPort);
         int[] conns = {1, 16, 64};
         Map<String, List<double[]>> results = new LinkedHashMap<>(); // key target/load -> [req/s, p50 ms, p99 ms]
-        Map<String, List<Double>> cpu = new LinkedHashMap<>(); // key process/kind -> microseconds of CPU per request
+        Map<String, List<Double>> cpu = new LinkedHashMap<>(); // key process/kind[/kernel] -> microseconds of CPU per request; target/kind/segments -> TCP segments per request
         AtomicLong maxRssUnderLoad = new AtomicLong();
         long nginxWorker = nginx ? nginxProcess.children().findFirst().map(ProcessHandle::pid).orElse(-1L) : -1;
         if (wrk) {
@@ -137,9 +137,13 @@ public class Bench {
         long pid = target.equals("micros") ? microsPid : target.equals("nginx") ? nginxWorker : -1;
         AtomicLong peak = new AtomicLong();
         Thread sampler = target.equals("micros") ? sampleRss(microsPid, peak) : null;
-        long cpu0 = pid > 0 ? cpuTicks(pid) : 0;
+        long cpu0 = pid > 0 ? cpuTicks(pid) : 0, sys0 = pid > 0 ? sysTicks(pid) : 0, segments0 = tcpOutSegments();
         double[] r = wrk(port, c, SECONDS, path, script);
-        if (pid > 0 && c >= 16) cpu.computeIfAbsent(target + "/" + kind, k -> new ArrayList<>()).add((cpuTicks(pid) - cpu0) * 10_000.0 / r[3]); // 10 ms ticks: us per request
+        if (c >= 16) cpu.computeIfAbsent(target + "/" + kind + "/segments", k -> new ArrayList<>()).add((tcpOutSegments() - segments0) / r[3]);
+        if (pid > 0 && c >= 16) {
+            cpu.computeIfAbsent(target + "/" + kind, k -> new ArrayList<>()).add((cpuTicks(pid) - cpu0) * 10_000.0 / r[3]); // 10 ms ticks: us per request
+            cpu.computeIfAbsent(target + "/" + kind + "/kernel", k -> new ArrayList<>()).add((sysTicks(pid) - sys0) * 10_000.0 / r[3]);
+        }
         if (sampler != null) {
             sampler.interrupt();
             if (c >= 16) maxRss.accumulateAndGet(peak.get(), Math::max);
@@ -152,7 +156,14 @@ public class Bench {
     static void startup() throws Exception {
         Path hello = WORK.resolve("hello.jar");
         if (!Files.exists(hello)) die("build/bench/hello.jar is missing: run 'make bench'");
-        List<Double> base = new ArrayList<>(), ours = new ArrayList<>();
+        List<Double> base = new ArrayList<>(), ours = new ArrayList<>(), archived = new ArrayList<>();
+        // where the start's time goes: the same start with micros' classes in a CDS archive (made here, by a first
+        // run); plain `java -jar` cannot name one, so this row only shows how much of a start is loading classes
+        Path archive = WORK.resolve("micros.jsa");
+        Files.deleteIfExists(archive);
+        stop(start(List.of(java(), "-XX:ArchiveClassesAtExit=" + archive, "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(freePort()), "--public"),
+                Map.of(), "is listening on"));
+        boolean cds = Files.isRegularFile(archive);
         for (int i = 0; i < 5; i++) {
             int port = freePort();
             long t0 = System.nanoTime();
@@ -165,7 +176,13 @@ public class Bench {
             Process m = start(List.of(java(), "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(port), "--public"), Map.of(), "is listening on");
             ours.add((System.nanoTime() - t0) / 1e6);
             stop(m);
+            if (!cds) continue;
+            t0 = System.nanoTime();
+            m = start(List.of(java(), "-XX:SharedArchiveFile=" + archive, "-jar", JAR.toString(), "run", APP.toString(), "--port", Integer.toString(freePort()), "--public"), Map.of(), "is listening on");
+            archived.add((System.nanoTime() - t0) / 1e6);
+            stop(m);
         }
+        if (cds) json.put("startup_micros_cds_ms", median(archived));
         json.put("startup_hello_ms", median(base));
         json.put("startup_micros_ms", median(ours));
     }
@@ -219,6 +236,10 @@ public class Bench {
     static void startLines(StringBuilder t, Map<String, Object> deps, Map<String, Object> cold) {
         t.append(String.format(Locale.ROOT, "start-up: micros ready line after %.0f ms; hello-world HttpServer jar answers after %.0f ms (%.2fx, target at most 1.2x)%n",
                 json.get("startup_micros_ms"), json.get("startup_hello_ms"), (double) json.get("startup_micros_ms") / (double) json.get("startup_hello_ms")));
+        if (json.containsKey("startup_micros_cds_ms"))
+            t.append(String.format(Locale.ROOT, "start-up with micros' classes in a CDS archive (-XX:SharedArchiveFile, which plain java -jar cannot name): %.0f ms (%.2fx):"
+                    + " loading and linking classes is %.0f ms of a plain start%n", json.get("startup_micros_cds_ms"), (double) json.get("startup_micros_cds_ms") / (double) json.get("startup_hello_ms"),
+                    (double) json.get("startup_micros_ms") - (double) json.get("startup_micros_cds_ms")));
         t.append(String.format(Locale.ROOT, "samples/deps: first start (virtualenv, pip and npm installs) ready after %.0f ms, second start (up to date) after %.0f ms%n",
                 deps.get("deps_first_start_ms"), deps.get("deps_second_start_ms")));
         t.append(String.format(Locale.ROOT, "cold start: %.0f ms through micros without the sandbox; the micro alone spawns and answers in %.0f ms; overhead %.1f ms (target at most 25)%n",
@@ -440,8 +461,14 @@ public class Bench {
             List<Double> ours = cpu.get("micros/" + kind), theirs = cpu.get("nginx/" + kind);
             if (ours == null) continue;
             String what = kind.equals("get") ? "GET" : kind.equals("post") ? "1 KiB POST" : (UPLOAD_BYTES / 1024) + " KiB POST";
-            t.append(String.format(Locale.ROOT, "CPU per proxied %s: micros %.1f us, nginx's worker %s (medians of the runs at 16 and more connections)%n",
-                    what, median(ours), theirs == null ? "-" : String.format(Locale.ROOT, "%.1f us", median(theirs))));
+            List<Double> ourKernel = cpu.get("micros/" + kind + "/kernel"), theirKernel = cpu.get("nginx/" + kind + "/kernel");
+            t.append(String.format(Locale.ROOT, "CPU per proxied %s: micros %.1f us (%.1f in the kernel), nginx's worker %s (medians of the runs at 16 and more connections)%n",
+                    what, median(ours), median(ourKernel), theirs == null ? "-" : String.format(Locale.ROOT, "%.1f us (%.1f in the kernel)", median(theirs), median(theirKernel))));
+            t.append(String.format(Locale.ROOT, "TCP segments per %s, the machine's (client, proxy and server): direct %.2f, nginx %s, micros %.2f%n", what,
+                    median(cpu.get("direct/" + kind + "/segments")), theirs == null ? "-" : String.format(Locale.ROOT, "%.2f", median(cpu.get("nginx/" + kind + "/segments"))),
+                    median(cpu.get("micros/" + kind + "/segments"))));
+            json.put("micros_kernel_us_per_" + kind, median(ourKernel));
+            if (theirs != null) json.put("nginx_kernel_us_per_" + kind, median(theirKernel));
             json.put("micros_cpu_us_per_" + kind, median(ours));
             if (theirs != null) json.put("nginx_cpu_us_per_" + kind, median(theirs));
         }
@@ -633,6 +660,19 @@ public class Bench {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** The process's CPU ticks in the kernel (system calls and the loopback TCP work they do). */
+    static long sysTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]);
+    }
+
+    /** TCP segments the machine has sent (Tcp: OutSegs in /proc/net/snmp): per request, the kernel's work on loopback. */
+    static long tcpOutSegments() throws IOException {
+        List<String> tcp = Files.readAllLines(Path.of("/proc/net/snmp")).stream().filter(l -> l.startsWith("Tcp:")).toList();
+        List<String> names = List.of(tcp.get(0).split(" ")), values = List.of(tcp.get(1).split(" "));
+        return Long.parseLong(values.get(names.indexOf("OutSegs")));
     }
 
     static double median(List<Double> v) {
