@@ -51,7 +51,7 @@ public final class BuildStep {
      * @param given      --env and --env-file values (the presets' values)
      */
     public record Settings(Path state, Map<String, String> shell, Function<String, String> path, boolean install, boolean rebuild, boolean dev,
-                           Function<String, int[]> ids, List<Path> hidden, Path runDir, Supplier<Map<String, String>> dataEnv,
+                           Function<String, int[]> ids, boolean confine, List<Path> hidden, Path runDir, Supplier<Map<String, String>> dataEnv,
                            String projectKey, Map<String, String> given) {}
 
     /** PATH as a micro's user may search it, and one sentence naming the folders left out (null when none is). */

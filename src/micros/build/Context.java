@@ -61,20 +61,23 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
     static final List<String> TOOLS = List.of("node", "npm", "npx", "python3", "python", "pip", "pip3");
 
     /**
-     * Where a step of the micro runs: as its uid in {@code workdir}, in a root of its own holding the
-     * system, the build's tools, its build folder (writing only its stage, virtualenv and home), micros'
-     * run folder and the owner's wheel folders; null when builds run as micros' own user.
+     * Where a step of the micro runs: in {@code workdir}, in a root of its own holding the system, the
+     * build's tools, its build folder (writing only its stage, virtualenv and home), micros' run folder
+     * and the owner's wheel folders; as the micro's uid when micros runs as root, else as micros' own
+     * user in a user namespace. Null with the sandbox off and with --dev: the step then sees what
+     * micros' user sees.
      */
     BuildSandbox.Confinement confinement(String micro, Path workdir) {
         Stage.Owner owner = owner(micro);
-        if (owner == null || dev()) return null;
+        if (dev() || owner == null && !settings.confine()) return null;
         Path dir = dir(micro).toAbsolutePath().normalize();
         List<Path> hidden = new ArrayList<>(settings.hidden());
         hidden.add(settings.state().toAbsolutePath().normalize());
-        Path blocked = Sandbox.blocker(dir, owner.uid(), owner.gid());
+        Path blocked = owner == null ? null : Sandbox.blocker(dir, owner.uid(), owner.gid());
         if (blocked != null && blocked.getParent() != null) hidden.add(blocked);
         List<Path> programs = Sandbox.programs(List.of(), TOOLS, settings.path().apply(micro));
-        return new BuildSandbox.Confinement(owner.uid(), owner.gid(), workdir, dir, settings.runDir().toAbsolutePath().normalize(),
+        return new BuildSandbox.Confinement(owner == null ? BuildSandbox.Confinement.OWN : owner.uid(), owner == null ? BuildSandbox.Confinement.OWN : owner.gid(),
+                workdir, dir, settings.runDir().toAbsolutePath().normalize(),
                 List.of(dir.resolve("app"), dir.resolve("venv"), dir.resolve("home")), wheelFolders(shell()), programs, hidden);
     }
 

@@ -214,7 +214,7 @@ public final class AppRuntime {
         try {
             BuildStep.removeStale(state.path(), app.micros().stream().map(Micro::name).toList(), log);
             BuildStep.Settings settings = new BuildStep.Settings(state.path(), shell, this::searchPath, cfg.install(), cfg.build(),
-                    cfg.dev(), sandbox::ids, hidden, runDir, this::dataEnvNow, projectKey, cfg.env());
+                    cfg.dev(), sandbox::ids, sandbox.on(), hidden, runDir, this::dataEnvNow, projectKey, cfg.env());
             Map<String, Prepared> built = BuildStep.run(Remote.without(app, remotes, log), settings, log, builds);
             if (builds.closed()) throw UserError.runtime("stopped during the build");
             return built;
@@ -316,11 +316,13 @@ public final class AppRuntime {
     public String buildsSummary() {
         if (cfg.dev()) return "builds: none (--dev): micros run in their own folders; npm installs there, Python micros get .micros/build/<micro>/venv";
         String user = System.getProperty("user.name", "this user");
-        if (sandbox.mode() == Sandbox.Mode.ROOT)
-            return "builds: in each micro's stage (.micros/build/<micro>/app), as the micro's own uid, with the network, under its memory and process limits,"
-                    + " in a root of their own: the system, the build's tools, the micro's build folder; nothing else of the machine";
-        return "builds: in each micro's stage (.micros/build/<micro>/app), as " + user + ", the user micros runs as"
-                + (sandbox.mode() == Sandbox.Mode.USERNS ? " (not root: builds cannot change user)" : " (" + sandbox.reason() + ")")
+        String contained = ", with the network, under its memory and process limits, in a root of their own: the system, the build's tools,"
+                + " the micro's build folder; nothing else of the machine";
+        if (sandbox.mode() == Sandbox.Mode.ROOT) return "builds: in each micro's stage (.micros/build/<micro>/app), as the micro's own uid" + contained;
+        if (sandbox.mode() == Sandbox.Mode.USERNS)
+            return "builds: in each micro's stage (.micros/build/<micro>/app), as " + user + ", the user micros runs as (not root: builds cannot change user),"
+                    + " without privileges in a user namespace" + contained;
+        return "builds: in each micro's stage (.micros/build/<micro>/app), as " + user + ", the user micros runs as (" + sandbox.reason() + ")"
                 + ": install scripts can read and write what " + user + " can";
     }
 

@@ -30,13 +30,14 @@ import micros.runtime.ProcessTree;
  * <li>its own session (setsid), ended with its process group and tree: what remains without
  *     cgroups and namespaces, said in one line at the first step.</li>
  * </ul>
- * The cgroup holds the micro's memory and process limits. Given a {@link Confinement} (micros runs
- * as root with its sandbox on), the step also runs as the micro's own uid without privileges, in
- * a root of its own ({@link MicroRoot#forBuild}, built by build.sh), as Space's builder container
- * held it: the system folders, the build's tools, the micro's build folder (only its stage,
- * virtualenv and home writable), micros' run folder, the owner's wheel folders, a private /tmp;
- * nothing else of the machine. Otherwise it runs as the user who runs micros, as that user's own
- * install would.
+ * The cgroup holds the micro's memory and process limits. Given a {@link Confinement} (the sandbox
+ * is on), the step also runs without privileges in a root of its own ({@link MicroRoot#forBuild},
+ * built by build.sh), as Space's builder container held it: the system folders, the build's tools,
+ * the micro's build folder (only its stage, virtualenv and home writable), micros' run folder, the
+ * owner's wheel folders, a private /tmp; nothing else of the machine. It runs as the micro's own
+ * uid when micros runs as root; otherwise as micros' user, mapped to root of the step's user
+ * namespace (to mount its root) and without privileges. Without a confinement (--no-sandbox,
+ * --dev) it runs as the user who runs micros, as that user's own install would.
  */
 public final class BuildSandbox {
     private final Limiter limiter;
@@ -67,6 +68,14 @@ public final class BuildSandbox {
      */
     public record Confinement(int uid, int gid, Path workdir, Path build, Path run, List<Path> writable, List<Path> readOnly,
                               List<Path> programs, List<Path> hidden) {
+        /** uid and gid of a step that runs as micros' own user (not root): root of its own user namespace, without privileges. */
+        public static final int OWN = -1;
+
+        /** Whether the step keeps micros' own user (a user namespace maps it to root there), not a uid of the micro's. */
+        public boolean ownUser() {
+            return uid == OWN;
+        }
+
         /** The step's /tmp on the host, emptied before and after each step. */
         public Path tmp() {
             return build.resolve("tmp");
@@ -154,7 +163,7 @@ public final class BuildSandbox {
                 if (group != null) group.remove();
                 throw new IOException("its sandbox cannot be made here (unshare cannot make a pid and mount namespace)");
             }
-            List<String> inside = new ArrayList<>(ns.unshare());
+            List<String> inside = new ArrayList<>(confined != null && confined.ownUser() ? asRoot(ns.unshare()) : ns.unshare());
             if (root != null) inside.addAll(confine(confined, root));
             else if (!ns.unshare().isEmpty()) inside.addAll(PID1);
             inside.addAll(pb.command());
@@ -205,10 +214,21 @@ public final class BuildSandbox {
         }
     }
 
-    /** pid 1 of a confined step: build.sh, which builds its root, pivots into it and runs it as the micro's uid. */
+    /** pid 1 of a confined step: build.sh, which builds its root, pivots into it and runs it as the micro's uid (or keeps micros' user: "-"). */
     private static List<String> confine(Confinement c, Path root) {
-        return List.of("/bin/sh", "-c", SCRIPT, "micros-build", Integer.toString(c.uid()), Integer.toString(c.gid()), c.workdir().toString(),
-                root.toString(), lines(c.writable()), "--");
+        return List.of("/bin/sh", "-c", SCRIPT, "micros-build", c.ownUser() ? "-" : Integer.toString(c.uid()), c.ownUser() ? "-" : Integer.toString(c.gid()),
+                c.workdir().toString(), root.toString(), lines(c.writable()), "--");
+    }
+
+    /**
+     * The namespace of a confined step when micros is not root: micros' user maps to root of the step's
+     * user namespace, which may then mount its root (build.sh drops every privilege before the step runs).
+     */
+    private static List<String> asRoot(List<String> unshare) {
+        List<String> out = new ArrayList<>(unshare);
+        int i = out.indexOf("--map-current-user");
+        if (i >= 0) out.set(i, "--map-root-user");
+        return out;
     }
 
     private final java.util.concurrent.atomic.AtomicLong roots = new java.util.concurrent.atomic.AtomicLong();

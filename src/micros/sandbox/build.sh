@@ -2,8 +2,9 @@
 # Builds the step's root (MicroRoot.java wrote its skeleton and fstabs in $root: the system folders,
 # the build's tools, the micro's build folder, micros' run folder, the owner's wheel folders, its
 # /proc and its /tmp), pivots into it with every mount read-only but /tmp and the writable folders
-# of the build folder, runs the step as the micro's uid without privileges, reaps orphans while it
-# runs, and exits with its status: then the kernel ends whatever is left in the namespace.
+# of the build folder, runs the step as the micro's uid without privileges (uid and gid "-": as
+# micros' own user, root of the step's user namespace, likewise without privileges), reaps orphans
+# while it runs, and exits with its status: then the kernel ends whatever is left in the namespace.
 # Arguments: uid gid workdir root writable -- command...; writable is folders, one a line.
 set -ef
 umask 022
@@ -33,5 +34,9 @@ sp=$(command -v setpriv)
 PATH=$opath; export PATH
 set +e
 # the step's command in the foreground: this shell reaps orphans while it waits
-"$sp" --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+if [ "$uid" = - ]; then
+  "$sp" --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+else
+  "$sp" --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+fi
 exit $?

@@ -52,6 +52,72 @@ class BuildRootTest {
         Apps.require("python3");
         Sandbox s = Sandbox.detect(true, 8L << 20, Sandbox.defaultUser());
         Assumptions.assumeTrue(s.mode() == Sandbox.Mode.ROOT, "builds run in a root of their own as root: " + (s.on() ? "running without root" : s.reason()));
+        tryToLeak(List.of(), null);
+    }
+
+    /**
+     * The same without root: micros runs as nobody, so each step runs as micros' user in a user
+     * namespace of its own, and still in the build's root (before, it saw all nobody can read).
+     */
+    @Test
+    void withoutRootAStepStillSeesOnlyItsRoot() throws Exception {
+        Apps.require("python3");
+        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
+        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
+        List<String> probe = new ArrayList<>(asNobody);
+        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
+        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
+        tryToLeak(asNobody, "65534:65534");
+    }
+
+    /** Without root, pip and npm install in the build's root as micros' user (root of the step's user namespace, without privileges). */
+    @Test
+    void withoutRootPipAndNpmInstallInTheBuildsRoot() throws Exception {
+        Apps.require("python3", "node", "npm");
+        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
+        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
+        List<String> probe = new ArrayList<>(asNobody);
+        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
+        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
+        String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
+        Path wheels = folder(Path.of("/var/tmp", unique + "-wheels")); // the owner's offline wheels, outside the project
+        micros.support.Packages.wheel(wheels, "tinywheel", "1.0", "VALUE = 'from-wheel'\n");
+        Path py = Files.createDirectories(app.resolve("py")), js = Files.createDirectories(app.resolve("js"));
+        Files.writeString(py.resolve("requirements.txt"), "tinywheel==1.0\n");
+        Files.writeString(py.resolve("main.py"), "import http.server, os, tinywheel\n"
+                + "class H(http.server.BaseHTTPRequestHandler):\n"
+                + "    def do_GET(self):\n"
+                + "        body = tinywheel.VALUE.encode()\n"
+                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
+                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Path packed = micros.support.Packages.npmTarball(Files.createDirectories(app.resolve("packages")), "tinydep", "'from-tarball'");
+        Files.move(packed, js.resolve(packed.getFileName())); // in the micro's upload, as on Space
+        Files.writeString(js.resolve("package.json"), "{\"name\": \"js\", \"version\": \"1.0.0\", \"dependencies\": {\"tinydep\": \"file:" + packed.getFileName() + "\"}}\n");
+        Files.writeString(js.resolve("index.js"), "require('http').createServer((q, r) => r.end(require('tinydep'))).listen(process.env.PORT);\n");
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: py\n    src: py\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n"
+                + "  - name: js\n    src: js\n    engine: nodejs16\n    path: js\n    run: node index.js\n");
+        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", userHome.toString());
+        env.put("XDG_DATA_HOME", null);
+        env.put("PIP_NO_INDEX", "1");
+        env.put("PIP_FIND_LINKS", wheels.toString());
+        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+            String line = p.await("is listening on", 120);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertTrue(p.output().contains("in a root of their own"), "the builds line says where builds run:\n" + p.output());
+            assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), p.output());
+            assertEquals("from-tarball", micros.support.Http.get(port, "/js/").text(), p.output());
+            p.signal("TERM");
+            p.waitFor(20);
+        }
+    }
+
+    /** A `commands` line copies world-readable files of the host into the stage and lists its folders; micros runs under {@code launcher}, as {@code owner}'s when given. */
+    private void tryToLeak(List<String> launcher, String owner) throws Exception {
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path srv = secret(folder(Path.of("/srv", unique)), "secret.txt");
         Path home = secret(folder(Path.of("/home", unique)), "secret.txt");
@@ -73,10 +139,22 @@ class BuildRootTest {
                 + "    run: python3 main.py\n    commands:\n      - \"" + line + "\"\n");
         Map<String, String> env = new HashMap<>();
         env.put("PIP_FIND_LINKS", null); // no wheel folder of the owner's: what the root holds is the test's alone
-        Jar.Result r = Jar.run(app, env, "check");
-        assertEquals(0, r.exit(), "the build and the micro work in the build's root:\n" + r.all());
+        if (owner != null) { // nobody's project, and a home of its own for micros' CA beside it (not in what the build may see)
+            Path userHome = folder(Path.of("/var/tmp", unique + "-home"));
+            assertEquals(0, new ProcessBuilder("chown", "-R", owner, app.toString(), userHome.toString()).inheritIO().start().waitFor());
+            env.put("HOME", userHome.toString());
+            env.put("XDG_DATA_HOME", null);
+        }
+        String output;
+        int exit;
+        try (Jar.Proc p = Jar.startAs(launcher, app, env, "check")) {
+            exit = p.waitFor(90);
+            Thread.sleep(50);
+            output = p.output();
+        }
+        assertEquals(0, exit, "the build and the micro work in the build's root:\n" + output);
         Path stage = app.resolve(".micros/build/a/app");
-        assertEquals("built\n", Files.readString(stage.resolve("built.txt")), r.all());
+        assertEquals("built\n", Files.readString(stage.resolve("built.txt")), output);
         for (int i = 0; i < 4; i++) {
             String leak = Files.readString(stage.resolve("leak" + i + ".txt"));
             assertFalse(leak.contains("neighbour-secret"), "a build step read a file of the machine:\n" + leak);
