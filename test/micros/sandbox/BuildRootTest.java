@@ -62,25 +62,14 @@ class BuildRootTest {
     @Test
     void withoutRootAStepStillSeesOnlyItsRoot() throws Exception {
         Apps.require("python3");
-        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
-        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
-        List<String> probe = new ArrayList<>(asNobody);
-        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
-        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
-        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
-        tryToLeak(asNobody, "65534:65534");
+        tryToLeak(asNobody(), "65534:65534");
     }
 
     /** Without root, pip and npm install in the build's root as micros' user (root of the step's user namespace, without privileges). */
     @Test
     void withoutRootPipAndNpmInstallInTheBuildsRoot() throws Exception {
         Apps.require("python3", "node", "npm");
-        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
-        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
-        List<String> probe = new ArrayList<>(asNobody);
-        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
-        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
-        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
+        List<String> asNobody = asNobody();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path wheels = folder(Path.of("/var/tmp", unique + "-wheels")); // the owner's offline wheels, outside the project
@@ -114,6 +103,16 @@ class BuildRootTest {
             p.signal("TERM");
             p.waitFor(20);
         }
+    }
+
+    /** How to run micros as nobody, whose user namespaces this machine must allow (else the test is skipped, saying why). */
+    private static List<String> asNobody() throws Exception {
+        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
+        List<String> probe = new ArrayList<>(UserNamespaceSandboxTest.AS_NOBODY);
+        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
+        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
+        return UserNamespaceSandboxTest.AS_NOBODY;
     }
 
     /** A `commands` line copies world-readable files of the host into the stage and lists its folders; micros runs under {@code launcher}, as {@code owner}'s when given. */
