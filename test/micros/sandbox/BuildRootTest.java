@@ -97,6 +97,7 @@ class BuildRootTest {
         try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
             String line = p.await("is listening on", 120);
             int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            p.await("Press Ctrl-C", 30); // the builds line comes after the listening line
             assertTrue(p.output().contains("in a root of their own"), "the builds line says where builds run:\n" + p.output());
             assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), p.output());
             assertEquals("from-tarball", micros.support.Http.get(port, "/js/").text(), p.output());
