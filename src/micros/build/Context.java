@@ -75,7 +75,9 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
         hidden.add(settings.state().toAbsolutePath().normalize());
         Path blocked = owner == null ? null : Sandbox.blocker(dir, owner.uid(), owner.gid());
         if (blocked != null && blocked.getParent() != null) hidden.add(blocked);
-        List<Path> programs = Sandbox.programs(List.of(), TOOLS, settings.path().apply(micro));
+        List<Path> programs = new ArrayList<>(Sandbox.programs(List.of(), TOOLS, settings.path().apply(micro)));
+        Path madeFrom = PythonDeps.madeFrom(dir); // the virtualenv's interpreter: its links, the steps' to rewrite, are not followed
+        if (madeFrom != null) programs.add(madeFrom);
         return new BuildSandbox.Confinement(owner == null ? BuildSandbox.Confinement.OWN : owner.uid(), owner == null ? BuildSandbox.Confinement.OWN : owner.gid(),
                 workdir, dir, settings.runDir().toAbsolutePath().normalize(),
                 List.of(dir.resolve("app"), dir.resolve("venv"), dir.resolve("home")), wheelFolders(shell()), programs, hidden);

@@ -45,7 +45,7 @@ final class PythonDeps {
         if (!ctx.install()) {
             ctx.log().micro(name, "build", "--no-install: requirements.txt not installed"
                     + (haveVenv ? "; using the virtualenv of an earlier run as it is (" + venv + ")" : ""));
-            return haveVenv ? new Prepared(venv.resolve("bin"), venvPython, null) : new Prepared(null, py.program(), null);
+            return haveVenv ? new Prepared(venv.resolve("bin"), venvPython, null).madeFrom(madeFrom(dir)) : new Prepared(null, py.program(), null);
         }
         Stamp.clear(stampFile);
         if (haveVenv && !real(py.program()).equals(read(dir.resolve("venv.python")))) {
@@ -97,7 +97,16 @@ final class PythonDeps {
             return Prepared.failed("micro '" + m.name() + "': its virtualenv " + venv + " cannot be run by " + ctx.user().who()
                     + ", the user micros run as: " + blocker + " is not open to that user (chmod o+x " + blocker
                     + "), or run with --user set to a user that can, or with --no-sandbox");
-        return new Prepared(venv.resolve("bin"), python, null);
+        return new Prepared(venv.resolve("bin"), python, null).madeFrom(madeFrom(ctx.dir(m.name())));
+    }
+
+    /**
+     * The interpreter micros made the micro's virtualenv from, as micros wrote it down in its build folder
+     * (which no step writes), or null: what the virtualenv's python links to is its build's to change.
+     */
+    static Path madeFrom(Path buildDir) {
+        String made = read(buildDir.resolve("venv.python"));
+        return made.startsWith("/") ? Path.of(made) : null;
     }
 
     /** --dev: a virtualenv the micro's folder holds, used as it is (micros then run as micros' own user, who made it). */

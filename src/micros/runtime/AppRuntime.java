@@ -374,7 +374,7 @@ public final class AppRuntime {
         if (app.classic() != null) micros.classic.DetaLibrary.environment(env, app.classic(), m.name());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden, programs(m, c, env.get("PATH")))));
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden, programs(m, c, env.get("PATH"), built.get(m.name()).madeFrom()))));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(codeDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
@@ -386,11 +386,13 @@ public final class AppRuntime {
     }
 
     /** What the micro runs, as its PATH picks it: its command, its engine's interpreter and the runtimes its plan needs. */
-    private static List<Path> programs(Micro m, Engines.Command c, String path) {
+    private static List<Path> programs(Micro m, Engines.Command c, String path, Path madeFrom) {
         List<String> runtimes = new ArrayList<>(c.runtimes());
         if (m.engine().python()) runtimes.add("python3");
         if (m.engine() == micros.spacefile.Engine.NODEJS16 || m.engine().npmFramework()) runtimes.add("node");
-        return Sandbox.programs(c.argv(), runtimes, path);
+        List<Path> out = new ArrayList<>(Sandbox.programs(c.argv(), runtimes, path));
+        if (madeFrom != null) out.add(madeFrom); // what its virtualenv's python links to (the root never follows the virtualenv's links)
+        return out;
     }
 
     /** Puts awake micros to sleep after --idle without requests, watches the limits' counters, keeps the heap small. */

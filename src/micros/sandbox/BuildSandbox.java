@@ -235,14 +235,12 @@ public final class BuildSandbox {
 
     /**
      * Writes the step's root in the run folder's roots (which no root shows): its program (an absolute path
-     * micros picked: the interpreter, npm, /bin/sh) kept with the build's tools, and with the interpreter
-     * the micro's virtualenv links to.
+     * micros picked: the interpreter, npm, /bin/sh) kept with the build's tools (among them the interpreter
+     * the micro's virtualenv was made from; what the virtualenv's own links lead to, a step may rewrite).
      */
     private Path writeRoot(String micro, Confinement c, String program) throws IOException {
         List<Path> programs = new ArrayList<>(c.programs());
         if (program.startsWith("/")) programs.add(Path.of(program));
-        Path venvPython = c.build().resolve("venv/bin/python");
-        if (java.nio.file.Files.exists(venvPython)) programs.add(venvPython);
         Path dir = c.run().resolve("roots").resolve(micro + ".build" + ProcessHandle.current().pid() + "-" + roots.incrementAndGet());
         java.nio.file.Files.createDirectories(dir.getParent());
         MicroRoot.forBuild(c.build(), c.writable(), c.tmp(), c.run(), programs, c.readOnly(), c.hidden()).write(dir);

@@ -98,10 +98,12 @@ final class MicroRoot {
         r.links.add(new Path[] {Path.of("/dev/fd"), Path.of("/proc/self/fd")});
         String[] std = {"stdin", "stdout", "stderr"};
         for (int fd = 0; fd < std.length; fd++) r.links.add(new Path[] {Path.of("/dev", std[fd]), Path.of("/proc/self/fd/" + fd)});
-        // where a kept folder holds a hidden one (a project in /usr/src), an empty folder covers it (and what it holds)
-        List<Path> covers = new ArrayList<>();
+        // where a kept or own folder holds a hidden one (a project in /usr/src, micros' CA in a home that holds the
+        // owner's wheels), an empty folder covers it (and what it holds)
+        List<Path> covers = new ArrayList<>(), shown = new ArrayList<>(r.kept);
+        shown.addAll(r.own);
         for (Path h : hidden.stream().sorted(Comparator.comparingInt(Path::getNameCount)).toList())
-            if (r.kept.stream().anyMatch(k -> under(h, k) && !h.equals(k)) && covers.stream().noneMatch(c -> under(h, c))) covers.add(h);
+            if (shown.stream().anyMatch(k -> under(h, k) && !h.equals(k)) && covers.stream().noneMatch(c -> under(h, c))) covers.add(h);
         for (Path c : covers) r.mounts.add(new Mount("micros-hidden", c, "tmpfs", "size=16k,mode=755,nosuid,nodev"));
         // its code, build environment and micros' run folder, at their own paths, even below a hidden folder
         for (Path p : r.own) if (r.own.stream().noneMatch(o -> under(p, o) && !p.equals(o))) r.bind(p);
@@ -149,11 +151,14 @@ final class MicroRoot {
 
     /**
      * An interpreter outside the system folders (/opt/node/bin/node, ~/.nvm/versions/node/v20/bin/node,
-     * a virtualenv's python that links to /opt/python3.12/bin/python3.12): its folder on PATH, and its
+     * /opt/python3.12/bin/python3.12 that a virtualenv was made from): its folder on PATH, and its
      * installation, the folder above the bin folder that holds the file it resolves to (npm and the
      * standard library live there); never a whole home or top-level folder, nor anything hidden.
      */
     private void program(Path p, Collection<Path> hidden) {
+        // in the micro's own folders (its virtualenv's python): a link its build may have rewritten, so what it
+        // leads to is never kept; the interpreter micros made the virtualenv from is given as a program of its own
+        if (own.stream().anyMatch(o -> under(p, o))) return;
         Path real;
         try {
             real = p.toRealPath();

@@ -62,14 +62,25 @@ class BuildRootTest {
     @Test
     void withoutRootAStepStillSeesOnlyItsRoot() throws Exception {
         Apps.require("python3");
-        tryToLeak(asNobody(), "65534:65534");
+        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
+        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
+        List<String> probe = new ArrayList<>(asNobody);
+        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
+        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
+        tryToLeak(asNobody, "65534:65534");
     }
 
     /** Without root, pip and npm install in the build's root as micros' user (root of the step's user namespace, without privileges). */
     @Test
     void withoutRootPipAndNpmInstallInTheBuildsRoot() throws Exception {
         Apps.require("python3", "node", "npm");
-        List<String> asNobody = asNobody();
+        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
+        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
+        List<String> probe = new ArrayList<>(asNobody);
+        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
+        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
+        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path wheels = folder(Path.of("/var/tmp", unique + "-wheels")); // the owner's offline wheels, outside the project
@@ -97,8 +108,7 @@ class BuildRootTest {
         try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
             String line = p.await("is listening on", 120);
             int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
-            p.await("Press Ctrl-C", 30); // the builds line comes after the listening line
-            assertTrue(p.output().contains("in a root of their own"), "the builds line says where builds run:\n" + p.output());
+            p.await("in a root of their own", 20); // the builds line says where builds run (printed after the listening line)
             assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), p.output());
             assertEquals("from-tarball", micros.support.Http.get(port, "/js/").text(), p.output());
             p.signal("TERM");
@@ -106,14 +116,156 @@ class BuildRootTest {
         }
     }
 
-    /** How to run micros as nobody, whose user namespaces this machine must allow (else the test is skipped, saying why). */
+    /** Whether micros can run as nobody here with user namespaces; skips the test otherwise. */
     private static List<String> asNobody() throws Exception {
         Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
-        List<String> probe = new ArrayList<>(UserNamespaceSandboxTest.AS_NOBODY);
+        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
+        List<String> probe = new ArrayList<>(asNobody);
         probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
         Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
         Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
-        return UserNamespaceSandboxTest.AS_NOBODY;
+        return asNobody;
+    }
+
+    /**
+     * A step may rewrite its virtualenv: the links in it must not choose what the next step's root
+     * and the micro's root keep. A `commands` line links the virtualenv's python and python3 to a
+     * script of another project of micros' user (a 0700 folder), as a virtualenv links to its
+     * interpreter; the next line and the micro then try to read that project's .env (before, both
+     * roots kept the folder the links led to, and both read it).
+     */
+    @Test
+    void withoutRootAVirtualenvsLinksDoNotWidenTheRoots() throws Exception {
+        Apps.require("python3");
+        List<String> asNobody = asNobody();
+        String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
+        Path other = folder(Path.of("/var/tmp", unique + "-other"));
+        Path script = Files.writeString(other.resolve("deploy.sh"), "#!/bin/sh\n");
+        Path key = Files.writeString(other.resolve(".env"), "neighbour-secret\n");
+        Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Path src = Files.createDirectories(app.resolve("a"));
+        Files.writeString(src.resolve("requirements.txt"), "# nothing to install: a virtualenv all the same\n");
+        Files.writeString(src.resolve("main.py"), "import http.server, os\n"
+                + "class H(http.server.BaseHTTPRequestHandler):\n"
+                + "    def do_GET(self):\n"
+                + "        try:\n"
+                + "            body = open('" + key + "', 'rb').read()\n"
+                + "        except OSError as e:\n"
+                + "            body = str(e).encode()\n"
+                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
+                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        // python and python3 (what the roots keep with their installation) lead to the script; real, to the interpreter, runs the micro
+        String poison = "v=$HOME/../venv/bin; ln -sfn $(readlink -f $v/python3) $v/real; ln -sfn " + script + " $v/python3; ln -sfn " + script + " $v/python";
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
+                + "    run: exec $VIRTUAL_ENV/bin/real main.py\n    commands:\n      - \"" + poison + "\"\n      - \"cat " + key + " > leak.txt 2>&1; true\"\n");
+        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString(), other.toString()).inheritIO().start().waitFor());
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", userHome.toString());
+        env.put("XDG_DATA_HOME", null);
+        env.put("PIP_NO_INDEX", "1");
+        env.put("PIP_FIND_LINKS", null);
+        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+            String line = p.await("is listening on", 120);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            String served = micros.support.Http.get(port, "/").text();
+            assertFalse(served.contains("neighbour-secret"), "the micro read the other project's .env: " + served);
+            assertTrue(served.contains("No such file or directory"), "not even there for the micro: " + served + "\n" + p.output());
+            String leak = Files.readString(app.resolve(".micros/build/a/app/leak.txt"));
+            assertFalse(leak.contains("neighbour-secret"), "the next step read the other project's .env:\n" + leak);
+            assertTrue(leak.contains("No such file or directory"), "not even there for the build:\n" + leak + "\n" + p.output());
+            p.signal("TERM");
+            p.waitFor(20);
+        }
+    }
+
+    /**
+     * The roots keep the interpreter a virtualenv was made from by micros' own record, not by its links:
+     * a python installed in /opt (a copy of the machine's) makes the micro's virtualenv, which installs
+     * a local wheel and runs the micro.
+     */
+    @Test
+    void withoutRootAVirtualenvOfAnInterpreterInOptInstallsAndRuns() throws Exception {
+        Apps.require("python3");
+        List<String> asNobody = asNobody();
+        String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
+        Path wheels = folder(Path.of("/var/tmp", unique + "-wheels"));
+        micros.support.Packages.wheel(wheels, "tinywheel", "1.0", "VALUE = 'from-wheel'\n");
+        Path bin = folder(folder(Path.of("/opt", unique)).resolve("bin"));
+        Path python = bin.resolve("python3");
+        Process real = new ProcessBuilder("python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))").start(); // past pyenv's shims
+        Files.copy(Path.of(new String(real.getInputStream().readAllBytes()).strip()), python);
+        assertEquals(0, real.waitFor());
+        Files.setPosixFilePermissions(python, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path src = Files.createDirectories(app.resolve("a"));
+        Files.writeString(src.resolve("requirements.txt"), "tinywheel==1.0\n");
+        Files.writeString(src.resolve("main.py"), "import http.server, os, sys, tinywheel\n"
+                + "class H(http.server.BaseHTTPRequestHandler):\n"
+                + "    def do_GET(self):\n"
+                + "        body = (tinywheel.VALUE + ' ' + sys._base_executable).encode()\n"
+                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
+                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n");
+        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", userHome.toString());
+        env.put("XDG_DATA_HOME", null);
+        env.put("PATH", bin + ":/usr/bin:/bin");
+        env.put("PIP_NO_INDEX", "1");
+        env.put("PIP_FIND_LINKS", wheels.toString());
+        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+            String line = p.await("is listening on", 120);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertEquals("from-wheel " + python, micros.support.Http.get(port, "/").text(), p.output());
+            p.signal("TERM");
+            p.waitFor(20);
+        }
+    }
+
+    /**
+     * An offline wheel folder the owner names keeps micros' CA hidden when it holds it: PIP_FIND_LINKS
+     * names the home of micros' user, whose data folder holds the CA's private keys; a `commands`
+     * line tries to copy the server key into the code (before, the wheel folder came whole).
+     */
+    @Test
+    void withoutRootAWheelFolderHoldingTheCaKeepsItHidden() throws Exception {
+        Apps.require("python3");
+        List<String> asNobody = asNobody();
+        String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
+        micros.support.Packages.wheel(userHome, "tinywheel", "1.0", "VALUE = 'from-wheel'\n");
+        Path ca = userHome.resolve(".local/share/micros/ca");
+        Path src = Files.createDirectories(app.resolve("a"));
+        Files.writeString(src.resolve("requirements.txt"), "tinywheel==1.0\n");
+        Files.writeString(src.resolve("main.py"), "import http.server, os, tinywheel\n"
+                + "class H(http.server.BaseHTTPRequestHandler):\n"
+                + "    def do_GET(self):\n"
+                + "        body = tinywheel.VALUE.encode()\n"
+                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
+                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
+                + "    run: python3 main.py\n    commands:\n      - \"cat " + ca.resolve("server-key.pem") + " > leak.txt 2>&1; ls " + ca + " > list.txt 2>&1; true\"\n");
+        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", userHome.toString());
+        env.put("XDG_DATA_HOME", userHome.resolve(".local/share").toString()); // the CA in the home, as for a user with one
+        env.put("PIP_NO_INDEX", "1");
+        env.put("PIP_FIND_LINKS", userHome.toString());
+        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+            String line = p.await("is listening on", 120);
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            assertTrue(Files.exists(ca.resolve("server-key.pem")), "micros made its CA in the home:\n" + p.output());
+            assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), "the wheel folder still serves pip:\n" + p.output());
+            String leak = Files.readString(app.resolve(".micros/build/a/app/leak.txt"));
+            assertFalse(leak.contains("PRIVATE KEY"), "a step read the CA's key:\n" + leak);
+            assertTrue(leak.contains("No such file or directory"), "not even there for the build:\n" + leak);
+            assertEquals("", Files.readString(app.resolve(".micros/build/a/app/list.txt")), "the CA's folder is empty for the build");
+            p.signal("TERM");
+            p.waitFor(20);
+        }
     }
 
     /** A `commands` line copies world-readable files of the host into the stage and lists its folders; micros runs under {@code launcher}, as {@code owner}'s when given. */
