@@ -62,37 +62,21 @@ class BuildRootTest {
     @Test
     void withoutRootAStepStillSeesOnlyItsRoot() throws Exception {
         Apps.require("python3");
-        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
-        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
-        List<String> probe = new ArrayList<>(asNobody);
-        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
-        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
-        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
-        tryToLeak(asNobody, "65534:65534");
+        tryToLeak(asNobody(), "65534:65534");
     }
 
     /** Without root, pip and npm install in the build's root as micros' user (root of the step's user namespace, without privileges). */
     @Test
     void withoutRootPipAndNpmInstallInTheBuildsRoot() throws Exception {
         Apps.require("python3", "node", "npm");
-        Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
-        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
-        List<String> probe = new ArrayList<>(asNobody);
-        probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
-        Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
-        Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
+        List<String> asNobody = asNobody();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path wheels = folder(Path.of("/var/tmp", unique + "-wheels")); // the owner's offline wheels, outside the project
         micros.support.Packages.wheel(wheels, "tinywheel", "1.0", "VALUE = 'from-wheel'\n");
         Path py = Files.createDirectories(app.resolve("py")), js = Files.createDirectories(app.resolve("js"));
         Files.writeString(py.resolve("requirements.txt"), "tinywheel==1.0\n");
-        Files.writeString(py.resolve("main.py"), "import http.server, os, tinywheel\n"
-                + "class H(http.server.BaseHTTPRequestHandler):\n"
-                + "    def do_GET(self):\n"
-                + "        body = tinywheel.VALUE.encode()\n"
-                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
-                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Files.writeString(py.resolve("main.py"), pythonServer("tinywheel", "tinywheel.VALUE.encode()"));
         Path packed = micros.support.Packages.npmTarball(Files.createDirectories(app.resolve("packages")), "tinydep", "'from-tarball'");
         Files.move(packed, js.resolve(packed.getFileName())); // in the micro's upload, as on Space
         Files.writeString(js.resolve("package.json"), "{\"name\": \"js\", \"version\": \"1.0.0\", \"dependencies\": {\"tinydep\": \"file:" + packed.getFileName() + "\"}}\n");
@@ -100,20 +84,41 @@ class BuildRootTest {
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: py\n    src: py\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n"
                 + "  - name: js\n    src: js\n    engine: nodejs16\n    path: js\n    run: node index.js\n");
         assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
-        Map<String, String> env = new HashMap<>();
-        env.put("HOME", userHome.toString());
-        env.put("XDG_DATA_HOME", null);
+        Map<String, String> env = nobodysEnv(userHome);
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", wheels.toString());
         try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
-            String line = p.await("is listening on", 120);
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            int port = port(p);
             p.await("in a root of their own", 20); // the builds line says where builds run (printed after the listening line)
             assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), p.output());
             assertEquals("from-tarball", micros.support.Http.get(port, "/js/").text(), p.output());
             p.signal("TERM");
             p.waitFor(20);
         }
+    }
+
+    /** A python micro that answers every GET with {@code body}, a Python expression of bytes, having imported {@code imports} (or none: ""). */
+    private static String pythonServer(String imports, String body) {
+        return "import http.server, os" + (imports.isEmpty() ? "" : ", " + imports) + "\n"
+                + "class H(http.server.BaseHTTPRequestHandler):\n"
+                + "    def do_GET(self):\n"
+                + "        body = " + body + "\n"
+                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
+                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n";
+    }
+
+    /** The environment of micros run by nobody: its home {@code userHome} (micros' CA and data go there), no XDG folder of root's. */
+    private static Map<String, String> nobodysEnv(Path userHome) {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", userHome.toString());
+        env.put("XDG_DATA_HOME", null);
+        return env;
+    }
+
+    /** The port of a micros that started, once it listens. */
+    private static int port(Jar.Proc p) throws InterruptedException {
+        String line = p.await("is listening on", 120);
+        return Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
     }
 
     /** Whether micros can run as nobody here with user namespaces; skips the test otherwise. */
@@ -162,14 +167,11 @@ class BuildRootTest {
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
                 + "    run: exec $VIRTUAL_ENV/bin/real main.py\n    commands:\n      - \"" + poison + "\"\n      - \"cat " + key + " > leak.txt 2>&1; true\"\n");
         assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString(), other.toString()).inheritIO().start().waitFor());
-        Map<String, String> env = new HashMap<>();
-        env.put("HOME", userHome.toString());
-        env.put("XDG_DATA_HOME", null);
+        Map<String, String> env = nobodysEnv(userHome);
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", null);
         try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
-            String line = p.await("is listening on", 120);
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            int port = port(p);
             String served = micros.support.Http.get(port, "/").text();
             assertFalse(served.contains("neighbour-secret"), "the micro read the other project's .env: " + served);
             assertTrue(served.contains("No such file or directory"), "not even there for the micro: " + served + "\n" + p.output());
@@ -202,23 +204,15 @@ class BuildRootTest {
         Files.setPosixFilePermissions(python, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path src = Files.createDirectories(app.resolve("a"));
         Files.writeString(src.resolve("requirements.txt"), "tinywheel==1.0\n");
-        Files.writeString(src.resolve("main.py"), "import http.server, os, sys, tinywheel\n"
-                + "class H(http.server.BaseHTTPRequestHandler):\n"
-                + "    def do_GET(self):\n"
-                + "        body = (tinywheel.VALUE + ' ' + sys._base_executable).encode()\n"
-                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
-                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Files.writeString(src.resolve("main.py"), pythonServer("sys, tinywheel", "(tinywheel.VALUE + ' ' + sys._base_executable).encode()"));
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n");
         assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
-        Map<String, String> env = new HashMap<>();
-        env.put("HOME", userHome.toString());
-        env.put("XDG_DATA_HOME", null);
+        Map<String, String> env = nobodysEnv(userHome);
         env.put("PATH", bin + ":/usr/bin:/bin");
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", wheels.toString());
         try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
-            String line = p.await("is listening on", 120);
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            int port = port(p);
             assertEquals("from-wheel " + python, micros.support.Http.get(port, "/").text(), p.output());
             p.signal("TERM");
             p.waitFor(20);
@@ -240,23 +234,16 @@ class BuildRootTest {
         Path ca = userHome.resolve(".local/share/micros/ca");
         Path src = Files.createDirectories(app.resolve("a"));
         Files.writeString(src.resolve("requirements.txt"), "tinywheel==1.0\n");
-        Files.writeString(src.resolve("main.py"), "import http.server, os, tinywheel\n"
-                + "class H(http.server.BaseHTTPRequestHandler):\n"
-                + "    def do_GET(self):\n"
-                + "        body = tinywheel.VALUE.encode()\n"
-                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
-                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Files.writeString(src.resolve("main.py"), pythonServer("tinywheel", "tinywheel.VALUE.encode()"));
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
                 + "    run: python3 main.py\n    commands:\n      - \"cat " + ca.resolve("server-key.pem") + " > leak.txt 2>&1; ls " + ca + " > list.txt 2>&1; true\"\n");
         assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
-        Map<String, String> env = new HashMap<>();
-        env.put("HOME", userHome.toString());
+        Map<String, String> env = nobodysEnv(userHome);
         env.put("XDG_DATA_HOME", userHome.resolve(".local/share").toString()); // the CA in the home, as for a user with one
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", userHome.toString());
         try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
-            String line = p.await("is listening on", 120);
-            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            int port = port(p);
             assertTrue(Files.exists(ca.resolve("server-key.pem")), "micros made its CA in the home:\n" + p.output());
             assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), "the wheel folder still serves pip:\n" + p.output());
             String leak = Files.readString(app.resolve(".micros/build/a/app/leak.txt"));
@@ -277,12 +264,7 @@ class BuildRootTest {
         Path neighbour = secret(folder(Path.of("/var/tmp", unique + "-other")), ".env");
         Path app = folder(Path.of("/var/tmp", unique + "-app"));
         Path src = Files.createDirectories(app.resolve("a"));
-        Files.writeString(src.resolve("main.py"), "import http.server, os\n"
-                + "class H(http.server.BaseHTTPRequestHandler):\n"
-                + "    def do_GET(self):\n"
-                + "        body = open('built.txt', 'rb').read()\n"
-                + "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n"
-                + "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n");
+        Files.writeString(src.resolve("main.py"), pythonServer("", "open('built.txt', 'rb').read()"));
         StringBuilder line = new StringBuilder("echo built > built.txt");
         int n = 0;
         for (Path f : List.of(srv, home, opt, neighbour)) line.append("; cat ").append(f).append(" > leak").append(n++).append(".txt 2>&1");
