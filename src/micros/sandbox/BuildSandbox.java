@@ -164,7 +164,7 @@ public final class BuildSandbox {
                 throw new IOException("its sandbox cannot be made here (unshare cannot make a pid and mount namespace)");
             }
             List<String> inside = new ArrayList<>(confined != null && confined.ownUser() ? asRoot(ns.unshare()) : ns.unshare());
-            if (root != null) inside.addAll(confine(confined, root));
+            if (root != null) inside.addAll(confine(confined, root, Sandbox.script(confined.run(), "micros-build", SCRIPT)));
             else if (!ns.unshare().isEmpty()) inside.addAll(PID1);
             inside.addAll(pb.command());
             List<String> argv = new ArrayList<>(ns.dying());
@@ -214,10 +214,13 @@ public final class BuildSandbox {
         }
     }
 
-    /** pid 1 of a confined step: build.sh, which builds its root, pivots into it and runs it as the micro's uid (or keeps micros' user: "-"). */
-    private static List<String> confine(Confinement c, Path root) {
-        return List.of("/bin/sh", "-c", SCRIPT, "micros-build", c.ownUser() ? "-" : Integer.toString(c.uid()), c.ownUser() ? "-" : Integer.toString(c.gid()),
-                c.workdir().toString(), root.toString(), lines(c.writable()), "--");
+    /**
+     * pid 1 of a confined step: build.sh ({@code script}, a file of the run folder: ps shows its path), which
+     * builds its root, pivots into it and runs the step as the micro's uid (or keeps micros' user: "-").
+     */
+    private static List<String> confine(Confinement c, Path root, Path script) {
+        return List.of("/bin/sh", script.toString(), c.ownUser() ? "-" : Integer.toString(c.uid()), c.ownUser() ? "-" : Integer.toString(c.gid()),
+                c.workdir().toString(), root.toString(), "--");
     }
 
     /**
@@ -244,6 +247,7 @@ public final class BuildSandbox {
         Path dir = c.run().resolve("roots").resolve(micro + ".build" + ProcessHandle.current().pid() + "-" + roots.incrementAndGet());
         java.nio.file.Files.createDirectories(dir.getParent());
         MicroRoot.forBuild(c.build(), c.writable(), c.tmp(), c.run(), programs, c.readOnly(), c.hidden()).write(dir);
+        java.nio.file.Files.writeString(dir.resolve("writable"), lines(c.writable())); // what build.sh leaves writable
         return dir;
     }
 

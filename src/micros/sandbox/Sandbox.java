@@ -178,7 +178,7 @@ public final class Sandbox {
         out.addAll(mode == Mode.ROOT
                 ? List.of("unshare", "-m", "-p", "-i", "--kill-child", "--propagation", "private")
                 : List.of("unshare", "-U", "-r", "-m", "-p", "-i", "--kill-child", "--propagation", "private"));
-        out.addAll(List.of("/bin/sh", scriptFile(runDir).toString(), micro));
+        out.addAll(List.of("/bin/sh", script(runDir, "micros-sandbox", SCRIPT).toString(), micro));
         out.addAll(argv);
         return out;
     }
@@ -215,11 +215,14 @@ public final class Sandbox {
         Files.setPosixFilePermissions(images, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")); // whatever the umask
     }
 
-    /** sandbox.sh as a file of the run folder (written once per run folder, which only micros can write). */
-    private static synchronized Path scriptFile(Path runDir) throws IOException {
-        Path file = runDir.resolve("micros-sandbox");
+    /**
+     * A script as a file {@code name} of the run folder (written once per run folder, which only micros
+     * can write), so that {@code ps} shows {@code /bin/sh RUN/NAME ...} rather than the script's text.
+     */
+    static synchronized Path script(Path runDir, String name, String text) throws IOException {
+        Path file = runDir.resolve(name);
         if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Path part = Files.writeString(runDir.resolve("micros-sandbox.part"), SCRIPT);
+            Path part = Files.writeString(runDir.resolve(name + ".part"), text);
             Files.setPosixFilePermissions(part, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(part, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }

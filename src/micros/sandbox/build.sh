@@ -5,10 +5,12 @@
 # of the build folder, runs the step as the micro's uid without privileges (uid and gid "-": as
 # micros' own user, root of the step's user namespace, likewise without privileges), reaps orphans
 # while it runs, and exits with its status: then the kernel ends whatever is left in the namespace.
-# Arguments: uid gid workdir root writable -- command...; writable is folders, one a line.
+# Run as `/bin/sh RUN/micros-build uid gid workdir root -- command...` (what ps shows); the folders
+# it leaves writable are in $root/writable, one a line.
 set -ef
 umask 022
-uid=$1 gid=$2 work=$3 root=$4 writable=$5; shift 5
+uid=$1 gid=$2 work=$3 root=$4; shift 4
+writable=$(cat "$root/writable")
 [ "$1" = -- ] && shift
 opath=$PATH; PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # the skeleton as a mount, the kept folders bound in, then /tmp (the build folder's tmp) and what lives in it

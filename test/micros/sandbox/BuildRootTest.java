@@ -269,6 +269,7 @@ class BuildRootTest {
         int n = 0;
         for (Path f : List.of(srv, home, opt, neighbour)) line.append("; cat ").append(f).append(" > leak").append(n++).append(".txt 2>&1");
         for (String d : List.of("/home", "/srv", "/opt", "/var", "/var/tmp")) line.append("; ls -a ").append(d).append(" > list").append(d.replace('/', '-')).append(".txt 2>&1");
+        line.append("; cat /proc/1/cmdline > pid1.txt"); // the step's pid 1, as ps shows it
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
                 + "    run: python3 main.py\n    commands:\n      - \"" + line + "\"\n");
         Map<String, String> env = new HashMap<>();
@@ -301,6 +302,10 @@ class BuildRootTest {
         String optList = Files.readString(stage.resolve("list-opt.txt"));
         assertFalse(optList.contains(unique), "/opt was listed:\n" + optList);
         if (!toolsUnder(Path.of("/opt"))) assertTrue(optList.contains("No such file or directory"), "/opt was listed:\n" + optList);
+        // ps shows the step's pid 1 as the script's file and its arguments, not the script's text
+        List<String> pid1 = List.of(Files.readString(stage.resolve("pid1.txt")).split("\0"));
+        assertEquals("/bin/sh", pid1.get(0), String.join(" ", pid1));
+        assertTrue(pid1.get(1).endsWith("/micros-build") && pid1.size() < 12, "pid 1 of a step: " + String.join(" ", pid1));
         // /var holds the way to the build folder, and nothing else of the host's /var
         assertEquals(List.of(".", "..", "tmp"), Files.readString(stage.resolve("list-var.txt")).lines().toList());
         assertEquals(List.of(".", "..", app.getFileName().toString()), Files.readString(stage.resolve("list-var-tmp.txt")).lines().toList());
