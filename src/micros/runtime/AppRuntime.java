@@ -374,7 +374,7 @@ public final class AppRuntime {
         if (app.classic() != null) micros.classic.DetaLibrary.environment(env, app.classic(), m.name());
         List<String> argv = new ArrayList<>();
         if (HAS_SETSID) argv.add("setsid"); // its own session: Ctrl-C reaches micros only through us
-        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden, programs(m, c, env.get("PATH"), built.get(m.name()).madeFrom()))));
+        argv.addAll(group.wrap(sandbox.wrap(c.argv(), codeDir(m), runDir, state.path(), m.name(), hidden, programs(m, c, env.get("PATH"), built.getOrDefault(m.name(), Prepared.NOTHING).madeFrom()))));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(codeDir(m).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();
