@@ -270,6 +270,7 @@ class BuildRootTest {
         for (Path f : List.of(srv, home, opt, neighbour)) line.append("; cat ").append(f).append(" > leak").append(n++).append(".txt 2>&1");
         for (String d : List.of("/home", "/srv", "/opt", "/var", "/var/tmp")) line.append("; ls -a ").append(d).append(" > list").append(d.replace('/', '-')).append(".txt 2>&1");
         line.append("; cat /proc/1/cmdline > pid1.txt"); // the step's pid 1, as ps shows it
+        line.append("; cat /proc/self/mounts > mounts.txt");
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
                 + "    run: python3 main.py\n    commands:\n      - \"" + line + "\"\n");
         Map<String, String> env = new HashMap<>();
@@ -302,6 +303,14 @@ class BuildRootTest {
         String optList = Files.readString(stage.resolve("list-opt.txt"));
         assertFalse(optList.contains(unique), "/opt was listed:\n" + optList);
         if (!toolsUnder(Path.of("/opt"))) assertTrue(optList.contains("No such file or directory"), "/opt was listed:\n" + optList);
+        // every mount it can reach is read-only but /tmp and the build folder's stage, virtualenv and home (where
+        // the host stacks two mounts at one place, the later covers the earlier whole: only it can be reached)
+        Map<String, String> reachable = new java.util.LinkedHashMap<>();
+        for (String m : Files.readAllLines(stage.resolve("mounts.txt"))) reachable.put(m.split(" ")[1], m.split(" ")[3]);
+        Path build = app.resolve(".micros/build/a").toRealPath();
+        List<String> writable = List.of("/tmp", build.resolve("app").toString(), build.resolve("venv").toString(), build.resolve("home").toString());
+        assertTrue(reachable.containsKey(build.resolve("app").toString()), "the stage is a mount of its own: " + reachable.keySet());
+        reachable.forEach((at, options) -> assertEquals(!writable.contains(at), List.of(options.split(",")).contains("ro"), at + " is mounted " + options));
         // ps shows the step's pid 1 as the script's file and its arguments, not the script's text
         List<String> pid1 = List.of(Files.readString(stage.resolve("pid1.txt")).split("\0"));
         assertEquals("/bin/sh", pid1.get(0), String.join(" ", pid1));
