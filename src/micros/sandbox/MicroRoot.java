@@ -181,9 +181,26 @@ final class MicroRoot {
 
     /** The root, a top-level folder, or a home: never kept whole. */
     private static boolean broad(Path folder) {
-        String home = System.getProperty("user.home", "/root");
-        return folder.getNameCount() < 2 || folder.equals(Path.of(home))
+        return folder.getNameCount() < 2 || HOMES.contains(folder)
                 || folder.getNameCount() == 2 && (folder.startsWith("/home") || folder.startsWith("/root"));
+    }
+
+    /** The home of micros' user as the password file and as its environment name it: they differ for nobody, under sudo -E, in CI. */
+    private static final List<Path> HOMES = homes();
+
+    private static List<Path> homes() {
+        List<Path> out = new ArrayList<>();
+        for (String home : new String[] {System.getProperty("user.home"), System.getenv("HOME")}) {
+            if (home == null || !home.startsWith("/")) continue;
+            Path p = Path.of(home).normalize();
+            out.add(p);
+            try {
+                out.add(p.toRealPath()); // a home reached through a link is the same home
+            } catch (IOException e) {
+                // not there: its path alone
+            }
+        }
+        return List.copyOf(out);
     }
 
     private void keepFolder(Path p) {

@@ -97,6 +97,42 @@ class BuildRootTest {
         }
     }
 
+    /**
+     * A tool in the home of micros' user ($HOME/bin/python3, where $HOME is not the password file's
+     * home, as for nobody or under sudo -E) brings itself into the roots, never the whole home: the
+     * micro and a build step try to read a file beside it (before, $HOME came whole as the tool's
+     * installation, and both read it).
+     */
+    @Test
+    void withoutRootAToolInTheUsersHomeDoesNotBringTheHome() throws Exception {
+        Apps.require("python3");
+        List<String> asNobody = asNobody();
+        String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
+        Path bin = folder(userHome.resolve("bin")), python = bin.resolve("python3");
+        Process real = new ProcessBuilder("python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))").start(); // past pyenv's shims
+        Files.copy(Path.of(new String(real.getInputStream().readAllBytes()).strip()), python);
+        assertEquals(0, real.waitFor());
+        Files.setPosixFilePermissions(python, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path secret = Files.writeString(userHome.resolve("notes.txt"), "home-secret\n");
+        Path src = Files.createDirectories(app.resolve("a"));
+        Files.writeString(src.resolve("main.py"), pythonServer("sys", "(sys.executable + ' ' + (open('" + secret + "').read() if os.path.exists('" + secret + "') else 'absent')).encode()"));
+        Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n"
+                + "    commands:\n      - \"cat " + secret + " > leak.txt 2>&1; true\"\n");
+        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
+        Map<String, String> env = nobodysEnv(userHome);
+        env.put("PATH", bin + ":/usr/bin:/bin");
+        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+            int port = port(p);
+            assertEquals(python + " absent", micros.support.Http.get(port, "/").text(), "the micro runs the home's python, and sees nothing else of the home:\n" + p.output());
+            String leak = Files.readString(app.resolve(".micros/build/a/app/leak.txt"));
+            assertFalse(leak.contains("home-secret"), "a build step read a file of the home:\n" + leak);
+            assertTrue(leak.contains("No such file or directory"), "not even there for the build:\n" + leak + "\n" + p.output());
+            p.signal("TERM");
+            p.waitFor(20);
+        }
+    }
+
     /** A python micro that answers every GET with {@code body}, a Python expression of bytes, having imported {@code imports} (or none: ""). */
     private static String pythonServer(String imports, String body) {
         return "import http.server, os" + (imports.isEmpty() ? "" : ", " + imports) + "\n"
