@@ -68,8 +68,8 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
      * micros' user sees.
      */
     BuildSandbox.Confinement confinement(String micro, Path workdir) {
+        if (!confined(micro)) return null;
         Stage.Owner owner = owner(micro);
-        if (dev() || owner == null && !settings.confine()) return null;
         Path dir = dir(micro).toAbsolutePath().normalize();
         List<Path> hidden = new ArrayList<>(settings.hidden());
         hidden.add(settings.state().toAbsolutePath().normalize());
@@ -81,6 +81,11 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
         return new BuildSandbox.Confinement(owner == null ? BuildSandbox.Confinement.OWN : owner.uid(), owner == null ? BuildSandbox.Confinement.OWN : owner.gid(),
                 workdir, dir, settings.runDir().toAbsolutePath().normalize(),
                 List.of(dir.resolve("app"), dir.resolve("venv"), dir.resolve("home")), wheelFolders(shell()), programs, hidden);
+    }
+
+    /** Whether the micro's steps run in a root of their own (see {@link #confinement}): the sandbox is on, or they change uid. */
+    boolean confined(String micro) {
+        return !dev() && (settings.confine() || owner(micro) != null);
     }
 
     /**
@@ -141,7 +146,7 @@ record Context(BuildStep.Settings settings, Log log, Access user, BuildSandbox b
         env.putAll(micros.runtime.MicroEnvironment.presets(m, dev(), settings.given(), shell()));
         env.put("DETA_PROJECT_KEY", settings.projectKey());
         env.putAll(settings.dataEnv().get());
-        if (confinement(m.name(), dir(m.name())) != null) { // its own home (npm's and pip's caches) and /tmp, inside its stage
+        if (confined(m.name())) { // its own home (npm's and pip's caches) and /tmp, inside its stage
             env.put("HOME", dir(m.name()).resolve("home").toString());
             env.put("TMPDIR", "/tmp");
         }

@@ -101,7 +101,7 @@ public final class Log {
             }
             LocalTime t = LocalTime.now();
             String clock = two(t.getHour()) + ":" + two(t.getMinute()) + ":" + two(t.getSecond());
-            String padded = name + " ".repeat(Math.max(0, width - name.length()));
+            String padded = micros.util.Units.padRight(name, width);
             if (color) {
                 String c = name.equals(SELF) ? "1" : colors.getOrDefault(name, "37");
                 out.println("\u001b[2m" + clock + "\u001b[0m \u001b[" + c + "m" + padded + " |\u001b[0m " + text);

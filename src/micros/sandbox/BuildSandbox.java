@@ -247,14 +247,7 @@ public final class BuildSandbox {
         Path dir = c.run().resolve("roots").resolve(micro + ".build" + ProcessHandle.current().pid() + "-" + roots.incrementAndGet());
         java.nio.file.Files.createDirectories(dir.getParent());
         MicroRoot.forBuild(c.build(), c.writable(), c.tmp(), c.run(), programs, c.readOnly(), c.hidden()).write(dir);
-        java.nio.file.Files.writeString(dir.resolve("writable"), lines(c.writable())); // what build.sh leaves writable
         return dir;
-    }
-
-    private static String lines(List<Path> paths) {
-        StringBuilder sb = new StringBuilder();
-        for (Path p : paths) sb.append(p.toAbsolutePath().normalize()).append('\n');
-        return sb.toString();
     }
 
     /**

@@ -47,6 +47,7 @@ final class MicroRoot {
     private final List<Path[]> links = new ArrayList<>();                             // {where, what it names}
     private final List<Path> kept = new ArrayList<>();                                // folders bound in from the host
     private final List<Path> own = new ArrayList<>();                                 // the micro's code, build folder, run folder
+    private final List<Path> writable = new ArrayList<>();                            // a build's mounts left writable (build.sh reads them)
 
     private MicroRoot() {}
 
@@ -80,7 +81,11 @@ final class MicroRoot {
         // a folder that holds the build or run folder (PIP_FIND_LINKS=/) would bring them in read-only, and the rest with them
         for (Path p : readOnly) if (p.getNameCount() > 0 && !under(build, p) && !under(run, p)) own.add(p);
         MicroRoot r = root(own, run, programs, hidden);
-        for (Path w : writable) if (Files.isDirectory(w) && r.own.stream().noneMatch(w::equals)) r.bind(w);
+        for (Path w : writable) {
+            if (!Files.isDirectory(w) || r.own.stream().anyMatch(w::equals)) continue;
+            r.bind(w);
+            r.writable.add(w.toAbsolutePath().normalize());
+        }
         r.mounts.add(new Mount(tmp.toString(), Path.of("/tmp"), "none", "bind"));
         return r;
     }
@@ -230,7 +235,7 @@ final class MicroRoot {
     /**
      * Writes the root into {@code dir}: {@code root/} the skeleton, {@code early} what is mounted before
      * the micro's /tmp, {@code late} after it (what goes in /tmp, and the micro's /proc over the one
-     * sandbox.sh keeps a handle on). Made in a sibling folder and moved into place, so a micro starting
+     * sandbox.sh keeps a handle on), {@code writable} the mounts build.sh leaves writable, one a line. Made in a sibling folder and moved into place, so a micro starting
      * at the same time finds the whole of it or nothing (then the first one's is kept).
      */
     void write(Path dir) throws IOException {
@@ -262,6 +267,9 @@ final class MicroRoot {
             }
             Files.writeString(part.resolve("early"), early);
             Files.writeString(part.resolve("late"), late);
+            StringBuilder rw = new StringBuilder();
+            for (Path w : writable) rw.append(w).append('\n');
+            Files.writeString(part.resolve("writable"), rw);
             try {
                 Files.move(part, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException raced) {

@@ -23,7 +23,7 @@ public final class Listeners {
      * or null when there is none, or the tables cannot be read here.
      */
     public static String foreign(int port, int uid) {
-        String hexPort = String.format("%04X", port);
+        String hexPort = hex4(port);
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             List<String> lines;
             try {
@@ -43,5 +43,11 @@ public final class Listeners {
             }
         }
         return null;
+    }
+
+    /** The port as the tables write it ("1F90"): not String.format, whose first use loads the locale data at a cold start. */
+    static String hex4(int port) {
+        String h = Integer.toHexString(port).toUpperCase(java.util.Locale.ROOT);
+        return "0".repeat(Math.max(0, 4 - h.length())) + h;
     }
 }

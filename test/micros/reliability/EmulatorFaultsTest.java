@@ -32,24 +32,11 @@ class EmulatorFaultsTest {
     void aKilledRunWithoutLimitsIsCleanedUpAtTheNextStart() throws Exception {
         Apps.require("node");
         Path app = Apps.copy("faults", dir);
-        long micro, first;
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public", "--no-limits")) {
-            int port = port(p.await("is listening on", 20));
-            micro = (Long) Json.object(Http.get(port, "/good/x").text()).get("pid");
-            first = p.process.pid();
-            p.signal("KILL");
-            p.waitFor(10);
-        }
-        assertTrue(Procs.alive(micro), "the micro outlived the SIGKILLed emulator");
+        Killed killed = killRun(app, false);
+        assertTrue(Procs.alive(killed.micro()), "the micro outlived the SIGKILLed emulator");
         assertTrue(Files.exists(app.resolve(".micros/run.properties")), "the dead run left its state file");
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public", "--no-limits")) {
-            String line = p.await("cleaned up after a run that did not stop cleanly", 20);
-            assertTrue(line.contains("(pid " + first + "): stopped 1 micro process it left"), line);
-            assertTrue(Procs.ends(micro, 3000), "the left-over micro was stopped");
-            p.await("Press Ctrl-C to stop.", 10);
-            p.signal("TERM");
-            p.waitFor(20);
-        }
+        String line = nextStart(app, false, killed);
+        assertTrue(line.contains("(pid " + killed.run() + "): stopped 1 micro process it left"), line);
         assertFalse(Files.exists(app.resolve(".micros/run.properties")));
     }
 
@@ -57,24 +44,42 @@ class EmulatorFaultsTest {
     void aKilledRunWithLimitsSaysItsMicrosEndedWithItsCgroups() throws Exception {
         Apps.require("node");
         Path app = Apps.copy("faults", dir);
-        long micro, first;
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
-            Assumptions.assumeTrue(!p.await("limits:", 20).contains("not enforced"), "no cgroups here: " + p.output());
+        Killed killed = killRun(app, true);
+        // the cgroup cleanup comes first and ends the micro: the state's line must not say nothing was running
+        String line = nextStart(app, true, killed);
+        assertTrue(line.contains("(pid " + killed.run() + "): what it left running ended with its cgroups"), line);
+    }
+
+    /** A killed run: the pid of its micro that answered, and its own. */
+    private record Killed(long micro, long run) {}
+
+    /** Runs the faults app (with its limits, or --no-limits), wakes its good micro, then SIGKILLs micros. */
+    private static Killed killRun(Path app, boolean limits) throws Exception {
+        try (Proc p = Jar.start(app, Map.of(), args(limits))) {
+            if (limits) Assumptions.assumeTrue(!p.await("limits:", 20).contains("not enforced"), "no cgroups here: " + p.output());
             int port = port(p.await("is listening on", 20));
-            micro = (Long) Json.object(Http.get(port, "/good/x").text()).get("pid");
-            first = p.process.pid();
+            long micro = (Long) Json.object(Http.get(port, "/good/x").text()).get("pid");
+            long run = p.process.pid();
             p.signal("KILL");
             p.waitFor(10);
+            return new Killed(micro, run);
         }
-        try (Proc p = Jar.start(app, Map.of(), "run", "--port", "0", "--public")) {
-            // the cgroup cleanup comes first and ends the micro: the state's line must not say nothing was running
+    }
+
+    /** The next start's line about the killed run, once the micro it left has ended; then that start stops. */
+    private static String nextStart(Path app, boolean limits, Killed killed) throws Exception {
+        try (Proc p = Jar.start(app, Map.of(), args(limits))) {
             String line = p.await("cleaned up after a run that did not stop cleanly", 20);
-            assertTrue(line.contains("(pid " + first + "): what it left running ended with its cgroups"), line);
-            assertTrue(Procs.ends(micro, 3000), "the left-over micro was stopped");
+            assertTrue(Procs.ends(killed.micro(), 3000), "the left-over micro was stopped");
             p.await("Press Ctrl-C to stop.", 10);
             p.signal("TERM");
             p.waitFor(20);
+            return line;
         }
+    }
+
+    private static String[] args(boolean limits) {
+        return limits ? new String[] {"run", "--port", "0", "--public"} : new String[] {"run", "--port", "0", "--public", "--no-limits"};
     }
 
     @Test

@@ -62,14 +62,15 @@ class BuildRootTest {
     @Test
     void withoutRootAStepStillSeesOnlyItsRoot() throws Exception {
         Apps.require("python3");
-        tryToLeak(asNobody(), "65534:65534");
+        assumeNobodysUserNamespaces();
+        tryToLeak(UserNamespaceSandboxTest.AS_NOBODY, "65534:65534");
     }
 
     /** Without root, pip and npm install in the build's root as micros' user (root of the step's user namespace, without privileges). */
     @Test
     void withoutRootPipAndNpmInstallInTheBuildsRoot() throws Exception {
         Apps.require("python3", "node", "npm");
-        List<String> asNobody = asNobody();
+        assumeNobodysUserNamespaces();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path wheels = folder(Path.of("/var/tmp", unique + "-wheels")); // the owner's offline wheels, outside the project
@@ -83,17 +84,15 @@ class BuildRootTest {
         Files.writeString(js.resolve("index.js"), "require('http').createServer((q, r) => r.end(require('tinydep'))).listen(process.env.PORT);\n");
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: py\n    src: py\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n"
                 + "  - name: js\n    src: js\n    engine: nodejs16\n    path: js\n    run: node index.js\n");
-        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
         Map<String, String> env = nobodysEnv(userHome);
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", wheels.toString());
-        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+        try (Jar.Proc p = runAsNobody(app, env, userHome)) {
             int port = port(p);
             p.await("in a root of their own", 20); // the builds line says where builds run (printed after the listening line)
             assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), p.output());
             assertEquals("from-tarball", micros.support.Http.get(port, "/js/").text(), p.output());
-            p.signal("TERM");
-            p.waitFor(20);
+            stop(p);
         }
     }
 
@@ -106,7 +105,7 @@ class BuildRootTest {
     @Test
     void withoutRootAToolInTheUsersHomeDoesNotBringTheHome() throws Exception {
         Apps.require("python3");
-        List<String> asNobody = asNobody();
+        assumeNobodysUserNamespaces();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path bin = folder(userHome.resolve("bin")), python = bin.resolve("python3");
@@ -119,17 +118,15 @@ class BuildRootTest {
         Files.writeString(src.resolve("main.py"), pythonServer("sys", "(sys.executable + ' ' + (open('" + secret + "').read() if os.path.exists('" + secret + "') else 'absent')).encode()"));
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n"
                 + "    commands:\n      - \"cat " + secret + " > leak.txt 2>&1; true\"\n");
-        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
         Map<String, String> env = nobodysEnv(userHome);
         env.put("PATH", bin + ":/usr/bin:/bin");
-        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+        try (Jar.Proc p = runAsNobody(app, env, userHome)) {
             int port = port(p);
             assertEquals(python + " absent", micros.support.Http.get(port, "/").text(), "the micro runs the home's python, and sees nothing else of the home:\n" + p.output());
             String leak = Files.readString(app.resolve(".micros/build/a/app/leak.txt"));
             assertFalse(leak.contains("home-secret"), "a build step read a file of the home:\n" + leak);
             assertTrue(leak.contains("No such file or directory"), "not even there for the build:\n" + leak + "\n" + p.output());
-            p.signal("TERM");
-            p.waitFor(20);
+            stop(p);
         }
     }
 
@@ -157,15 +154,27 @@ class BuildRootTest {
         return Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
     }
 
-    /** Whether micros can run as nobody here with user namespaces; skips the test otherwise. */
-    private static List<String> asNobody() throws Exception {
+    /** Skips the test unless micros can run as nobody here with user namespaces. */
+    private static void assumeNobodysUserNamespaces() throws Exception {
         Assumptions.assumeTrue(Sandbox.isRoot(), "switching to an unprivileged user needs root");
-        List<String> asNobody = UserNamespaceSandboxTest.AS_NOBODY;
-        List<String> probe = new ArrayList<>(asNobody);
+        List<String> probe = new ArrayList<>(UserNamespaceSandboxTest.AS_NOBODY);
         probe.addAll(List.of("unshare", "-U", "-r", "-m", "true"));
         Process userns = new ProcessBuilder(probe).redirectErrorStream(true).start();
         Assumptions.assumeTrue(userns.waitFor() == 0, "unprivileged user namespaces are not allowed here: " + new String(userns.getInputStream().readAllBytes()).trim());
-        return asNobody;
+    }
+
+    /** micros run by nobody in {@code app}, which it owns with {@code owned} (its home among them), with {@code env}. */
+    private static Jar.Proc runAsNobody(Path app, Map<String, String> env, Path... owned) throws Exception {
+        List<String> chown = new ArrayList<>(List.of("chown", "-R", "65534:65534", app.toString()));
+        for (Path o : owned) chown.add(o.toString());
+        assertEquals(0, new ProcessBuilder(chown).inheritIO().start().waitFor());
+        return Jar.startAs(UserNamespaceSandboxTest.AS_NOBODY, app, env, "run", "--port", "0", "--public");
+    }
+
+    /** Stops micros as Ctrl-C would, so it removes what it made. */
+    private static void stop(Jar.Proc p) throws Exception {
+        p.signal("TERM");
+        p.waitFor(20);
     }
 
     /**
@@ -178,7 +187,7 @@ class BuildRootTest {
     @Test
     void withoutRootAVirtualenvsLinksDoNotWidenTheRoots() throws Exception {
         Apps.require("python3");
-        List<String> asNobody = asNobody();
+        assumeNobodysUserNamespaces();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path other = folder(Path.of("/var/tmp", unique + "-other"));
@@ -202,11 +211,10 @@ class BuildRootTest {
         String poison = "v=$HOME/../venv/bin; ln -sfn $(readlink -f $v/python3) $v/real; ln -sfn " + script + " $v/python3; ln -sfn " + script + " $v/python";
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
                 + "    run: exec $VIRTUAL_ENV/bin/real main.py\n    commands:\n      - \"" + poison + "\"\n      - \"cat " + key + " > leak.txt 2>&1; true\"\n");
-        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString(), other.toString()).inheritIO().start().waitFor());
         Map<String, String> env = nobodysEnv(userHome);
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", null);
-        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+        try (Jar.Proc p = runAsNobody(app, env, userHome, other)) {
             int port = port(p);
             String served = micros.support.Http.get(port, "/").text();
             assertFalse(served.contains("neighbour-secret"), "the micro read the other project's .env: " + served);
@@ -214,8 +222,7 @@ class BuildRootTest {
             String leak = Files.readString(app.resolve(".micros/build/a/app/leak.txt"));
             assertFalse(leak.contains("neighbour-secret"), "the next step read the other project's .env:\n" + leak);
             assertTrue(leak.contains("No such file or directory"), "not even there for the build:\n" + leak + "\n" + p.output());
-            p.signal("TERM");
-            p.waitFor(20);
+            stop(p);
         }
     }
 
@@ -227,7 +234,7 @@ class BuildRootTest {
     @Test
     void withoutRootAVirtualenvOfAnInterpreterInOptInstallsAndRuns() throws Exception {
         Apps.require("python3");
-        List<String> asNobody = asNobody();
+        assumeNobodysUserNamespaces();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         Path wheels = folder(Path.of("/var/tmp", unique + "-wheels"));
@@ -242,16 +249,14 @@ class BuildRootTest {
         Files.writeString(src.resolve("requirements.txt"), "tinywheel==1.0\n");
         Files.writeString(src.resolve("main.py"), pythonServer("sys, tinywheel", "(tinywheel.VALUE + ' ' + sys._base_executable).encode()"));
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n    run: python3 main.py\n");
-        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
         Map<String, String> env = nobodysEnv(userHome);
         env.put("PATH", bin + ":/usr/bin:/bin");
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", wheels.toString());
-        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+        try (Jar.Proc p = runAsNobody(app, env, userHome)) {
             int port = port(p);
             assertEquals("from-wheel " + python, micros.support.Http.get(port, "/").text(), p.output());
-            p.signal("TERM");
-            p.waitFor(20);
+            stop(p);
         }
     }
 
@@ -263,7 +268,7 @@ class BuildRootTest {
     @Test
     void withoutRootAWheelFolderHoldingTheCaKeepsItHidden() throws Exception {
         Apps.require("python3");
-        List<String> asNobody = asNobody();
+        assumeNobodysUserNamespaces();
         String unique = "micros-buildroot-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path app = folder(Path.of("/var/tmp", unique + "-app")), userHome = folder(Path.of("/var/tmp", unique + "-home"));
         micros.support.Packages.wheel(userHome, "tinywheel", "1.0", "VALUE = 'from-wheel'\n");
@@ -273,12 +278,11 @@ class BuildRootTest {
         Files.writeString(src.resolve("main.py"), pythonServer("tinywheel", "tinywheel.VALUE.encode()"));
         Files.writeString(app.resolve("Spacefile"), "v: 0\nmicros:\n  - name: a\n    src: a\n    engine: python3.9\n    primary: true\n"
                 + "    run: python3 main.py\n    commands:\n      - \"cat " + ca.resolve("server-key.pem") + " > leak.txt 2>&1; ls " + ca + " > list.txt 2>&1; true\"\n");
-        assertEquals(0, new ProcessBuilder("chown", "-R", "65534:65534", app.toString(), userHome.toString()).inheritIO().start().waitFor());
         Map<String, String> env = nobodysEnv(userHome);
         env.put("XDG_DATA_HOME", userHome.resolve(".local/share").toString()); // the CA in the home, as for a user with one
         env.put("PIP_NO_INDEX", "1");
         env.put("PIP_FIND_LINKS", userHome.toString());
-        try (Jar.Proc p = Jar.startAs(asNobody, app, env, "run", "--port", "0", "--public")) {
+        try (Jar.Proc p = runAsNobody(app, env, userHome)) {
             int port = port(p);
             assertTrue(Files.exists(ca.resolve("server-key.pem")), "micros made its CA in the home:\n" + p.output());
             assertEquals("from-wheel", micros.support.Http.get(port, "/").text(), "the wheel folder still serves pip:\n" + p.output());
@@ -286,8 +290,7 @@ class BuildRootTest {
             assertFalse(leak.contains("PRIVATE KEY"), "a step read the CA's key:\n" + leak);
             assertTrue(leak.contains("No such file or directory"), "not even there for the build:\n" + leak);
             assertEquals("", Files.readString(app.resolve(".micros/build/a/app/list.txt")), "the CA's folder is empty for the build");
-            p.signal("TERM");
-            p.waitFor(20);
+            stop(p);
         }
     }
 
